@@ -1,0 +1,370 @@
+"""The ``matrix`` command line.
+
+Every command prints a human-readable result by default and JSON with ``--json``. Exit codes:
+0 ok, 1 failure, 2 usage or configuration error. Errors are one line on stderr, never a
+traceback (set ``MATRIX_DEBUG=1`` to see one for an unexpected error).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import IO, Any, TypeVar
+
+import click
+
+from matrix import __version__
+from matrix.config import Settings, mask_secrets
+from matrix.errors import ContractError, MatrixError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def emit(result: Any, as_json: bool, human: Callable[[Any], str]) -> None:
+    """Print a command's result as JSON or as text for people."""
+    if as_json:
+        click.echo(json.dumps(result, indent=2, default=str, ensure_ascii=False))
+    else:
+        click.echo(human(result))
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """Rows as an aligned text table."""
+    if not rows:
+        return "(none)"
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    lines = ["  ".join(c.upper().ljust(widths[c]) for c in columns)]
+    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(f)
+
+
+def storage_option(f: F) -> F:
+    return click.option(
+        "--storage-url",
+        metavar="URL",
+        help="Store to use (default: MATRIX_STORAGE_URL, else duckdb:///var/matrix.duckdb).",
+    )(f)
+
+
+def tenant_option(f: F) -> F:
+    return click.option("--tenant", "tenant_id", required=True, help="Tenant id (required).")(f)
+
+
+def open_existing(storage_url: str | None) -> Any:
+    """The store for a command that reads or writes data (it must exist and be migrated)."""
+    from matrix.storage import open_store
+
+    return open_store(settings=Settings.load(storage_url=storage_url), must_exist=True)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="matrix")
+def cli() -> None:
+    """Matrix Workbench: run and measure the AI-concierge SaaS.
+
+    Start with `matrix init`, then `matrix demo`. Every command takes -h for help.
+    """
+
+
+# -- store ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@storage_option
+@json_option
+def init(storage_url: str | None, as_json: bool) -> None:
+    """Create the store if needed and bring its schema up to date."""
+    from matrix.storage import open_store
+
+    with open_store(settings=Settings.load(storage_url=storage_url), check_schema=False) as store:
+        report = store.migrate()
+        result = {"store": store.url, **report.as_dict()}
+    emit(result, as_json, _migration_text)
+
+
+@cli.command()
+@storage_option
+@json_option
+def migrate(storage_url: str | None, as_json: bool) -> None:
+    """Apply pending migrations to an existing store (safe to run twice)."""
+    from matrix.storage import open_store
+
+    settings = Settings.load(storage_url=storage_url)
+    with open_store(settings=settings, must_exist=True, check_schema=False) as store:
+        report = store.migrate()
+        result = {"store": store.url, **report.as_dict()}
+    emit(result, as_json, _migration_text)
+
+
+def _migration_text(r: dict[str, Any]) -> str:
+    if not r["applied"]:
+        return f"store {r['store']} is up to date at schema version {r['after']}"
+    return f"store {r['store']}: applied {', '.join(r['applied'])}; now at schema version {r['after']}"
+
+
+# -- contracts --------------------------------------------------------------------------------
+
+
+@cli.group(context_settings=CONTEXT)
+def contracts() -> None:
+    """JSON Schemas for commands, events and gate verdicts."""
+
+
+@contracts.command("check")
+@click.option("--contracts-dir", metavar="DIR", help="Folder to check (default: contracts/).")
+@json_option
+def contracts_check(contracts_dir: str | None, as_json: bool) -> None:
+    """Check every schema and example; exit 1 when anything is wrong."""
+    from matrix.contracts import Catalog
+
+    settings = Settings.load(contracts_dir=contracts_dir)
+    report = Catalog(settings.contracts_dir).check()
+
+    def human(r: dict[str, Any]) -> str:
+        lines = [
+            f"{i['level']}: {i['file']}{' at ' + i['pointer'] if i['pointer'] else ''}: {i['message']}"
+            for i in r["issues"]
+        ]
+        verdict = "ok" if r["ok"] else "FAILED"
+        lines.append(
+            f"contracts {verdict}: {r['schemas']} schemas, {r['valid_examples']} valid and"
+            f" {r['invalid_examples']} invalid examples, {len(r['issues'])} issue(s)"
+        )
+        return "\n".join(lines)
+
+    emit(report.as_dict(), as_json, human)
+    if not report.ok:
+        raise SystemExit(1)
+
+
+# -- config -----------------------------------------------------------------------------------
+
+
+@cli.group(context_settings=CONTEXT)
+def config() -> None:
+    """Settings and where their values come from."""
+
+
+@config.command("show")
+@json_option
+def config_show(as_json: bool) -> None:
+    """Every setting: its value (secrets masked), its variable and where the value came from."""
+    rows = Settings.load().describe()
+    emit(rows, as_json, lambda r: table(r, ("name", "value", "source", "env")))
+
+
+# -- tenants ----------------------------------------------------------------------------------
+
+
+@cli.group(context_settings=CONTEXT)
+def tenants() -> None:
+    """The tenants of the store."""
+
+
+@tenants.command("add")
+@click.argument("tenant_id")
+@click.option("--name", "display_name", help="Display name (default: the id).")
+@storage_option
+@json_option
+def tenants_add(tenant_id: str, display_name: str | None, storage_url: str | None, as_json: bool) -> None:
+    """Register a tenant (a second add of the same id changes nothing)."""
+    with open_existing(storage_url) as store:
+        created = store.tenants.add(tenant_id, display_name)
+    result = {"tenant_id": tenant_id, "status": "created" if created else "exists"}
+    emit(result, as_json, lambda r: f"tenant {r['tenant_id']}: {r['status']}")
+
+
+@tenants.command("list")
+@storage_option
+@json_option
+def tenants_list(storage_url: str | None, as_json: bool) -> None:
+    """Every tenant (an admin view)."""
+    with open_existing(storage_url) as store:
+        rows = [t.as_dict() for t in store.tenants.list()]
+    emit(rows, as_json, lambda r: table(r, ("tenant_id", "display_name", "status", "created_at")))
+
+
+# -- events -----------------------------------------------------------------------------------
+
+
+@cli.group(context_settings=CONTEXT)
+def events() -> None:
+    """The command/event log: append, list, count and trace envelopes."""
+
+
+@events.command("append")
+@click.argument("source", type=click.File("r", encoding="utf-8"), metavar="FILE|-")
+@storage_option
+@json_option
+def events_append(source: IO[str], storage_url: str | None, as_json: bool) -> None:
+    """Validate and append envelopes from a JSON file (object, array, or one per line).
+
+    Nothing is appended when any envelope is invalid; the error names its index and field.
+    """
+    from tqdm import tqdm
+
+    envelopes = list(_read_envelopes(source))
+    with open_existing(storage_url) as store:
+        with tqdm(total=len(envelopes), unit="env", disable=None, file=sys.stderr) as bar:
+            result = store.events.append_many(envelopes, batch_size=10_000, progress=bar.update)
+    emit(result.as_dict(), as_json, lambda r: f"appended {r['added']}, already stored {r['duplicates']}")
+
+
+def _read_envelopes(source: IO[str]) -> Iterator[Any]:
+    text = source.read()
+    name = getattr(source, "name", "input")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ContractError(
+                    f"{name} line {number} is not JSON ({exc.msg} at column {exc.colno});"
+                    " give a JSON object, a JSON array, or one object per line."
+                ) from None
+        return
+    yield from doc if isinstance(doc, list) else [doc]
+
+
+def _when(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    from matrix.envelopes import parse_timestamp
+
+    try:
+        return parse_timestamp(value if "T" in value else value + "T00:00:00Z")
+    except ValueError:
+        raise UsageError(
+            f"{option} {value!r} is not a date; use 2026-11-01 or 2026-11-01T09:00:00Z."
+        ) from None
+
+
+def _summary(env: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "at": env.get("created_at") or env.get("emitted_at"),
+        "kind": env["kind"],
+        "name": env["name"],
+        "status": env.get("status", ""),
+        "source": env["source_module"],
+        "target": env["target_module"],
+        "correlation_id": env["correlation_id"],
+    }
+
+
+@events.command("list")
+@tenant_option
+@click.option("--name", help="Only envelopes with this name.")
+@click.option("--kind", type=click.Choice(["command", "event"]), help="Only commands or events.")
+@click.option("--since", help="From this date or time (inclusive), e.g. 2026-11-01.")
+@click.option("--until", help="Before this date or time.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@storage_option
+@json_option
+def events_list(
+    tenant_id: str,
+    name: str | None,
+    kind: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    storage_url: str | None,
+    as_json: bool,
+) -> None:
+    """The tenant's newest envelopes first."""
+    start, end = _when(since, "--since"), _when(until, "--until")
+    if start and end and end <= start:
+        raise UsageError(f"--until {until} is not after --since {since}; swap them.")
+    with open_existing(storage_url) as store:
+        found = store.events.list(tenant_id, name=name, kind=kind, since=start, until=end, limit=limit)
+    emit(found, as_json, lambda r: table([_summary(e) for e in r], ("at", "kind", "name", "status", "correlation_id")))
+
+
+@events.command("count")
+@tenant_option
+@click.option("--name", help="Only envelopes with this name.")
+@storage_option
+@json_option
+def events_count(tenant_id: str, name: str | None, storage_url: str | None, as_json: bool) -> None:
+    """How many envelopes the tenant has."""
+    with open_existing(storage_url) as store:
+        n = store.events.count(tenant_id, name=name)
+    emit({"tenant_id": tenant_id, "count": n}, as_json, lambda r: str(r["count"]))
+
+
+@events.command("trace")
+@click.argument("correlation_id")
+@tenant_option
+@storage_option
+@json_option
+def events_trace(correlation_id: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
+    """One correlation id end to end: every command and event, in order."""
+    with open_existing(storage_url) as store:
+        chain = store.events.trace(tenant_id, correlation_id)
+    if not chain and not as_json:
+        raise UsageError(
+            f"No envelopes with correlation id {correlation_id!r} for tenant {tenant_id!r}."
+        )
+    emit(chain, as_json, lambda r: table([_summary(e) for e in r], ("at", "kind", "name", "status", "source", "target")))
+
+
+# -- demo -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@storage_option
+def demo(storage_url: str | None) -> None:
+    """Build the embedded demo store and show what to run next."""
+    from matrix.demo import run_demo
+
+    run_demo(Settings.load(storage_url=storage_url), echo=click.echo)
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and turn every error into one line and an exit code."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="matrix", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return int(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    except MatrixError as exc:
+        click.echo(f"error: {mask_secrets(str(exc))}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except Exception as exc:
+        if os.environ.get("MATRIX_DEBUG"):
+            raise
+        click.echo(
+            f"internal error: {type(exc).__name__}: {mask_secrets(str(exc))}"
+            " (set MATRIX_DEBUG=1 to see the traceback, and please report it)",
+            err=True,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Settings: every knob with its ``MATRIX_*`` variable, default and help.
+
+Resolution order is explicit argument, then environment, then default. ``matrix config show``
+prints every setting with where its value came from; secrets inside values (passwords in URLs)
+are masked wherever a setting is displayed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matrix.errors import ConfigError
+
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True, kw_only=True)
+class Setting:
+    """One documented setting."""
+
+    name: str
+    env: str
+    default: str
+    help: str
+    kind: type = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        name="storage_url",
+        env="MATRIX_STORAGE_URL",
+        default="duckdb:///var/matrix.duckdb",
+        help="Where the operational store lives: duckdb:///path/file.duckdb (embedded, default),"
+        " duckdb:///:memory: (tests), or postgresql://user:pass@host:port/db.",
+    ),
+    Setting(
+        name="contracts_dir",
+        env="MATRIX_CONTRACTS_DIR",
+        default=str(_PROJECT_ROOT / "contracts"),
+        help="Folder with the JSON Schemas that every command, event and verdict is checked against.",
+    ),
+    Setting(
+        name="reports_dir",
+        env="MATRIX_REPORTS_DIR",
+        default="reports",
+        help="Folder where gate runs write their reports.",
+    ),
+    Setting(
+        name="lock_timeout_seconds",
+        env="MATRIX_LOCK_TIMEOUT",
+        default="30",
+        help="How long a process waits for its turn on an embedded DuckDB store before giving up.",
+        kind=float,
+    ),
+    Setting(
+        name="idle_release_seconds",
+        env="MATRIX_IDLE_RELEASE",
+        default="0.2",
+        help="How long an idle process keeps an embedded DuckDB store open before handing it back.",
+        kind=float,
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Resolved settings. Build with :meth:`Settings.load`."""
+
+    storage_url: str
+    contracts_dir: Path
+    reports_dir: Path
+    lock_timeout_seconds: float
+    idle_release_seconds: float
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls, env: Mapping[str, str] | None = None, **explicit: Any
+    ) -> Settings:
+        """Resolve every setting: explicit keyword arguments, then ``env``, then defaults.
+
+        Raises:
+            ConfigError: an unknown keyword, or a value of the wrong kind (named with its
+                variable and the fix).
+        """
+        env = os.environ if env is None else env
+        unknown = set(explicit) - set(_BY_NAME)
+        if unknown:
+            raise ConfigError(f"Unknown setting {sorted(unknown)[0]!r}; known: {sorted(_BY_NAME)}.")
+        values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        for setting in SETTINGS:
+            if explicit.get(setting.name) is not None:
+                raw, source = explicit[setting.name], "argument"
+            elif env.get(setting.env, "") != "":
+                raw, source = env[setting.env], f"env {setting.env}"
+            else:
+                raw, source = setting.default, "default"
+            values[setting.name] = _convert(setting, raw)
+            sources[setting.name] = source
+        return cls(
+            storage_url=str(values["storage_url"]),
+            contracts_dir=Path(values["contracts_dir"]),
+            reports_dir=Path(values["reports_dir"]),
+            lock_timeout_seconds=values["lock_timeout_seconds"],
+            idle_release_seconds=values["idle_release_seconds"],
+            sources=sources,
+        )
+
+    def describe(self) -> list[dict[str, str]]:
+        """Every setting as display rows (name, env, value with secrets masked, source, help)."""
+        rows = []
+        for setting in SETTINGS:
+            value = getattr(self, setting.name)
+            rows.append(
+                {
+                    "name": setting.name,
+                    "env": setting.env,
+                    "value": mask_secrets(str(value)),
+                    "source": self.sources.get(setting.name, "default"),
+                    "help": setting.help,
+                }
+            )
+        return rows
+
+
+def _convert(setting: Setting, raw: Any) -> Any:
+    if setting.kind is float:
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"{setting.env}={raw!r} is not a number; set it to seconds, e.g."
+                f" {setting.env}={setting.default}."
+            ) from None
+        if number < 0:
+            raise ConfigError(f"{setting.env}={raw!r} must not be negative.")
+        return number
+    return str(raw)
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<secret>[^@\s]+)(?=@)")
+_QUERY_PASSWORD = re.compile(r"(?P<head>[?&](?:password|sslpassword)=)(?P<secret>[^&\s]+)")
+
+
+def mask_secrets(text: str) -> str:
+    """Replace passwords in URLs and ``password=`` query parameters with ``****``."""
+    text = _URL_PASSWORD.sub(r"\g<head>****", text)
+    return _QUERY_PASSWORD.sub(r"\g<head>****", text)

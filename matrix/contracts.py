@@ -1,0 +1,259 @@
+"""The JSON Schema catalog in ``contracts/``: loading, validating documents, checking itself.
+
+Schemas are JSON Schema 2020-12. Each schema file carries an ``$id``; ``$ref`` between files is
+resolved through an in-memory registry, so nothing is fetched over the network. Examples live in
+``contracts/examples/{valid,invalid}/*.json`` as small wrappers::
+
+    {"description": "...", "schema": "<$id or catalog name>", "invalid_at": "/payload/amount",
+     "instance": {...}}
+
+``invalid_at`` (invalid examples only) is the JSON pointer where validation must fail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError, ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from matrix.errors import ConfigError, ContractError
+
+Kind = Literal["command", "event"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Issue:
+    """One problem found by :meth:`Catalog.check`."""
+
+    level: Literal["error", "warning"]
+    file: str
+    message: str
+    pointer: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"level": self.level, "file": self.file, "pointer": self.pointer, "message": self.message}
+
+
+@dataclass(kw_only=True)
+class CheckReport:
+    """What ``matrix contracts check`` found."""
+
+    schemas: int = 0
+    valid_examples: int = 0
+    invalid_examples: int = 0
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(issue.level == "error" for issue in self.issues)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "schemas": self.schemas,
+            "valid_examples": self.valid_examples,
+            "invalid_examples": self.invalid_examples,
+            "issues": [issue.as_dict() for issue in self.issues],
+        }
+
+
+def pointer_of(path: Iterable[Any]) -> str:
+    """The RFC 6901 JSON pointer of a jsonschema error path."""
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
+    return "".join("/" + p for p in parts)
+
+
+class Catalog:
+    """Every schema under one contracts folder, addressable by ``$id`` or by name."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise ConfigError(
+                f"Contracts folder {str(self.root)!r} does not exist; set MATRIX_CONTRACTS_DIR"
+                " to the project's contracts/ folder."
+            )
+        self._schemas: dict[str, dict[str, Any]] = {}
+        self._files: dict[str, Path] = {}
+        self._load_errors: list[Issue] = []
+        for path in sorted(self.root.rglob("*.schema.json")):
+            rel = str(path.relative_to(self.root))
+            try:
+                schema = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                self._load_errors.append(Issue(level="error", file=rel, message=f"not JSON: {exc}"))
+                continue
+            schema_id = schema.get("$id") if isinstance(schema, dict) else None
+            if not schema_id:
+                self._load_errors.append(Issue(level="error", file=rel, message="schema has no $id"))
+                continue
+            self._schemas[schema_id] = schema
+            self._files[schema_id] = path
+        self._registry: Registry[Any] = Registry().with_resources(
+            (sid, Resource.from_contents(s, default_specification=DRAFT202012))
+            for sid, s in self._schemas.items()
+        )
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    @cached_property
+    def _by_name(self) -> dict[tuple[str, str], str]:
+        index = {}
+        for schema_id, path in self._files.items():
+            folder = path.parent.name
+            if folder in ("commands", "events"):
+                name = path.name.removesuffix(".schema.json")
+                index[(folder[:-1], name)] = schema_id
+        return index
+
+    def names(self, kind: Kind) -> list[str]:
+        """Every command or event name that has a schema."""
+        return sorted(name for (k, name) in self._by_name if k == kind)
+
+    def schema_id(self, kind: Kind, name: str) -> str:
+        """The ``$id`` of the schema for one command or event name.
+
+        Raises:
+            ContractError: the name is unknown (with the closest known names).
+        """
+        try:
+            return self._by_name[(kind, name)]
+        except KeyError:
+            import difflib
+
+            close = difflib.get_close_matches(name, self.names(kind), n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise ContractError(
+                f"Unknown {kind} name {name!r}: no schema contracts/{kind}s/{name}.schema.json.{hint}",
+                pointer="/name",
+                value=name,
+            ) from None
+
+    def resolve_id(self, ref: str) -> str:
+        """Accept a full ``$id``, a file path relative to the contracts folder, or a bare name."""
+        if ref in self._schemas:
+            return ref
+        for schema_id, path in self._files.items():
+            rel = str(path.relative_to(self.root))
+            if ref in (rel, rel.removesuffix(".schema.json"), path.name.removesuffix(".schema.json")):
+                return schema_id
+        raise ContractError(f"No schema {ref!r} in {self.root}.", value=ref)
+
+    def validator(self, schema_id: str) -> Draft202012Validator:
+        if schema_id not in self._validators:
+            self._validators[schema_id] = Draft202012Validator(
+                self._schemas[schema_id], registry=self._registry
+            )
+        return self._validators[schema_id]
+
+    def errors(self, schema_id: str, instance: Any) -> list[ValidationError]:
+        """All validation errors of ``instance``, deepest first."""
+        errs = list(self.validator(schema_id).iter_errors(instance))
+        return sorted(errs, key=lambda e: -len(e.absolute_path))
+
+    def validate(self, schema_id: str, instance: Any) -> None:
+        """Raise :class:`ContractError` at the most relevant failing pointer, if any."""
+        error = best_match(self.validator(schema_id).iter_errors(instance))
+        if error is None:
+            return
+        raise contract_error(schema_id, error)
+
+    # -- self check -------------------------------------------------------------------------
+
+    def check(self) -> CheckReport:
+        """Check every schema against the 2020-12 meta-schema and every example against its schema.
+
+        Collects every problem instead of stopping at the first.
+        """
+        report = CheckReport(schemas=len(self._schemas), issues=list(self._load_errors))
+        for schema_id, schema in self._schemas.items():
+            rel = str(self._files[schema_id].relative_to(self.root))
+            try:
+                Draft202012Validator.check_schema(schema)
+            except SchemaError as exc:
+                report.issues.append(
+                    Issue(level="error", file=rel, pointer=pointer_of(exc.absolute_path),
+                          message=f"not a valid 2020-12 schema: {exc.message}")
+                )
+                continue
+            try:  # every $ref must resolve inside the catalog
+                list(self.validator(schema_id).iter_errors({}))
+            except Exception as exc:  # referencing raises its own Unresolvable tree
+                report.issues.append(Issue(level="error", file=rel, message=f"unresolvable $ref: {exc}"))
+        for expect_valid, path, example in self._examples(report):
+            rel = str(path.relative_to(self.root))
+            try:
+                schema_id = self.resolve_id(str(example.get("schema", "")))
+            except ContractError as exc:
+                report.issues.append(Issue(level="error", file=rel, message=str(exc)))
+                continue
+            errs = self.errors(schema_id, example.get("instance"))
+            if expect_valid:
+                report.valid_examples += 1
+                for err in errs[:5]:
+                    report.issues.append(
+                        Issue(level="error", file=rel, pointer=pointer_of(err.absolute_path),
+                              message=f"valid example fails: {err.message}")
+                    )
+                continue
+            report.invalid_examples += 1
+            expected = example.get("invalid_at")
+            if not isinstance(expected, str):
+                report.issues.append(
+                    Issue(level="error", file=rel,
+                          message="invalid example has no \"invalid_at\" JSON pointer")
+                )
+            elif not errs:
+                report.issues.append(
+                    Issue(level="error", file=rel, pointer=expected,
+                          message="invalid example passes validation")
+                )
+            elif expected not in {pointer_of(e.absolute_path) for e in errs}:
+                got = sorted({pointer_of(e.absolute_path) for e in errs})
+                report.issues.append(
+                    Issue(level="error", file=rel, pointer=expected,
+                          message=f"invalid example fails, but at {got}, not at {expected!r}")
+                )
+        return report
+
+    def _examples(self, report: CheckReport) -> Iterator[tuple[bool, Path, dict[str, Any]]]:
+        for folder, expect_valid in (("valid", True), ("invalid", False)):
+            for path in sorted((self.root / "examples" / folder).glob("*.json")):
+                try:
+                    example = json.loads(path.read_text(encoding="utf-8"))
+                except json.JSONDecodeError as exc:
+                    rel = str(path.relative_to(self.root))
+                    report.issues.append(Issue(level="error", file=rel, message=f"not JSON: {exc}"))
+                    continue
+                if not isinstance(example, dict) or "instance" not in example:
+                    rel = str(path.relative_to(self.root))
+                    report.issues.append(
+                        Issue(level="error", file=rel,
+                              message="example must be an object with \"schema\" and \"instance\"")
+                    )
+                    continue
+                yield expect_valid, path, example
+
+
+def contract_error(schema_id: str, error: ValidationError) -> ContractError:
+    """Turn one jsonschema error into a :class:`ContractError` naming the schema and pointer."""
+    pointer = pointer_of(error.absolute_path)
+    value = error.instance
+    shown = json.dumps(value, default=str)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    short_id = schema_id.rsplit("/v1/", 1)[-1]
+    where = pointer or "(root)"
+    return ContractError(
+        f"{where}: {error.message} (value {shown}; schema {short_id}).",
+        schema_id=schema_id,
+        pointer=pointer,
+        value=value,
+    )

@@ -1,0 +1,61 @@
+"""The seam between matrix and a SQL database: a backend hands out transactions.
+
+SQL in matrix is written once, with ``?`` placeholders and types both databases share (TEXT,
+BIGINT, DOUBLE PRECISION, BOOLEAN, TIMESTAMPTZ). Each backend adapts placeholders and offers a
+fast bulk path, because row-by-row inserts are slow on DuckDB.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Literal, Protocol
+
+Dialect = Literal["duckdb", "postgres"]
+Row = tuple[Any, ...]
+
+
+class Tx(Protocol):
+    """One open transaction."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; return the number of rows it changed (when known, else -1)."""
+        ...
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run one query and return all its rows."""
+        ...
+
+    def insert_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Row],
+        *,
+        skip_conflicts: bool = False,
+    ) -> int:
+        """Insert many rows in order with the backend's bulk path; return how many were added.
+
+        With ``skip_conflicts`` a row whose key already exists is skipped, not an error.
+        """
+        ...
+
+
+class Backend(ABC):
+    """A database reachable through transactions."""
+
+    dialect: Dialect
+    url: str
+    """The store URL with any password masked; safe to print."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Tx]:
+        """A transaction that commits on success and rolls back on any exception.
+
+        Nested calls join the outer transaction.
+        """
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections and locks."""

@@ -1,0 +1,177 @@
+"""The command/event log: append-only, tenant-scoped, traceable by correlation id.
+
+Envelopes are validated against ``contracts/`` before they are stored and are stored as their
+exact JSON text, so a read returns what was appended. Appending an envelope whose id is already
+stored is a no-op (retries are safe). Every read names its tenant; there is no window limit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from matrix.clock import SYSTEM_CLOCK, Clock
+from matrix.envelopes import Envelope, EnvelopeValidator, envelope_id, occurred_at, parse_timestamp
+from matrix.errors import ContractError, UsageError
+from matrix.storage.base import Backend
+
+COLUMNS = (
+    "envelope_id", "kind", "name", "tenant_id", "correlation_id", "causation_id", "trace_id",
+    "source_module", "target_module", "status", "occurred_at", "recorded_at", "envelope",
+)  # fmt: skip
+
+MAX_LIST_LIMIT = 10_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppendResult:
+    """How many envelopes a batch added, and how many were already stored."""
+
+    added: int
+    duplicates: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"added": self.added, "duplicates": self.duplicates}
+
+
+class EventLog:
+    """Append and read envelopes in one store."""
+
+    def __init__(self, backend: Backend, validator: EnvelopeValidator, clock: Clock = SYSTEM_CLOCK):
+        self._backend = backend
+        self._validator = validator
+        self._clock = clock
+
+    def append(self, envelope: Envelope) -> bool:
+        """Validate and store one envelope. Returns False when its id was already stored."""
+        return self.append_many([envelope]).added == 1
+
+    def append_many(
+        self,
+        envelopes: Iterable[Envelope],
+        *,
+        batch_size: int = 50_000,
+        progress: Callable[[int], None] | None = None,
+    ) -> AppendResult:
+        """Validate every envelope, then store them all in order in one transaction.
+
+        Nothing is stored when any envelope is invalid; the error's pointer starts with the
+        envelope's index in the batch (``/3/payload/amount``).
+        """
+        rows = self._rows(envelopes)
+        added = 0
+        with self._backend.transaction() as tx:
+            for start in range(0, len(rows), batch_size):
+                chunk = rows[start : start + batch_size]
+                added += tx.insert_rows("event_log", COLUMNS, chunk, skip_conflicts=True)
+                if progress:
+                    progress(len(chunk))
+        return AppendResult(added=added, duplicates=len(rows) - added)
+
+    def trace(self, tenant_id: str, correlation_id: str) -> list[Envelope]:
+        """Every command and event of one correlation id, in the order they were appended."""
+        return self._select(
+            "tenant_id = ? AND correlation_id = ?", [_tenant(tenant_id), correlation_id], None
+        )
+
+    def list(
+        self,
+        tenant_id: str,
+        *,
+        name: str | None = None,
+        kind: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Envelope]:
+        """The tenant's newest envelopes first, optionally filtered by name, kind and time."""
+        if not 1 <= limit <= MAX_LIST_LIMIT:
+            raise UsageError(f"limit must be between 1 and {MAX_LIST_LIMIT}; got {limit}.")
+        where, params = self._filters(tenant_id, name, kind, since, until)
+        return self._select(where, params, limit, newest_first=True)
+
+    def count(
+        self,
+        tenant_id: str,
+        *,
+        name: str | None = None,
+        kind: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        """How many envelopes the tenant has, optionally filtered."""
+        where, params = self._filters(tenant_id, name, kind, since, until)
+        with self._backend.transaction() as tx:
+            return int(tx.query(f"SELECT count(*) FROM event_log WHERE {where}", params)[0][0])
+
+    def count_all_tenants(self) -> dict[str, int]:
+        """Admin aggregate: envelopes per tenant. The one read that spans tenants, by design."""
+        with self._backend.transaction() as tx:
+            rows = tx.query("SELECT tenant_id, count(*) FROM event_log GROUP BY tenant_id")
+        return {str(t): int(n) for t, n in rows}
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _rows(self, envelopes: Iterable[Envelope]) -> list[tuple[Any, ...]]:
+        recorded = self._clock.now()
+        rows = []
+        for index, env in enumerate(envelopes):
+            try:
+                self._validator.validate(env)
+            except ContractError as exc:
+                raise ContractError(
+                    f"envelope {index}: {exc}",
+                    schema_id=exc.schema_id,
+                    pointer=f"/{index}{exc.pointer}",
+                    value=exc.value,
+                ) from None
+            rows.append(
+                (
+                    envelope_id(env), env["kind"], env["name"], env["tenant_id"],
+                    env["correlation_id"], env.get("causation_id"), env["trace_id"],
+                    env["source_module"], env["target_module"], env.get("status"),
+                    parse_timestamp(occurred_at(env)), recorded,
+                    json.dumps(env, ensure_ascii=False, separators=(",", ":")),
+                )
+            )  # fmt: skip
+        return rows
+
+    @staticmethod
+    def _filters(
+        tenant_id: str,
+        name: str | None,
+        kind: str | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> tuple[str, list[Any]]:
+        clauses, params = ["tenant_id = ?"], [_tenant(tenant_id)]
+        for clause, value in (
+            ("name = ?", name),
+            ("kind = ?", kind),
+            ("occurred_at >= ?", since),
+            ("occurred_at < ?", until),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        return " AND ".join(clauses), params
+
+    def _select(
+        self, where: str, params: Sequence[Any], limit: int | None, *, newest_first: bool = False
+    ) -> list[Envelope]:
+        order = "seq DESC" if newest_first else "seq"
+        sql = f"SELECT envelope FROM event_log WHERE {where} ORDER BY {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._backend.transaction() as tx:
+            rows = tx.query(sql, params)
+        return [json.loads(r[0]) for r in rows]
+
+
+def _tenant(tenant_id: str) -> str:
+    if not isinstance(tenant_id, str) or not tenant_id:
+        raise UsageError("Every read names its tenant: pass a non-empty tenant_id.")
+    return tenant_id

@@ -1,0 +1,122 @@
+"""PostgreSQL backend (psycopg 3): the production store, shared by many processes and hosts.
+
+The only module that imports ``psycopg``. SQL is written with ``?`` placeholders and adapted
+here; bulk inserts use binary-friendly ``COPY`` into a staging table, then one ``INSERT ...
+SELECT`` so that keys can be skipped on conflict and order is kept.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from matrix.config import mask_secrets
+from matrix.errors import StorageError
+from matrix.storage.base import Backend, Row
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def _adapt(sql: str) -> str:
+    return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
+
+
+class PostgresTx:
+    """A transaction on one psycopg connection."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with self._conn.cursor() as cur:
+            cur.execute(_adapt(sql), list(params))
+            return cur.rowcount
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self._conn.cursor() as cur:
+            cur.execute(_adapt(sql), list(params))
+            return list(cur.fetchall())
+
+    def insert_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Row],
+        *,
+        skip_conflicts: bool = False,
+    ) -> int:
+        if not rows:
+            return 0
+        cols = ", ".join(columns)
+        stage = f"_stage_{table}_{zlib.crc32(cols.encode()):08x}"
+        with self._conn.cursor() as cur:
+            # The staging table copies the column types, not the constraints or defaults.
+            cur.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS"
+                f" SELECT {cols}, 0::BIGINT AS __ord FROM {table} WITH NO DATA"
+            )
+            cur.execute(f"TRUNCATE {stage}")
+            with cur.copy(f"COPY {stage} ({cols}, __ord) FROM STDIN") as copy:
+                for i, row in enumerate(rows):
+                    copy.write_row((*row, i))
+            conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+            cur.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} ORDER BY __ord{conflict}"
+            )
+            return cur.rowcount
+
+
+class PostgresBackend(Backend):
+    """A PostgreSQL database reached by a ``postgresql://`` URL."""
+
+    dialect = "postgres"
+
+    def __init__(self, url: str, *, connect_timeout: float = 5.0) -> None:
+        self.url = mask_secrets(url)
+        self._dsn = url
+        self._mutex = threading.RLock()
+        self._depth = 0
+        try:
+            self._conn: psycopg.Connection[Any] | None = psycopg.connect(
+                url, connect_timeout=max(1, int(connect_timeout)), autocommit=True
+            )
+        except psycopg.OperationalError as exc:
+            reason = mask_secrets(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+            raise StorageError(
+                f"Cannot reach PostgreSQL at {self.url}: {reason}. Check that the server runs"
+                " and MATRIX_STORAGE_URL is right."
+            ) from None
+        except psycopg.ProgrammingError as exc:
+            raise StorageError(
+                f"MATRIX_STORAGE_URL {self.url!r} is not a valid PostgreSQL URL: {exc}."
+            ) from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[PostgresTx]:
+        with self._mutex:
+            if self._conn is None:
+                raise StorageError(f"The store {self.url} is closed.")
+            self._depth += 1
+            try:
+                if self._depth > 1:
+                    yield PostgresTx(self._conn)
+                    return
+                with self._conn.transaction():
+                    yield PostgresTx(self._conn)
+            except psycopg.Error as exc:
+                message = mask_secrets(str(exc).strip().splitlines()[0])
+                raise StorageError(f"The store {self.url} refused an operation: {message}") from exc
+            finally:
+                self._depth -= 1
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

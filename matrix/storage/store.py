@@ -1,0 +1,257 @@
+"""The operational store: one backend, its migrations, and the tables every feature reads.
+
+Open one with :func:`open_store`; the URL's scheme picks the backend. Wiring happens at the
+entry points (CLI, server, notebooks, tests); nothing opens a store at import time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from matrix.clock import SYSTEM_CLOCK, Clock
+from matrix.config import Settings, mask_secrets
+from matrix.envelopes import validator_for
+from matrix.errors import ConfigError, MigrationError, StorageError, UsageError
+from matrix.storage import migrate as migrations
+from matrix.storage.base import Backend
+from matrix.storage.eventlog import EventLog
+
+_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
+
+TELEMETRY_COLUMNS = (
+    "tenant_id", "recorded_at", "kind", "name", "module", "status", "latency_ms", "provider",
+    "model", "feature", "correlation_id", "input_tokens", "cached_tokens", "output_tokens",
+    "reasoning_tokens", "audio_seconds", "error_code",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tenant:
+    tenant_id: str
+    display_name: str
+    status: str
+    created_at: datetime
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "tenant_id": self.tenant_id,
+            "display_name": self.display_name,
+            "status": self.status,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+class Tenants:
+    """The tenant registry."""
+
+    def __init__(self, backend: Backend, clock: Clock) -> None:
+        self._backend = backend
+        self._clock = clock
+
+    def add(self, tenant_id: str, display_name: str | None = None) -> bool:
+        """Register a tenant; returns False when it already existed (nothing changes)."""
+        if not isinstance(tenant_id, str) or not _TENANT_ID.match(tenant_id):
+            raise UsageError(
+                f"tenant_id {tenant_id!r} is not valid: use 1-120 letters, digits, '.', '_' or"
+                " '-', starting with a letter or digit (e.g. acme-01)."
+            )
+        with self._backend.transaction() as tx:
+            if tx.query("SELECT 1 FROM tenants WHERE tenant_id = ?", [tenant_id]):
+                return False
+            tx.execute(
+                "INSERT INTO tenants (tenant_id, display_name, status, created_at)"
+                " VALUES (?, ?, 'active', ?)",
+                [tenant_id, display_name or tenant_id, self._clock.now()],
+            )
+        return True
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        with self._backend.transaction() as tx:
+            rows = tx.query(
+                "SELECT tenant_id, display_name, status, created_at FROM tenants"
+                " WHERE tenant_id = ?",
+                [tenant_id],
+            )
+        return Tenant(**dict(zip(("tenant_id", "display_name", "status", "created_at"), rows[0])))\
+            if rows else None
+
+    def list(self) -> list[Tenant]:
+        """Admin read: every tenant."""
+        with self._backend.transaction() as tx:
+            rows = tx.query(
+                "SELECT tenant_id, display_name, status, created_at FROM tenants ORDER BY tenant_id"
+            )
+        return [
+            Tenant(tenant_id=r[0], display_name=r[1], status=r[2], created_at=r[3]) for r in rows
+        ]
+
+
+class TelemetryTable:
+    """Bulk writes of telemetry rows (the buffered writer lives in ``matrix.telemetry``)."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def insert_many(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert rows given as dicts keyed by column name; missing columns are NULL."""
+        unknown = {k for r in rows for k in r} - set(TELEMETRY_COLUMNS)
+        if unknown:
+            raise UsageError(f"Unknown telemetry column(s) {sorted(unknown)}.")
+        tuples = [tuple(r.get(c) for c in TELEMETRY_COLUMNS) for r in rows]
+        with self._backend.transaction() as tx:
+            return tx.insert_rows("telemetry", TELEMETRY_COLUMNS, tuples)
+
+    def count(self, tenant_id: str) -> int:
+        with self._backend.transaction() as tx:
+            return int(
+                tx.query("SELECT count(*) FROM telemetry WHERE tenant_id = ?", [tenant_id])[0][0]
+            )
+
+
+class Store:
+    """An open operational store."""
+
+    def __init__(self, backend: Backend, settings: Settings, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.backend = backend
+        self.settings = settings
+        self.clock = clock
+        self.events = EventLog(backend, validator_for(settings.contracts_dir), clock)
+        self.tenants = Tenants(backend, clock)
+        self.telemetry = TelemetryTable(backend)
+
+    @property
+    def url(self) -> str:
+        """The store URL with any password masked."""
+        return self.backend.url
+
+    @property
+    def dialect(self) -> str:
+        return self.backend.dialect
+
+    def schema_version(self) -> int:
+        with self.backend.transaction() as tx:
+            return migrations.current_version(tx)
+
+    def migrate(self) -> migrations.MigrationReport:
+        return migrations.migrate(self.backend)
+
+    def require_current_schema(self) -> None:
+        """Raise a clear error unless the store is at this code's schema version."""
+        have, want = self.schema_version(), migrations.code_version()
+        if have < want:
+            raise MigrationError(
+                f"The store {self.url} is at schema version {have}; this matrix needs {want}."
+                " Run `matrix migrate` (or `matrix init` for a new store)."
+            )
+        if have > want:
+            raise MigrationError(
+                f"The store {self.url} is at schema version {have}, newer than this matrix"
+                f" (which knows up to {want}). Upgrade matrix."
+            )
+
+    @contextmanager
+    def session(self) -> Iterator[Store]:
+        """Keep an embedded store open across many operations (bulk jobs); a no-op elsewhere."""
+        hold = getattr(self.backend, "session", None)
+        if hold is None:
+            yield self
+            return
+        with hold():
+            yield self
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_backend(url: str, settings: Settings) -> Backend:
+    """The backend for a store URL.
+
+    Raises:
+        ConfigError: the URL's scheme is not one matrix knows.
+        StorageError: the store cannot be reached.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError(
+            f"Storage URL {mask_secrets(url)!r} has no scheme. Use duckdb:///var/matrix.duckdb,"
+            " duckdb:///:memory: or postgresql://user:pass@host:5432/db (MATRIX_STORAGE_URL)."
+        )
+    match scheme:
+        case "duckdb":
+            from matrix.storage.duckdb import DuckDBBackend
+
+            path = rest[1:] if rest.startswith("/") else rest
+            if not path:
+                raise ConfigError(
+                    f"Storage URL {url!r} names no file; use duckdb:///var/matrix.duckdb or"
+                    " duckdb:///:memory:."
+                )
+            if path != ":memory:" and Path(path).is_dir():
+                raise ConfigError(f"Storage URL {url!r} names a folder; name a .duckdb file.")
+            return DuckDBBackend(
+                path,
+                lock_timeout=settings.lock_timeout_seconds,
+                idle_release=settings.idle_release_seconds,
+            )
+        case "postgresql" | "postgres":
+            from matrix.storage.postgres import PostgresBackend
+
+            return PostgresBackend(url)
+        case _:
+            raise ConfigError(
+                f"Unknown storage URL scheme {scheme + '://'!r} in {mask_secrets(url)!r}. Use"
+                " duckdb:///path/file.duckdb, duckdb:///:memory: or postgresql://... "
+                "(MATRIX_STORAGE_URL)."
+            )
+
+
+def open_store(
+    url: str | None = None,
+    *,
+    settings: Settings | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+    migrate: bool = False,
+    must_exist: bool = False,
+    check_schema: bool = True,
+) -> Store:
+    """Open the store at ``url`` (default: the ``storage_url`` setting).
+
+    Args:
+        migrate: apply pending migrations first (``:memory:`` stores always are).
+        must_exist: for a DuckDB file, refuse to create a new one.
+        check_schema: refuse a store whose schema is not this code's (off for ``migrate``).
+
+    Raises:
+        ConfigError, StorageError, MigrationError: with one clear message each.
+    """
+    settings = settings or Settings.load(storage_url=url)
+    url = url or settings.storage_url
+    if must_exist and url.startswith("duckdb://"):
+        path = url.partition("://")[2][1:]
+        if path != ":memory:" and not Path(path).exists():
+            raise StorageError(
+                f"There is no store at {path!r}. Create it with `matrix init`, or set"
+                " MATRIX_STORAGE_URL to an existing store."
+            )
+    store = Store(open_backend(url, settings), settings, clock)
+    try:
+        if migrate or url.endswith(":memory:"):
+            store.migrate()
+        elif check_schema:
+            store.require_current_schema()
+    except BaseException:
+        store.close()
+        raise
+    return store

@@ -17,14 +17,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, ValidationError, best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any, Literal
 
 from matrix.errors import ConfigError, ContractError
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 Kind = Literal["command", "event"]
 
@@ -97,6 +96,10 @@ class Catalog:
                 continue
             self._schemas[schema_id] = schema
             self._files[schema_id] = path
+        # jsonschema is imported here, not at module load: importing it takes about a second.
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
         self._registry: Registry[Any] = Registry().with_resources(
             (sid, Resource.from_contents(s, default_specification=DRAFT202012))
             for sid, s in self._schemas.items()
@@ -147,6 +150,8 @@ class Catalog:
         raise ContractError(f"No schema {ref!r} in {self.root}.", value=ref)
 
     def validator(self, schema_id: str) -> Draft202012Validator:
+        from jsonschema import Draft202012Validator
+
         if schema_id not in self._validators:
             self._validators[schema_id] = Draft202012Validator(
                 self._schemas[schema_id], registry=self._registry
@@ -160,6 +165,8 @@ class Catalog:
 
     def validate(self, schema_id: str, instance: Any) -> None:
         """Raise :class:`ContractError` at the most relevant failing pointer, if any."""
+        from jsonschema.exceptions import best_match
+
         error = best_match(self.validator(schema_id).iter_errors(instance))
         if error is None:
             return
@@ -172,6 +179,9 @@ class Catalog:
 
         Collects every problem instead of stopping at the first.
         """
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
         report = CheckReport(schemas=len(self._schemas), issues=list(self._load_errors))
         for schema_id, schema in self._schemas.items():
             rel = str(self._files[schema_id].relative_to(self.root))
@@ -251,8 +261,13 @@ def contract_error(schema_id: str, error: ValidationError) -> ContractError:
         shown = shown[:77] + "..."
     short_id = schema_id.rsplit("/v1/", 1)[-1]
     where = pointer or "(root)"
+    message = error.message
+    described = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if error.validator in ("pattern", "format") and described:
+        # "'x' does not match '^[0-9a-f]{8}-...'" helps nobody; say what was expected instead.
+        message = f"{shown} is not {described[0].lower()}{described[1:].rstrip('.')}"
     return ContractError(
-        f"{where}: {error.message} (value {shown}; schema {short_id}).",
+        f"{where}: {message} (value {shown}; schema {short_id}).",
         schema_id=schema_id,
         pointer=pointer,
         value=value,

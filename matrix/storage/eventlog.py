@@ -40,9 +40,15 @@ class AppendResult:
 class EventLog:
     """Append and read envelopes in one store."""
 
-    def __init__(self, backend: Backend, validator: EnvelopeValidator, clock: Clock = SYSTEM_CLOCK):
+    def __init__(
+        self,
+        backend: Backend,
+        validator: Callable[[], EnvelopeValidator],
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self._backend = backend
-        self._validator = validator
+        # Built on first append: loading jsonschema costs about a second, and reads never need it.
+        self._validator_factory = validator
         self._clock = clock
 
     def append(self, envelope: Envelope) -> bool:
@@ -117,10 +123,11 @@ class EventLog:
 
     def _rows(self, envelopes: Iterable[Envelope]) -> list[tuple[Any, ...]]:
         recorded = self._clock.now()
+        validator = self._validator_factory()
         rows = []
         for index, env in enumerate(envelopes):
             try:
-                self._validator.validate(env)
+                validator.validate(env)
             except ContractError as exc:
                 raise ContractError(
                     f"envelope {index}: {exc}",

@@ -121,7 +121,7 @@ class Store:
         self.backend = backend
         self.settings = settings
         self.clock = clock
-        self.events = EventLog(backend, validator_for(settings.contracts_dir), clock)
+        self.events = EventLog(backend, lambda: validator_for(settings.contracts_dir), clock)
         self.tenants = Tenants(backend, clock)
         self.telemetry = TelemetryTable(backend)
 

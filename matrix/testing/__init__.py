@@ -1,0 +1,1 @@
+"""Ready-made real services for tests, benchmarks and gates (a throwaway PostgreSQL)."""

@@ -1,0 +1,71 @@
+"""Shared fixtures: stores on both backends, a throwaway PostgreSQL, a frozen clock.
+
+Tests that need PostgreSQL skip locally with a clear reason when its binaries are missing, and
+fail under ``CI=true``: CI must run them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from matrix.clock import FrozenClock
+from matrix.config import Settings
+from matrix.storage import Store, open_store
+from matrix.testing.postgres import INSTALL_HINT, ThrowawayPostgres, find_bin_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip locally, fail in CI, when a service a test needs is missing."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[ThrowawayPostgres]:
+    require_service(find_bin_dir() is not None, INSTALL_HINT)
+    server = ThrowawayPostgres().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: ThrowawayPostgres) -> str:
+    """A fresh, empty database on the session's throwaway server."""
+    return postgres_server.create_database()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh store on each backend (DuckDB as a file, to exercise the lease)."""
+    if request.param == "duckdb":
+        return f"duckdb:///{tmp_path / 'store.duckdb'}"
+    request.applymarker(pytest.mark.postgres)
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def store(backend_url: str, clock: FrozenClock) -> Iterator[Store]:
+    """A migrated store on each backend, with a frozen clock."""
+    opened = open_store(settings=Settings.load(storage_url=backend_url), clock=clock, migrate=True)
+    try:
+        yield opened
+    finally:
+        opened.close()

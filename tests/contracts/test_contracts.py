@@ -1,0 +1,171 @@
+"""The contract catalog: complete, valid 2020-12, and its examples prove what they claim."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from matrix.cli import main
+from matrix.contracts import Catalog
+from matrix.envelopes import EnvelopeValidator
+from matrix.errors import ContractError
+from tests.conftest import ROOT
+
+ORIGIN_COMMANDS = {
+    "owner.command.create", "module.task.create", "crm.whatsapp.send", "agenda.reminder.schedule",
+    "agenda.reminder.dispatch.request", "billing.collection.request",
+    "billing.collection.dispatch.request", "customer.record.upsert",
+}  # fmt: skip
+ORIGIN_EVENTS = {
+    "owner.command.created", "owner.confirmation.requested", "owner.confirmation.approved",
+    "owner.confirmation.rejected", "owner.response.claim.blocked", "owner.context.promoted",
+    "owner.memory.reembed.started", "owner.memory.reembed.completed", "owner.memory.reembed.failed",
+    "memory.episode.created", "memory.promoted.from_episode", "module.task.created",
+    "module.task.accepted", "module.task.completed", "module.task.failed", "crm.lead.created",
+    "crm.lead.converted", "crm.account.created", "crm.account.updated", "crm.contact.created",
+    "crm.contact.updated", "crm.deal.created", "crm.deal.updated", "crm.deal.stage.changed",
+    "crm.activity.created", "crm.task.created", "crm.view.created", "crm.campaign.created",
+    "crm.campaign.state.changed", "crm.followup.scheduled", "crm.followup.sent",
+    "crm.followup.failed", "crm.delegation.sent", "crm.delegation.failed", "customer.created",
+    "customer.updated", "agenda.reminder.scheduled", "agenda.reminder.sent",
+    "agenda.reminder.failed", "agenda.reminder.canceled", "billing.charge.created",
+    "billing.collection.requested", "billing.payment.confirmed", "billing.collection.sent",
+    "billing.collection.failed",
+}  # fmt: skip
+
+CONTRACTS = ROOT / "contracts"
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return Catalog(CONTRACTS)
+
+
+def test_catalog_has_every_origin_command_and_event(catalog: Catalog) -> None:
+    assert len(ORIGIN_COMMANDS) == 8 and len(ORIGIN_EVENTS) == 45
+    assert ORIGIN_COMMANDS <= set(catalog.names("command"))
+    assert ORIGIN_EVENTS <= set(catalog.names("event"))
+
+
+def test_shipped_contracts_check_clean(catalog: Catalog) -> None:
+    report = catalog.check()
+    assert report.issues == []
+    assert report.valid_examples >= 10 and report.invalid_examples >= 10
+
+
+def test_every_event_and_command_has_a_valid_example_shape(catalog: Catalog) -> None:
+    """Each per-name schema pins its own name, so an envelope cannot pass under another name."""
+    for kind in ("command", "event"):
+        for name in catalog.names(kind):  # type: ignore[arg-type]
+            schema = json.loads((CONTRACTS / f"{kind}s" / f"{name}.schema.json").read_text())
+            assert schema["properties"]["name"] == {"const": name}
+            assert schema["allOf"] == [{"$ref": f"../envelope.{kind}.schema.json"}]
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "contracts"
+    shutil.copytree(CONTRACTS, target)
+    return target
+
+
+def _check(contracts_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:
+    code = main(["contracts", "check", "--contracts-dir", str(contracts_dir), "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_check_exits_zero_on_shipped_contracts(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = _check(CONTRACTS, capsys)
+    assert code == 0 and report["ok"] is True
+
+
+def test_check_fails_when_invalid_example_fails_at_another_pointer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _copy(tmp_path)
+    path = root / "examples" / "invalid" / "negative-amount.json"
+    doc = json.loads(path.read_text())
+    doc["invalid_at"] = "/payload/currency"
+    path.write_text(json.dumps(doc))
+    code, report = _check(root, capsys)
+    assert code == 1
+    [issue] = report["issues"]
+    assert issue["file"] == "examples/invalid/negative-amount.json"
+    assert "/payload/amount" in issue["message"]
+
+
+def test_check_fails_when_invalid_example_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _copy(tmp_path)
+    path = root / "examples" / "invalid" / "phone-not-e164.json"
+    doc = json.loads(path.read_text())
+    doc["instance"]["payload"]["phone_e164"] = "+5511999990000"
+    path.write_text(json.dumps(doc))
+    code, report = _check(root, capsys)
+    assert code == 1
+    assert report["issues"][0]["message"] == "invalid example passes validation"
+
+
+def test_check_fails_when_valid_example_is_invalid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _copy(tmp_path)
+    path = root / "examples" / "valid" / "crm.lead.created.json"
+    doc = json.loads(path.read_text())
+    doc["instance"]["payload"]["stage"] = "negotiation"
+    path.write_text(json.dumps(doc))
+    code, report = _check(root, capsys)
+    assert code == 1
+    assert report["issues"][0]["pointer"] == "/payload/stage"
+
+
+def test_check_fails_on_a_schema_that_breaks_the_meta_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _copy(tmp_path)
+    path = root / "events" / "crm.lead.converted.schema.json"
+    doc = json.loads(path.read_text())
+    doc["properties"]["payload"]["required"] = "lead_id"  # must be an array
+    path.write_text(json.dumps(doc))
+    (root / "events" / "broken.schema.json").write_text("{not json")
+    code, report = _check(root, capsys)
+    assert code == 1
+    files = {i["file"] for i in report["issues"]}
+    assert files == {"events/crm.lead.converted.schema.json", "events/broken.schema.json"}
+
+
+def test_check_collects_every_problem_not_just_the_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _copy(tmp_path)
+    for name in ("negative-amount.json", "short-trace-id.json"):
+        path = root / "examples" / "invalid" / name
+        doc = json.loads(path.read_text())
+        del doc["invalid_at"]
+        path.write_text(json.dumps(doc))
+    code, report = _check(root, capsys)
+    assert code == 1 and len(report["issues"]) == 2
+
+
+def test_validator_names_schema_pointer_and_value(catalog: Catalog) -> None:
+    example = json.loads((CONTRACTS / "examples" / "valid" / "billing.collection.request.json").read_text())
+    envelope = example["instance"]
+    envelope["payload"]["currency"] = "reais"
+    with pytest.raises(ContractError) as info:
+        EnvelopeValidator(catalog).validate(envelope)
+    assert info.value.pointer == "/payload/currency"
+    assert info.value.value == "reais"
+    assert info.value.schema_id.endswith("commands/billing.collection.request.schema.json")
+    assert "/payload/currency" in str(info.value) and "reais" in str(info.value)
+
+
+def test_unknown_name_suggests_the_closest(catalog: Catalog) -> None:
+    envelope = json.loads((CONTRACTS / "examples" / "valid" / "crm.lead.created.json").read_text())["instance"]
+    envelope["name"] = "crm.lead.creatd"
+    with pytest.raises(ContractError, match="Did you mean crm.lead.created"):
+        EnvelopeValidator(catalog).validate(envelope)
+
+
+@pytest.mark.parametrize("bad", [[], "text", {"kind": "thing"}, {"kind": "event", "name": 3}])
+def test_malformed_envelopes_get_a_contract_error(catalog: Catalog, bad: object) -> None:
+    with pytest.raises(ContractError):
+        EnvelopeValidator(catalog).validate(bad)

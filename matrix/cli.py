@@ -107,7 +107,9 @@ def migrate(storage_url: str | None, as_json: bool) -> None:
 def _migration_text(r: dict[str, Any]) -> str:
     if not r["applied"]:
         return f"store {r['store']} is up to date at schema version {r['after']}"
-    return f"store {r['store']}: applied {', '.join(r['applied'])}; now at schema version {r['after']}"
+    return (
+        f"store {r['store']}: applied {', '.join(r['applied'])}; now at schema version {r['after']}"
+    )
 
 
 # -- contracts --------------------------------------------------------------------------------
@@ -174,7 +176,9 @@ def tenants() -> None:
 @click.option("--name", "display_name", help="Display name (default: the id).")
 @storage_option
 @json_option
-def tenants_add(tenant_id: str, display_name: str | None, storage_url: str | None, as_json: bool) -> None:
+def tenants_add(
+    tenant_id: str, display_name: str | None, storage_url: str | None, as_json: bool
+) -> None:
     """Register a tenant (a second add of the same id changes nothing)."""
     with open_existing(storage_url) as store:
         created = store.tenants.add(tenant_id, display_name)
@@ -212,10 +216,14 @@ def events_append(source: IO[str], storage_url: str | None, as_json: bool) -> No
     from tqdm import tqdm
 
     envelopes = list(_read_envelopes(source))
-    with open_existing(storage_url) as store:
-        with tqdm(total=len(envelopes), unit="env", disable=None, file=sys.stderr) as bar:
-            result = store.events.append_many(envelopes, batch_size=10_000, progress=bar.update)
-    emit(result.as_dict(), as_json, lambda r: f"appended {r['added']}, already stored {r['duplicates']}")
+    bar = tqdm(total=len(envelopes), unit="env", disable=None, file=sys.stderr)
+    with open_existing(storage_url) as store, bar:
+        result = store.events.append_many(envelopes, batch_size=10_000, progress=bar.update)
+    emit(
+        result.as_dict(),
+        as_json,
+        lambda r: f"appended {r['added']}, already stored {r['duplicates']}",
+    )
 
 
 def _read_envelopes(source: IO[str]) -> Iterator[Any]:
@@ -287,8 +295,16 @@ def events_list(
     if start and end and end <= start:
         raise UsageError(f"--until {until} is not after --since {since}; swap them.")
     with open_existing(storage_url) as store:
-        found = store.events.list(tenant_id, name=name, kind=kind, since=start, until=end, limit=limit)
-    emit(found, as_json, lambda r: table([_summary(e) for e in r], ("at", "kind", "name", "status", "correlation_id")))
+        found = store.events.list(
+            tenant_id, name=name, kind=kind, since=start, until=end, limit=limit
+        )
+    emit(
+        found,
+        as_json,
+        lambda r: table(
+            [_summary(e) for e in r], ("at", "kind", "name", "status", "correlation_id")
+        ),
+    )
 
 
 @events.command("count")
@@ -308,7 +324,9 @@ def events_count(tenant_id: str, name: str | None, storage_url: str | None, as_j
 @tenant_option
 @storage_option
 @json_option
-def events_trace(correlation_id: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
+def events_trace(
+    correlation_id: str, tenant_id: str, storage_url: str | None, as_json: bool
+) -> None:
     """One correlation id end to end: every command and event, in order."""
     with open_existing(storage_url) as store:
         chain = store.events.trace(tenant_id, correlation_id)
@@ -316,7 +334,13 @@ def events_trace(correlation_id: str, tenant_id: str, storage_url: str | None, a
         raise UsageError(
             f"No envelopes with correlation id {correlation_id!r} for tenant {tenant_id!r}."
         )
-    emit(chain, as_json, lambda r: table([_summary(e) for e in r], ("at", "kind", "name", "status", "source", "target")))
+    emit(
+        chain,
+        as_json,
+        lambda r: table(
+            [_summary(e) for e in r], ("at", "kind", "name", "status", "source", "target")
+        ),
+    )
 
 
 # -- demo -------------------------------------------------------------------------------------
@@ -337,7 +361,9 @@ def demo(storage_url: str | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and turn every error into one line and an exit code."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="matrix", standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None, prog_name="matrix", standalone_mode=False
+        )
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:

@@ -81,9 +81,7 @@ class Settings:
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(
-        cls, env: Mapping[str, str] | None = None, **explicit: Any
-    ) -> Settings:
+    def load(cls, env: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
         """Resolve every setting: explicit keyword arguments, then ``env``, then defaults.
 
         Raises:

@@ -38,7 +38,12 @@ class Issue:
     pointer: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return {"level": self.level, "file": self.file, "pointer": self.pointer, "message": self.message}
+        return {
+            "level": self.level,
+            "file": self.file,
+            "pointer": self.pointer,
+            "message": self.message,
+        }
 
 
 @dataclass(kw_only=True)
@@ -92,7 +97,9 @@ class Catalog:
                 continue
             schema_id = schema.get("$id") if isinstance(schema, dict) else None
             if not schema_id:
-                self._load_errors.append(Issue(level="error", file=rel, message="schema has no $id"))
+                self._load_errors.append(
+                    Issue(level="error", file=rel, message="schema has no $id")
+                )
                 continue
             self._schemas[schema_id] = schema
             self._files[schema_id] = path
@@ -145,7 +152,11 @@ class Catalog:
             return ref
         for schema_id, path in self._files.items():
             rel = str(path.relative_to(self.root))
-            if ref in (rel, rel.removesuffix(".schema.json"), path.name.removesuffix(".schema.json")):
+            if ref in (
+                rel,
+                rel.removesuffix(".schema.json"),
+                path.name.removesuffix(".schema.json"),
+            ):
                 return schema_id
         raise ContractError(f"No schema {ref!r} in {self.root}.", value=ref)
 
@@ -189,14 +200,20 @@ class Catalog:
                 Draft202012Validator.check_schema(schema)
             except SchemaError as exc:
                 report.issues.append(
-                    Issue(level="error", file=rel, pointer=pointer_of(exc.absolute_path),
-                          message=f"not a valid 2020-12 schema: {exc.message}")
+                    Issue(
+                        level="error",
+                        file=rel,
+                        pointer=pointer_of(exc.absolute_path),
+                        message=f"not a valid 2020-12 schema: {exc.message}",
+                    )
                 )
                 continue
             try:  # every $ref must resolve inside the catalog
                 list(self.validator(schema_id).iter_errors({}))
             except Exception as exc:  # referencing raises its own Unresolvable tree
-                report.issues.append(Issue(level="error", file=rel, message=f"unresolvable $ref: {exc}"))
+                report.issues.append(
+                    Issue(level="error", file=rel, message=f"unresolvable $ref: {exc}")
+                )
         for expect_valid, path, example in self._examples(report):
             rel = str(path.relative_to(self.root))
             try:
@@ -209,27 +226,42 @@ class Catalog:
                 report.valid_examples += 1
                 for err in errs[:5]:
                     report.issues.append(
-                        Issue(level="error", file=rel, pointer=pointer_of(err.absolute_path),
-                              message=f"valid example fails: {err.message}")
+                        Issue(
+                            level="error",
+                            file=rel,
+                            pointer=pointer_of(err.absolute_path),
+                            message=f"valid example fails: {err.message}",
+                        )
                     )
                 continue
             report.invalid_examples += 1
             expected = example.get("invalid_at")
             if not isinstance(expected, str):
                 report.issues.append(
-                    Issue(level="error", file=rel,
-                          message="invalid example has no \"invalid_at\" JSON pointer")
+                    Issue(
+                        level="error",
+                        file=rel,
+                        message='invalid example has no "invalid_at" JSON pointer',
+                    )
                 )
             elif not errs:
                 report.issues.append(
-                    Issue(level="error", file=rel, pointer=expected,
-                          message="invalid example passes validation")
+                    Issue(
+                        level="error",
+                        file=rel,
+                        pointer=expected,
+                        message="invalid example passes validation",
+                    )
                 )
             elif expected not in {pointer_of(e.absolute_path) for e in errs}:
                 got = sorted({pointer_of(e.absolute_path) for e in errs})
                 report.issues.append(
-                    Issue(level="error", file=rel, pointer=expected,
-                          message=f"invalid example fails, but at {got}, not at {expected!r}")
+                    Issue(
+                        level="error",
+                        file=rel,
+                        pointer=expected,
+                        message=f"invalid example fails, but at {got}, not at {expected!r}",
+                    )
                 )
         return report
 
@@ -245,8 +277,11 @@ class Catalog:
                 if not isinstance(example, dict) or "instance" not in example:
                     rel = str(path.relative_to(self.root))
                     report.issues.append(
-                        Issue(level="error", file=rel,
-                              message="example must be an object with \"schema\" and \"instance\"")
+                        Issue(
+                            level="error",
+                            file=rel,
+                            message='example must be an object with "schema" and "instance"',
+                        )
                     )
                     continue
                 yield expect_valid, path, example

@@ -33,47 +33,48 @@ def sample_chain(tenant_id: str, start: datetime) -> list[env.Envelope]:
     clock = FrozenClock(start)
     corr, trace = _id(f"{tenant_id}:corr"), _id(f"{tenant_id}:trace")
     task_id = _id(f"{tenant_id}:task")
-    owner_cmd = env.command(
-        "owner.command.create", tenant_id=tenant_id, source_module=env.OWNER,
-        target_module=env.OWNER, correlation_id=corr, trace_id=trace, clock=clock,
-        actor={"actor_id": "owner", "actor_type": "owner", "channel": "ui-chat"},
-        payload={"owner_command_id": _id(f"{tenant_id}:oc"), "mode": "one-shot",
-                 "text": "Schedule a meeting with Ana Souza on Friday at 10:00"},
-    )  # fmt: skip
-    owner_cmd["command_id"] = _id(f"{tenant_id}:cmd")
-    chain = [owner_cmd]
-
-    def follow(e: env.Envelope, seconds: float, key: str) -> None:
-        clock.advance(seconds)
-        e[f"{e['kind']}_id"] = _id(f"{tenant_id}:{key}")
-        chain.append(e)
-
-    common = {"tenant_id": tenant_id, "correlation_id": corr, "trace_id": trace, "clock": clock}
-    follow(env.event("owner.command.created", source_module=env.OWNER, target_module=env.OWNER,
-                     status="info", causation_id=owner_cmd["command_id"],
-                     payload={"owner_command_id": owner_cmd["payload"]["owner_command_id"],
-                              "mode": "one-shot"}, **common), 0.01, "e1")  # type: ignore[arg-type]
-    task = env.command(
-        "module.task.create", source_module=env.OWNER, target_module=env.AGENDA,
-        causation_id=owner_cmd["command_id"],
-        actor={"actor_id": "owner-concierge", "actor_type": "agent", "channel": "api"},
-        payload={"task_id": task_id, "task_type": "agenda.commitment.schedule",
-                 "priority": "normal", "input": {"customer": "Ana Souza", "when": "friday 10:00"}},
-        **common,  # type: ignore[arg-type]
-    )
-    follow(task, 0.02, "c2")
-    follow(env.event("module.task.created", source_module=env.OWNER, target_module=env.AGENDA,
-                     causation_id=task["command_id"],
-                     payload={"task_id": task_id, "task_type": "agenda.commitment.schedule",
-                              "target_module": env.AGENDA}, **common), 0.01, "e3")  # type: ignore[arg-type]
-    follow(env.event("module.task.accepted", source_module=env.AGENDA, target_module=env.OWNER,
-                     status="accepted", causation_id=task["command_id"],
-                     payload={"task_id": task_id, "accepted_by": f"{env.AGENDA}-worker"},
-                     **common), 0.4, "e4")  # type: ignore[arg-type]
-    follow(env.event("module.task.completed", source_module=env.AGENDA, target_module=env.OWNER,
-                     status="completed", causation_id=task["command_id"],
-                     payload={"task_id": task_id, "result_summary": "Appointment booked."},
-                     **common), 0.3, "e5")  # type: ignore[arg-type]
+    owner_command_id = _id(f"{tenant_id}:oc")
+    owner = {"actor_id": "owner", "actor_type": "owner", "channel": "ui-chat"}
+    agent = {"actor_id": "owner-concierge", "actor_type": "agent", "channel": "api"}
+    text = "Schedule a meeting with Ana Souza on Friday at 10:00"
+    # (delay in seconds, kind, name, source, target, status, payload)
+    steps: list[tuple[float, str, str, str, str, str | None, dict[str, object]]] = [
+        (0.0, "command", "owner.command.create", env.OWNER, env.OWNER, None,
+         {"owner_command_id": owner_command_id, "mode": "one-shot", "text": text}),
+        (0.01, "event", "owner.command.created", env.OWNER, env.OWNER, "info",
+         {"owner_command_id": owner_command_id, "mode": "one-shot"}),
+        (0.02, "command", "module.task.create", env.OWNER, env.AGENDA, None,
+         {"task_id": task_id, "task_type": "agenda.commitment.schedule", "priority": "normal",
+          "input": {"customer": "Ana Souza", "when": "friday 10:00"}}),
+        (0.01, "event", "module.task.created", env.OWNER, env.AGENDA, None,
+         {"task_id": task_id, "task_type": "agenda.commitment.schedule",
+          "target_module": env.AGENDA}),
+        (0.4, "event", "module.task.accepted", env.AGENDA, env.OWNER, "accepted",
+         {"task_id": task_id, "accepted_by": f"{env.AGENDA}-worker"}),
+        (0.3, "event", "module.task.completed", env.AGENDA, env.OWNER, "completed",
+         {"task_id": task_id, "result_summary": "Appointment booked."}),
+    ]  # fmt: skip
+    chain: list[env.Envelope] = []
+    causation: str | None = None
+    for index, (delay, kind, name, source, target, status, payload) in enumerate(steps):
+        clock.advance(delay)
+        if kind == "command":
+            actor = owner if not chain else agent
+            built = env.command(
+                name, tenant_id=tenant_id, source_module=source, target_module=target,
+                payload=payload, actor=actor, correlation_id=corr, causation_id=causation,
+                trace_id=trace, clock=clock,
+            )  # fmt: skip
+            built["command_id"] = _id(f"{tenant_id}:{index}")
+            causation = built["command_id"]
+        else:
+            built = env.event(
+                name, tenant_id=tenant_id, source_module=source, target_module=target,
+                payload=payload, status=status, correlation_id=corr, causation_id=causation,
+                trace_id=trace, clock=clock,
+            )  # fmt: skip
+            built["event_id"] = _id(f"{tenant_id}:{index}")
+        chain.append(built)
     return chain
 
 
@@ -82,9 +83,13 @@ def run_demo(settings: Settings, *, echo: Callable[[str], None]) -> None:
     report = Catalog(settings.contracts_dir).check()
     if not report.ok:
         first = report.issues[0]
-        raise ContractError(f"contracts are broken: {first.file}: {first.message}; run `matrix contracts check`.")
-    echo(f"[1/3] contracts ok: {report.schemas} schemas, "
-         f"{report.valid_examples + report.invalid_examples} examples checked")
+        raise ContractError(
+            f"contracts are broken: {first.file}: {first.message}; run `matrix contracts check`."
+        )
+    echo(
+        f"[1/3] contracts ok: {report.schemas} schemas, "
+        f"{report.valid_examples + report.invalid_examples} examples checked"
+    )
     with open_store(settings=settings, migrate=True) as store:
         echo(f"[2/3] store {store.url} ready at schema version {store.schema_version()}")
         store.tenants.add(DEMO_TENANT, "Demo Tenant")
@@ -93,8 +98,10 @@ def run_demo(settings: Settings, *, echo: Callable[[str], None]) -> None:
         result = store.events.append_many(chain)
         total = store.events.count(DEMO_TENANT)
     corr = chain[0]["correlation_id"]
-    echo(f"[3/3] tenant {DEMO_TENANT!r}: sample owner request recorded "
-         f"({result.added} new envelopes, {total} in its log)")
+    echo(
+        f"[3/3] tenant {DEMO_TENANT!r}: sample owner request recorded "
+        f"({result.added} new envelopes, {total} in its log)"
+    )
     echo("")
     echo("Where to look next:")
     echo(f"  .venv/bin/matrix events trace {corr} --tenant {DEMO_TENANT}")

@@ -136,7 +136,7 @@ class EnvelopeValidator:
         kind = env.get("kind")
         if kind not in ("command", "event"):
             raise ContractError(
-                f"/kind: must be \"command\" or \"event\", got {kind!r}.", pointer="/kind", value=kind
+                f'/kind: must be "command" or "event", got {kind!r}.', pointer="/kind", value=kind
             )
         name = env.get("name")
         if not isinstance(name, str):

@@ -8,7 +8,9 @@ from matrix import envelopes as env
 from matrix.clock import Clock, FrozenClock
 
 
-def task_chain(tenant_id: str, clock: Clock, *, correlation_id: str | None = None) -> list[dict[str, Any]]:
+def task_chain(
+    tenant_id: str, clock: Clock, *, correlation_id: str | None = None
+) -> list[dict[str, Any]]:
     """A valid owner command → task → accepted → completed chain on one correlation id."""
     corr = correlation_id or env.new_id()
     trace = env.new_id()

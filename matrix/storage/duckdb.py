@@ -9,6 +9,7 @@ the server, a notebook and CLI commands can all use one file without lock errors
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -183,7 +184,9 @@ class DuckDBBackend(Backend):
     def _start_watcher(self) -> None:
         if self._watcher is not None and self._watcher.is_alive():
             return
-        self._watcher = threading.Thread(target=self._watch, name="matrix-duckdb-lease", daemon=True)
+        self._watcher = threading.Thread(
+            target=self._watch, name="matrix-duckdb-lease", daemon=True
+        )
         self._watcher.start()
 
     def _watch(self) -> None:
@@ -211,7 +214,6 @@ class DuckDBBackend(Backend):
 
 
 def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
-    try:
+    # The failed statement may already have ended the transaction.
+    with contextlib.suppress(duckdb.Error):
         con.rollback()
-    except duckdb.Error:
-        pass  # the failed statement may already have ended the transaction

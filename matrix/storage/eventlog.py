@@ -7,6 +7,7 @@ stored is a no-op (retries are safe). Every read names its tenant; there is no w
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -121,7 +122,7 @@ class EventLog:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _rows(self, envelopes: Iterable[Envelope]) -> list[tuple[Any, ...]]:
+    def _rows(self, envelopes: Iterable[Envelope]) -> builtins.list[tuple[Any, ...]]:
         recorded = self._clock.now()
         validator = self._validator_factory()
         rows = []
@@ -153,8 +154,9 @@ class EventLog:
         kind: str | None,
         since: datetime | None,
         until: datetime | None,
-    ) -> tuple[str, list[Any]]:
-        clauses, params = ["tenant_id = ?"], [_tenant(tenant_id)]
+    ) -> tuple[str, builtins.list[Any]]:
+        clauses: builtins.list[str] = ["tenant_id = ?"]
+        params: builtins.list[Any] = [_tenant(tenant_id)]
         for clause, value in (
             ("name = ?", name),
             ("kind = ?", kind),
@@ -168,7 +170,7 @@ class EventLog:
 
     def _select(
         self, where: str, params: Sequence[Any], limit: int | None, *, newest_first: bool = False
-    ) -> list[Envelope]:
+    ) -> builtins.list[Envelope]:
         order = "seq DESC" if newest_first else "seq"
         sql = f"SELECT envelope FROM event_log WHERE {where} ORDER BY {order}"
         if limit is not None:

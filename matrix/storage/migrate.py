@@ -170,7 +170,9 @@ def _refuse_foreign(tx: Tx, version: int, migrations: list[Migration], backend: 
             f"The store {backend.url} is at schema version {version}, newer than this matrix"
             f" (which knows up to {newest}). Upgrade matrix; the store was not changed."
         )
-    recorded = dict(tx.query("SELECT version, checksum FROM schema_migrations"))
+    recorded: dict[int, str] = {
+        int(v): str(c) for v, c in tx.query("SELECT version, checksum FROM schema_migrations")
+    }
     for migration in migrations:
         stored = recorded.get(migration.version)
         if stored is not None and stored != migration.checksum:

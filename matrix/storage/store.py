@@ -78,8 +78,12 @@ class Tenants:
                 " WHERE tenant_id = ?",
                 [tenant_id],
             )
-        return Tenant(**dict(zip(("tenant_id", "display_name", "status", "created_at"), rows[0])))\
-            if rows else None
+        if not rows:
+            return None
+        tenant_id, display_name, status, created_at = rows[0]
+        return Tenant(
+            tenant_id=tenant_id, display_name=display_name, status=status, created_at=created_at
+        )
 
     def list(self) -> list[Tenant]:
         """Admin read: every tenant."""

@@ -41,7 +41,11 @@ WRITER = textwrap.dedent(
 
 def _matrix(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "matrix", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+        [sys.executable, "-m", "matrix", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
 
 

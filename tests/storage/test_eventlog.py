@@ -25,7 +25,9 @@ def test_eventlog_round_trips_envelopes_exactly(store: Store, clock: FrozenClock
     store.events.append_many(chain)
     got = store.events.trace("acme", chain[0]["correlation_id"])
     assert got == chain
-    assert [json.dumps(e, sort_keys=True) for e in got] == [json.dumps(e, sort_keys=True) for e in chain]
+    assert [json.dumps(e, sort_keys=True) for e in got] == [
+        json.dumps(e, sort_keys=True) for e in chain
+    ]
 
 
 def test_trace_returns_whole_chain_in_append_order(store: Store, clock: FrozenClock) -> None:
@@ -51,7 +53,7 @@ def test_append_is_idempotent_by_envelope_id(store: Store, clock: FrozenClock) -
     chain = task_chain("acme", clock)
     assert store.events.append_many(chain).as_dict() == {"added": 5, "duplicates": 0}
     assert store.events.append(chain[0]) is False
-    again = store.events.append_many(chain + [lead_created("acme", clock)])
+    again = store.events.append_many([*chain, lead_created("acme", clock)])
     assert again.as_dict() == {"added": 1, "duplicates": 5}
     assert store.events.count("acme") == 6
 
@@ -110,9 +112,13 @@ def test_list_filters_by_name_kind_and_time(store: Store, clock: FrozenClock) ->
 _tenants = st.sampled_from(["t-alpha", "t-beta", "t-gamma"])
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(plan=st.lists(st.tuples(_tenants, st.integers(0, 2)), min_size=1, max_size=12))
-def test_tenant_isolation_holds_for_any_mix(store: Store, clock: FrozenClock, plan: list[tuple[str, int]]) -> None:
+def test_tenant_isolation_holds_for_any_mix(
+    store: Store, clock: FrozenClock, plan: list[tuple[str, int]]
+) -> None:
     """Whatever mix of tenants shares correlation ids, each read sees exactly its own rows."""
     run = env.new_id()[:8]
     corrs = [env.new_id() for _ in range(3)]

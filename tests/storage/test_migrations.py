@@ -62,7 +62,9 @@ def test_rollback_undoes_and_migrate_redoes(backend_url: str) -> None:
         assert store.migrate().after == code_version()
 
 
-def test_failed_migration_leaves_store_unchanged(backend_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_migration_leaves_store_unchanged(
+    backend_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import matrix.storage.migrate as m
 
     real = m.load_migrations()
@@ -84,7 +86,11 @@ def test_failed_migration_leaves_store_unchanged(backend_url: str, monkeypatch: 
 def test_statements_respect_dialect_markers() -> None:
     script = "CREATE TABLE a (x INT);\n-- only: postgres\nCREATE INDEX i ON a (x);\n-- a note\nDROP TABLE a;\n"
     assert statements(script, "duckdb") == ["CREATE TABLE a (x INT)", "DROP TABLE a"]
-    assert statements(script, "postgres") == ["CREATE TABLE a (x INT)", "CREATE INDEX i ON a (x)", "DROP TABLE a"]
+    assert statements(script, "postgres") == [
+        "CREATE TABLE a (x INT)",
+        "CREATE INDEX i ON a (x)",
+        "DROP TABLE a",
+    ]
 
 
 def test_every_shipped_migration_declares_its_down_section() -> None:

@@ -13,12 +13,17 @@ def test_explicit_beats_env_beats_default() -> None:
     env = {"MATRIX_STORAGE_URL": "duckdb:///env.duckdb", "MATRIX_LOCK_TIMEOUT": "5"}
     s = Settings.load(env, storage_url="duckdb:///arg.duckdb")
     assert s.storage_url == "duckdb:///arg.duckdb" and s.sources["storage_url"] == "argument"
-    assert s.lock_timeout_seconds == 5.0 and s.sources["lock_timeout_seconds"] == "env MATRIX_LOCK_TIMEOUT"
+    assert (
+        s.lock_timeout_seconds == 5.0
+        and s.sources["lock_timeout_seconds"] == "env MATRIX_LOCK_TIMEOUT"
+    )
     assert Settings.load({}).storage_url == "duckdb:///var/matrix.duckdb"
 
 
 def test_bad_number_names_the_variable_and_the_fix() -> None:
-    with pytest.raises(ConfigError, match=r"MATRIX_LOCK_TIMEOUT='soon' is not a number.*MATRIX_LOCK_TIMEOUT=30"):
+    with pytest.raises(
+        ConfigError, match=r"MATRIX_LOCK_TIMEOUT='soon' is not a number.*MATRIX_LOCK_TIMEOUT=30"
+    ):
         Settings.load({"MATRIX_LOCK_TIMEOUT": "soon"})
 
 

@@ -58,7 +58,9 @@ def _violations() -> list[str]:
         for line, name in _imports(path):
             top = name.split(".")[0]
             if top in HOMES and rel not in HOMES[top]:
-                problems.append(f"{rel}:{line}: imports {name}; only {sorted(HOMES[top]) or ['dashboards/']} may")
+                problems.append(
+                    f"{rel}:{line}: imports {name}; only {sorted(HOMES[top]) or ['dashboards/']} may"
+                )
             if top == "matrix" and name != "matrix":
                 target = _component(name)
                 if target not in LAYERS:
@@ -82,10 +84,13 @@ def test_the_walker_catches_a_violation(tmp_path: Path, monkeypatch) -> None:  #
     root = tmp_path / "proj"
     shutil.copytree(PACKAGE, root / "matrix")
     (root / "matrix" / "clock.py").write_text(
-        (root / "matrix" / "clock.py").read_text() + "\nimport duckdb\nfrom matrix.storage import open_store\n"
+        (root / "matrix" / "clock.py").read_text()
+        + "\nimport duckdb\nfrom matrix.storage import open_store\n"
     )
     monkeypatch.setattr(__import__(__name__, fromlist=["x"]), "PACKAGE", root / "matrix")
     monkeypatch.setattr(__import__(__name__, fromlist=["x"]), "ROOT", root)
     problems = _violations()
     assert any("matrix/clock.py" in p and "imports duckdb" in p for p in problems)
-    assert any("matrix/clock.py" in p and "matrix.storage (layer 4) from layer 0" in p for p in problems)
+    assert any(
+        "matrix/clock.py" in p and "matrix.storage (layer 4) from layer 0" in p for p in problems
+    )

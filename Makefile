@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?= -n auto
 
-.PHONY: demo test install lint typecheck bench clean
+.PHONY: demo test install system-deps lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing matrix with its dependencies (first run takes about a minute)"
@@ -20,8 +20,20 @@ install: $(STAMP)
 demo: install
 	@$(BIN)/matrix demo
 
-test: install
+test: install system-deps
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The PostgreSQL tests need the server binaries (initdb, pg_ctl). Install them from Debian's
+# packages when they are missing and we may (root with apt-get); otherwise say how.
+system-deps:
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing PostgreSQL server binaries (apt-get install postgresql)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "note: PostgreSQL server binaries not found; install them (apt-get install postgresql) to run the PostgreSQL tests"; \
+	  fi; \
+	fi
 
 lint: install
 	@$(BIN)/ruff check matrix tests benchmarks

@@ -33,11 +33,12 @@ class Tx(Protocol):
         columns: Sequence[str],
         rows: Sequence[Row],
         *,
-        skip_conflicts: bool = False,
+        skip_existing: str | None = None,
     ) -> int:
         """Insert many rows in order with the backend's bulk path; return how many were added.
 
-        With ``skip_conflicts`` a row whose key already exists is skipped, not an error.
+        With ``skip_existing`` (a unique key column) a row whose key is already stored is
+        skipped, not an error. Rows must not repeat a key within one call.
         """
         ...
 

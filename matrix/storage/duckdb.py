@@ -25,6 +25,9 @@ from matrix.storage.base import Backend, Row
 from matrix.storage.lease import FileLease
 
 
+_SMALL_BATCH = 64
+
+
 class DuckDBTx:
     """A transaction on one DuckDB connection."""
 
@@ -47,17 +50,34 @@ class DuckDBTx:
         columns: Sequence[str],
         rows: Sequence[Row],
         *,
-        skip_conflicts: bool = False,
+        skip_existing: str | None = None,
     ) -> int:
         if not rows:
             return 0
+        cols = ", ".join(columns)
+        conflict = f" ON CONFLICT ({skip_existing}) DO NOTHING" if skip_existing else ""
+        if len(rows) <= _SMALL_BATCH:
+            # A VALUES list beats building an Arrow table for a handful of rows, and an
+            # anti-join beats ON CONFLICT (about 700 against 400 single-row commits/s here).
+            marks = ", ".join(["(" + ", ".join("?" * (len(columns) + 1)) + ")"] * len(rows))
+            params = [value for i, row in enumerate(rows) for value in (*row, i)]
+            sql = (
+                f"INSERT INTO {table} ({cols}) SELECT {cols}"
+                f" FROM (VALUES {marks}) AS v({cols}, __ord)"
+            )
+            if skip_existing:
+                sql += (
+                    f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS t"
+                    f" WHERE t.{skip_existing} = v.{skip_existing})"
+                )
+            sql += " ORDER BY __ord"  # the anti-join may reorder; keep the append order
+            result = self._con.execute(sql, params).fetchone()
+            return int(result[0]) if result else 0
         # One Arrow table per batch: DuckDB ingests Arrow at millions of rows per second,
         # against a few thousand per second for single-row INSERTs.
         data = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
         data["__ord"] = list(range(len(rows)))
         batch = pa.table(data)  # noqa: F841  (read by DuckDB's replacement scan below)
-        cols = ", ".join(columns)
-        conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
         result = self._con.execute(
             f"INSERT INTO {table} ({cols}) SELECT {cols} FROM batch ORDER BY __ord{conflict}"
         ).fetchone()

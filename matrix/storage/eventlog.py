@@ -68,15 +68,15 @@ class EventLog:
         Nothing is stored when any envelope is invalid; the error's pointer starts with the
         envelope's index in the batch (``/3/payload/amount``).
         """
-        rows = self._rows(envelopes)
+        rows, total = self._rows(envelopes)
         added = 0
         with self._backend.transaction() as tx:
             for start in range(0, len(rows), batch_size):
                 chunk = rows[start : start + batch_size]
-                added += tx.insert_rows("event_log", COLUMNS, chunk, skip_conflicts=True)
+                added += tx.insert_rows("event_log", COLUMNS, chunk, skip_existing="envelope_id")
                 if progress:
                     progress(len(chunk))
-        return AppendResult(added=added, duplicates=len(rows) - added)
+        return AppendResult(added=added, duplicates=total - added)
 
     def trace(self, tenant_id: str, correlation_id: str) -> list[Envelope]:
         """Every command and event of one correlation id, in the order they were appended."""
@@ -122,11 +122,14 @@ class EventLog:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _rows(self, envelopes: Iterable[Envelope]) -> builtins.list[tuple[Any, ...]]:
+    def _rows(self, envelopes: Iterable[Envelope]) -> tuple[builtins.list[tuple[Any, ...]], int]:
         recorded = self._clock.now()
         validator = self._validator_factory()
         rows = []
+        seen: set[str] = set()
+        total = 0
         for index, env in enumerate(envelopes):
+            total += 1
             try:
                 validator.validate(env)
             except ContractError as exc:
@@ -136,16 +139,20 @@ class EventLog:
                     pointer=f"/{index}{exc.pointer}",
                     value=exc.value,
                 ) from None
+            key = envelope_id(env)
+            if key in seen:
+                continue  # the same envelope twice in one batch is stored once
+            seen.add(key)
             rows.append(
                 (
-                    envelope_id(env), env["kind"], env["name"], env["tenant_id"],
+                    key, env["kind"], env["name"], env["tenant_id"],
                     env["correlation_id"], env.get("causation_id"), env["trace_id"],
                     env["source_module"], env["target_module"], env.get("status"),
                     parse_timestamp(occurred_at(env)), recorded,
                     json.dumps(env, ensure_ascii=False, separators=(",", ":")),
                 )
             )  # fmt: skip
-        return rows
+        return rows, total
 
     @staticmethod
     def _filters(

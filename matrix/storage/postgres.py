@@ -49,7 +49,7 @@ class PostgresTx:
         columns: Sequence[str],
         rows: Sequence[Row],
         *,
-        skip_conflicts: bool = False,
+        skip_existing: str | None = None,
     ) -> int:
         if not rows:
             return 0
@@ -65,7 +65,7 @@ class PostgresTx:
             with cur.copy(f"COPY {stage} ({cols}, __ord) FROM STDIN") as copy:
                 for i, row in enumerate(rows):
                     copy.write_row((*row, i))
-            conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+            conflict = f" ON CONFLICT ({skip_existing}) DO NOTHING" if skip_existing else ""
             cur.execute(
                 f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} ORDER BY __ord{conflict}"
             )

@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matrix.cli import main
 from matrix.contracts import Catalog
@@ -177,3 +179,63 @@ def test_unknown_name_suggests_the_closest(catalog: Catalog) -> None:
 def test_malformed_envelopes_get_a_contract_error(catalog: Catalog, bad: object) -> None:
     with pytest.raises(ContractError):
         EnvelopeValidator(catalog).validate(bad)
+
+
+def test_fast_and_reference_validators_agree_on_every_example(catalog: Catalog) -> None:
+    """The compiled fast path must never accept what the reference validator rejects."""
+    for path in sorted((CONTRACTS / "examples").glob("*/*.json")):
+        example = json.loads(path.read_text())
+        schema_id = catalog.resolve_id(example["schema"])
+        reference_ok = not catalog.errors(schema_id, example["instance"])
+        try:
+            catalog._fast(schema_id)(example["instance"])
+            fast_ok = True
+        except Exception:
+            fast_ok = False
+        assert fast_ok == reference_ok, path.name
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(-10, 10, allow_nan=False)
+    | st.text(max_size=12) | st.sampled_from(["+5511999990000", "BRL", "2026-11-02T09:30:00Z"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)  # fmt: skip
+
+
+def _leaf_paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    if isinstance(node, dict):
+        return [prefix] + [p for k, v in node.items() for p in _leaf_paths(v, (*prefix, k))]
+    if isinstance(node, list):
+        return [prefix] + [p for i, v in enumerate(node) for p in _leaf_paths(v, (*prefix, i))]
+    return [prefix]
+
+
+_VALID = sorted((CONTRACTS / "examples" / "valid").glob("*.json"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_fast_path_never_accepts_what_the_reference_rejects(data: st.DataObject) -> None:
+    catalog = _CATALOG
+    example = json.loads(data.draw(st.sampled_from(_VALID)).read_text())
+    instance = example["instance"]
+    path = data.draw(st.sampled_from(_leaf_paths(instance)[1:]))
+    value = data.draw(_json_values)
+    target = instance
+    for key in path[:-1]:
+        target = target[key]
+    if data.draw(st.booleans()) and isinstance(target, dict):
+        target.pop(path[-1])
+    else:
+        target[path[-1]] = value
+    schema_id = catalog.resolve_id(example["schema"])
+    reference_ok = not catalog.errors(schema_id, instance)
+    try:
+        catalog._fast(schema_id)(instance)
+    except Exception:
+        return  # a fast rejection is always re-checked by the reference validator
+    assert reference_ok, f"fast path accepted an invalid {example['schema']}: {path} = {value!r}"
+
+
+_CATALOG = Catalog(CONTRACTS)

@@ -12,6 +12,12 @@ converts them once: the CLI prints one line and exits with :attr:`MatrixError.ex
     ├── StorageError              the store cannot be reached or refused an operation
     │   ├── StoreLockedError      another process held the embedded store for too long
     │   └── MigrationError        migrations cannot run (e.g. database newer than the code)
+    ├── PolicyError               a routing or policy file is invalid (every issue listed)
+    ├── ApprovalError             an approval cannot be requested or resolved
+    │   ├── ApprovalLimitError    the tenant already has the maximum of pending approvals
+    │   └── ApprovalStateError    the approval is not pending (or not found, or expired)
+    ├── ProviderError             an AI provider failed; the message is sanitised
+    ├── NotFoundError             a tenant, approval or task does not exist for this tenant
     └── TenantIsolationError      an operation tried to cross tenants
 """
 
@@ -74,3 +80,55 @@ class MigrationError(StorageError):
 
 class TenantIsolationError(MatrixError):
     """An operation tried to read or write across tenants."""
+
+
+class PolicyError(ConfigError):
+    """A routing or execution-policy file is invalid.
+
+    Attributes:
+        issues: every problem found, each naming the file, the rule and the field.
+    """
+
+    def __init__(self, issues: list[str]) -> None:
+        shown = "; ".join(issues[:5]) + (f"; and {len(issues) - 5} more" if len(issues) > 5 else "")
+        super().__init__(f"{len(issues)} problem(s) in the rules: {shown}")
+        self.issues = issues
+
+
+class ApprovalError(MatrixError):
+    """An approval cannot be requested or resolved."""
+
+    code = "approval_error"
+
+
+class ApprovalLimitError(ApprovalError):
+    """The tenant already has the maximum number of pending approvals; nothing was stored."""
+
+    code = "confirmation_queue_limit_reached"
+
+    def __init__(self, message: str, *, pending_count: int, max_pending: int) -> None:
+        super().__init__(message)
+        self.pending_count = pending_count
+        self.max_pending = max_pending
+
+
+class ApprovalStateError(ApprovalError):
+    """The approval is not pending: already resolved, expired, or unknown for this tenant."""
+
+    def __init__(self, message: str, *, code: str, status: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class ProviderError(MatrixError):
+    """An AI provider failed. ``code`` is stable; the message never contains a secret."""
+
+    def __init__(self, message: str, *, code: str = "provider_error", provider: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.provider = provider
+
+
+class NotFoundError(MatrixError):
+    """A tenant, approval or task does not exist (for this tenant)."""

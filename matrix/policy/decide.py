@@ -1,0 +1,54 @@
+"""decide(task) → Decision: allow, deny or confirm_required, with the rule and the reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matrix.policy.rules import ExecutionPolicy, Outcome
+
+CONFIRMATIONS_DISABLED = "tenant_runtime_confirmations_disabled"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    """The policy's answer for one planned task. A deny is an outcome, not an error."""
+
+    outcome: Outcome
+    policy_rule_id: str
+    reason_code: str
+
+    @property
+    def requires_confirmation(self) -> bool:
+        return self.outcome is Outcome.CONFIRM_REQUIRED
+
+
+def decide(
+    task_type: str,
+    target_module: str,
+    policy: ExecutionPolicy,
+    *,
+    confirmations_enabled: bool = True,
+) -> Decision:
+    """The first rule matching the task type and module decides; else the default does.
+
+    A tenant that explicitly turned confirmations off gets ``allow`` where the policy asks for
+    confirmation, with the reason ``tenant_runtime_confirmations_disabled``; denies stay denies.
+    """
+    decision = Decision(
+        outcome=policy.default_decision,
+        policy_rule_id="default_decision",
+        reason_code=policy.default_reason_code,
+    )
+    for rule in policy.rules:
+        if rule.task_type == task_type and rule.target_module == target_module:
+            decision = Decision(
+                outcome=rule.decision, policy_rule_id=rule.rule_id, reason_code=rule.reason_code
+            )
+            break
+    if decision.outcome is Outcome.CONFIRM_REQUIRED and not confirmations_enabled:
+        return Decision(
+            outcome=Outcome.ALLOW,
+            policy_rule_id=decision.policy_rule_id,
+            reason_code=CONFIRMATIONS_DISABLED,
+        )
+    return decision

@@ -28,6 +28,7 @@ class Setting:
     default: str
     help: str
     kind: type = str
+    secret: bool = False
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -49,6 +50,39 @@ SETTINGS: tuple[Setting, ...] = (
         env="MATRIX_REPORTS_DIR",
         default="reports",
         help="Folder where gate runs write their reports.",
+    ),
+    Setting(
+        name="provider_mode",
+        env="MATRIX_PROVIDER_MODE",
+        default="auto",
+        help="AI provider for tenants without their own key: auto (OpenAI when a key is set,"
+        " else local), openai (strict), local (deterministic, offline) or off.",
+    ),
+    Setting(
+        name="openai_api_key",
+        env="MATRIX_OPENAI_API_KEY",
+        default="",
+        help="The platform's OpenAI key, used in auto/openai mode for tenants without their own.",
+        secret=True,
+    ),
+    Setting(
+        name="openai_base_url",
+        env="MATRIX_OPENAI_BASE_URL",
+        default="https://api.openai.com/v1",
+        help="Base URL of the OpenAI-compatible API.",
+    ),
+    Setting(
+        name="openai_model",
+        env="MATRIX_OPENAI_MODEL",
+        default="gpt-5-mini",
+        help="Default model when a tenant sets none.",
+    ),
+    Setting(
+        name="provider_timeout_seconds",
+        env="MATRIX_PROVIDER_TIMEOUT",
+        default="20",
+        help="Timeout of one AI provider request, in seconds.",
+        kind=float,
     ),
     Setting(
         name="lock_timeout_seconds",
@@ -78,6 +112,11 @@ class Settings:
     reports_dir: Path
     lock_timeout_seconds: float
     idle_release_seconds: float
+    provider_mode: str = "auto"
+    openai_api_key: str = ""
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_model: str = "gpt-5-mini"
+    provider_timeout_seconds: float = 20.0
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -109,6 +148,11 @@ class Settings:
             reports_dir=Path(values["reports_dir"]),
             lock_timeout_seconds=values["lock_timeout_seconds"],
             idle_release_seconds=values["idle_release_seconds"],
+            provider_mode=_choice(values["provider_mode"], "MATRIX_PROVIDER_MODE", ("auto", "openai", "local", "off")),
+            openai_api_key=str(values["openai_api_key"]).strip().split(" ")[0] if values["openai_api_key"] else "",
+            openai_base_url=str(values["openai_base_url"]).rstrip("/"),
+            openai_model=str(values["openai_model"]) or "gpt-5-mini",
+            provider_timeout_seconds=values["provider_timeout_seconds"],
             sources=sources,
         )
 
@@ -117,6 +161,8 @@ class Settings:
         rows = []
         for setting in SETTINGS:
             value = getattr(self, setting.name)
+            if setting.secret:
+                value = "(set)" if value else ""
             rows.append(
                 {
                     "name": setting.name,
@@ -127,6 +173,12 @@ class Settings:
                 }
             )
         return rows
+
+
+def _choice(value: str, env: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{env}={value!r} is not one of {list(allowed)}.")
+    return value
 
 
 def _convert(setting: Setting, raw: Any) -> Any:

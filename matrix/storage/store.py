@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from matrix.errors import ConfigError, MigrationError, StorageError, UsageError
 from matrix.storage import migrate as migrations
 from matrix.storage.base import Backend
 from matrix.storage.eventlog import EventLog
+from matrix.storage.runtime import SqlApprovals, SqlRuntimeConfig, SqlSideEffects, SqlTaskQueue
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
 
@@ -128,6 +129,14 @@ class Store:
         self.events = EventLog(backend, lambda: validator_for(settings.contracts_dir), clock)
         self.tenants = Tenants(backend, clock)
         self.telemetry = TelemetryTable(backend)
+        self.approvals = SqlApprovals(backend)
+        self.tasks = SqlTaskQueue(backend)
+        self.side_effects = SqlSideEffects(backend)
+        self.runtime_config = SqlRuntimeConfig(backend)
+
+    def transaction(self) -> AbstractContextManager[object]:
+        """One unit of work: everything done through this store inside it commits together."""
+        return self.backend.transaction()
 
     @property
     def url(self) -> str:

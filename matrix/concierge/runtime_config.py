@@ -1,0 +1,238 @@
+"""Tenant runtime config: the origin's shape and defaults, validated, with secrets kept apart.
+
+A saved config is normalised field by field: a field missing from the update keeps its stored
+value, else its default. Secrets (the OpenAI key, the Evolution API key) are split out: they are
+stored apart, never returned, and omitting one on update keeps the stored one; an empty string
+clears it. Confirmations default to **on**; only an explicit ``false`` turns them off.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from matrix.approvals import max_pending, ttl_seconds
+from matrix.errors import PolicyError, UsageError
+from matrix.policy.rules import parse_policy, parse_routing
+
+DEFAULT_MODEL = "gpt-5-mini"
+PROVIDER_MODES = ("auto", "openai", "local", "off")
+WHATSAPP_AI_MODES = ("suggest_only", "assist_execute")
+SECRET_FIELDS = {
+    ("openai", "api_key"): "openai.api_key",
+    ("integrations", "crm_evolution", "api_key"): "crm_evolution.api_key",
+}
+
+DEFAULTS: dict[str, Any] = {
+    "provider": {"mode": "auto"},
+    "openai": {
+        "model": DEFAULT_MODEL,
+        "base_url": None,
+        "vision_enabled": True,
+        "voice_enabled": True,
+        "image_generation_enabled": True,
+        "image_read_enabled": True,
+    },
+    "personas": {"owner_concierge_prompt": "", "whatsapp_agent_prompt": ""},
+    "execution": {
+        "confirmations_enabled": True,
+        "max_pending_confirmations": 20,
+        "confirmation_ttl_seconds": 900,
+        "whatsapp_ai_enabled": True,
+        "whatsapp_ai_mode": "assist_execute",
+        "whatsapp_ai_min_confidence": 0.7,
+    },
+    "integrations": {
+        "crm_evolution": {
+            "base_url": "",
+            "instance_id": "default",
+            "auto_reply_enabled": False,
+            "auto_reply_use_ai": False,
+            "auto_reply_text": "Recebemos sua mensagem e responderemos em breve.",
+        }
+    },
+    "policy": {"routing": None, "execution": None},
+}
+
+_BOOLEANS = {
+    ("openai", "vision_enabled"), ("openai", "voice_enabled"),
+    ("openai", "image_generation_enabled"), ("openai", "image_read_enabled"),
+    ("execution", "confirmations_enabled"), ("execution", "whatsapp_ai_enabled"),
+    ("integrations", "crm_evolution", "auto_reply_enabled"),
+    ("integrations", "crm_evolution", "auto_reply_use_ai"),
+}  # fmt: skip
+_PROMPT_LIMIT = 12_000
+
+
+def _walk(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = []
+    for key, value in tree.items():
+        path = (*prefix, key)
+        paths += _walk(value, path) if isinstance(value, dict) else [path]
+    return paths
+
+
+_KNOWN = set(_walk(DEFAULTS)) | set(SECRET_FIELDS) | {("policy", "routing"), ("policy", "execution")}
+
+
+def _get(tree: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(tree, dict) or key not in tree:
+            return _MISSING
+        tree = tree[key]
+    return tree
+
+
+def _set(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[path[-1]] = value
+
+
+_MISSING = object()
+
+
+def normalize(
+    update: Any, previous: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, str | None]]:
+    """Validate an update and merge it over the stored config (else the defaults).
+
+    Returns:
+        The config without secrets, and the secrets to store (None = keep the stored one,
+        "" = clear it).
+
+    Raises:
+        UsageError: naming every unknown or invalid field and the fix.
+    """
+    if not isinstance(update, dict):
+        raise UsageError("config must be a JSON object, e.g. {\"openai\": {\"model\": \"gpt-5-mini\"}}.")
+    problems: list[str] = []
+    for path in _leaf_paths(update):
+        if path not in _KNOWN and not any(path[: len(k)] == k for k in (("policy", "routing"), ("policy", "execution"))):
+            problems.append(f"unknown field {'.'.join(path)}")
+    result = copy.deepcopy(previous) if previous else copy.deepcopy(DEFAULTS)
+    for path in _walk(DEFAULTS):
+        if _get(result, path) is _MISSING:
+            _set(result, path, copy.deepcopy(_get(DEFAULTS, path)))
+    secrets: dict[str, str | None] = {name: None for name in SECRET_FIELDS.values()}
+    for path, name in SECRET_FIELDS.items():
+        value = _get(update, path)
+        if value is _MISSING or value is None:
+            continue
+        if not isinstance(value, str):
+            problems.append(f"{'.'.join(path)} must be a string")
+            continue
+        tokens = value.split()
+        secrets[name] = tokens[0] if tokens else ""
+    for path in _walk(DEFAULTS):
+        value = _get(update, path)
+        if value is _MISSING:
+            continue
+        field = ".".join(path)
+        if path in _BOOLEANS:
+            if not isinstance(value, bool):
+                problems.append(f"{field} must be true or false, got {value!r}")
+                continue
+        elif path == ("provider", "mode"):
+            if value not in PROVIDER_MODES:
+                problems.append(f"{field} must be one of {list(PROVIDER_MODES)}, got {value!r}")
+                continue
+        elif path == ("execution", "whatsapp_ai_mode"):
+            if value not in WHATSAPP_AI_MODES:
+                problems.append(f"{field} must be one of {list(WHATSAPP_AI_MODES)}, got {value!r}")
+                continue
+        elif path == ("execution", "whatsapp_ai_min_confidence"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                problems.append(f"{field} must be a number between 0 and 1, got {value!r}")
+                continue
+            value = min(1.0, max(0.0, float(value)))
+        elif path == ("execution", "max_pending_confirmations"):
+            value = max_pending(value)
+        elif path == ("execution", "confirmation_ttl_seconds"):
+            value = ttl_seconds(value)
+        elif path[0] == "policy":
+            try:
+                (parse_routing if path[1] == "routing" else parse_policy)(value, f"tenant policy.{path[1]}")
+            except PolicyError as exc:
+                problems.extend(exc.issues)
+                continue
+        elif path == ("openai", "base_url"):
+            if value is not None and not (isinstance(value, str) and value.startswith(("http://", "https://"))):
+                problems.append(f"{field} must be an http(s) URL or null, got {value!r}")
+                continue
+            value = value.rstrip("/") if value else None
+        else:
+            if not isinstance(value, str):
+                problems.append(f"{field} must be a string, got {value!r}")
+                continue
+            value = value.strip()
+            if path[0] == "personas" and len(value) > _PROMPT_LIMIT:
+                problems.append(f"{field} is {len(value)} characters; the limit is {_PROMPT_LIMIT}")
+                continue
+            if path == ("openai", "model") and not value:
+                value = DEFAULT_MODEL
+        _set(result, path, value)
+    if problems:
+        raise UsageError("Invalid runtime config: " + "; ".join(problems) + ".")
+    return result, secrets
+
+
+def _leaf_paths(tree: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    if not isinstance(tree, dict) or not tree:
+        return [prefix] if prefix else []
+    out: list[tuple[str, ...]] = []
+    for key, value in tree.items():
+        path = (*prefix, str(key))
+        if path in _KNOWN:
+            out.append(path)
+        else:
+            out += _leaf_paths(value, path) if isinstance(value, dict) else [path]
+    return out
+
+
+def changed_kinds(before: dict[str, Any] | None, after: dict[str, Any], secrets_changed: bool) -> dict[str, list[str]]:
+    """Which kinds of config changed (prompt, model, policy, runtime), with the field names."""
+    before = before or DEFAULTS
+    kinds: dict[str, list[str]] = {}
+    for path in _walk(DEFAULTS):
+        if _get(before, path) == _get(after, path):
+            continue
+        if path[0] == "personas":
+            kind = "prompt"
+        elif path == ("openai", "model"):
+            kind = "model"
+        elif path[0] == "policy":
+            kind = "policy"
+        else:
+            kind = "runtime"
+        kinds.setdefault(kind, []).append(".".join(path))
+    if secrets_changed:
+        kinds.setdefault("runtime", []).append("secrets")
+    return kinds
+
+
+def summary(tenant_id: str, config: dict[str, Any], secret_names: set[str], updated_at: str | None) -> dict[str, Any]:
+    """The origin's runtime-config summary. Secrets appear only as "(configured)" or ""."""
+    openai = config["openai"]
+    key_set = "openai.api_key" in secret_names
+    mode = "openai" if key_set else config["provider"]["mode"]
+    evolution = dict(config["integrations"]["crm_evolution"])
+    evolution["api_key"] = "(configured)" if "crm_evolution.api_key" in secret_names else ""
+    return {
+        "tenant_id": tenant_id,
+        "status": "ok",
+        "runtime": {"owner_response_mode": mode, "openai_configured": key_set, "model": openai["model"]},
+        "openai": {
+            "api_key_configured": key_set,
+            "base_url": openai["base_url"],
+            **{k: openai[k] for k in ("vision_enabled", "voice_enabled", "image_generation_enabled", "image_read_enabled")},
+        },
+        "personas": dict(config["personas"]),
+        "execution": dict(config["execution"]),
+        "integrations": {"crm_evolution": evolution},
+        "policy": {
+            "routing": "tenant" if config["policy"]["routing"] else "shipped",
+            "execution": "tenant" if config["policy"]["execution"] else "shipped",
+        },
+        "updated_at": updated_at,
+    }

@@ -1,0 +1,1 @@
+"""Business modules: their values, rules and repository protocols (storage implements them)."""

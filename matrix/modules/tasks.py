@@ -1,0 +1,88 @@
+"""Module tasks: the unit of work Persona 1 hands to a module, and the queue's rules.
+
+A task is ``queued`` until a worker claims it (``running``, with a lease). It ends ``completed``,
+or goes back to ``queued`` with exponential backoff after a retryable failure, or to ``dead``
+(the dead-letter state) when it cannot succeed: no handler, a permanent error, or too many tries.
+A worker that dies leaves its lease to expire; the task is then claimed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+DEFAULT_MAX_ATTEMPTS = 5
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 300.0
+DEFAULT_LEASE_SECONDS = 60.0
+
+
+class TaskStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    DEAD = "dead"
+
+
+def backoff(attempt: int) -> timedelta:
+    """Delay before retry number ``attempt`` (1-based): 2 s, 4 s, 8 s ... capped at 5 minutes."""
+    return timedelta(seconds=min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    """A queued module task and its delivery state."""
+
+    task_id: str
+    tenant_id: str
+    task_type: str
+    target_module: str
+    priority: str
+    status: TaskStatus
+    attempts: int
+    max_attempts: int
+    available_at: datetime
+    correlation_id: str
+    trace_id: str
+    command_id: str
+    command: dict[str, Any]
+    created_at: datetime
+    claimed_by: str | None = None
+    lease_expires_at: datetime | None = None
+    finished_at: datetime | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    result_summary: str | None = None
+
+    @property
+    def input(self) -> dict[str, Any]:
+        return dict(self.command.get("payload", {}).get("input", {}))
+
+
+class TaskQueueRepository(Protocol):
+    """What the runtime needs from storage to move tasks."""
+
+    def enqueue(self, task: Task) -> bool:
+        """Store a queued task; False when its id is already queued (nothing changes)."""
+        ...
+
+    def claim(self, worker_id: str, now: datetime, *, lease_seconds: float, limit: int) -> list[Task]:
+        """Claim due tasks (queued and available, or running with an expired lease)."""
+        ...
+
+    def complete(self, task_id: str, worker_id: str, now: datetime, *, summary: str) -> bool: ...
+
+    def retry(
+        self, task_id: str, worker_id: str, now: datetime, *, available_at: datetime,
+        error_code: str, error_message: str,
+    ) -> bool: ...  # fmt: skip
+
+    def dead(
+        self, task_id: str, worker_id: str, now: datetime, *, error_code: str, error_message: str
+    ) -> bool: ...
+
+    def get(self, tenant_id: str, task_id: str) -> Task | None: ...
+
+    def counts(self, tenant_id: str) -> dict[str, int]: ...

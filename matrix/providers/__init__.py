@@ -1,0 +1,21 @@
+"""AI providers behind one interface: openai (official SDK), local (deterministic), off, auto."""
+
+from __future__ import annotations
+
+from matrix.providers.base import AssistantOutput, Provider, ProviderRequest, Turn, Usage, sanitize
+from matrix.providers.local import LocalProvider, OffProvider
+from matrix.providers.select import FallbackProvider, TenantAI, select_provider
+
+__all__ = [
+    "AssistantOutput",
+    "FallbackProvider",
+    "LocalProvider",
+    "OffProvider",
+    "Provider",
+    "ProviderRequest",
+    "TenantAI",
+    "Turn",
+    "Usage",
+    "sanitize",
+    "select_provider",
+]

@@ -1,0 +1,187 @@
+"""The OpenAI provider, through the official ``openai`` SDK (the only module that imports it).
+
+The Responses API is tried first; on any failure the Chat Completions API is tried once; when
+both fail the error carries both reasons (``openai_all_endpoints_failed``). Timeouts and the
+SDK's own retries are configured per client. Every error is a ProviderError with a sanitised
+message: the key never leaves this module.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import openai
+
+from matrix.errors import ProviderError
+from matrix.providers.base import AssistantOutput, ProviderRequest, Usage, provider_error, sanitize
+
+
+class OpenAIProvider:
+    name = "openai"
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        model: str,
+        base_url: str,
+        timeout: float = 20.0,
+        max_retries: int = 1,
+    ) -> None:
+        if not api_key:
+            raise ProviderError(
+                "openai_api_key_missing: set the tenant's OpenAI key or MATRIX_OPENAI_API_KEY.",
+                code="openai_api_key_missing",
+                provider="openai",
+            )
+        self.model = model
+        self._key = api_key
+        self._client = openai.OpenAI(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+        )
+
+    def respond(self, request: ProviderRequest) -> AssistantOutput:
+        start = time.perf_counter()
+        try:
+            text, usage = self._responses(request)
+        except ProviderError as first:
+            try:
+                text, usage = self._chat(request)
+            except ProviderError as second:
+                raise ProviderError(
+                    f"openai_all_endpoints_failed: {first}|{second}",
+                    code="openai_all_endpoints_failed",
+                    provider="openai",
+                ) from None
+        latency = int((time.perf_counter() - start) * 1000)
+        return AssistantOutput(text=text, provider="openai", model=self.model, latency_ms=latency, usage=usage)
+
+    def _responses(self, request: ProviderRequest) -> tuple[str, Usage]:
+        history = "\n".join(f"{t.role}: {t.content[:500]}" for t in request.history)
+        instructions = request.instructions + (f"\n\nRecent conversation:\n{history}" if history else "")
+        try:
+            response = self._client.responses.create(
+                model=self.model,
+                instructions=instructions,
+                input=[{"role": "user", "content": [{"type": "input_text", "text": request.text}]}],
+            )
+        except openai.APIStatusError as exc:
+            raise provider_error(f"openai_responses_http_{exc.status_code}", str(exc.message), self._key) from None
+        except openai.APITimeoutError:
+            raise provider_error("openai_responses_timeout", "the request timed out", self._key) from None
+        except openai.OpenAIError as exc:
+            raise provider_error("openai_responses_error", str(exc), self._key) from None
+        text = _text_of_response(response)
+        if not text:
+            raise provider_error("openai_responses_invalid_payload", "no output text", self._key)
+        raw = getattr(response, "usage", None)
+        usage = Usage(
+            input=_int(raw, "input_tokens"),
+            cached=_int(getattr(raw, "input_tokens_details", None), "cached_tokens"),
+            output=_int(raw, "output_tokens"),
+            reasoning=_int(getattr(raw, "output_tokens_details", None), "reasoning_tokens"),
+        )
+        return text, usage
+
+    def _chat(self, request: ProviderRequest) -> tuple[str, Usage]:
+        messages: list[dict[str, str]] = []
+        if request.instructions:
+            messages.append({"role": "system", "content": request.instructions})
+        messages += [{"role": t.role, "content": t.content} for t in request.history]
+        messages.append({"role": "user", "content": request.text})
+        try:
+            response = self._client.chat.completions.create(model=self.model, messages=messages)  # type: ignore[arg-type]
+        except openai.APIStatusError as exc:
+            raise provider_error(f"openai_response_http_{exc.status_code}", str(exc.message), self._key) from None
+        except openai.APITimeoutError:
+            raise provider_error("openai_response_timeout", "the request timed out", self._key) from None
+        except openai.OpenAIError as exc:
+            raise provider_error("openai_response_error", str(exc), self._key) from None
+        try:
+            text = (response.choices[0].message.content or "").strip()
+        except (AttributeError, IndexError, TypeError):
+            text = ""
+        if not text:
+            raise provider_error("openai_response_invalid_payload", "no message content", self._key)
+        raw = getattr(response, "usage", None)
+        usage = Usage(
+            input=_int(raw, "prompt_tokens"),
+            cached=_int(getattr(raw, "prompt_tokens_details", None), "cached_tokens"),
+            output=_int(raw, "completion_tokens"),
+            reasoning=_int(getattr(raw, "completion_tokens_details", None), "reasoning_tokens"),
+        )
+        return text, usage
+
+    def transcribe(
+        self, audio: bytes, *, filename: str, mime_type: str, model: str = "whisper-1", language: str | None = None
+    ) -> tuple[str, int]:
+        """Speech to text. Returns the text and the latency in ms."""
+        start = time.perf_counter()
+        try:
+            extra: dict[str, Any] = {"language": language} if language else {}
+            result = self._client.audio.transcriptions.create(
+                model=model, file=(filename, audio, mime_type), **extra
+            )
+        except openai.OpenAIError as exc:
+            raise ProviderError(
+                f"owner_audio_transcription_error: {sanitize(str(exc), self._key)}",
+                code="owner_audio_transcription_error",
+                provider="openai",
+            ) from None
+        text = (getattr(result, "text", "") or "").strip()
+        if not text:
+            raise ProviderError(
+                "owner_audio_transcription_error: empty transcription",
+                code="owner_audio_transcription_error",
+                provider="openai",
+            )
+        return text, int((time.perf_counter() - start) * 1000)
+
+    def speech(
+        self, text: str, *, model: str = "gpt-4o-mini-tts", voice: str = "shimmer",
+        speed: float = 1.12, response_format: str = "mp3",
+    ) -> tuple[bytes, int]:  # fmt: skip
+        """Text to speech. Returns the audio bytes and the latency in ms."""
+        start = time.perf_counter()
+        speed = min(4.0, max(0.25, speed))
+        try:
+            result = self._client.audio.speech.create(
+                model=model, voice=voice, input=text, response_format=response_format, speed=speed  # type: ignore[arg-type]
+            )
+            audio = result.read()
+        except openai.OpenAIError as exc:
+            raise ProviderError(
+                f"owner_audio_speech_error: {sanitize(str(exc), self._key)}",
+                code="owner_audio_speech_error",
+                provider="openai",
+            ) from None
+        if not audio:
+            raise ProviderError("owner_audio_speech_error: empty audio", code="owner_audio_speech_error", provider="openai")
+        return audio, int((time.perf_counter() - start) * 1000)
+
+
+def _text_of_response(response: Any) -> str:
+    # A malformed body makes the SDK's own accessors raise; treat it as no output.
+    try:
+        return _collect_text(response)
+    except (AttributeError, TypeError, ValueError):
+        return ""
+
+
+def _collect_text(response: Any) -> str:
+    text = getattr(response, "output_text", None)
+    if isinstance(text, str) and text.strip():
+        return text.strip()
+    parts: list[str] = []
+    for item in getattr(response, "output", None) or []:
+        for content in getattr(item, "content", None) or []:
+            value = getattr(content, "text", None)
+            if isinstance(value, str):
+                parts.append(value)
+    return "".join(parts).strip()
+
+
+def _int(obj: Any, name: str) -> int:
+    value = getattr(obj, name, 0) if obj is not None else 0
+    return int(value) if isinstance(value, int | float) else 0

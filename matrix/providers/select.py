@@ -1,0 +1,91 @@
+"""Which provider answers for a tenant: tenant key → strict OpenAI; else the mode decides.
+
+- A tenant with its own OpenAI key gets the ``openai`` provider in **strict** mode: a failure is a
+  ProviderError, never a silent local answer.
+- Otherwise the tenant's ``provider.mode`` applies when it is not ``auto``, else the platform's
+  ``MATRIX_PROVIDER_MODE``: ``off``, ``local``, ``openai`` (strict, the platform key), or ``auto``
+  (the platform key when set, falling back to local on any failure, with the reason recorded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matrix.config import Settings
+from matrix.errors import ProviderError
+from matrix.providers.base import AssistantOutput, Provider, ProviderRequest
+from matrix.providers.local import LocalProvider, OffProvider
+
+
+@dataclass(frozen=True, kw_only=True)
+class TenantAI:
+    """The AI part of a tenant's runtime config."""
+
+    mode: str = "auto"
+    api_key: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+
+
+class FallbackProvider:
+    """Try ``primary``; on a ProviderError answer with ``fallback`` and say why."""
+
+    def __init__(self, primary: Provider, fallback: Provider) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.name = primary.name
+
+    def respond(self, request: ProviderRequest) -> AssistantOutput:
+        try:
+            return self.primary.respond(request)
+        except ProviderError as exc:
+            out = self.fallback.respond(request)
+            return AssistantOutput(
+                text=out.text, provider=out.provider, model=out.model, latency_ms=out.latency_ms,
+                usage=out.usage, attachments=out.attachments, fallback_reason=f"fallback:{exc.code}",
+            )  # fmt: skip
+
+
+class _Tagged:
+    """A provider whose outputs carry a fixed fallback reason (auto mode without a key)."""
+
+    def __init__(self, inner: Provider, reason: str) -> None:
+        self.inner = inner
+        self.reason = reason
+        self.name = inner.name
+
+    def respond(self, request: ProviderRequest) -> AssistantOutput:
+        out = self.inner.respond(request)
+        return AssistantOutput(
+            text=out.text, provider=out.provider, model=out.model, latency_ms=out.latency_ms,
+            usage=out.usage, attachments=out.attachments, fallback_reason=self.reason,
+        )  # fmt: skip
+
+
+def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, bool]:
+    """The provider for one tenant, and whether it is strict (errors surface)."""
+    from matrix.providers.openai import OpenAIProvider
+
+    model = tenant.model or settings.openai_model
+    base_url = tenant.base_url or settings.openai_base_url
+    timeout = settings.provider_timeout_seconds
+    if tenant.api_key:
+        return OpenAIProvider(api_key=tenant.api_key, model=model, base_url=base_url, timeout=timeout), True
+    mode = tenant.mode if tenant.mode != "auto" else settings.provider_mode
+    match mode:
+        case "off":
+            return OffProvider(), False
+        case "local":
+            return LocalProvider(), False
+        case "openai":
+            return (
+                OpenAIProvider(api_key=settings.openai_api_key, model=model, base_url=base_url, timeout=timeout),
+                True,
+            )
+        case _:
+            if not settings.openai_api_key:
+                return _Tagged(LocalProvider(), "fallback:no_openai_key"), False
+            primary = OpenAIProvider(
+                api_key=settings.openai_api_key, model=model, base_url=base_url, timeout=timeout
+            )
+            return FallbackProvider(primary, LocalProvider()), False

@@ -21,13 +21,13 @@ _PORTUGUESE = {
 _REPLIES = {
     "pt": {
         "none": "Olá! Estou aqui para ajudar com clientes, agenda, cobranças, contratos e o CRM.",
-        "allow": "Pedido registrado: criei a tarefa {task_type} para o módulo {target}. Aviso quando terminar.",
+        "allow": "Pedido recebido: a tarefa {task_type} está na fila do módulo {target}. Aviso quando terminar.",
         "confirm_required": "Esse pedido ({task_type}) precisa da sua aprovação antes de ser executado. Aprove ou rejeite a confirmação {confirmation_id}.",
         "deny": "Não posso executar esse pedido ({task_type}): a política da empresa não permite ({reason_code}).",
     },
     "en": {
         "none": "Hi! I'm here to help with customers, your agenda, billing, contracts and the CRM.",
-        "allow": "Request recorded: I queued the task {task_type} for {target}. I'll let you know when it's finished.",
+        "allow": "Request received: the task {task_type} is queued for {target}. I'll report back when it's complete.",
         "confirm_required": "This request ({task_type}) needs your approval before it runs. Approve or reject confirmation {confirmation_id}.",
         "deny": "I can't carry out this request ({task_type}): company policy does not allow it ({reason_code}).",
     },

@@ -167,33 +167,310 @@ def config_show(as_json: bool) -> None:
 
 
 @cli.group(context_settings=CONTEXT)
-def tenants() -> None:
-    """The tenants of the store."""
+def tenant() -> None:
+    """Tenants and their runtime config (AI provider, prompts, execution switches)."""
 
 
-@tenants.command("add")
+@tenant.command("create")
 @click.argument("tenant_id")
 @click.option("--name", "display_name", help="Display name (default: the id).")
 @storage_option
 @json_option
-def tenants_add(
+def tenant_create(
     tenant_id: str, display_name: str | None, storage_url: str | None, as_json: bool
 ) -> None:
-    """Register a tenant (a second add of the same id changes nothing)."""
+    """Register a tenant (creating the same id again changes nothing)."""
     with open_existing(storage_url) as store:
         created = store.tenants.add(tenant_id, display_name)
     result = {"tenant_id": tenant_id, "status": "created" if created else "exists"}
     emit(result, as_json, lambda r: f"tenant {r['tenant_id']}: {r['status']}")
 
 
-@tenants.command("list")
+@tenant.command("list")
 @storage_option
 @json_option
-def tenants_list(storage_url: str | None, as_json: bool) -> None:
+def tenant_list(storage_url: str | None, as_json: bool) -> None:
     """Every tenant (an admin view)."""
     with open_existing(storage_url) as store:
         rows = [t.as_dict() for t in store.tenants.list()]
     emit(rows, as_json, lambda r: table(r, ("tenant_id", "display_name", "status", "created_at")))
+
+
+@tenant.command("show")
+@click.argument("tenant_id")
+@storage_option
+@json_option
+def tenant_show(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
+    """The tenant's runtime config summary (secrets shown only as configured or not)."""
+    with open_existing(storage_url) as store:
+        result = _concierge(store).config_summary(tenant_id)
+    emit(result, as_json, lambda r: json.dumps(r, indent=2, ensure_ascii=False))
+
+
+@tenant.command("config")
+@click.argument("tenant_id")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Set one field, e.g. --set openai.model=gpt-5-mini --set execution.confirmations_enabled=false.",
+)
+@click.option(
+    "--file",
+    "config_file",
+    type=click.File("r", encoding="utf-8"),
+    help="A JSON file with the fields to change.",
+)
+@click.option(
+    "--openai-key-stdin",
+    is_flag=True,
+    help="Read the tenant's OpenAI key from standard input (keeps it out of shell history).",
+)
+@storage_option
+@json_option
+def tenant_config(
+    tenant_id: str, assignments: tuple[str, ...], config_file: IO[str] | None,
+    openai_key_stdin: bool, storage_url: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """Change a tenant's runtime config; fields not given keep their value.
+
+    An OpenAI key set here is never shown again: summaries say only whether it is configured.
+    Setting it to an empty value clears it.
+    """
+    update: dict[str, Any] = {}
+    if config_file is not None:
+        try:
+            loaded = json.load(config_file)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"--file is not JSON: {exc.msg} at line {exc.lineno}.") from None
+        if not isinstance(loaded, dict):
+            raise UsageError("--file must hold a JSON object.")
+        update = loaded
+    for item in assignments:
+        field, sep, raw = item.partition("=")
+        if not sep or not field.strip():
+            raise UsageError(
+                f"--set {item!r} must look like FIELD=VALUE, e.g. openai.model=gpt-5-mini."
+            )
+        _assign(update, field.strip().split("."), _parse_value(raw))
+    if openai_key_stdin:
+        _assign(update, ["openai", "api_key"], sys.stdin.readline().strip())
+    if not update:
+        raise UsageError("Nothing to change: give --set FIELD=VALUE, --file or --openai-key-stdin.")
+    with open_existing(storage_url) as store:
+        result = _concierge(store).save_config(tenant_id, update)
+    emit(result, as_json, lambda r: json.dumps(r, indent=2, ensure_ascii=False))
+
+
+def _assign(tree: dict[str, Any], path: list[str], value: Any) -> None:
+    for key in path[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[path[-1]] = value
+
+
+def _parse_value(raw: str) -> Any:
+    lowered = raw.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("null", "none"):
+        return None
+    try:
+        return (
+            json.loads(raw) if raw.strip()[:1] in "[{" else float(raw) if "." in raw else int(raw)
+        )
+    except ValueError:
+        return raw
+
+
+def _concierge(store: Any) -> Any:
+    from matrix.concierge import Concierge
+    from matrix.providers import selector
+
+    return Concierge(store, store.settings, selector(store.settings))
+
+
+# -- chat and approvals -----------------------------------------------------------------------
+
+
+@cli.command()
+@tenant_option
+@click.option(
+    "-m", "--message", help="Send one message and exit (default: read messages from the terminal)."
+)
+@click.option("--session", "session_id", help="Session id (default: a new one).")
+@storage_option
+@json_option
+def chat(
+    tenant_id: str,
+    message: str | None,
+    session_id: str | None,
+    storage_url: str | None,
+    as_json: bool,
+) -> None:
+    """Talk to Persona 1: the reply, the decision, and any approval or task it created."""
+    from matrix.envelopes import new_id
+
+    session_id = session_id or new_id()
+    with open_existing(storage_url) as store:
+        concierge = _concierge(store)
+        messages = [message] if message is not None else _prompt_lines()
+        for text in messages:
+            result = concierge.interact(tenant_id, session_id, text)
+            emit(result, as_json, _chat_text)
+
+
+def _prompt_lines() -> Iterator[str]:
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo("Talk to your concierge; an empty line or Ctrl-D ends the chat.", err=True)
+    while True:
+        try:
+            line = input("you> " if interactive else "")
+        except EOFError:
+            return
+        if not line.strip():
+            return
+        yield line
+
+
+def _chat_text(r: dict[str, Any]) -> str:
+    out = r["assistant_output"]
+    decision = r["policy_decision"]
+    lines = [f"concierge> {out['text']}"]
+    meta = f"  [{out['provider']}{'/' + out['model'] if out.get('model') else ''}"
+    if out.get("fallback_reason"):
+        meta += f", {out['fallback_reason']}"
+    lines.append(meta + "]")
+    if decision["execution_decision"] != "none":
+        lines.append(f"  decision: {decision['execution_decision']} ({decision['reason_code']})")
+    for task in r.get("downstream_tasks", []):
+        lines.append(
+            f"  task queued: {task['task_type']} → {task['target_module']} ({task['task_id']})"
+        )
+    if "confirmation" in r:
+        c = r["confirmation"]
+        lines.append(
+            f"  approval needed: matrix approvals approve {c['confirmation_id']} --tenant <tenant>"
+        )
+    return "\n".join(lines)
+
+
+@cli.group(context_settings=CONTEXT)
+def approvals() -> None:
+    """The approval queue: confirmations the owner must give before a task runs."""
+
+
+@approvals.command("list")
+@tenant_option
+@click.option(
+    "--status",
+    type=click.Choice(["all", "pending", "approved", "rejected", "expired"]),
+    default="pending",
+    show_default=True,
+)
+@click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
+@storage_option
+@json_option
+def approvals_list(
+    tenant_id: str, status: str, limit: int, storage_url: str | None, as_json: bool
+) -> None:
+    """Confirmations, newest first."""
+    with open_existing(storage_url) as store:
+        result = _concierge(store).list_confirmations(tenant_id, status, limit)
+    emit(
+        result,
+        as_json,
+        lambda r: table(
+            r["items"],
+            ("confirmation_id", "status", "task_type", "reason_code", "created_at", "expires_at"),
+        ),
+    )
+
+
+def _resolve(decision: str, confirmation_id: str, tenant_id: str, actor: str, reason: str | None,
+             storage_url: str | None, as_json: bool) -> None:  # fmt: skip
+    with open_existing(storage_url) as store:
+        result = _concierge(store).resolve_confirmation(
+            tenant_id, confirmation_id, decision, actor=actor, reason=reason
+        )
+
+    def human(r: dict[str, Any]) -> str:
+        text = f"confirmation {r['confirmation']['confirmation_id']}: {r['confirmation']['status']}"
+        if "downstream_task" in r:
+            text += f"; task {r['downstream_task']['task_id']} queued"
+        return text
+
+    emit(result, as_json, human)
+
+
+def _resolution_options(f: F) -> F:
+    f = click.option("--reason", help="Why (recorded with the resolution).")(f)
+    f = click.option(
+        "--actor",
+        default=lambda: os.environ.get("USER", "owner"),
+        show_default="$USER",
+        help="Who resolves it (recorded).",
+    )(f)
+    return f
+
+
+@approvals.command("approve")
+@click.argument("confirmation_id")
+@tenant_option
+@_resolution_options
+@storage_option
+@json_option
+def approvals_approve(confirmation_id: str, tenant_id: str, actor: str, reason: str | None,
+                      storage_url: str | None, as_json: bool) -> None:  # fmt: skip
+    """Approve a pending confirmation: its task is queued (once, however often this is run)."""
+    _resolve("approve", confirmation_id, tenant_id, actor, reason, storage_url, as_json)
+
+
+@approvals.command("reject")
+@click.argument("confirmation_id")
+@tenant_option
+@_resolution_options
+@storage_option
+@json_option
+def approvals_reject(confirmation_id: str, tenant_id: str, actor: str, reason: str | None,
+                     storage_url: str | None, as_json: bool) -> None:  # fmt: skip
+    """Reject a pending confirmation: nothing runs."""
+    _resolve("reject", confirmation_id, tenant_id, actor, reason, storage_url, as_json)
+
+
+# -- worker -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run what is due now, then exit.")
+@click.option("--max-seconds", type=click.FloatRange(min=0), help="Stop after this long.")
+@storage_option
+@json_option
+def worker(once: bool, max_seconds: float | None, storage_url: str | None, as_json: bool) -> None:
+    """Run the scheduler: the task queue, approval expiry, and periodic jobs. Ctrl-C stops cleanly."""
+    from matrix.runtime import Job, Scheduler, Worker
+    from matrix.runtime.handlers import default_handlers
+
+    with open_existing(storage_url) as store:
+        concierge = _concierge(store)
+        task_worker = Worker(store, default_handlers())
+        scheduler = Scheduler(jobs=[
+            Job(name="tasks", every_seconds=0.5, fn=lambda: task_worker.run_once(limit=1).claimed),
+            Job(name="approval_expiry", every_seconds=5.0, fn=concierge.expire_due),
+        ])  # fmt: skip
+        scheduler.install_signal_handlers()
+        if not once and not as_json:
+            click.echo(
+                f"worker {task_worker.worker_id} on {store.url}; Ctrl-C stops after the current task",
+                err=True,
+            )
+        scheduler.run(max_seconds=max_seconds, until_idle=once)
+    emit(
+        scheduler.report(),
+        as_json,
+        lambda r: table([{"job": k, **v} for k, v in r.items()], ("job", "runs", "done", "errors")),
+    )
 
 
 # -- events -----------------------------------------------------------------------------------

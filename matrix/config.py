@@ -148,8 +148,12 @@ class Settings:
             reports_dir=Path(values["reports_dir"]),
             lock_timeout_seconds=values["lock_timeout_seconds"],
             idle_release_seconds=values["idle_release_seconds"],
-            provider_mode=_choice(values["provider_mode"], "MATRIX_PROVIDER_MODE", ("auto", "openai", "local", "off")),
-            openai_api_key=str(values["openai_api_key"]).strip().split(" ")[0] if values["openai_api_key"] else "",
+            provider_mode=_choice(
+                values["provider_mode"], "MATRIX_PROVIDER_MODE", ("auto", "openai", "local", "off")
+            ),
+            openai_api_key=str(values["openai_api_key"]).strip().split(" ")[0]
+            if values["openai_api_key"]
+            else "",
             openai_base_url=str(values["openai_base_url"]).rstrip("/"),
             openai_model=str(values["openai_model"]) or "gpt-5-mini",
             provider_timeout_seconds=values["provider_timeout_seconds"],

@@ -222,7 +222,9 @@ class Catalog:
                 target = target[part.replace("~1", "/").replace("~0", "~")]
             resolved = self._inline(target, doc_id, depth=depth + 1)
             rest = {k: v for k, v in node.items() if k != "$ref"}
-            return {"allOf": [resolved, self._inline(rest, base, depth=depth)]} if rest else resolved
+            return (
+                {"allOf": [resolved, self._inline(rest, base, depth=depth)]} if rest else resolved
+            )
         skip = ("$id", "$schema", "$defs")
         return {k: self._inline(v, base, depth=depth) for k, v in node.items() if k not in skip}
 

@@ -7,6 +7,7 @@ at most 20 pending approvals per tenant by default (capped at 500) and a time to
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -124,8 +125,10 @@ class ApprovalRepository(Protocol):
         """Move a *pending* approval to ``status``; False when it was no longer pending."""
         ...
 
-    def list(self, tenant_id: str, *, status: Status | None, limit: int) -> list[Approval]: ...
+    def list(
+        self, tenant_id: str, *, status: Status | None, limit: int
+    ) -> builtins.list[Approval]: ...
 
-    def due_for_expiry(self, now: datetime, *, limit: int) -> list[Approval]:
+    def due_for_expiry(self, now: datetime, *, limit: int) -> builtins.list[Approval]:
         """Admin sweep: pending approvals of any tenant whose time to live has passed."""
         ...

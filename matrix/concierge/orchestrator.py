@@ -31,8 +31,15 @@ from matrix.approvals import (
 )
 from matrix.clock import SYSTEM_CLOCK, Clock
 from matrix.concierge import guard
+from matrix.concierge.language import language
 from matrix.concierge.planner import Plan, plan
-from matrix.concierge.ports import RuntimeStore
+from matrix.concierge.ports import (
+    AssistantOutput,
+    ProviderRequest,
+    ProviderSelector,
+    RuntimeStore,
+    TenantAI,
+)
 from matrix.concierge.runtime_config import DEFAULTS, changed_kinds, normalize, summary
 from matrix.config import Settings
 from matrix.errors import (
@@ -45,8 +52,6 @@ from matrix.errors import (
 from matrix.modules.tasks import DEFAULT_MAX_ATTEMPTS, Task, TaskStatus
 from matrix.policy import Decision, Outcome, decide, parse_policy, parse_routing
 from matrix.policy.rules import ExecutionPolicy, RoutingTable, shipped_policy, shipped_routing
-from matrix.providers import AssistantOutput, ProviderRequest, TenantAI, select_provider
-from matrix.providers.local import language
 
 ENDPOINT = "/v1/owner-concierge/interaction"
 OPERATIONS = ("send_message", "toggle_continuous_mode", "avatar_config_upsert")
@@ -78,10 +83,15 @@ class Concierge:
     """Persona 1 for every tenant of one store."""
 
     def __init__(
-        self, store: RuntimeStore, settings: Settings, clock: Clock = SYSTEM_CLOCK
+        self,
+        store: RuntimeStore,
+        settings: Settings,
+        providers: ProviderSelector,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.store = store
         self.settings = settings
+        self.providers = providers
         self.clock = clock
         self._routing = shipped_routing()
         self._policy = shipped_policy()
@@ -102,10 +112,14 @@ class Concierge:
         )
         routing = self._routing
         if config["policy"]["routing"]:
-            routing = parse_routing(config["policy"]["routing"], f"tenant {tenant_id} policy.routing")
+            routing = parse_routing(
+                config["policy"]["routing"], f"tenant {tenant_id} policy.routing"
+            )
         policy = self._policy
         if config["policy"]["execution"]:
-            policy = parse_policy(config["policy"]["execution"], f"tenant {tenant_id} policy.execution")
+            policy = parse_policy(
+                config["policy"]["execution"], f"tenant {tenant_id} policy.execution"
+            )
         return TenantRuntime(config=config, ai=ai, routing=routing, policy=policy, key=key)
 
     def config_summary(self, tenant_id: str) -> dict[str, Any]:
@@ -114,7 +128,9 @@ class Concierge:
         stored = self.store.runtime_config.get(tenant_id)
         config = normalize({}, stored[0] if stored else None)[0]
         updated = env.timestamp(stored[2]) if stored else None
-        return summary(tenant_id, config, self.store.runtime_config.secret_names(tenant_id), updated)
+        return summary(
+            tenant_id, config, self.store.runtime_config.secret_names(tenant_id), updated
+        )
 
     def save_config(self, tenant_id: str, update: Any) -> dict[str, Any]:
         """Validate and store a config update; emits ``tenant.config.changed`` per kind changed.
@@ -137,10 +153,18 @@ class Concierge:
             self.store.events.append_many(
                 [
                     env.event(
-                        "tenant.config.changed", tenant_id=tenant_id, source_module=env.OWNER,
-                        target_module=env.OWNER, status="info", clock=self.clock,
-                        payload={"config_kind": kind, "version": str(version), "changed_fields": fields},
-                    )  # fmt: skip
+                        "tenant.config.changed",
+                        tenant_id=tenant_id,
+                        source_module=env.OWNER,
+                        target_module=env.OWNER,
+                        status="info",
+                        clock=self.clock,
+                        payload={
+                            "config_kind": kind,
+                            "version": str(version),
+                            "changed_fields": fields,
+                        },
+                    )
                     for kind, fields in sorted(kinds.items())
                 ]
             )
@@ -174,15 +198,20 @@ class Concierge:
         started = time.perf_counter()
         request_id = request_id or env.new_id()
         attachments = tuple(attachments)
-        overrides = self._check_input(session_id, text, operation, channel, attachments, persona_overrides)
+        overrides = self._check_input(
+            session_id, text, operation, channel, attachments, persona_overrides
+        )
         runtime = self.tenant_runtime(tenant_id)
         overrides = overrides or _tenant_personas(runtime.config)
         planned = plan(text, runtime.routing) if operation == "send_message" else None
         decision = (
             decide(
-                planned.task_type, planned.target_module, runtime.policy,
-                confirmations_enabled=runtime.config["execution"]["confirmations_enabled"] is not False,
-            )  # fmt: skip
+                planned.task_type,
+                planned.target_module,
+                runtime.policy,
+                confirmations_enabled=runtime.config["execution"]["confirmations_enabled"]
+                is not False,
+            )
             if planned
             else None
         )
@@ -313,7 +342,7 @@ class Concierge:
         if operation != "send_message":
             return AssistantOutput(text="Operation accepted.", provider="none", model=None,
                                    latency_ms=0, fallback_reason="non_message_operation")  # fmt: skip
-        provider, _strict = select_provider(self.settings, runtime.ai)
+        provider = self.providers(runtime.ai)
         context = {
             "execution_decision": decision.outcome.value if decision else "none",
             "task_type": planned.task_type if planned else None,
@@ -391,7 +420,9 @@ class Concierge:
         if status not in allowed:
             raise UsageError(f"status {status!r} is not one of {allowed} (invalid_status_filter).")
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise UsageError(f"limit must be a whole number of at least 1, got {limit!r} (invalid_limit).")
+            raise UsageError(
+                f"limit must be a whole number of at least 1, got {limit!r} (invalid_limit)."
+            )
         limit = min(limit, LIST_LIMIT_CAP)
         items = self.store.approvals.list(
             tenant_id, status=None if status == "all" else Status(status), limit=limit
@@ -420,9 +451,11 @@ class Concierge:
             UsageError: ``decision`` is not approve or reject, or no actor is named.
         """
         if decision not in ("approve", "reject"):
-            raise UsageError(f"decision must be \"approve\" or \"reject\", got {decision!r}.")
+            raise UsageError(f'decision must be "approve" or "reject", got {decision!r}.')
         if not isinstance(actor, str) or not actor.strip():
-            raise UsageError("Name who resolves the confirmation (actor), e.g. the owner's session id.")
+            raise UsageError(
+                "Name who resolves the confirmation (actor), e.g. the owner's session id."
+            )
         self._require_tenant(tenant_id)
         request_id = request_id or env.new_id()
         now = self.clock.now()
@@ -473,7 +506,7 @@ class Concierge:
                     code="confirmation_not_pending",
                     status=current.status.value if current else None,
                 )
-            common = {"tenant_id": tenant_id, "source_module": env.OWNER, "target_module": env.OWNER,
+            common: dict[str, Any] = {"tenant_id": tenant_id, "source_module": env.OWNER, "target_module": env.OWNER,
                       "correlation_id": approval.correlation_id, "trace_id": approval.trace_id,
                       "causation_id": approval.owner_command_id, "clock": self.clock}  # fmt: skip
             if task is not None:
@@ -543,7 +576,11 @@ class Concierge:
     # -- input checks -----------------------------------------------------------------------
 
     def _require_tenant(self, tenant_id: str) -> None:
-        if not isinstance(tenant_id, str) or not tenant_id or self.store.tenants.get(tenant_id) is None:
+        if (
+            not isinstance(tenant_id, str)
+            or not tenant_id
+            or self.store.tenants.get(tenant_id) is None
+        ):
             raise NotFoundError(
                 f"Unknown tenant {tenant_id!r}; create it with `matrix tenant create {tenant_id or 'ID'}`."
             )
@@ -564,9 +601,13 @@ class Concierge:
             if not isinstance(text, str) or not text.strip():
                 problems.append("payload.text must not be empty for send_message")
             elif len(text) > MAX_TEXT:
-                problems.append(f"payload.text is {len(text):,} characters; the limit is {MAX_TEXT:,}")
+                problems.append(
+                    f"payload.text is {len(text):,} characters; the limit is {MAX_TEXT:,}"
+                )
         if len(attachments) > MAX_ATTACHMENTS:
-            problems.append(f"payload.attachments has {len(attachments)} items; the limit is {MAX_ATTACHMENTS}")
+            problems.append(
+                f"payload.attachments has {len(attachments)} items; the limit is {MAX_ATTACHMENTS}"
+            )
         for i, item in enumerate(attachments[:MAX_ATTACHMENTS]):
             where = f"payload.attachments[{i}]"
             if not isinstance(item, dict):
@@ -577,7 +618,9 @@ class Concierge:
             data = item.get("data_base64")
             if data is not None and (not isinstance(data, str) or len(data) > MAX_BASE64):
                 size = len(data) if isinstance(data, str) else 0
-                problems.append(f"{where}.data_base64 is {size:,} characters; the limit is {MAX_BASE64:,}")
+                problems.append(
+                    f"{where}.data_base64 is {size:,} characters; the limit is {MAX_BASE64:,}"
+                )
             excerpt = item.get("text_excerpt")
             if excerpt is not None and (not isinstance(excerpt, str) or len(excerpt) > MAX_EXCERPT):
                 problems.append(f"{where}.text_excerpt is over {MAX_EXCERPT:,} characters")
@@ -588,13 +631,17 @@ class Concierge:
             else:
                 unknown = set(overrides) - {"owner_concierge_prompt", "whatsapp_agent_prompt"}
                 if unknown:
-                    problems.append(f"payload.persona_overrides has unknown field(s) {sorted(unknown)}")
+                    problems.append(
+                        f"payload.persona_overrides has unknown field(s) {sorted(unknown)}"
+                    )
                 cleaned = {k: v.strip() for k, v in overrides.items()
                            if k not in unknown and isinstance(v, str) and v.strip()}  # fmt: skip
                 if not cleaned and not unknown:
                     problems.append("payload.persona_overrides needs at least one non-blank prompt")
         if problems:
-            raise UsageError("Invalid interaction: " + "; ".join(problems) + ". Nothing was stored.")
+            raise UsageError(
+                "Invalid interaction: " + "; ".join(problems) + ". Nothing was stored."
+            )
         return cleaned or None
 
 
@@ -609,7 +656,8 @@ def _owner_payload(
     payload: dict[str, Any] = {"owner_command_id": env.new_id(), "text": text, "mode": mode}
     if attachments:
         payload["attachments"] = [
-            {"type": a["type"], "uri": a.get("uri") or "upload://local/unknown"} for a in attachments
+            {"type": a["type"], "uri": a.get("uri") or "upload://local/unknown"}
+            for a in attachments
         ]
     if overrides:
         payload["persona_overrides"] = overrides
@@ -653,11 +701,19 @@ def _response(
     if operation == "send_message":
         session_state = {"mode": "one-shot", "state": "awaiting_user"}
     elif operation == "toggle_continuous_mode":
-        session_state = {"mode": "continuous", "state": "active_continuous"} if enabled else {"mode": "one-shot", "state": "paused"}
+        session_state = (
+            {"mode": "continuous", "state": "active_continuous"}
+            if enabled
+            else {"mode": "one-shot", "state": "paused"}
+        )
     else:
         session_state = {"mode": "one-shot", "state": "idle"}
     avatar_on = bool(enabled) and operation in ("avatar_config_upsert", "toggle_continuous_mode")
-    avatar_state = {"enabled": True, "state": "ready", "voice_profile": "owner-default"} if avatar_on else {"enabled": False, "state": "disabled"}
+    avatar_state = (
+        {"enabled": True, "state": "ready", "voice_profile": "owner-default"}
+        if avatar_on
+        else {"enabled": False, "state": "disabled"}
+    )
     body: dict[str, Any] = {
         "request_id": request_id,
         "status": "accepted",

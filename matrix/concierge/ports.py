@@ -1,14 +1,107 @@
-"""What the concierge needs from the outside world, as protocols (storage implements them)."""
+"""What the concierge needs from the outside world: storage and AI providers, as protocols.
+
+Storage implements the repositories; ``matrix.providers`` implements :class:`Provider` and the
+selector that picks one per tenant. The provider values (request, output, usage) live here so
+that the concierge and every provider share them without the concierge importing an adapter.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from matrix.approvals import ApprovalRepository
 from matrix.modules.tasks import TaskQueueRepository
+
+
+@dataclass(frozen=True, kw_only=True)
+class Usage:
+    """Token and audio usage of one provider call (langfuse's ``usage_details`` keys)."""
+
+    input: int = 0
+    cached: int = 0
+    output: int = 0
+    reasoning: int = 0
+    audio_seconds: float = 0.0
+
+    def details(self) -> dict[str, float]:
+        return {
+            "input": self.input,
+            "cached": self.cached,
+            "output": self.output,
+            "reasoning": self.reasoning,
+            "audio_seconds": self.audio_seconds,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Turn:
+    role: str
+    content: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProviderRequest:
+    """Everything a provider may use to answer one owner message."""
+
+    tenant_id: str
+    text: str
+    instructions: str = ""
+    history: tuple[Turn, ...] = ()
+    attachments: tuple[dict[str, Any], ...] = ()
+    context: dict[str, Any] = field(default_factory=dict)
+    """What the runtime did with the message (decision, task, confirmation); local replies use it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssistantOutput:
+    text: str
+    provider: str
+    model: str | None
+    latency_ms: int
+    usage: Usage = Usage()
+    fallback_reason: str | None = None
+    attachments: tuple[dict[str, Any], ...] = ()
+    status: str = "ok"
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "text": self.text,
+            "provider": self.provider,
+            "model": self.model,
+            "latency_ms": self.latency_ms,
+        }
+        if self.fallback_reason:
+            out["fallback_reason"] = self.fallback_reason
+        if self.attachments:
+            out["attachments"] = list(self.attachments)
+        out["usage_details"] = self.usage.details()
+        return out
+
+
+class Provider(Protocol):
+    """An AI provider: answer an owner's message."""
+
+    name: str
+
+    def respond(self, request: ProviderRequest) -> AssistantOutput: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class TenantAI:
+    """The AI part of a tenant's runtime config."""
+
+    mode: str = "auto"
+    api_key: str | None = field(default=None, repr=False)
+    model: str | None = None
+    base_url: str | None = None
+
+
+ProviderSelector = Callable[[TenantAI], Provider]
+"""Picks the provider that answers for one tenant (see ``matrix.providers.select``)."""
 
 
 class EventSink(Protocol):

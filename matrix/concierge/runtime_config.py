@@ -72,7 +72,9 @@ def _walk(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str,
     return paths
 
 
-_KNOWN = set(_walk(DEFAULTS)) | set(SECRET_FIELDS) | {("policy", "routing"), ("policy", "execution")}
+_KNOWN = (
+    set(_walk(DEFAULTS)) | set(SECRET_FIELDS) | {("policy", "routing"), ("policy", "execution")}
+)
 
 
 def _get(tree: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -105,10 +107,12 @@ def normalize(
         UsageError: naming every unknown or invalid field and the fix.
     """
     if not isinstance(update, dict):
-        raise UsageError("config must be a JSON object, e.g. {\"openai\": {\"model\": \"gpt-5-mini\"}}.")
+        raise UsageError('config must be a JSON object, e.g. {"openai": {"model": "gpt-5-mini"}}.')
     problems: list[str] = []
     for path in _leaf_paths(update):
-        if path not in _KNOWN and not any(path[: len(k)] == k for k in (("policy", "routing"), ("policy", "execution"))):
+        if path not in _KNOWN and not any(
+            path[: len(k)] == k for k in (("policy", "routing"), ("policy", "execution"))
+        ):
             problems.append(f"unknown field {'.'.join(path)}")
     result = copy.deepcopy(previous) if previous else copy.deepcopy(DEFAULTS)
     for path in _walk(DEFAULTS):
@@ -152,12 +156,16 @@ def normalize(
             value = ttl_seconds(value)
         elif path[0] == "policy":
             try:
-                (parse_routing if path[1] == "routing" else parse_policy)(value, f"tenant policy.{path[1]}")
+                (parse_routing if path[1] == "routing" else parse_policy)(
+                    value, f"tenant policy.{path[1]}"
+                )
             except PolicyError as exc:
                 problems.extend(exc.issues)
                 continue
         elif path == ("openai", "base_url"):
-            if value is not None and not (isinstance(value, str) and value.startswith(("http://", "https://"))):
+            if value is not None and not (
+                isinstance(value, str) and value.startswith(("http://", "https://"))
+            ):
                 problems.append(f"{field} must be an http(s) URL or null, got {value!r}")
                 continue
             value = value.rstrip("/") if value else None
@@ -190,7 +198,9 @@ def _leaf_paths(tree: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]
     return out
 
 
-def changed_kinds(before: dict[str, Any] | None, after: dict[str, Any], secrets_changed: bool) -> dict[str, list[str]]:
+def changed_kinds(
+    before: dict[str, Any] | None, after: dict[str, Any], secrets_changed: bool
+) -> dict[str, list[str]]:
     """Which kinds of config changed (prompt, model, policy, runtime), with the field names."""
     before = before or DEFAULTS
     kinds: dict[str, list[str]] = {}
@@ -211,7 +221,9 @@ def changed_kinds(before: dict[str, Any] | None, after: dict[str, Any], secrets_
     return kinds
 
 
-def summary(tenant_id: str, config: dict[str, Any], secret_names: set[str], updated_at: str | None) -> dict[str, Any]:
+def summary(
+    tenant_id: str, config: dict[str, Any], secret_names: set[str], updated_at: str | None
+) -> dict[str, Any]:
     """The origin's runtime-config summary. Secrets appear only as "(configured)" or ""."""
     openai = config["openai"]
     key_set = "openai.api_key" in secret_names
@@ -221,11 +233,23 @@ def summary(tenant_id: str, config: dict[str, Any], secret_names: set[str], upda
     return {
         "tenant_id": tenant_id,
         "status": "ok",
-        "runtime": {"owner_response_mode": mode, "openai_configured": key_set, "model": openai["model"]},
+        "runtime": {
+            "owner_response_mode": mode,
+            "openai_configured": key_set,
+            "model": openai["model"],
+        },
         "openai": {
             "api_key_configured": key_set,
             "base_url": openai["base_url"],
-            **{k: openai[k] for k in ("vision_enabled", "voice_enabled", "image_generation_enabled", "image_read_enabled")},
+            **{
+                k: openai[k]
+                for k in (
+                    "vision_enabled",
+                    "voice_enabled",
+                    "image_generation_enabled",
+                    "image_read_enabled",
+                )
+            },
         },
         "personas": dict(config["personas"]),
         "execution": dict(config["execution"]),

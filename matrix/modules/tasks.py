@@ -68,7 +68,9 @@ class TaskQueueRepository(Protocol):
         """Store a queued task; False when its id is already queued (nothing changes)."""
         ...
 
-    def claim(self, worker_id: str, now: datetime, *, lease_seconds: float, limit: int) -> list[Task]:
+    def claim(
+        self, worker_id: str, now: datetime, *, lease_seconds: float, limit: int
+    ) -> list[Task]:
         """Claim due tasks (queued and available, or running with an expired lease)."""
         ...
 
@@ -86,3 +88,13 @@ class TaskQueueRepository(Protocol):
     def get(self, tenant_id: str, task_id: str) -> Task | None: ...
 
     def counts(self, tenant_id: str) -> dict[str, int]: ...
+
+
+class TaskFailure(Exception):
+    """Raised by a task handler: a stable code, a message, and whether a retry may succeed."""
+
+    def __init__(self, code: str, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retryable = retryable

@@ -116,7 +116,9 @@ def _check_route(route: Any, where: str, issues: _Issues) -> Route | None:
     if not ok:
         return None
     return Route(
-        target_module=route["target_module"], task_type=route["task_type"], priority=route["priority"]
+        target_module=route["target_module"],
+        task_type=route["task_type"],
+        priority=route["priority"],
     )
 
 
@@ -131,7 +133,7 @@ def parse_routing(doc: Any, source: str = "task-routing") -> RoutingTable:
         issues.add("(root)", "must be a JSON object with version and rules")
         issues.raise_if_any()
     if not _text(doc.get("version")):
-        issues.add("version", "is required (e.g. \"1.0.0\")")
+        issues.add("version", 'is required (e.g. "1.0.0")')
     raw_rules = doc.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
         issues.add("rules", "must be a non-empty list")
@@ -181,7 +183,7 @@ def parse_policy(doc: Any, source: str = "execution-policy") -> ExecutionPolicy:
         issues.add("(root)", "must be a JSON object with version, default_decision and rules")
         issues.raise_if_any()
     if not _text(doc.get("version")):
-        issues.add("version", "is required (e.g. \"1.0.0\")")
+        issues.add("version", 'is required (e.g. "1.0.0")')
     default = doc.get("default_decision")
     outcomes = [o.value for o in Outcome]
     if not isinstance(default, dict) or default.get("decision") not in outcomes:
@@ -243,7 +245,9 @@ def load_json(text: str, source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PolicyError([f"{source}: line {exc.lineno} column {exc.colno}: not JSON ({exc.msg})"]) from None
+        raise PolicyError(
+            [f"{source}: line {exc.lineno} column {exc.colno}: not JSON ({exc.msg})"]
+        ) from None
 
 
 def shipped_routing() -> RoutingTable:
@@ -252,7 +256,9 @@ def shipped_routing() -> RoutingTable:
 
 
 def shipped_policy() -> ExecutionPolicy:
-    text = resources.files("matrix.policy").joinpath("data/execution-policy.json").read_text("utf-8")
+    text = (
+        resources.files("matrix.policy").joinpath("data/execution-policy.json").read_text("utf-8")
+    )
     return parse_policy(load_json(text, "execution-policy.json"), "execution-policy.json")
 
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from matrix.providers.base import AssistantOutput, Provider, ProviderRequest, Turn, Usage, sanitize
+from matrix.providers.base import (
+    AssistantOutput,
+    Provider,
+    ProviderRequest,
+    TenantAI,
+    Turn,
+    Usage,
+    sanitize,
+)
 from matrix.providers.local import LocalProvider, OffProvider
-from matrix.providers.select import FallbackProvider, TenantAI, select_provider
+from matrix.providers.select import FallbackProvider, select_provider, selector
 
 __all__ = [
     "AssistantOutput",
@@ -18,4 +26,5 @@ __all__ = [
     "Usage",
     "sanitize",
     "select_provider",
+    "selector",
 ]

@@ -7,16 +7,11 @@ word counts so that usage charts have plausible shape; cost is zero.
 
 from __future__ import annotations
 
+from matrix.concierge.language import language
 from matrix.policy.rules import words
 from matrix.providers.base import AssistantOutput, ProviderRequest, Usage
 
 MODEL = "deterministic-rule-v1"
-
-_PORTUGUESE = {
-    "oi", "ola", "bom", "dia", "tarde", "noite", "obrigado", "obrigada", "por", "favor", "voce",
-    "agendar", "cobrar", "cliente", "reuniao", "fatura", "com", "para", "uma", "um", "nao", "sim",
-    "tudo", "bem", "que", "da", "do", "de", "na", "no", "e", "o", "a", "campanha", "dar", "baixa",
-}  # fmt: skip
 
 _REPLIES = {
     "pt": {
@@ -32,13 +27,6 @@ _REPLIES = {
         "deny": "I can't carry out this request ({task_type}): company policy does not allow it ({reason_code}).",
     },
 }  # fmt: skip
-
-
-def language(text: str) -> str:
-    """"pt" when the message looks Portuguese, else "en"."""
-    tokens = words(text)
-    hits = sum(1 for t in tokens if t in _PORTUGUESE)
-    return "pt" if tokens and hits / len(tokens) >= 0.2 or any(c in text for c in "ãõçáéíóúâê") else "en"
 
 
 class LocalProvider:
@@ -58,11 +46,19 @@ class LocalProvider:
         prompt_words += sum(len(words(t.content)) for t in request.history)
         usage = Usage(input=int(prompt_words * 1.3) + 20, output=int(len(words(text)) * 1.3) + 5)
         attachments = tuple(
-            {"type": a.get("type"), "attachment_ref": a.get("uri") or a.get("filename") or f"attachment-{i + 1}"}
+            {
+                "type": a.get("type"),
+                "attachment_ref": a.get("uri") or a.get("filename") or f"attachment-{i + 1}",
+            }
             for i, a in enumerate(request.attachments)
         )
         return AssistantOutput(
-            text=text, provider="local", model=MODEL, latency_ms=0, usage=usage, attachments=attachments
+            text=text,
+            provider="local",
+            model=MODEL,
+            latency_ms=0,
+            usage=usage,
+            attachments=attachments,
         )
 
 
@@ -71,5 +67,9 @@ class OffProvider:
 
     def respond(self, request: ProviderRequest) -> AssistantOutput:
         return AssistantOutput(
-            text="Operation accepted.", provider="none", model=None, latency_ms=0, fallback_reason="off_mode"
+            text="Operation accepted.",
+            provider="none",
+            model=None,
+            latency_ms=0,
+            fallback_reason="off_mode",
         )

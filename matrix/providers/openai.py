@@ -55,11 +55,15 @@ class OpenAIProvider:
                     provider="openai",
                 ) from None
         latency = int((time.perf_counter() - start) * 1000)
-        return AssistantOutput(text=text, provider="openai", model=self.model, latency_ms=latency, usage=usage)
+        return AssistantOutput(
+            text=text, provider="openai", model=self.model, latency_ms=latency, usage=usage
+        )
 
     def _responses(self, request: ProviderRequest) -> tuple[str, Usage]:
         history = "\n".join(f"{t.role}: {t.content[:500]}" for t in request.history)
-        instructions = request.instructions + (f"\n\nRecent conversation:\n{history}" if history else "")
+        instructions = request.instructions + (
+            f"\n\nRecent conversation:\n{history}" if history else ""
+        )
         try:
             response = self._client.responses.create(
                 model=self.model,
@@ -67,9 +71,13 @@ class OpenAIProvider:
                 input=[{"role": "user", "content": [{"type": "input_text", "text": request.text}]}],
             )
         except openai.APIStatusError as exc:
-            raise provider_error(f"openai_responses_http_{exc.status_code}", str(exc.message), self._key) from None
+            raise provider_error(
+                f"openai_responses_http_{exc.status_code}", str(exc.message), self._key
+            ) from None
         except openai.APITimeoutError:
-            raise provider_error("openai_responses_timeout", "the request timed out", self._key) from None
+            raise provider_error(
+                "openai_responses_timeout", "the request timed out", self._key
+            ) from None
         except openai.OpenAIError as exc:
             raise provider_error("openai_responses_error", str(exc), self._key) from None
         text = _text_of_response(response)
@@ -93,9 +101,13 @@ class OpenAIProvider:
         try:
             response = self._client.chat.completions.create(model=self.model, messages=messages)  # type: ignore[arg-type]
         except openai.APIStatusError as exc:
-            raise provider_error(f"openai_response_http_{exc.status_code}", str(exc.message), self._key) from None
+            raise provider_error(
+                f"openai_response_http_{exc.status_code}", str(exc.message), self._key
+            ) from None
         except openai.APITimeoutError:
-            raise provider_error("openai_response_timeout", "the request timed out", self._key) from None
+            raise provider_error(
+                "openai_response_timeout", "the request timed out", self._key
+            ) from None
         except openai.OpenAIError as exc:
             raise provider_error("openai_response_error", str(exc), self._key) from None
         try:
@@ -114,7 +126,13 @@ class OpenAIProvider:
         return text, usage
 
     def transcribe(
-        self, audio: bytes, *, filename: str, mime_type: str, model: str = "whisper-1", language: str | None = None
+        self,
+        audio: bytes,
+        *,
+        filename: str,
+        mime_type: str,
+        model: str = "whisper-1",
+        language: str | None = None,
     ) -> tuple[str, int]:
         """Speech to text. Returns the text and the latency in ms."""
         start = time.perf_counter()
@@ -147,7 +165,11 @@ class OpenAIProvider:
         speed = min(4.0, max(0.25, speed))
         try:
             result = self._client.audio.speech.create(
-                model=model, voice=voice, input=text, response_format=response_format, speed=speed  # type: ignore[arg-type]
+                model=model,
+                voice=voice,
+                input=text,
+                response_format=response_format,  # type: ignore[arg-type]
+                speed=speed,
             )
             audio = result.read()
         except openai.OpenAIError as exc:
@@ -157,7 +179,11 @@ class OpenAIProvider:
                 provider="openai",
             ) from None
         if not audio:
-            raise ProviderError("owner_audio_speech_error: empty audio", code="owner_audio_speech_error", provider="openai")
+            raise ProviderError(
+                "owner_audio_speech_error: empty audio",
+                code="owner_audio_speech_error",
+                provider="openai",
+            )
         return audio, int((time.perf_counter() - start) * 1000)
 
 

@@ -9,22 +9,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from matrix.config import Settings
 from matrix.errors import ProviderError
-from matrix.providers.base import AssistantOutput, Provider, ProviderRequest
+from matrix.providers.base import AssistantOutput, Provider, ProviderRequest, TenantAI
 from matrix.providers.local import LocalProvider, OffProvider
-
-
-@dataclass(frozen=True, kw_only=True)
-class TenantAI:
-    """The AI part of a tenant's runtime config."""
-
-    mode: str = "auto"
-    api_key: str | None = None
-    model: str | None = None
-    base_url: str | None = None
 
 
 class FallbackProvider:
@@ -62,6 +52,11 @@ class _Tagged:
         )  # fmt: skip
 
 
+def selector(settings: Settings) -> Callable[[TenantAI], Provider]:
+    """A provider selector bound to the platform settings (what the concierge is given)."""
+    return lambda tenant: select_provider(settings, tenant)[0]
+
+
 def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, bool]:
     """The provider for one tenant, and whether it is strict (errors surface)."""
     from matrix.providers.openai import OpenAIProvider
@@ -70,7 +65,9 @@ def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, boo
     base_url = tenant.base_url or settings.openai_base_url
     timeout = settings.provider_timeout_seconds
     if tenant.api_key:
-        return OpenAIProvider(api_key=tenant.api_key, model=model, base_url=base_url, timeout=timeout), True
+        return OpenAIProvider(
+            api_key=tenant.api_key, model=model, base_url=base_url, timeout=timeout
+        ), True
     mode = tenant.mode if tenant.mode != "auto" else settings.provider_mode
     match mode:
         case "off":
@@ -79,7 +76,9 @@ def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, boo
             return LocalProvider(), False
         case "openai":
             return (
-                OpenAIProvider(api_key=settings.openai_api_key, model=model, base_url=base_url, timeout=timeout),
+                OpenAIProvider(
+                    api_key=settings.openai_api_key, model=model, base_url=base_url, timeout=timeout
+                ),
                 True,
             )
         case _:

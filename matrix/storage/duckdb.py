@@ -24,7 +24,6 @@ from matrix.errors import StorageError, StoreLockedError
 from matrix.storage.base import Backend, Row
 from matrix.storage.lease import FileLease
 
-
 _SMALL_BATCH = 64
 
 

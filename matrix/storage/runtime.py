@@ -57,10 +57,14 @@ class SqlApprovals:
         values[_APPROVAL_COLUMNS.index("request_snapshot")] = json.dumps(approval.request_snapshot)
         marks = ", ".join("?" * len(_APPROVAL_COLUMNS))
         with self._backend.transaction() as tx:
-            tx.execute(f"INSERT INTO approvals ({', '.join(_APPROVAL_COLUMNS)}) VALUES ({marks})", values)
+            tx.execute(
+                f"INSERT INTO approvals ({', '.join(_APPROVAL_COLUMNS)}) VALUES ({marks})", values
+            )
 
     def get(self, tenant_id: str, confirmation_id: str) -> Approval | None:
-        found = self._select("tenant_id = ? AND confirmation_id = ?", [tenant_id, confirmation_id], 1)
+        found = self._select(
+            "tenant_id = ? AND confirmation_id = ?", [tenant_id, confirmation_id], 1
+        )
         return found[0] if found else None
 
     def resolve(
@@ -91,7 +95,9 @@ class SqlApprovals:
     def due_for_expiry(self, now: datetime, *, limit: int) -> builtins.list[Approval]:
         return self._select("status = 'pending' AND expires_at <= ?", [now], limit)
 
-    def _select(self, where: str, params: builtins.list[Any], limit: int) -> builtins.list[Approval]:
+    def _select(
+        self, where: str, params: builtins.list[Any], limit: int
+    ) -> builtins.list[Approval]:
         sql = (
             f"SELECT {', '.join(_APPROVAL_COLUMNS)} FROM approvals WHERE {where}"
             f" ORDER BY created_at DESC, confirmation_id LIMIT {int(limit)}"
@@ -204,7 +210,12 @@ class SqlTaskQueue:
         return {str(s): int(n) for s, n in rows}
 
     def _finish(
-        self, assignments: str, params: builtins.list[Any], task_id: str, worker_id: str, now: datetime
+        self,
+        assignments: str,
+        params: builtins.list[Any],
+        task_id: str,
+        worker_id: str,
+        now: datetime,
     ) -> bool:
         # Only the worker holding the claim may finish it: a worker whose lease ran out and whose
         # task was claimed again must not complete it a second time.
@@ -234,7 +245,9 @@ class SqlSideEffects:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
 
-    def once(self, key: str, *, tenant_id: str, task_id: str | None, kind: str, at: datetime) -> bool:
+    def once(
+        self, key: str, *, tenant_id: str, task_id: str | None, kind: str, at: datetime
+    ) -> bool:
         """Record ``key``; True only the first time (then the caller performs the effect)."""
         with self._backend.transaction() as tx:
             added = tx.insert_rows(
@@ -262,7 +275,8 @@ class SqlRuntimeConfig:
     def get(self, tenant_id: str) -> tuple[dict[str, Any], int, datetime] | None:
         with self._backend.transaction() as tx:
             rows = tx.query(
-                "SELECT config, version, updated_at FROM tenant_config WHERE tenant_id = ?", [tenant_id]
+                "SELECT config, version, updated_at FROM tenant_config WHERE tenant_id = ?",
+                [tenant_id],
             )
         if not rows:
             return None
@@ -287,7 +301,9 @@ class SqlRuntimeConfig:
             for name, value in secrets.items():
                 if value is None:
                     continue
-                tx.execute("DELETE FROM tenant_secrets WHERE tenant_id = ? AND name = ?", [tenant_id, name])
+                tx.execute(
+                    "DELETE FROM tenant_secrets WHERE tenant_id = ? AND name = ?", [tenant_id, name]
+                )
                 if value != "":
                     tx.execute(
                         "INSERT INTO tenant_secrets (tenant_id, name, value, updated_at) VALUES (?, ?, ?, ?)",
@@ -298,7 +314,8 @@ class SqlRuntimeConfig:
     def secret(self, tenant_id: str, name: str) -> str | None:
         with self._backend.transaction() as tx:
             rows = tx.query(
-                "SELECT value FROM tenant_secrets WHERE tenant_id = ? AND name = ?", [tenant_id, name]
+                "SELECT value FROM tenant_secrets WHERE tenant_id = ? AND name = ?",
+                [tenant_id, name],
             )
         return str(rows[0][0]) if rows else None
 

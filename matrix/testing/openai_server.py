@@ -72,7 +72,9 @@ class OpenAIServer:
                 server._handle(self)
 
             def do_GET(self) -> None:
-                server._send_json(self, 404, {"error": {"message": "not found", "type": "invalid_request_error"}})
+                server._send_json(
+                    self, 404, {"error": {"message": "not found", "type": "invalid_request_error"}}
+                )
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
@@ -80,11 +82,13 @@ class OpenAIServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        port = self._httpd.server_address[1]
+        return f"http://127.0.0.1:{port}/v1"
 
     def start(self) -> OpenAIServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-openai", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="fake-openai", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -125,18 +129,47 @@ class OpenAIServer:
         length = int(http.headers.get("content-length") or 0)
         raw = http.rfile.read(length) if length else b""
         if endpoint is None:
-            self._send_json(http, 404, {"error": {"message": f"unknown path {http.path}", "type": "invalid_request_error"}})
+            self._send_json(
+                http,
+                404,
+                {
+                    "error": {
+                        "message": f"unknown path {http.path}",
+                        "type": "invalid_request_error",
+                    }
+                },
+            )
             return
         with self._lock:
-            self.requests.append({"endpoint": endpoint, "authorization": http.headers.get("authorization", ""), "size": len(raw)})
+            self.requests.append(
+                {
+                    "endpoint": endpoint,
+                    "authorization": http.headers.get("authorization", ""),
+                    "size": len(raw),
+                }
+            )
         if self.required_key and http.headers.get("authorization") != f"Bearer {self.required_key}":
-            self._send_json(http, 401, {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error", "code": "invalid_api_key"}})
+            self._send_json(
+                http,
+                401,
+                {
+                    "error": {
+                        "message": "Incorrect API key provided.",
+                        "type": "invalid_request_error",
+                        "code": "invalid_api_key",
+                    }
+                },
+            )
             return
         behavior = self._next(endpoint)
         if behavior.delay:
             time.sleep(behavior.delay)
         if behavior.status >= 400:
-            self._send_json(http, behavior.status, {"error": {"message": behavior.error_message, "type": "server_error"}})
+            self._send_json(
+                http,
+                behavior.status,
+                {"error": {"message": behavior.error_message, "type": "server_error"}},
+            )
             return
         if behavior.body is not None:
             self._send_raw(http, 200, behavior.body.encode(), "application/json")
@@ -145,7 +178,9 @@ class OpenAIServer:
             self._send_raw(http, 200, b"ID3" + hashlib.sha256(raw).digest() * 8, "audio/mpeg")
             return
         if endpoint == "transcriptions":
-            self._send_json(http, 200, {"text": behavior.reply or "Agendar reunião com a Ana na sexta às dez."})
+            self._send_json(
+                http, 200, {"text": behavior.reply or "Agendar reunião com a Ana na sexta às dez."}
+            )
             return
         body = json.loads(raw or b"{}")
         self._send_json(http, 200, self._reply(endpoint, body, behavior))
@@ -156,9 +191,17 @@ class OpenAIServer:
             inputs = body.get("input")
             items = inputs if isinstance(inputs, list) else [inputs]
             dims = int(body.get("dimensions") or 64)
-            data = [{"object": "embedding", "index": i, "embedding": _vector(str(t), dims)} for i, t in enumerate(items)]
+            data = [
+                {"object": "embedding", "index": i, "embedding": _vector(str(t), dims)}
+                for i, t in enumerate(items)
+            ]
             tokens = sum(len(str(t).split()) for t in items)
-            return {"object": "list", "data": data, "model": model, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+            return {
+                "object": "list",
+                "data": data,
+                "model": model,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
         prompt = json.dumps(body.get("input") or body.get("messages") or "", ensure_ascii=False)
         instructions = str(body.get("instructions") or "")
         text = behavior.reply or _plausible_reply(prompt)
@@ -193,7 +236,9 @@ class OpenAIServer:
         OpenAIServer._send_raw(http, status, json.dumps(payload).encode(), "application/json")
 
     @staticmethod
-    def _send_raw(http: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str) -> None:
+    def _send_raw(
+        http: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str
+    ) -> None:
         try:
             http.send_response(status)
             http.send_header("content-type", content_type)
@@ -218,7 +263,9 @@ _REPLIES_EN = [
 
 def _plausible_reply(prompt: str) -> str:
     digest = int(hashlib.sha256(prompt.encode()).hexdigest(), 16)
-    portuguese = any(w in prompt.lower() for w in (" com ", " para ", "ção", "ã", "agendar", "cobrar", "oi"))
+    portuguese = any(
+        w in prompt.lower() for w in (" com ", " para ", "ção", "ã", "agendar", "cobrar", "oi")
+    )
     choices = _REPLIES_PT if portuguese else _REPLIES_EN
     return choices[digest % len(choices)]
 

@@ -43,7 +43,7 @@ def test_every_command_has_help(
 
 
 def test_every_command_that_prints_a_result_offers_json() -> None:
-    groups_and_demo = {("contracts",), ("config",), ("tenants",), ("events",), ("demo",)}
+    groups_and_demo = {("contracts",), ("config",), ("tenant",), ("events",), ("demo",), ("approvals",)}
     for path in ALL_COMMANDS:
         if path in groups_and_demo:
             continue
@@ -70,11 +70,11 @@ def test_init_then_migrate_is_idempotent(
 ) -> None:
     url = f"duckdb:///{tmp_path / 's.duckdb'}"
     code, out, _ = run(capsys, "init", "--storage-url", url, "--json")
-    assert code == 0 and json.loads(out)["applied"] == ["0001_core"]
+    assert code == 0 and json.loads(out)["applied"] == ["0001_core", "0002_runtime"]
     code, out, _ = run(capsys, "migrate", "--storage-url", url, "--json")
     assert code == 0 and json.loads(out)["applied"] == []
     code, out, _ = run(capsys, "migrate", "--storage-url", url)
-    assert "up to date at schema version 1" in out
+    assert "up to date at schema version 2" in out
 
 
 def test_unknown_scheme_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -212,16 +212,16 @@ def test_bad_list_filters_are_usage_errors(
 
 def test_tenants_add_and_list(url: str, capsys) -> None:  # type: ignore[no-untyped-def]
     assert (
-        run(capsys, "tenants", "add", "acme", "--name", "ACME", "--storage-url", url)[1].strip()
+        run(capsys, "tenant", "create", "acme", "--name", "ACME", "--storage-url", url)[1].strip()
         == "tenant acme: created"
     )
     assert (
-        run(capsys, "tenants", "add", "acme", "--storage-url", url)[1].strip()
+        run(capsys, "tenant", "create", "acme", "--storage-url", url)[1].strip()
         == "tenant acme: exists"
     )
-    code, _, err = run(capsys, "tenants", "add", "no spaces", "--storage-url", url)
+    code, _, err = run(capsys, "tenant", "create", "no spaces", "--storage-url", url)
     assert code == 2 and "not valid" in err
-    rows = json.loads(run(capsys, "tenants", "list", "--storage-url", url, "--json")[1])
+    rows = json.loads(run(capsys, "tenant", "list", "--storage-url", url, "--json")[1])
     assert [r["tenant_id"] for r in rows] == ["acme"]
 
 
@@ -240,7 +240,7 @@ def test_migrate_on_a_newer_store_is_refused_and_leaves_it_unchanged(url: str, c
     code, _, err = run(capsys, "events", "count", "--tenant", "a", "--storage-url", url)
     assert code == 2 and "newer than this matrix" in err
     con = duckdb.connect(path, read_only=True)
-    assert con.execute("SELECT max(version), count(*) FROM schema_migrations").fetchone() == (99, 2)
+    assert con.execute("SELECT max(version), count(*) FROM schema_migrations").fetchone() == (99, 3)
     con.close()
     assert len(Path(path).read_bytes()) == len(before)
 
@@ -290,5 +290,5 @@ def test_demo_leaves_a_migrated_store(tmp_path: Path) -> None:
     import duckdb
 
     con = duckdb.connect(str(store_file), read_only=True)
-    assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (1,)
+    assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (2,)
     con.close()

@@ -69,7 +69,7 @@ def test_appender_and_cli_share_one_duckdb_file(tmp_path: Path) -> None:
                 ("events", "append", str(chain_file), "--json"),
                 ("events", "count", "--tenant", "writer", "--json"),
                 ("events", "list", "--tenant", "writer", "--limit", "5", "--json"),
-                ("tenants", "add", f"t{n}"),
+                ("tenant", "create", f"t{n}"),
             ):
                 done = _matrix(*args, "--storage-url", url)
                 if done.returncode != 0 or "lock" in done.stderr.lower():

@@ -69,3 +69,23 @@ def store(backend_url: str, clock: FrozenClock) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def concierge(store: Store, clock: FrozenClock):  # type: ignore[no-untyped-def]
+    """Persona 1 on each backend, with the local provider and a frozen clock; tenant "acme"."""
+    from matrix.concierge import Concierge
+    from matrix.providers import selector
+
+    settings = Settings.load(storage_url=store.settings.storage_url, provider_mode="local")
+    store.tenants.add("acme", "ACME")
+    return Concierge(store, settings, selector(settings), clock)
+
+
+@pytest.fixture
+def openai_server():  # type: ignore[no-untyped-def]
+    """An OpenAI-compatible server on 127.0.0.1 (no test reaches the internet)."""
+    from matrix.testing.openai_server import OpenAIServer
+
+    with OpenAIServer() as server:
+        yield server

@@ -2,10 +2,10 @@
 
 For each claimed task it emits ``module.task.accepted``, runs the handler, and then
 ``module.task.completed`` or ``module.task.failed`` (plus ``crm.delegation.sent|failed`` when the
-CRM module, Persona 2, did the work). A handler's own writes, the side-effect ledger and the
-completion commit in one transaction, so a worker that dies mid-task leaves nothing half done;
-its lease expires and another worker runs the task again, where the ledger
-(:meth:`TaskContext.once`) keeps every side effect from happening twice.
+CRM module, Persona 2, did the work). Delivery is at least once: a worker that dies mid-task
+leaves its lease to expire and another worker runs the task again. Handlers therefore write
+idempotently (by external key) and perform every side effect through
+:meth:`TaskContext.effect`, whose ledger and idempotency key keep a retry from doing it twice.
 
 Retryable failures go back to the queue with exponential backoff; permanent ones, tasks with no
 handler and tasks out of attempts go to the dead-letter state with ``module.task.dead_lettered``.
@@ -39,12 +39,23 @@ class TaskContext:
     store: Store
     clock: Clock
 
-    def once(self, effect: str, *, kind: str | None = None) -> bool:
-        """True the first time this task asks for ``effect``; False on any retry after it."""
-        return self.store.side_effects.once(
-            f"{self.task.task_id}:{effect}", tenant_id=self.task.tenant_id,
-            task_id=self.task.task_id, kind=kind or effect, at=self.clock.now(),
+    def effect(self, name: str, perform: Callable[[str], Any], *, kind: str | None = None) -> Any:
+        """Perform a side effect at most once per task, and return its result.
+
+        ``perform`` receives the idempotency key (``<task_id>:<name>``) to pass to whatever it
+        calls. On a retry after the effect succeeded, the recorded result is returned and
+        ``perform`` is not called.
+        """
+        key = f"{self.task.task_id}:{name}"
+        found, result = self.store.side_effects.get(key)
+        if found:
+            return result
+        result = perform(key)
+        self.store.side_effects.record(
+            key, tenant_id=self.task.tenant_id, task_id=self.task.task_id,
+            kind=kind or name, result=result, at=self.clock.now(),
         )  # fmt: skip
+        return result
 
 
 Handler = Callable[[TaskContext], str]
@@ -132,8 +143,8 @@ class Worker:
             return
         started = time.perf_counter()
         try:
+            summary = handler(TaskContext(task=task, store=self.store, clock=self.clock))
             with self.store.transaction():
-                summary = handler(TaskContext(task=task, store=self.store, clock=self.clock))
                 if not self.store.tasks.complete(
                     task.task_id, self.worker_id, self.clock.now(), summary=summary
                 ):

@@ -240,20 +240,36 @@ class SqlTaskQueue:
 
 
 class SqlSideEffects:
-    """The ledger that makes a retried task never repeat a side effect."""
+    """The ledger that keeps a retried task from repeating a side effect.
+
+    An effect is recorded, with its result, right after it succeeded (its own transaction). A
+    retry finds the record and reuses the result instead of acting again. A worker that dies
+    between the effect and the record repeats it once on retry, with the same idempotency key,
+    which the receiving side (a transport, a payment provider) uses to drop the duplicate.
+    """
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
 
-    def once(
-        self, key: str, *, tenant_id: str, task_id: str | None, kind: str, at: datetime
+    def get(self, key: str) -> tuple[bool, Any]:
+        """(found, result) for an idempotency key."""
+        with self._backend.transaction() as tx:
+            rows = tx.query("SELECT result FROM side_effects WHERE idempotency_key = ?", [key])
+        if not rows:
+            return False, None
+        return True, json.loads(rows[0][0]) if rows[0][0] is not None else None
+
+    def record(
+        self, key: str, *, tenant_id: str, task_id: str | None, kind: str, result: Any, at: datetime
     ) -> bool:
-        """Record ``key``; True only the first time (then the caller performs the effect)."""
+        """Record a performed effect; False when it was already recorded."""
         with self._backend.transaction() as tx:
             added = tx.insert_rows(
-                "side_effects", ("idempotency_key", "tenant_id", "task_id", "kind", "created_at"),
-                [(key, tenant_id, task_id, kind, at)], skip_existing="idempotency_key",
-            )  # fmt: skip
+                "side_effects",
+                ("idempotency_key", "tenant_id", "task_id", "kind", "result", "created_at"),
+                [(key, tenant_id, task_id, kind, json.dumps(result, default=str), at)],
+                skip_existing="idempotency_key",
+            )
         return added == 1
 
     def count(self, tenant_id: str, kind: str | None = None) -> int:

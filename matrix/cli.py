@@ -350,8 +350,9 @@ def _chat_text(r: dict[str, Any]) -> str:
         )
     if "confirmation" in r:
         c = r["confirmation"]
+        tenant_id = r["execution_receipts"][0]["tenant_id"]
         lines.append(
-            f"  approval needed: matrix approvals approve {c['confirmation_id']} --tenant <tenant>"
+            f"  approval needed: matrix approvals approve {c['confirmation_id']} --tenant {tenant_id}"
         )
     return "\n".join(lines)
 
@@ -620,16 +621,59 @@ def events_trace(
     )
 
 
+# -- simulate -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--tenants", type=click.IntRange(1, 500), default=10, show_default=True)
+@click.option("--days", type=click.IntRange(1, 365), default=14, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@storage_option
+@json_option
+def simulate(tenants: int, days: int, seed: int, storage_url: str | None, as_json: bool) -> None:
+    """Drive weeks of owner traffic through the real runtime on a virtual clock.
+
+    Owners, AI replies (from a local OpenAI-compatible endpoint) and module work are simulated;
+    everything else — planning, policy, approvals, queue, worker, events, telemetry — is real.
+    """
+    from tqdm import tqdm
+
+    from matrix.simulate import run_simulation
+
+    with open_existing(storage_url) as store, tqdm(total=days, unit="day", desc="simulating",
+                                                   file=sys.stderr, disable=None) as bar:  # fmt: skip
+        report = run_simulation(
+            store, store.settings, tenants=tenants, days=days, seed=seed, progress=bar.update
+        )
+
+    def human(r: dict[str, Any]) -> str:
+        return (
+            f"simulated {r['days']} days of {r['tenants']} tenants in {r['seconds']} s: "
+            f"{r['interactions']} interactions ({r['provider_errors']} provider errors), "
+            f"tasks {r['tasks']}, approvals {r['approvals']}\n{r['note']}"
+        )
+
+    emit(report.as_dict(), as_json, human)
+
+
 # -- demo -------------------------------------------------------------------------------------
 
 
 @cli.command()
+@click.option("--tenants", type=click.IntRange(1, 100), default=6, show_default=True)
+@click.option("--days", type=click.IntRange(1, 365), default=21, show_default=True)
 @storage_option
-def demo(storage_url: str | None) -> None:
-    """Build the embedded demo store and show what to run next."""
+def demo(tenants: int, days: int, storage_url: str | None) -> None:
+    """Build the embedded demo store, simulate traffic once, and show what to run next."""
+    from tqdm import tqdm
+
     from matrix.demo import run_demo
 
-    run_demo(Settings.load(storage_url=storage_url), echo=click.echo)
+    with tqdm(
+        total=days, unit="day", desc="      simulating", file=sys.stderr, disable=None
+    ) as bar:
+        run_demo(Settings.load(storage_url=storage_url), echo=click.echo, tenants=tenants,
+                 days=days, progress=bar.update)  # fmt: skip
 
 
 # -- entry point ------------------------------------------------------------------------------

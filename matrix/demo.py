@@ -1,7 +1,8 @@
 """``matrix demo``: build the embedded demo store and say where to look next.
 
-It grows with the product; today it checks the contracts, creates and migrates the store,
-registers a demo tenant and records one owner request as a traced chain of envelopes.
+It checks the contracts, creates and migrates the embedded store, registers a demo tenant with
+one traced owner request, and simulates weeks of traffic for a few tenants through the real
+runtime (once; later runs keep what is there).
 """
 
 from __future__ import annotations
@@ -78,8 +79,17 @@ def sample_chain(tenant_id: str, start: datetime) -> list[env.Envelope]:
     return chain
 
 
-def run_demo(settings: Settings, *, echo: Callable[[str], None]) -> None:
-    """Check contracts, build the store, record a sample trace, and print what to do next."""
+def run_demo(
+    settings: Settings,
+    *,
+    echo: Callable[[str], None],
+    tenants: int = 6,
+    days: int = 21,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Check contracts, build the store, simulate traffic once, and print what to do next."""
+    from matrix.simulate import run_simulation
+
     report = Catalog(settings.contracts_dir).check()
     if not report.ok:
         first = report.issues[0]
@@ -94,17 +104,24 @@ def run_demo(settings: Settings, *, echo: Callable[[str], None]) -> None:
         echo(f"[2/3] store {store.url} ready at schema version {store.schema_version()}")
         store.tenants.add(DEMO_TENANT, "Demo Tenant")
         start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-        chain = sample_chain(DEMO_TENANT, start)
-        result = store.events.append_many(chain)
-        total = store.events.count(DEMO_TENANT)
-    corr = chain[0]["correlation_id"]
-    echo(
-        f"[3/3] tenant {DEMO_TENANT!r}: sample owner request recorded "
-        f"({result.added} new envelopes, {total} in its log)"
-    )
+        store.events.append_many(sample_chain(DEMO_TENANT, start))
+        if store.events.count("sim-01"):
+            echo("[3/3] simulated traffic already present (run `matrix simulate` to add more)")
+        else:
+            echo(f"[3/3] simulating {days} days of {tenants} tenants through the real runtime ...")
+            sim = run_simulation(
+                store, settings, tenants=tenants, days=days, seed=7, progress=progress
+            )
+            r = sim.as_dict()
+            echo(
+                f"      {r['interactions']} owner requests, tasks {r['tasks']}, approvals"
+                f" {r['approvals']}, {r['provider_errors']} AI provider errors, in {r['seconds']} s"
+            )
+            echo(f"      {r['note']}")
     echo("")
     echo("Where to look next:")
-    echo(f"  .venv/bin/matrix events trace {corr} --tenant {DEMO_TENANT}")
-    echo(f"  .venv/bin/matrix events list --tenant {DEMO_TENANT}")
-    echo("  .venv/bin/matrix config show")
+    echo(f"  .venv/bin/matrix chat --tenant {DEMO_TENANT}          talk to Persona 1")
+    echo("  .venv/bin/matrix approvals list --tenant sim-01 --status all")
+    echo("  .venv/bin/matrix events list --tenant sim-01 --limit 10")
+    echo("  .venv/bin/matrix tenant show sim-01")
     echo("  .venv/bin/matrix --help")

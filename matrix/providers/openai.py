@@ -81,7 +81,9 @@ class OpenAIProvider:
         except openai.OpenAIError as exc:
             raise provider_error("openai_responses_error", str(exc), self._key) from None
         except ValueError:  # the SDK lets a body that is not JSON through as a decode error
-            raise provider_error("openai_responses_invalid_payload", "body is not JSON", self._key) from None
+            raise provider_error(
+                "openai_responses_invalid_payload", "body is not JSON", self._key
+            ) from None
         text = _text_of_response(response)
         if not text:
             raise provider_error("openai_responses_invalid_payload", "no output text", self._key)
@@ -113,7 +115,9 @@ class OpenAIProvider:
         except openai.OpenAIError as exc:
             raise provider_error("openai_response_error", str(exc), self._key) from None
         except ValueError:
-            raise provider_error("openai_response_invalid_payload", "body is not JSON", self._key) from None
+            raise provider_error(
+                "openai_response_invalid_payload", "body is not JSON", self._key
+            ) from None
         try:
             text = (response.choices[0].message.content or "").strip()
         except (AttributeError, IndexError, TypeError):

@@ -53,8 +53,21 @@ class _Tagged:
 
 
 def selector(settings: Settings) -> Callable[[TenantAI], Provider]:
-    """A provider selector bound to the platform settings (what the concierge is given)."""
-    return lambda tenant: select_provider(settings, tenant)[0]
+    """A provider selector bound to the platform settings (what the concierge is given).
+
+    Providers are kept per tenant setting, so an HTTP client (and its connection pool) is built
+    once, not on every message.
+    """
+    cache: dict[TenantAI, Provider] = {}
+
+    def select(tenant: TenantAI) -> Provider:
+        if tenant not in cache:
+            if len(cache) > 256:
+                cache.clear()
+            cache[tenant] = select_provider(settings, tenant)[0]
+        return cache[tenant]
+
+    return select
 
 
 def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, bool]:

@@ -50,6 +50,9 @@ class Randomness:
     seed: int = 0
     error_rate: float = 0.0
     latency_ms: tuple[float, float] = (0.0, 0.0)
+    burst: int = 1
+    """An error starts a run of this many failing requests (an outage the client's retries and
+    its fallback endpoint cannot ride out)."""
 
 
 class OpenAIServer:
@@ -58,6 +61,7 @@ class OpenAIServer:
         self._lock = threading.Lock()
         self.randomness = randomness or Randomness()
         self._rng = random.Random(self.randomness.seed)
+        self._failing = 0
         self.required_key = api_key
         self.requests: list[dict[str, Any]] = []
         server = self
@@ -120,7 +124,10 @@ class OpenAIServer:
                 return queue.popleft()
             r = self.randomness
             delay = self._rng.uniform(*r.latency_ms) / 1000 if r.latency_ms[1] else 0.0
-            if r.error_rate and self._rng.random() < r.error_rate:
+            if not self._failing and r.error_rate and self._rng.random() < r.error_rate:
+                self._failing = max(1, r.burst)
+            if self._failing:
+                self._failing -= 1
                 return Behavior(status=self._rng.choice([429, 500, 503]), delay=delay)
             return Behavior(delay=delay)
 

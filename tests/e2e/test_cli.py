@@ -43,7 +43,14 @@ def test_every_command_has_help(
 
 
 def test_every_command_that_prints_a_result_offers_json() -> None:
-    groups_and_demo = {("contracts",), ("config",), ("tenant",), ("events",), ("demo",), ("approvals",)}
+    groups_and_demo = {
+        ("contracts",),
+        ("config",),
+        ("tenant",),
+        ("events",),
+        ("demo",),
+        ("approvals",),
+    }
     for path in ALL_COMMANDS:
         if path in groups_and_demo:
             continue
@@ -275,20 +282,20 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
     )
 
 
-def test_demo_leaves_a_migrated_store(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "matrix", "demo"], capture_output=True, text=True, cwd=tmp_path
-    )
+def test_demo_leaves_a_migrated_store_with_simulated_traffic(tmp_path: Path) -> None:
+    args = [sys.executable, "-m", "matrix", "demo", "--tenants", "2", "--days", "2"]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "Where to look next" in done.stdout
+    assert "Where to look next" in done.stdout and "simulated" in done.stdout
     store_file = tmp_path / "var" / "matrix.duckdb"
     assert store_file.exists()
-    again = subprocess.run(
-        [sys.executable, "-m", "matrix", "demo"], capture_output=True, text=True, cwd=tmp_path
-    )
-    assert again.returncode == 0 and "(0 new envelopes, 6 in its log)" in again.stdout
+    again = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    assert again.returncode == 0 and "already present" in again.stdout
     import duckdb
 
     con = duckdb.connect(str(store_file), read_only=True)
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (2,)
+    assert (
+        con.execute("SELECT count(*) FROM event_log WHERE tenant_id = 'sim-01'").fetchone()[0] > 0
+    )
     con.close()

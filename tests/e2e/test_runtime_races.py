@@ -46,7 +46,9 @@ def test_threads_approving_one_confirmation_enqueue_one_task_duckdb(tmp_path: Pa
         concierge = _concierge(url)  # each thread its own store, as separate requests would be
         barrier.wait()
         try:
-            concierge.resolve_confirmation("acme", cid, "approve", actor=threading.current_thread().name)
+            concierge.resolve_confirmation(
+                "acme", cid, "approve", actor=threading.current_thread().name
+            )
             outcomes.append("approved")
         except ApprovalStateError as exc:
             outcomes.append(exc.code)
@@ -135,7 +137,9 @@ WORKER = textwrap.dedent(
 
 
 @pytest.mark.postgres
-def test_killed_worker_task_is_reclaimed_and_its_effect_not_repeated(postgres_url: str, tmp_path: Path) -> None:
+def test_killed_worker_task_is_reclaimed_and_its_effect_not_repeated(
+    postgres_url: str, tmp_path: Path
+) -> None:
     concierge = _concierge(postgres_url)
     concierge.store.tenants.add("acme")  # type: ignore[attr-defined]
     result = concierge.interact("acme", "s1", "Send a follow-up to Ana on WhatsApp")
@@ -161,7 +165,10 @@ def test_killed_worker_task_is_reclaimed_and_its_effect_not_repeated(postgres_ur
     task = concierge.store.tasks.get("acme", task_id)  # type: ignore[attr-defined]
     assert task is not None and task.status.value == "completed" and task.attempts == 2
     assert marker.read_text().splitlines() == [f"{task_id}:whatsapp.send"]  # performed once
-    names = [e["name"] for e in concierge.store.events.trace("acme", result["owner_command"]["correlation_id"])]  # type: ignore[attr-defined]
+    names = [
+        e["name"]
+        for e in concierge.store.events.trace("acme", result["owner_command"]["correlation_id"])
+    ]  # type: ignore[attr-defined]
     assert names.count("module.task.completed") == 1 and names.count("crm.delegation.sent") == 1
     assert names.count("module.task.accepted") == 2
     concierge.store.close()  # type: ignore[attr-defined]

@@ -20,7 +20,10 @@ KEY = "sk-live-TENANT-9f8e7d6c5b4a39281706"
 
 
 def test_tenant_key_never_leaves_the_secret_store(
-    tmp_path: Path, openai_server: OpenAIServer, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    openai_server: OpenAIServer,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     url = f"duckdb:///{tmp_path / 's.duckdb'}"
@@ -28,7 +31,9 @@ def test_tenant_key_never_leaves_the_secret_store(
     store = open_store(settings=settings, migrate=True)
     store.tenants.add("acme")
     concierge = Concierge(store, settings, selector(settings))
-    summary = concierge.save_config("acme", {"openai": {"api_key": KEY, "base_url": openai_server.base_url}})
+    summary = concierge.save_config(
+        "acme", {"openai": {"api_key": KEY, "base_url": openai_server.base_url}}
+    )
     assert summary["runtime"]["owner_response_mode"] == "openai"
 
     ok = concierge.interact("acme", "s1", "Schedule a meeting with Ana")
@@ -37,7 +42,11 @@ def test_tenant_key_never_leaves_the_secret_store(
     # Upstream errors that quote the key, on both endpoints (and the SDK's retry).
     leak = Behavior(status=401, error_message=f"Incorrect API key provided: {KEY}.")
     openai_server.script("responses", leak, leak)
-    openai_server.script("chat", Behavior(status=500, error_message=f"key {KEY} rejected"), Behavior(status=500, error_message=f"key {KEY} rejected"))
+    openai_server.script(
+        "chat",
+        Behavior(status=500, error_message=f"key {KEY} rejected"),
+        Behavior(status=500, error_message=f"key {KEY} rejected"),
+    )
     with pytest.raises(ProviderError) as info:
         concierge.interact("acme", "s1", "Send a follow-up to Ana")
     assert KEY not in str(info.value)
@@ -60,7 +69,9 @@ def test_tenant_key_never_leaves_the_secret_store(
     import duckdb
 
     con = duckdb.connect(url.removeprefix("duckdb:///"), read_only=True)
-    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+    tables = [
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    ]
     found_in = []
     for table in tables:
         if table == "tenant_secrets":

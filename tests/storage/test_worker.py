@@ -17,32 +17,50 @@ MEETING = "Schedule a meeting with Ana on Friday"  # → mod-04
 
 
 def _trace(store: Store, result: dict) -> list[str]:  # type: ignore[type-arg]
-    return [e["name"] for e in store.events.trace("acme", result["owner_command"]["correlation_id"])]
+    return [
+        e["name"] for e in store.events.trace("acme", result["owner_command"]["correlation_id"])
+    ]
 
 
-def test_completed_task_emits_the_chain_and_delegation(concierge: Concierge, store: Store, clock: FrozenClock) -> None:
+def test_completed_task_emits_the_chain_and_delegation(
+    concierge: Concierge, store: Store, clock: FrozenClock
+) -> None:
     result = concierge.interact("acme", "s1", FOLLOW_UP)
     sent: list[str] = []
 
     def send(ctx: TaskContext) -> str:
-        message_id = ctx.effect("whatsapp.send", lambda key: sent.append(ctx.task.input["text"]) or f"msg-{key[-6:]}")
+        message_id = ctx.effect(
+            "whatsapp.send", lambda key: sent.append(ctx.task.input["text"]) or f"msg-{key[-6:]}"
+        )
         return f"follow-up sent ({message_id})"
 
     stats = Worker(store, {"crm.followup.send": send}, clock=clock).drain()
     assert (stats.claimed, stats.completed) == (1, 1)
-    assert _trace(store, result)[-3:] == ["module.task.accepted", "module.task.completed", "crm.delegation.sent"]
+    assert _trace(store, result)[-3:] == [
+        "module.task.accepted",
+        "module.task.completed",
+        "crm.delegation.sent",
+    ]
     assert sent == [FOLLOW_UP]
     task = store.tasks.get("acme", result["downstream_tasks"][0]["task_id"])
     assert task is not None and task.status.value == "completed"
-    assert task.result_summary is not None and task.result_summary.startswith("follow-up sent (msg-")
+    assert task.result_summary is not None and task.result_summary.startswith(
+        "follow-up sent (msg-"
+    )
 
 
-def test_task_without_handler_is_dead_lettered_with_a_reason(concierge: Concierge, store: Store, clock: FrozenClock) -> None:
+def test_task_without_handler_is_dead_lettered_with_a_reason(
+    concierge: Concierge, store: Store, clock: FrozenClock
+) -> None:
     result = concierge.interact("acme", "s1", MEETING)
     stats = Worker(store, {}, clock=clock).drain()
     assert stats.dead == 1
     events = store.events.trace("acme", result["owner_command"]["correlation_id"])
-    assert [e["name"] for e in events][-3:] == ["module.task.accepted", "module.task.failed", "module.task.dead_lettered"]
+    assert [e["name"] for e in events][-3:] == [
+        "module.task.accepted",
+        "module.task.failed",
+        "module.task.dead_lettered",
+    ]
     assert events[-1]["payload"]["error_code"] == "NO_HANDLER"
     assert "agenda.commitment.schedule" in events[-1]["payload"]["error_message"]
     assert store.tasks.counts("acme") == {"dead": 1}
@@ -82,7 +100,9 @@ def test_retryable_failures_back_off_then_succeed_without_repeating_effects(
     assert names[-2:] == ["module.task.completed", "crm.delegation.sent"]
 
 
-def test_permanent_failure_goes_straight_to_dead_letter(concierge: Concierge, store: Store, clock: FrozenClock) -> None:
+def test_permanent_failure_goes_straight_to_dead_letter(
+    concierge: Concierge, store: Store, clock: FrozenClock
+) -> None:
     concierge.interact("acme", "s1", MEETING)
 
     def refuse(ctx: TaskContext) -> str:
@@ -122,7 +142,9 @@ def test_expired_lease_is_reclaimed_and_the_old_worker_cannot_finish(
     assert store.tasks.complete(task_id, "w-new", clock.now(), summary="done") is True
 
 
-def test_scheduler_runs_the_queue_and_expiry(concierge: Concierge, store: Store, clock: FrozenClock) -> None:
+def test_scheduler_runs_the_queue_and_expiry(
+    concierge: Concierge, store: Store, clock: FrozenClock
+) -> None:
     concierge.interact("acme", "s1", "Write off Pedro's debt")
     concierge.interact("acme", "s1", MEETING)
     worker = Worker(store, {"agenda.commitment.schedule": lambda ctx: "booked"}, clock=clock)

@@ -69,7 +69,11 @@ def test_substring_is_not_a_keyword_match() -> None:
 
 def test_shipped_routing_reaches_every_shipped_policy_decision() -> None:
     outcomes = {}
-    for text in ("delete the customer Pedro", "write off Pedro's debt", "send the Black Friday campaign"):
+    for text in (
+        "delete the customer Pedro",
+        "write off Pedro's debt",
+        "send the Black Friday campaign",
+    ):
         planned = plan(text, ROUTING)
         assert planned is not None
         decision = decide(planned.task_type, planned.target_module, POLICY)
@@ -91,7 +95,12 @@ def test_unmatched_task_gets_the_default_decision() -> None:
 def test_confirmations_off_only_when_the_tenant_says_so() -> None:
     on = decide("billing.writeoff.request", "mod-05-faturamento-cobranca", POLICY)
     assert on.outcome is Outcome.CONFIRM_REQUIRED and on.requires_confirmation
-    off = decide("billing.writeoff.request", "mod-05-faturamento-cobranca", POLICY, confirmations_enabled=False)
+    off = decide(
+        "billing.writeoff.request",
+        "mod-05-faturamento-cobranca",
+        POLICY,
+        confirmations_enabled=False,
+    )
     assert off.outcome is Outcome.ALLOW and off.reason_code == CONFIRMATIONS_DISABLED
     deny = decide("customer.delete.request", "mod-03-clientes", POLICY, confirmations_enabled=False)
     assert deny.outcome is Outcome.DENY
@@ -99,7 +108,9 @@ def test_confirmations_off_only_when_the_tenant_says_so() -> None:
 
 def test_task_types_match_the_contract() -> None:
     schema = json.loads((ROOT / "contracts/commands/module.task.create.schema.json").read_text())
-    assert sorted(schema["properties"]["payload"]["properties"]["task_type"]["enum"]) == sorted(TASK_TYPES)
+    assert sorted(schema["properties"]["payload"]["properties"]["task_type"]["enum"]) == sorted(
+        TASK_TYPES
+    )
 
 
 def test_malformed_routing_lists_every_issue_with_rule_and_field() -> None:
@@ -114,7 +125,9 @@ def test_malformed_routing_lists_every_issue_with_rule_and_field() -> None:
     with pytest.raises(PolicyError) as info:
         parse_routing(doc, "tenant-routing.json")
     issues = info.value.issues
-    assert "tenant-routing.json: rules[0] (a).route.target_module: 'mod-09' is not one of" in issues[0]
+    assert (
+        "tenant-routing.json: rules[0] (a).route.target_module: 'mod-09' is not one of" in issues[0]
+    )
     assert any("rules[0] (a).route.priority: 'urgent'" in i for i in issues)
     assert any("rules[1] (a).rule_id: duplicate rule id 'a'" in i for i in issues)
     assert any("rules[1] (a).all[0]: blank" in i for i in issues)
@@ -139,5 +152,5 @@ def test_unknown_decision_in_policy_is_named() -> None:
 def test_rule_file_that_is_not_json_names_the_line() -> None:
     from matrix.policy.rules import load_json
 
-    with pytest.raises(PolicyError, match="rules.json: line 2 column"):
+    with pytest.raises(PolicyError, match=r"rules\.json: line 2 column"):
         load_json('{"version": "1",\n "rules": [,]}', "rules.json")

@@ -11,11 +11,15 @@ from matrix.providers.openai import OpenAIProvider
 from matrix.testing.openai_server import Behavior, OpenAIServer
 
 KEY = "sk-tenant-0123456789abcdefSECRET"
-REQUEST = ProviderRequest(tenant_id="acme", text="Agendar reunião com a Ana", instructions="Be brief.")
+REQUEST = ProviderRequest(
+    tenant_id="acme", text="Agendar reunião com a Ana", instructions="Be brief."
+)
 
 
 def _provider(server: OpenAIServer, timeout: float = 2.0) -> OpenAIProvider:
-    return OpenAIProvider(api_key=KEY, model="gpt-5-mini", base_url=server.base_url, timeout=timeout, max_retries=0)
+    return OpenAIProvider(
+        api_key=KEY, model="gpt-5-mini", base_url=server.base_url, timeout=timeout, max_retries=0
+    )
 
 
 def test_responses_api_success_with_usage(openai_server: OpenAIServer) -> None:
@@ -35,10 +39,26 @@ def test_http_error_on_responses_falls_back_to_chat(openai_server: OpenAIServer)
 @pytest.mark.parametrize(
     ("responses", "chat", "codes"),
     [
-        (Behavior(status=503), Behavior(status=502), ("openai_responses_http_503", "openai_response_http_502")),
-        (Behavior(body='{"id": "x"}'), Behavior(body='{"choices": []}'), ("openai_responses_invalid_payload", "openai_response_invalid_payload")),
-        (Behavior(body="not json at all"), Behavior(body="{"), ("openai_responses_invalid_payload", "openai_response_invalid_payload")),
-        (Behavior(delay=1.5), Behavior(delay=1.5), ("openai_responses_timeout", "openai_response_timeout")),
+        (
+            Behavior(status=503),
+            Behavior(status=502),
+            ("openai_responses_http_503", "openai_response_http_502"),
+        ),
+        (
+            Behavior(body='{"id": "x"}'),
+            Behavior(body='{"choices": []}'),
+            ("openai_responses_invalid_payload", "openai_response_invalid_payload"),
+        ),
+        (
+            Behavior(body="not json at all"),
+            Behavior(body="{"),
+            ("openai_responses_invalid_payload", "openai_response_invalid_payload"),
+        ),
+        (
+            Behavior(delay=1.5),
+            Behavior(delay=1.5),
+            ("openai_responses_timeout", "openai_response_timeout"),
+        ),
     ],
     ids=["http-errors", "malformed", "not-json", "timeouts"],
 )
@@ -56,7 +76,9 @@ def test_both_endpoints_failing_is_a_typed_error(
 
 def test_strict_mode_with_a_tenant_key_raises(openai_server: OpenAIServer) -> None:
     settings = Settings.load(provider_mode="auto")
-    provider, strict = select_provider(settings, TenantAI(api_key=KEY, base_url=openai_server.base_url))
+    provider, strict = select_provider(
+        settings, TenantAI(api_key=KEY, base_url=openai_server.base_url)
+    )
     assert strict
     # The SDK retries once, so each endpoint fails twice.
     openai_server.script("responses", Behavior(status=500), Behavior(status=500))
@@ -66,7 +88,9 @@ def test_strict_mode_with_a_tenant_key_raises(openai_server: OpenAIServer) -> No
 
 
 def test_auto_mode_with_platform_key_falls_back_to_local(openai_server: OpenAIServer) -> None:
-    settings = Settings.load(provider_mode="auto", openai_api_key=KEY, openai_base_url=openai_server.base_url)
+    settings = Settings.load(
+        provider_mode="auto", openai_api_key=KEY, openai_base_url=openai_server.base_url
+    )
     provider, strict = select_provider(settings, TenantAI())
     assert not strict
     assert provider.respond(REQUEST).provider == "openai"
@@ -90,13 +114,20 @@ def test_openai_mode_without_a_key_is_a_clear_error() -> None:
 def test_off_mode_answers_operation_accepted() -> None:
     provider, _ = select_provider(Settings.load(provider_mode="off"), TenantAI())
     out = provider.respond(REQUEST)
-    assert (out.text, out.provider, out.model, out.fallback_reason) == ("Operation accepted.", "none", None, "off_mode")
+    assert (out.text, out.provider, out.model, out.fallback_reason) == (
+        "Operation accepted.",
+        "none",
+        None,
+        "off_mode",
+    )
 
 
 def test_wrong_key_is_reported_without_the_key() -> None:
-    with OpenAIServer(api_key="sk-the-right-one-123456") as server:
-        with pytest.raises(ProviderError) as info:
-            _provider(server).respond(REQUEST)
+    with (
+        OpenAIServer(api_key="sk-the-right-one-123456") as server,
+        pytest.raises(ProviderError) as info,
+    ):
+        _provider(server).respond(REQUEST)
     assert "openai_invalid_api_key" in str(info.value) and KEY not in str(info.value)
 
 
@@ -116,7 +147,9 @@ def test_embeddings_through_the_real_client(openai_server: OpenAIServer) -> None
     import openai
 
     client = openai.OpenAI(api_key=KEY, base_url=openai_server.base_url, max_retries=0)
-    result = client.embeddings.create(model="text-embedding-3-small", input=["a", "b"], dimensions=32)
+    result = client.embeddings.create(
+        model="text-embedding-3-small", input=["a", "b"], dimensions=32
+    )
     assert [len(d.embedding) for d in result.data] == [32, 32]
 
 

@@ -1,0 +1,188 @@
+"""The runtime commands as a user types them: tenant config, chat, approvals, worker, simulate."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from matrix.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def url(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("MATRIX_PROVIDER_MODE", "local")
+    url = f"duckdb:///{tmp_path / 'rt.duckdb'}"
+    assert run(capsys, "init", "--storage-url", url)[0] == 0
+    assert run(capsys, "tenant", "create", "acme", "--storage-url", url)[0] == 0
+    return url
+
+
+def test_chat_shows_reply_decision_and_task(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "chat",
+        "--tenant",
+        "acme",
+        "-m",
+        "Agendar reunião com a Ana sexta",
+        "--storage-url",
+        url,
+    )
+    assert code == 0
+    assert out.startswith("concierge> Pedido recebido")
+    assert (
+        "decision: allow (default_allow)" in out
+        and "task queued: agenda.commitment.schedule" in out
+    )
+    code, out, _ = run(
+        capsys, "chat", "--tenant", "acme", "-m", "Oi!", "--storage-url", url, "--json"
+    )
+    body = json.loads(out)
+    assert (
+        body["policy_decision"]["execution_decision"] == "none" and "downstream_tasks" not in body
+    )
+
+
+def test_chat_reads_lines_until_an_empty_one(url: str, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("sys.stdin", io.StringIO("Oi\nSchedule a meeting with Ana\n\nignored\n"))
+    code, out, _ = run(capsys, "chat", "--tenant", "acme", "--storage-url", url)
+    assert code == 0 and out.count("concierge>") == 2
+
+
+def test_approval_flow_from_the_command_line(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "chat",
+        "--tenant",
+        "acme",
+        "-m",
+        "Dar baixa na dívida do Pedro",
+        "--storage-url",
+        url,
+    )
+    assert "approval needed: matrix approvals approve" in out and "--tenant acme" in out
+    listing = json.loads(
+        run(capsys, "approvals", "list", "--tenant", "acme", "--storage-url", url, "--json")[1]
+    )
+    cid = listing["items"][0]["confirmation_id"]
+    code, out, _ = run(
+        capsys,
+        "approvals",
+        "approve",
+        cid,
+        "--tenant",
+        "acme",
+        "--actor",
+        "ana",
+        "--reason",
+        "ok",
+        "--storage-url",
+        url,
+    )
+    assert code == 0 and "approved; task" in out
+    code, _, err = run(capsys, "approvals", "reject", cid, "--tenant", "acme", "--storage-url", url)
+    assert code == 1 and "already approved" in err and err.count("\n") == 1
+    code, _, err = run(
+        capsys, "approvals", "approve", "nope", "--tenant", "acme", "--storage-url", url
+    )
+    assert code == 1 and "No confirmation 'nope'" in err
+    code, _, err = run(
+        capsys, "approvals", "list", "--tenant", "acme", "--status", "waiting", "--storage-url", url
+    )
+    assert code == 2 and "Invalid value for '--status'" in err
+
+
+def test_worker_once_runs_due_work_and_reports(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(
+        capsys,
+        "chat",
+        "--tenant",
+        "acme",
+        "-m",
+        "Schedule a meeting with Ana",
+        "--storage-url",
+        url,
+    )
+    code, out, _ = run(capsys, "worker", "--once", "--storage-url", url, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["tasks"]["done"] == 1
+    # No module handler is registered yet for the agenda: the task is dead-lettered with a reason.
+    events = json.loads(run(capsys, "events", "list", "--tenant", "acme", "--name", "module.task.dead_lettered",
+                            "--storage-url", url, "--json")[1])  # fmt: skip
+    assert events[0]["payload"]["error_code"] == "NO_HANDLER"
+
+
+def test_tenant_config_set_show_and_errors(url: str, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "tenant", "config", "acme", "--set", "openai.model=gpt-4.1-mini",
+                       "--set", "execution.confirmations_enabled=false", "--storage-url", url, "--json")  # fmt: skip
+    body = json.loads(out)
+    assert code == 0 and body["runtime"]["model"] == "gpt-4.1-mini"
+    assert body["execution"]["confirmations_enabled"] is False
+    monkeypatch.setattr("sys.stdin", io.StringIO("sk-from-stdin-0123456789\n"))
+    code, out, _ = run(
+        capsys, "tenant", "config", "acme", "--openai-key-stdin", "--storage-url", url
+    )
+    assert code == 0 and '"api_key_configured": true' in out and "sk-from-stdin" not in out
+    for args, message in (
+        (("--set", "openai.modle=x"), "unknown field openai.modle"),
+        (("--set", "nonsense"), "must look like FIELD=VALUE"),
+        ((), "Nothing to change"),
+        (("--set", "execution.whatsapp_ai_mode=yolo"), "whatsapp_ai_mode must be one of"),
+    ):
+        code, _, err = run(capsys, "tenant", "config", "acme", *args, "--storage-url", url)
+        assert code == 2 and message in err, (args, err)
+    code, _, err = run(capsys, "tenant", "show", "nobody", "--storage-url", url)
+    assert code == 1 and "Unknown tenant 'nobody'" in err
+
+
+def test_chat_with_bad_input_is_one_line(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "chat", "--tenant", "acme", "-m", "   ", "--storage-url", url)
+    assert code == 2 and "payload.text must not be empty" in err and "Traceback" not in err
+    code, _, err = run(capsys, "chat", "--tenant", "ghost", "-m", "hi", "--storage-url", url)
+    assert code == 1 and "Unknown tenant 'ghost'" in err
+
+
+def test_simulate_drives_the_runtime(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "simulate",
+        "--tenants",
+        "3",
+        "--days",
+        "2",
+        "--seed",
+        "3",
+        "--storage-url",
+        url,
+        "--json",
+    )
+    report = json.loads(out)
+    assert code == 0 and report["interactions"] > 10
+    assert sum(report["tasks"].values()) > 0 and "simulated" in report["note"]
+    events = json.loads(
+        run(
+            capsys,
+            "events",
+            "list",
+            "--tenant",
+            "sim-01",
+            "--limit",
+            "500",
+            "--storage-url",
+            url,
+            "--json",
+        )[1]
+    )
+    names = {e["name"] for e in events}
+    assert {"owner.command.create", "module.task.created", "module.task.completed"} <= names

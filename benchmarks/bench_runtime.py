@@ -44,7 +44,12 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def spread(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+    }
 
 
 def messages(n: int, rng: random.Random) -> list[str]:
@@ -132,11 +137,14 @@ def bench_queue(pg: ThrowawayPostgres, workers: int, runs: int, n: int = 3000) -
                  for _ in range(workers)]  # fmt: skip
         outs = [p.communicate(timeout=1800) for p in procs]
         elapsed = time.time() - start_at
-        for p, (out, err) in zip(procs, outs, strict=True):
+        for p, (_out, err) in zip(procs, outs, strict=True):
             if p.returncode != 0:
                 raise SystemExit(f"worker failed: {err[-2000:]}")
         completed = sum(int(out.split()[0]) for out, _ in outs)
-        with open_store(settings=Settings.load(storage_url=url)) as store, store.backend.transaction() as tx:
+        with (
+            open_store(settings=Settings.load(storage_url=url)) as store,
+            store.backend.transaction() as tx,
+        ):
             per_task = tx.query(
                 "SELECT count(*) FROM event_log WHERE name = 'module.task.completed' GROUP BY envelope::json->'payload'->>'task_id' HAVING count(*) > 1"
             )
@@ -144,7 +152,9 @@ def bench_queue(pg: ThrowawayPostgres, workers: int, runs: int, n: int = 3000) -
             done = tx.query("SELECT count(*) FROM task_queue WHERE status = 'completed'")[0][0]
         duplicates += len(per_task)
         if completed != n or done != n or effects != n or per_task:
-            raise SystemExit(f"exactly-once violated: completed={completed} done={done} effects={effects} dup={len(per_task)}")
+            raise SystemExit(
+                f"exactly-once violated: completed={completed} done={done} effects={effects} dup={len(per_task)}"
+            )
         rates.append(n / elapsed)
     return {"tasks_per_s": spread(rates), "tasks_per_run": n, "duplicates": duplicates}
 
@@ -161,12 +171,17 @@ def bench_simulate(runs: int) -> dict[str, Any]:
                                    "--storage-url", url, "--json"], check=True, cwd=ROOT, capture_output=True, text=True)  # fmt: skip
             seconds.append(time.perf_counter() - start)
             report = json.loads(done.stdout)
-            print(f"  simulate: {seconds[-1]:.1f} s, {report['interactions']} interactions", file=sys.stderr)
+            print(
+                f"  simulate: {seconds[-1]:.1f} s, {report['interactions']} interactions",
+                file=sys.stderr,
+            )
     return {"seconds": spread(seconds), "last_report": report}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--simulate-runs", type=int, default=3)
     parser.add_argument("--skip-simulate", action="store_true")

@@ -31,7 +31,7 @@ from tqdm import tqdm
 from matrix import envelopes as env
 from matrix.clock import FrozenClock
 from matrix.config import Settings
-from matrix.storage import Store, open_store
+from matrix.storage import open_store
 from matrix.testing.postgres import ThrowawayPostgres
 
 RESULTS = Path(__file__).parent / "results"
@@ -40,7 +40,12 @@ RESULTS = Path(__file__).parent / "results"
 def chain(tenant_id: str, clock: FrozenClock) -> list[env.Envelope]:
     """Five envelopes on one correlation id: owner command, task, accepted, completed, delegation."""
     corr, trace, task_id = env.new_id(), env.new_id(), env.new_id()
-    common: dict[str, Any] = {"tenant_id": tenant_id, "correlation_id": corr, "trace_id": trace, "clock": clock}
+    common: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "correlation_id": corr,
+        "trace_id": trace,
+        "clock": clock,
+    }
     owner = env.command(
         "owner.command.create", source_module=env.OWNER, target_module=env.OWNER,
         actor={"actor_id": "owner", "actor_type": "owner", "channel": "ui-chat"},
@@ -74,7 +79,12 @@ def envelopes(n: int, clock: FrozenClock, tenants: int = 100) -> list[env.Envelo
 
 
 def spread(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+    }
 
 
 def timed(fn: Callable[[], int]) -> float:
@@ -83,7 +93,9 @@ def timed(fn: Callable[[], int]) -> float:
     return count / (time.perf_counter() - start)
 
 
-def bench_backend(name: str, url: str, runs: int, fill_to: int, clock: FrozenClock) -> dict[str, Any]:
+def bench_backend(
+    name: str, url: str, runs: int, fill_to: int, clock: FrozenClock
+) -> dict[str, Any]:
     store = open_store(settings=Settings.load(storage_url=url), clock=clock, migrate=True)
     results: dict[str, Any] = {}
     single_n = 1000
@@ -106,10 +118,18 @@ def bench_backend(name: str, url: str, runs: int, fill_to: int, clock: FrozenClo
     store.events.append_many(envelopes(1000, clock))  # warm up imports and compiled validators
     print(f"[{name}] appends: {runs} runs each of 1,000 single appends, 10 x 1,000, 1 x 100,000")
     results["single_per_s"] = spread([timed(single) for _ in tqdm(range(runs), desc="single")])
-    results["batch_1000_per_s"] = spread([timed(batches(1000, 10)) for _ in tqdm(range(runs), desc="batch 1k")])
-    results["batch_100000_per_s"] = spread([timed(batches(100_000, 1)) for _ in tqdm(range(runs), desc="batch 100k")])
-    results["ratio_batch_1000_vs_single"] = results["batch_1000_per_s"]["median"] / results["single_per_s"]["median"]
-    results["ratio_batch_100000_vs_single"] = results["batch_100000_per_s"]["median"] / results["single_per_s"]["median"]
+    results["batch_1000_per_s"] = spread(
+        [timed(batches(1000, 10)) for _ in tqdm(range(runs), desc="batch 1k")]
+    )
+    results["batch_100000_per_s"] = spread(
+        [timed(batches(100_000, 1)) for _ in tqdm(range(runs), desc="batch 100k")]
+    )
+    results["ratio_batch_1000_vs_single"] = (
+        results["batch_1000_per_s"]["median"] / results["single_per_s"]["median"]
+    )
+    results["ratio_batch_100000_vs_single"] = (
+        results["batch_100000_per_s"]["median"] / results["single_per_s"]["median"]
+    )
 
     stored = sum(store.events.count_all_tenants().values())
     print(f"[{name}] filling to {fill_to:,} envelopes (now {stored:,})")
@@ -142,7 +162,9 @@ def bench_backend(name: str, url: str, runs: int, fill_to: int, clock: FrozenClo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--backends", default="duckdb,postgres")
@@ -161,22 +183,28 @@ def main() -> None:
         for backend in args.backends.split(","):
             if backend == "duckdb":
                 url = f"duckdb:///{tmp}/bench.duckdb"
-                report["backends"]["duckdb"] = bench_backend("duckdb", url, args.runs, args.events, clock)
+                report["backends"]["duckdb"] = bench_backend(
+                    "duckdb", url, args.runs, args.events, clock
+                )
             elif backend == "postgres":
                 with ThrowawayPostgres(fsync=True) as pg:
                     url = pg.create_database("bench")
-                    report["backends"]["postgres"] = bench_backend("postgres", url, args.runs, args.events, clock)
+                    report["backends"]["postgres"] = bench_backend(
+                        "postgres", url, args.runs, args.events, clock
+                    )
             else:
                 parser.error(f"unknown backend {backend!r}; use duckdb and/or postgres")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"storage-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(report, indent=2))
     print(f"\nwrote {out}\n")
-    print("| backend | single appends/s | batch 1,000 /s | batch 100,000 /s | 1k÷single | 100k÷single | trace median ms | trace p95 ms |")
+    print(
+        "| backend | single appends/s | batch 1,000 /s | batch 100,000 /s | 1k÷single | 100k÷single | trace median ms | trace p95 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, r in report["backends"].items():
 
-        def f(key: str, fmt: str = ",.0f") -> str:
+        def f(key: str, fmt: str = ",.0f", r: dict[str, Any] = r) -> str:
             s = r[key]
             return f"{s['median']:{fmt}} ({s['min']:{fmt}}–{s['max']:{fmt}})"
 

@@ -107,7 +107,9 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
             except ValueError:
                 loopback = host == "localhost"
             if not loopback:
-                raise ConnectionRefusedError(f"tests may not reach {host}: only 127.0.0.1 is allowed")
+                raise ConnectionRefusedError(
+                    f"tests may not reach {host}: only 127.0.0.1 is allowed"
+                )
         real_connect(self, address)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket.socket, "connect", guarded)

@@ -92,6 +92,34 @@ class _Issues:
             raise PolicyError(self.items)
 
 
+def _start(doc: Any, source: str, shape: str) -> _Issues:
+    """Issues of a rule file's root: it must be an object with a version."""
+    issues = _Issues(source)
+    if not isinstance(doc, dict):
+        issues.add("(root)", f"must be a JSON object with {shape}")
+        issues.raise_if_any()
+    if not _text(doc.get("version")):
+        issues.add("version", 'is required (e.g. "1.0.0")')
+    return issues
+
+
+def _rule_id(raw: Any, index: int, seen: set[str], issues: _Issues) -> tuple[str, str | None]:
+    """Where a rule is (for messages) and its id, or None when missing, duplicate or not a rule."""
+    rule_id = raw.get("rule_id") if isinstance(raw, dict) else None
+    where = f"rules[{index}]" + (f" ({rule_id})" if _text(rule_id) else "")
+    if not isinstance(raw, dict):
+        issues.add(where, "must be an object")
+        return where, None
+    if not _text(rule_id):
+        issues.add(f"{where}.rule_id", "is required")
+        return where, None
+    if rule_id in seen:
+        issues.add(f"{where}.rule_id", f"duplicate rule id {rule_id!r}")
+        return where, None
+    seen.add(str(rule_id))
+    return where, str(rule_id)
+
+
 def _text(value: Any) -> bool:
     return isinstance(value, str) and value.strip() != ""
 
@@ -128,12 +156,7 @@ def parse_routing(doc: Any, source: str = "task-routing") -> RoutingTable:
     Raises:
         PolicyError: listing every problem, each with the file, rule and field.
     """
-    issues = _Issues(source)
-    if not isinstance(doc, dict):
-        issues.add("(root)", "must be a JSON object with version and rules")
-        issues.raise_if_any()
-    if not _text(doc.get("version")):
-        issues.add("version", 'is required (e.g. "1.0.0")')
+    issues = _start(doc, source, "version and rules")
     raw_rules = doc.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
         issues.add("rules", "must be a non-empty list")
@@ -141,16 +164,9 @@ def parse_routing(doc: Any, source: str = "task-routing") -> RoutingTable:
     rules: list[RoutingRule] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_rules):
-        rule_id = raw.get("rule_id") if isinstance(raw, dict) else None
-        where = f"rules[{index}]" + (f" ({rule_id})" if _text(rule_id) else "")
+        where, rule_id = _rule_id(raw, index, seen, issues)
         if not isinstance(raw, dict):
-            issues.add(where, "must be an object")
             continue
-        if not _text(rule_id):
-            issues.add(f"{where}.rule_id", "is required")
-        elif rule_id in seen:
-            issues.add(f"{where}.rule_id", f"duplicate rule id {rule_id!r}")
-        seen.add(str(rule_id))
         groups_raw = raw.get("all")
         groups: list[tuple[str, ...]] = []
         if not isinstance(groups_raw, list) or not groups_raw:
@@ -166,8 +182,8 @@ def parse_routing(doc: Any, source: str = "task-routing") -> RoutingTable:
                     continue
                 groups.append(tuple(normalize(k) for k in group))
         route = _check_route(raw.get("route"), f"{where}.route", issues)
-        if route and _text(rule_id) and groups:
-            rules.append(RoutingRule(rule_id=str(rule_id), groups=tuple(groups), route=route))
+        if route and rule_id and groups:
+            rules.append(RoutingRule(rule_id=rule_id, groups=tuple(groups), route=route))
     issues.raise_if_any()
     return RoutingTable(version=str(doc["version"]), rules=tuple(rules), source=source)
 
@@ -178,12 +194,7 @@ def parse_policy(doc: Any, source: str = "execution-policy") -> ExecutionPolicy:
     Raises:
         PolicyError: listing every problem, each with the file, rule and field.
     """
-    issues = _Issues(source)
-    if not isinstance(doc, dict):
-        issues.add("(root)", "must be a JSON object with version, default_decision and rules")
-        issues.raise_if_any()
-    if not _text(doc.get("version")):
-        issues.add("version", 'is required (e.g. "1.0.0")')
+    issues = _start(doc, source, "version, default_decision and rules")
     default = doc.get("default_decision")
     outcomes = [o.value for o in Outcome]
     if not isinstance(default, dict) or default.get("decision") not in outcomes:
@@ -198,19 +209,10 @@ def parse_policy(doc: Any, source: str = "execution-policy") -> ExecutionPolicy:
     rules: list[PolicyRule] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_rules):
-        rule_id = raw.get("rule_id") if isinstance(raw, dict) else None
-        where = f"rules[{index}]" + (f" ({rule_id})" if _text(rule_id) else "")
+        where, rule_id = _rule_id(raw, index, seen, issues)
         if not isinstance(raw, dict):
-            issues.add(where, "must be an object")
             continue
-        ok = True
-        if not _text(rule_id):
-            issues.add(f"{where}.rule_id", "is required")
-            ok = False
-        elif rule_id in seen:
-            issues.add(f"{where}.rule_id", f"duplicate rule id {rule_id!r}")
-            ok = False
-        seen.add(str(rule_id))
+        ok = rule_id is not None
         for field, allowed in (
             ("task_type", TASK_TYPES),
             ("target_module", MODULES[1:]),

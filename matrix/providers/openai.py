@@ -9,6 +9,7 @@ message: the key never leaves this module.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import openai
@@ -59,31 +60,36 @@ class OpenAIProvider:
             text=text, provider="openai", model=self.model, latency_ms=latency, usage=usage
         )
 
+    def _call(self, prefix: str, call: Callable[[], Any]) -> Any:
+        """Run one SDK call, turning every failure into a ProviderError coded ``<prefix>_...``."""
+        try:
+            return call()
+        except openai.APIStatusError as exc:
+            raise provider_error(
+                f"{prefix}_http_{exc.status_code}", str(exc.message), self._key
+            ) from None
+        except openai.APITimeoutError:
+            raise provider_error(f"{prefix}_timeout", "the request timed out", self._key) from None
+        except openai.OpenAIError as exc:
+            raise provider_error(f"{prefix}_error", str(exc), self._key) from None
+        except ValueError:  # the SDK lets a body that is not JSON through as a decode error
+            raise provider_error(
+                f"{prefix}_invalid_payload", "body is not JSON", self._key
+            ) from None
+
     def _responses(self, request: ProviderRequest) -> tuple[str, Usage]:
         history = "\n".join(f"{t.role}: {t.content[:500]}" for t in request.history)
         instructions = request.instructions + (
             f"\n\nRecent conversation:\n{history}" if history else ""
         )
-        try:
-            response = self._client.responses.create(
+        response = self._call(
+            "openai_responses",
+            lambda: self._client.responses.create(
                 model=self.model,
                 instructions=instructions,
                 input=[{"role": "user", "content": [{"type": "input_text", "text": request.text}]}],
-            )
-        except openai.APIStatusError as exc:
-            raise provider_error(
-                f"openai_responses_http_{exc.status_code}", str(exc.message), self._key
-            ) from None
-        except openai.APITimeoutError:
-            raise provider_error(
-                "openai_responses_timeout", "the request timed out", self._key
-            ) from None
-        except openai.OpenAIError as exc:
-            raise provider_error("openai_responses_error", str(exc), self._key) from None
-        except ValueError:  # the SDK lets a body that is not JSON through as a decode error
-            raise provider_error(
-                "openai_responses_invalid_payload", "body is not JSON", self._key
-            ) from None
+            ),
+        )
         text = _text_of_response(response)
         if not text:
             raise provider_error("openai_responses_invalid_payload", "no output text", self._key)
@@ -102,22 +108,10 @@ class OpenAIProvider:
             messages.append({"role": "system", "content": request.instructions})
         messages += [{"role": t.role, "content": t.content} for t in request.history]
         messages.append({"role": "user", "content": request.text})
-        try:
-            response = self._client.chat.completions.create(model=self.model, messages=messages)  # type: ignore[arg-type]
-        except openai.APIStatusError as exc:
-            raise provider_error(
-                f"openai_response_http_{exc.status_code}", str(exc.message), self._key
-            ) from None
-        except openai.APITimeoutError:
-            raise provider_error(
-                "openai_response_timeout", "the request timed out", self._key
-            ) from None
-        except openai.OpenAIError as exc:
-            raise provider_error("openai_response_error", str(exc), self._key) from None
-        except ValueError:
-            raise provider_error(
-                "openai_response_invalid_payload", "body is not JSON", self._key
-            ) from None
+        response = self._call(
+            "openai_response",
+            lambda: self._client.chat.completions.create(model=self.model, messages=messages),  # type: ignore[arg-type]
+        )
         try:
             text = (response.choices[0].message.content or "").strip()
         except (AttributeError, IndexError, TypeError):

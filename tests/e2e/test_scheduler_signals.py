@@ -55,7 +55,9 @@ def test_stop_signal_lets_the_claimed_task_finish(tmp_path: Path, signum: int) -
     with open_store(settings=settings, migrate=True) as store:
         store.tenants.add("acme")
         concierge = Concierge(store, settings, selector(settings))
-        task_id = concierge.interact("acme", "s1", "Schedule a meeting with Ana")["downstream_tasks"][0]["task_id"]
+        task_id = concierge.interact("acme", "s1", "Schedule a meeting with Ana")[
+            "downstream_tasks"
+        ][0]["task_id"]
     proc = subprocess.Popen([sys.executable, "-c", RUNNER, url], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     assert proc.stdout is not None

@@ -408,6 +408,63 @@ class Concierge:
         )  # fmt: skip
         return task, [command, created]
 
+    # -- audio ------------------------------------------------------------------------------
+
+    def transcribe(
+        self, tenant_id: str, audio: bytes, *, mime_type: str = "audio/webm",
+        filename: str = "audio.webm", language: str | None = None, model: str = "whisper-1",
+    ) -> dict[str, Any]:  # fmt: skip
+        """Speech to text through the tenant's OpenAI key (else the platform's), with usage."""
+        runtime = self.tenant_runtime(tenant_id)
+        if not audio:
+            raise UsageError("audio is empty; send the recording's bytes (invalid_audio_base64).")
+        provider = self.providers.audio(runtime.ai)
+        try:
+            text, latency = provider.transcribe(audio, filename=filename, mime_type=mime_type,
+                                                model=model, language=language)  # fmt: skip
+        except ProviderError as exc:
+            self._audio_row(tenant_id, "transcription", model, 0, "error", exc.code)
+            raise
+        self._audio_row(tenant_id, "transcription", model, latency, "ok", None)
+        return {"text": text, "provider": "openai", "model": model, "latency_ms": latency}
+
+    def speak(
+        self, tenant_id: str, text: str, *, model: str = "gpt-4o-mini-tts", voice: str = "shimmer",
+        speed: float = 1.12, response_format: str = "mp3",
+    ) -> tuple[bytes, dict[str, Any]]:  # fmt: skip
+        """Text to speech; refused when the tenant turned voice off."""
+        runtime = self.tenant_runtime(tenant_id)
+        if not isinstance(text, str) or not text.strip():
+            raise UsageError("text must not be empty.")
+        if runtime.config["openai"]["voice_enabled"] is False:
+            raise ProviderError("voice_disabled_by_tenant: this tenant turned voice off.",
+                                code="voice_disabled_by_tenant", provider="openai")  # fmt: skip
+        provider = self.providers.audio(runtime.ai)
+        speed = min(4.0, max(0.25, float(speed)))
+        try:
+            audio, latency = provider.speech(text, model=model, voice=voice, speed=speed,
+                                             response_format=response_format)  # fmt: skip
+        except ProviderError as exc:
+            self._audio_row(tenant_id, "speech", model, 0, "error", exc.code)
+            raise
+        self._audio_row(tenant_id, "speech", model, latency, "ok", None)
+        return audio, {
+            "provider": "openai",
+            "model": model,
+            "voice": voice,
+            "speed": speed,
+            "latency_ms": latency,
+        }
+
+    def _audio_row(
+        self, tenant_id: str, feature: str, model: str, latency: int, status: str, error: str | None
+    ) -> None:
+        self.store.telemetry.insert_many([{
+            "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "provider_call",
+            "name": f"owner.{feature}", "module": env.OWNER, "status": status, "latency_ms": float(latency),
+            "provider": "openai", "model": model, "feature": feature, "error_code": error,
+        }])  # fmt: skip
+
     # -- approvals --------------------------------------------------------------------------
 
     def list_confirmations(

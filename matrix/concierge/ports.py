@@ -7,7 +7,7 @@ that the concierge and every provider share them without the concierge importing
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -100,8 +100,33 @@ class TenantAI:
     base_url: str | None = None
 
 
-ProviderSelector = Callable[[TenantAI], Provider]
-"""Picks the provider that answers for one tenant (see ``matrix.providers.select``)."""
+class AudioProvider(Protocol):
+    """Speech to text and text to speech; each returns its result and the latency in ms."""
+
+    def transcribe(
+        self,
+        audio: bytes,
+        *,
+        filename: str,
+        mime_type: str,
+        model: str = ...,
+        language: str | None = ...,
+    ) -> tuple[str, int]: ...
+
+    def speech(
+        self, text: str, *, model: str = ..., voice: str = ..., speed: float = ...,
+        response_format: str = ...,
+    ) -> tuple[bytes, int]: ...  # fmt: skip
+
+
+class ProviderSelector(Protocol):
+    """Picks the providers that serve one tenant (see ``matrix.providers.select``)."""
+
+    def __call__(self, tenant: TenantAI) -> Provider: ...
+
+    def audio(self, tenant: TenantAI) -> AudioProvider:
+        """The audio provider; raises ProviderError ``openai_not_configured`` without a key."""
+        ...
 
 
 class EventSink(Protocol):

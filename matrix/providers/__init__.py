@@ -12,7 +12,7 @@ from matrix.providers.base import (
     sanitize,
 )
 from matrix.providers.local import LocalProvider, OffProvider
-from matrix.providers.select import FallbackProvider, select_provider, selector
+from matrix.providers.select import FallbackProvider, Selector, select_provider, selector
 
 __all__ = [
     "AssistantOutput",
@@ -21,6 +21,7 @@ __all__ = [
     "OffProvider",
     "Provider",
     "ProviderRequest",
+    "Selector",
     "TenantAI",
     "Turn",
     "Usage",

@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from matrix.concierge.ports import AudioProvider
 from matrix.config import Settings
 from matrix.errors import ProviderError
 from matrix.providers.base import AssistantOutput, Provider, ProviderRequest, TenantAI
@@ -52,22 +54,53 @@ class _Tagged:
         )  # fmt: skip
 
 
-def selector(settings: Settings) -> Callable[[TenantAI], Provider]:
-    """A provider selector bound to the platform settings (what the concierge is given).
+class Selector:
+    """The providers for each tenant, bound to the platform settings (what the concierge gets).
 
     Providers are kept per tenant setting, so an HTTP client (and its connection pool) is built
     once, not on every message.
     """
-    cache: dict[TenantAI, Provider] = {}
 
-    def select(tenant: TenantAI) -> Provider:
-        if tenant not in cache:
-            if len(cache) > 256:
-                cache.clear()
-            cache[tenant] = select_provider(settings, tenant)[0]
-        return cache[tenant]
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._cache: dict[tuple[str, TenantAI], Any] = {}
 
-    return select
+    def __call__(self, tenant: TenantAI) -> Provider:
+        provider: Provider = self._cached(
+            "respond", tenant, lambda: select_provider(self.settings, tenant)[0]
+        )
+        return provider
+
+    def audio(self, tenant: TenantAI) -> AudioProvider:
+        """OpenAI with the tenant's key, else the platform's; no key is ``openai_not_configured``."""
+        from matrix.providers.openai import OpenAIProvider
+
+        key = tenant.api_key or self.settings.openai_api_key
+        if not key:
+            raise ProviderError(
+                "openai_not_configured: audio needs an OpenAI key (the tenant's or"
+                " MATRIX_OPENAI_API_KEY).",
+                code="openai_not_configured",
+                provider="openai",
+            )
+        audio: AudioProvider = self._cached("audio", tenant, lambda: OpenAIProvider(
+            api_key=key, model=tenant.model or self.settings.openai_model,
+            base_url=tenant.base_url or self.settings.openai_base_url,
+            timeout=self.settings.provider_timeout_seconds,
+        ))  # fmt: skip
+        return audio
+
+    def _cached(self, kind: str, tenant: TenantAI, build: Callable[[], Any]) -> Any:
+        if (kind, tenant) not in self._cache:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[(kind, tenant)] = build()
+        return self._cache[(kind, tenant)]
+
+
+def selector(settings: Settings) -> Selector:
+    """The provider selector for these platform settings."""
+    return Selector(settings)
 
 
 def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, bool]:

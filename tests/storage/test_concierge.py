@@ -344,3 +344,31 @@ def test_invalid_rules_file_error_type(concierge: Concierge) -> None:
         from matrix.policy import parse_routing
 
         parse_routing({"version": "1", "rules": []}, "x")
+
+
+def test_audio_through_the_tenant_key_with_usage_rows(
+    concierge: Concierge, store: Store, openai_server
+) -> None:  # type: ignore[no-untyped-def]
+    from matrix.errors import ProviderError
+
+    with pytest.raises(ProviderError) as info:
+        concierge.transcribe("acme", b"voice")
+    assert info.value.code == "openai_not_configured"
+    concierge.save_config(
+        "acme", {"openai": {"api_key": "sk-audio-0123456789", "base_url": openai_server.base_url}}
+    )
+    assert concierge.transcribe("acme", b"voice")["text"]
+    audio, meta = concierge.speak("acme", "Olá", speed=10)
+    assert audio and meta["speed"] == 4.0
+    concierge.save_config("acme", {"openai": {"voice_enabled": False}})
+    with pytest.raises(ProviderError) as info:
+        concierge.speak("acme", "Olá")
+    assert info.value.code == "voice_disabled_by_tenant"
+    with store.backend.transaction() as tx:
+        features = sorted(
+            r[0]
+            for r in tx.query(
+                "SELECT feature FROM telemetry WHERE kind = 'provider_call' AND tenant_id = 'acme'"
+            )
+        )
+    assert features == ["speech", "transcription"]

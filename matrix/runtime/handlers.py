@@ -1,7 +1,7 @@
 """The registry of task handlers: task type → function that does the work.
 
-Business modules register their handlers here as they arrive; a task type with no handler goes
-to the dead-letter state with the reason ``NO_HANDLER``.
+The business modules' handlers are registered by default; a task type with no handler (today:
+``crm.campaign.send``) goes to the dead-letter state with the reason ``NO_HANDLER``.
 """
 
 from __future__ import annotations
@@ -17,5 +17,7 @@ def register(task_type: str, handler: Handler) -> None:
 
 
 def default_handlers() -> dict[str, Handler]:
-    """Every registered handler."""
-    return dict(_REGISTRY)
+    """The module handlers plus every handler registered here."""
+    from matrix.runtime.module_handlers import module_handlers
+
+    return {**module_handlers(), **_REGISTRY}

@@ -21,6 +21,7 @@ from matrix.errors import ConfigError, MigrationError, StorageError, UsageError
 from matrix.storage import migrate as migrations
 from matrix.storage.base import Backend
 from matrix.storage.eventlog import EventLog
+from matrix.storage.modules import ModuleTables
 from matrix.storage.runtime import SqlApprovals, SqlRuntimeConfig, SqlSideEffects, SqlTaskQueue
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
@@ -133,6 +134,7 @@ class Store:
         self.tasks = SqlTaskQueue(backend)
         self.side_effects = SqlSideEffects(backend)
         self.runtime_config = SqlRuntimeConfig(backend)
+        self.modules = ModuleTables(backend)
 
     def transaction(self) -> AbstractContextManager[object]:
         """One unit of work: everything done through this store inside it commits together."""

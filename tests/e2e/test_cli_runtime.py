@@ -117,10 +117,10 @@ def test_worker_once_runs_due_work_and_reports(
     code, out, _ = run(capsys, "worker", "--once", "--storage-url", url, "--json")
     report = json.loads(out)
     assert code == 0 and report["tasks"]["done"] == 1
-    # No module handler is registered yet for the agenda: the task is dead-lettered with a reason.
+    # The request names no day or time: the agenda handler refuses it with a reason.
     events = json.loads(run(capsys, "events", "list", "--tenant", "acme", "--name", "module.task.dead_lettered",
                             "--storage-url", url, "--json")[1])  # fmt: skip
-    assert events[0]["payload"]["error_code"] == "NO_HANDLER"
+    assert events[0]["payload"]["error_code"] == "MISSING_DATE"
 
 
 def test_tenant_config_set_show_and_errors(url: str, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]

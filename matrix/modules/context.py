@@ -1,0 +1,43 @@
+"""The correlation a module operation runs under, and a helper to emit events on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from matrix import envelopes as env
+from matrix.clock import Clock
+
+
+@dataclass(frozen=True, kw_only=True)
+class Work:
+    """One operation's tenant, clock and trace: every event it emits carries these ids."""
+
+    tenant_id: str
+    clock: Clock
+    correlation_id: str
+    trace_id: str
+    causation_id: str | None = None
+
+    @classmethod
+    def new(cls, tenant_id: str, clock: Clock) -> Work:
+        return cls(
+            tenant_id=tenant_id, clock=clock, correlation_id=env.new_id(), trace_id=env.new_id()
+        )
+
+    def event(self, name: str, source: str, target: str, payload: dict[str, Any], status: str | None = None,
+              causation_id: str | None = None) -> env.Envelope:  # fmt: skip
+        return env.event(
+            name, tenant_id=self.tenant_id, source_module=source, target_module=target, payload=payload,
+            status=status, correlation_id=self.correlation_id, trace_id=self.trace_id,
+            causation_id=causation_id or self.causation_id, clock=self.clock,
+        )  # fmt: skip
+
+    def command(
+        self, name: str, source: str, target: str, payload: dict[str, Any], actor: dict[str, str]
+    ) -> env.Envelope:
+        return env.command(
+            name, tenant_id=self.tenant_id, source_module=source, target_module=target, payload=payload,
+            actor=actor, correlation_id=self.correlation_id, trace_id=self.trace_id,
+            causation_id=self.causation_id, clock=self.clock,
+        )  # fmt: skip

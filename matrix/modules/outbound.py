@@ -1,0 +1,173 @@
+"""Persona 2's outbound WhatsApp queue: one row per message, idempotent, retried, dead-lettered.
+
+A message is enqueued with an idempotency key (``reminder:<id>``, ``collection:<charge>:<n>``,
+``followup:<task>``); enqueuing the same key again returns the stored message. The dispatcher
+sends due messages through a :class:`Transport`, passing the key so the provider can drop a
+duplicate; a retryable failure waits (backoff) and tries again, up to ``max_attempts``; then the
+message is ``dead`` with its last error. Each outcome is reported on the message's correlation by
+the module that asked for it (reminder, collection, follow-up events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from matrix import envelopes as env
+from matrix.modules import values
+from matrix.modules.context import Work
+from matrix.modules.ports import ModuleStore, Record
+from matrix.modules.tasks import backoff
+
+CONTEXTS = ("reminder", "collection", "followup", "manual")
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+class TransportError(Exception):
+    def __init__(self, code: str, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+
+
+class Transport(Protocol):
+    """Sends one WhatsApp text; returns the provider's message id."""
+
+    def send(self, *, tenant_id: str, phone_e164: str, text: str, idempotency_key: str) -> str: ...
+
+
+@dataclass
+class RecordingTransport:
+    """A transport for tests and simulations: records what it sent, fails as scripted.
+
+    ``failures`` is a list of (code, retryable) consumed one per send; ``fail_rate`` with ``rng``
+    fails at random. A repeated idempotency key returns the first message id, as Evolution does.
+    """
+
+    failures: list[tuple[str, bool]] = field(default_factory=list)
+    fail_rate: float = 0.0
+    rng: Any = None
+    sent: list[dict[str, str]] = field(default_factory=list)
+    attempts: int = 0
+
+    def send(self, *, tenant_id: str, phone_e164: str, text: str, idempotency_key: str) -> str:
+        self.attempts += 1
+        if self.failures:
+            code, retryable = self.failures.pop(0)
+            raise TransportError(code, f"scripted failure {code}", retryable=retryable)
+        if self.fail_rate and self.rng is not None and self.rng.random() < self.fail_rate:
+            raise TransportError(
+                "PROVIDER_SEND_ERROR", "simulated provider failure", retryable=True
+            )
+        for item in self.sent:
+            if item["idempotency_key"] == idempotency_key:
+                return item["provider_message_id"]
+        message_id = f"wamid-{len(self.sent) + 1:06d}"
+        self.sent.append({"tenant_id": tenant_id, "phone_e164": phone_e164, "text": text,
+                          "idempotency_key": idempotency_key, "provider_message_id": message_id})  # fmt: skip
+        return message_id
+
+
+def enqueue(
+    store: ModuleStore, work: Work, *, context_type: str, context_id: str, phone: str, text: str,
+    idempotency_key: str, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> tuple[Record, bool]:  # fmt: skip
+    """Queue one message; returns it and whether it is new."""
+    values.phone(phone)
+    if context_type not in CONTEXTS:
+        raise ValueError(f"unknown outbound context {context_type!r}")
+    with store.transaction():
+        found = store.modules.outbound.find(
+            work.tenant_id, idempotency_key=idempotency_key, limit=1
+        )
+        if found:
+            return found[0], False
+        now = work.clock.now()
+        message = {
+            "message_id": env.new_id(), "tenant_id": work.tenant_id, "idempotency_key": idempotency_key,
+            "context_type": context_type, "context_id": context_id, "phone_e164": phone, "text": text,
+            "status": "queued", "attempts": 0, "max_attempts": max_attempts, "available_at": now,
+            "provider_message_id": None, "error_code": None, "error_message": None,
+            "correlation_id": work.correlation_id, "trace_id": work.trace_id,
+            "causation_id": work.causation_id, "created_at": now, "updated_at": now,
+        }  # fmt: skip
+        store.modules.outbound.insert(message)
+    return message, True
+
+
+Outcome = Callable[[ModuleStore, Work, Record, str, str | None, bool], None]
+"""Called after a send: (store, work, message, status sent|failed|dead, error code, retryable)."""
+
+
+@dataclass(kw_only=True)
+class DispatchStats:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+
+
+def dispatch_due(
+    store: ModuleStore,
+    transport: Transport,
+    clock: Any,
+    *,
+    on_outcome: Mapping[str, Outcome],
+    limit: int = 50,
+) -> DispatchStats:
+    """Send every due queued message (any tenant), oldest first."""
+    stats = DispatchStats()
+    now = clock.now()
+    due = store.modules.outbound.where("status = 'queued' AND available_at <= ?", [now],
+                                       order="available_at, created_at", limit=limit)  # fmt: skip
+    for message in due:
+        work = Work(tenant_id=message["tenant_id"], clock=clock, correlation_id=message["correlation_id"],
+                    trace_id=message["trace_id"], causation_id=message["causation_id"])  # fmt: skip
+        attempt = message["attempts"] + 1
+        try:
+            provider_id = transport.send(tenant_id=message["tenant_id"], phone_e164=message["phone_e164"],
+                                         text=message["text"], idempotency_key=message["idempotency_key"])  # fmt: skip
+        except TransportError as exc:
+            final = not exc.retryable or attempt >= message["max_attempts"]
+            changes: Record = {"attempts": attempt, "error_code": exc.code, "error_message": exc.message[:500],
+                               "updated_at": clock.now()}  # fmt: skip
+            if final:
+                changes["status"] = "dead"
+            else:
+                changes["available_at"] = clock.now() + backoff(attempt) + timedelta(0)
+            with store.transaction():
+                store.modules.outbound.update(message["tenant_id"], message["message_id"], changes,
+                                              expect={"status": "queued"})  # fmt: skip
+                handler = on_outcome.get(message["context_type"])
+                if handler:
+                    handler(
+                        store,
+                        work,
+                        {**message, **changes},
+                        "dead" if final else "failed",
+                        exc.code,
+                        not final,
+                    )
+            if final:
+                stats.dead += 1
+            else:
+                stats.retried += 1
+            continue
+        with store.transaction():
+            store.modules.outbound.update(message["tenant_id"], message["message_id"], {
+                "status": "sent", "attempts": attempt, "provider_message_id": provider_id, "updated_at": clock.now(),
+            }, expect={"status": "queued"})  # fmt: skip
+            handler = on_outcome.get(message["context_type"])
+            if handler:
+                handler(
+                    store,
+                    work,
+                    {**message, "provider_message_id": provider_id},
+                    "sent",
+                    None,
+                    False,
+                )
+        stats.sent += 1
+    return stats

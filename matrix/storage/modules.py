@@ -49,7 +49,8 @@ class Table:
             clauses.append(f"{column} = ?")
             params.append(value)
         sql = f"SELECT {', '.join(self.columns)} FROM {self.name} WHERE {' AND '.join(clauses)}"
-        sql += f" ORDER BY {order or 'created_at'} LIMIT {int(limit)}"
+        default = "created_at" if "created_at" in self.columns else self.key
+        sql += f" ORDER BY {order or default}, {self.key} LIMIT {int(limit)}"
         with self._backend.transaction() as tx:
             rows = tx.query(sql, params)
         return [self._record(r) for r in rows]

@@ -54,14 +54,14 @@ class Scheduler:
         signal.signal(signal.SIGINT, handler)
         signal.signal(signal.SIGTERM, handler)
 
-    def tick(self) -> int:
-        """Run every job that is due once; return how much work was done."""
+    def tick(self, *, force: bool = False) -> int:
+        """Run every job that is due (every job with ``force``) once; return the work done."""
         work = 0
         now = time.monotonic()
         for job in self.jobs:
             if self.stop_event.is_set():
                 break
-            if now < job.next_at:
+            if now < job.next_at and not force:
                 continue
             try:
                 did = job.fn()
@@ -77,10 +77,11 @@ class Scheduler:
         return work
 
     def run(self, *, max_seconds: float | None = None, until_idle: bool = False) -> None:
-        """Loop until stopped (or for ``max_seconds``, or until a tick finds nothing to do)."""
+        """Loop until stopped, or for ``max_seconds``, or (``until_idle``) until a round of every
+        job finds nothing to do."""
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         while not self.stop_event.is_set():
-            work = self.tick()
+            work = self.tick(force=until_idle)
             if until_idle and not work:
                 return
             if deadline is not None and time.monotonic() >= deadline:

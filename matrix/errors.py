@@ -18,6 +18,7 @@ converts them once: the CLI prints one line and exits with :attr:`MatrixError.ex
     │   └── ApprovalStateError    the approval is not pending (or not found, or expired)
     ├── ProviderError             an AI provider failed; the message is sanitised
     ├── NotFoundError             a tenant, approval or task does not exist for this tenant
+    ├── WebhookRejectedError      an inbound webhook failed its signature or shape; nothing stored
     └── TenantIsolationError      an operation tried to cross tenants
 """
 
@@ -132,3 +133,11 @@ class ProviderError(MatrixError):
 
 class NotFoundError(MatrixError):
     """A tenant, approval or task does not exist (for this tenant)."""
+
+
+class WebhookRejectedError(MatrixError):
+    """An inbound webhook was refused (bad signature, bad JSON, wrong tenant); nothing was stored."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code

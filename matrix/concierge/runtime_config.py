@@ -21,6 +21,7 @@ WHATSAPP_AI_MODES = ("suggest_only", "assist_execute")
 SECRET_FIELDS = {
     ("openai", "api_key"): "openai.api_key",
     ("integrations", "crm_evolution", "api_key"): "crm_evolution.api_key",
+    ("integrations", "crm_evolution", "webhook_secret"): "crm_evolution.webhook_secret",
 }
 
 DEFAULTS: dict[str, Any] = {

@@ -124,6 +124,14 @@ class ModuleTables:
         self.payments = Table(backend, "billing_payments", "payment_id", (
             "payment_id", "tenant_id", "charge_id", "external_key", "amount", "currency", "paid_at",
             "created_at"))  # fmt: skip
+        self.conversations = Table(backend, "crm_conversations", "conversation_id", (
+            "conversation_id", "tenant_id", "contact_e164", "display_name", "lead_id", "last_message_preview",
+            "last_message_at", "unread_count", "created_at", "updated_at"))  # fmt: skip
+        self.messages = Table(backend, "crm_messages", "message_row_id", (
+            "message_row_id", "tenant_id", "conversation_id", "provider_message_id", "direction", "message_type",
+            "text", "delivery_state", "occurred_at", "created_at"))  # fmt: skip
+        self.webhook_receipts = Table(backend, "webhook_receipts", "receipt_id", (
+            "receipt_id", "tenant_id", "event_id", "event_type", "received_at"))  # fmt: skip
         self.outbound = Table(backend, "outbound_messages", "message_id", (
             "message_id", "tenant_id", "idempotency_key", "context_type", "context_id", "phone_e164", "text",
             "status", "attempts", "max_attempts", "available_at", "provider_message_id", "error_code",

@@ -1,0 +1,135 @@
+"""Persona 2's inbox: Evolution webhooks filed into conversations, new contacts captured as leads.
+
+:func:`ingest` takes the raw body as received, so that the signature is checked on the exact
+bytes: HMAC-SHA256 with the tenant's webhook secret, hex-encoded. Then the body is checked
+against ``contracts/integration/evolution-webhook.schema.json``, and its ``event_id`` is recorded:
+a replayed event is acknowledged and ignored. A rejected webhook stores nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from matrix import envelopes as env
+from matrix.contracts import Catalog
+from matrix.errors import WebhookRejectedError
+from matrix.modules import leads
+from matrix.modules.context import Work
+from matrix.modules.ports import ModuleStore, Record
+
+SCHEMA = "integration/evolution-webhook"
+DELIVERY = {
+    "message.delivery_update": None,
+    "message.read_update": "read",
+    "message.failed": "failed",
+}
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The signature a sender puts in ``X-Evolution-Signature``."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def ingest(
+    store: ModuleStore, clock: Any, catalog: Catalog, *, tenant_id: str, body: bytes,
+    signature: str | None, secret: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    """Verify, validate, de-duplicate and file one webhook event. Returns what was done."""
+    if not secret:
+        raise WebhookRejectedError(
+            f"Tenant {tenant_id!r} has no webhook secret; set integrations.crm_evolution.webhook_secret.",
+            code="webhook_secret_not_configured",
+        )
+    if not signature or not hmac.compare_digest(sign(body, secret), signature.strip().lower()):
+        raise WebhookRejectedError(
+            "The webhook signature does not match the body.", code="invalid_signature"
+        )
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        raise WebhookRejectedError("The webhook body is not JSON.", code="invalid_json") from None
+    catalog.validate(catalog.resolve_id(SCHEMA), doc)
+    if doc["tenant_id"] != tenant_id:
+        raise WebhookRejectedError(
+            f"The event names tenant {doc['tenant_id']!r}, not {tenant_id!r}.",
+            code="tenant_mismatch",
+        )
+    payload = doc["payload"]
+    work = Work(tenant_id=tenant_id, clock=clock, correlation_id=doc.get("correlation_id") or env.new_id(),
+                trace_id=doc["trace_id"])  # fmt: skip
+    now = clock.now()
+    result: dict[str, Any] = {"status": "accepted", "normalized": {
+        "tenant_id": tenant_id, "event_type": doc["event_type"], "message_id": payload["message_id"],
+        "delivery_state": payload.get("delivery_state", "unknown")}}  # fmt: skip
+    with store.transaction():
+        receipts = store.modules.webhook_receipts
+        if receipts.find(tenant_id, event_id=doc["event_id"], limit=1):
+            return {**result, "status": "duplicate"}
+        receipts.insert({"receipt_id": env.new_id(), "tenant_id": tenant_id, "event_id": doc["event_id"],
+                         "event_type": doc["event_type"], "received_at": now})  # fmt: skip
+        if doc["event_type"] == "message.inbound" and payload.get("from_e164"):
+            result["inbound"] = _inbound(store, work, doc, payload)
+        elif doc["event_type"] in DELIVERY:
+            state = DELIVERY[doc["event_type"]] or payload.get("delivery_state") or "delivered"
+            found = store.modules.messages.find(
+                tenant_id, provider_message_id=payload["message_id"], limit=1
+            )
+            if found:
+                store.modules.messages.update(
+                    tenant_id, found[0]["message_row_id"], {"delivery_state": state}
+                )
+            result["delivery_update"] = {"status": "updated" if found else "not_found",
+                                         "message_id": payload["message_id"], "delivery_state": state}  # fmt: skip
+    return result
+
+
+def _inbound(
+    store: ModuleStore, work: Work, doc: dict[str, Any], payload: dict[str, Any]
+) -> dict[str, Any]:
+    phone = payload["from_e164"]
+    name = (payload.get("push_name") or "").strip() or f"Lead {phone[-4:]}"
+    lead, lead_status = leads.capture(store, work, display_name=name if len(name) >= 2 else f"Lead {phone[-4:]}",
+                                      phone=phone, metadata={"origin": "evolution_webhook"})  # fmt: skip
+    conversation = _conversation(store, work, phone, name, lead["lead_id"])
+    if store.modules.messages.find(
+        work.tenant_id, provider_message_id=payload["message_id"], limit=1
+    ):
+        return {
+            "status": "idempotent",
+            "lead_id": lead["lead_id"],
+            "conversation_id": conversation["conversation_id"],
+        }
+    occurred = env.parse_timestamp(doc["occurred_at"])
+    text = payload.get("text") or ""
+    store.modules.messages.insert({
+        "message_row_id": env.new_id(), "tenant_id": work.tenant_id, "conversation_id": conversation["conversation_id"],
+        "provider_message_id": payload["message_id"], "direction": "inbound",
+        "message_type": payload.get("message_type", "text"), "text": text, "delivery_state": "received",
+        "occurred_at": occurred, "created_at": work.clock.now(),
+    })  # fmt: skip
+    preview = " ".join(text.split())
+    store.modules.conversations.update(work.tenant_id, conversation["conversation_id"], {
+        "unread_count": int(conversation["unread_count"]) + 1, "last_message_at": occurred,
+        "last_message_preview": preview if len(preview) <= 120 else preview[:117] + "...",
+        "updated_at": work.clock.now(),
+    })  # fmt: skip
+    store.events.append_many([work.event("crm.message.received", env.CRM, env.OWNER, {
+        "conversation_id": conversation["conversation_id"], "provider_message_id": payload["message_id"],
+        "phone_e164": phone, "message_type": payload.get("message_type", "text")}, status="info")])  # fmt: skip
+    return {"status": "created", "lead_id": lead["lead_id"], "lead_status": lead_status,
+            "conversation_id": conversation["conversation_id"]}  # fmt: skip
+
+
+def _conversation(store: ModuleStore, work: Work, phone: str, name: str, lead_id: str) -> Record:
+    found = store.modules.conversations.find(work.tenant_id, contact_e164=phone, limit=1)
+    if found:
+        return found[0]
+    now = work.clock.now()
+    conversation = {"conversation_id": env.new_id(), "tenant_id": work.tenant_id, "contact_e164": phone,
+                    "display_name": name, "lead_id": lead_id, "last_message_preview": None,
+                    "last_message_at": None, "unread_count": 0, "created_at": now, "updated_at": now}  # fmt: skip
+    store.modules.conversations.insert(conversation)
+    return conversation

@@ -36,9 +36,10 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     """Rows as an aligned text table."""
     if not rows:
         return "(none)"
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    cells = [{c: "" if r.get(c) is None else str(r.get(c)) for c in columns} for r in rows]
+    widths = {c: max(len(c), *(len(cell[c]) for cell in cells)) for c in columns}
     lines = ["  ".join(c.upper().ljust(widths[c]) for c in columns)]
-    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    lines += ["  ".join(cell[c].ljust(widths[c]) for c in columns) for cell in cells]
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -674,6 +675,15 @@ def demo(tenants: int, days: int, storage_url: str | None) -> None:
     ) as bar:
         run_demo(Settings.load(storage_url=storage_url), echo=click.echo, tenants=tenants,
                  days=days, progress=bar.update)  # fmt: skip
+
+
+def _register_modules() -> None:
+    from matrix.cli_modules import register
+
+    register(cli)
+
+
+_register_modules()
 
 
 # -- entry point ------------------------------------------------------------------------------

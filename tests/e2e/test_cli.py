@@ -52,6 +52,10 @@ def test_every_command_that_prints_a_result_offers_json() -> None:
         ("events",),
         ("demo",),
         ("approvals",),
+        ("customers",),
+        ("crm",),
+        ("agenda",),
+        ("billing",),
     }
     for path in ALL_COMMANDS:
         if path in groups_and_demo:

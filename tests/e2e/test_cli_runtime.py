@@ -186,3 +186,115 @@ def test_simulate_drives_the_runtime(url: str, capsys: pytest.CaptureFixture[str
     )
     names = {e["name"] for e in events}
     assert {"owner.command.create", "module.task.created", "module.task.completed"} <= names
+
+
+def test_module_commands_end_to_end(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    customer = json.loads(run(capsys, "customers", "add", "Ana Souza", "--tenant", "acme", "--phone", "+5511999990000",
+                              "--key", "c1", "--storage-url", url, "--json")[1])  # fmt: skip
+    again = json.loads(
+        run(
+            capsys,
+            "customers",
+            "add",
+            "Ana",
+            "--tenant",
+            "acme",
+            "--key",
+            "c1",
+            "--storage-url",
+            url,
+            "--json",
+        )[1]
+    )
+    assert again["customer_id"] == customer["customer_id"] and again["status"] == "idempotent"
+    code, _, err = run(
+        capsys,
+        "customers",
+        "add",
+        "Bob",
+        "--tenant",
+        "acme",
+        "--phone",
+        "999",
+        "--storage-url",
+        url,
+    )
+    assert code == 2 and "E.164" in err
+    lead = json.loads(run(capsys, "crm", "capture", "Carla Dias", "--phone", "+5511977776666", "--tenant", "acme",
+                          "--storage-url", url, "--json")[1])  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "crm",
+        "move",
+        lead["lead_id"],
+        "--to",
+        "won",
+        "--tenant",
+        "acme",
+        "--storage-url",
+        url,
+    )
+    assert code == 2 and "transition_not_allowed" in err
+    code, _, err = run(
+        capsys,
+        "crm",
+        "move",
+        lead["lead_id"],
+        "--to",
+        "contacted",
+        "--tenant",
+        "acme",
+        "--storage-url",
+        url,
+    )
+    assert code == 2 and "Use --trigger first_contact_attempt" in err
+    code, out, _ = run(capsys, "crm", "move", lead["lead_id"], "--to", "contacted", "--trigger", "first_contact_attempt",
+                       "--tenant", "acme", "--storage-url", url)  # fmt: skip
+    assert code == 0 and "stage=contacted" in out
+    charge = json.loads(run(capsys, "billing", "charge", customer["customer_id"], "--amount", "350", "--due", "2026-10-01",
+                            "--tenant", "acme", "--storage-url", url, "--json")[1])  # fmt: skip
+    for args, message in ((("--amount", "-1", "--due", "2026-10-01"), "greater than 0"),
+                          (("--amount", "10", "--due", "soon"), "is not a date"),
+                          (("--amount", "10", "--due", "2026-10-01", "--currency", "XYZ"), "ISO 4217")):  # fmt: skip
+        code, _, err = run(
+            capsys,
+            "billing",
+            "charge",
+            customer["customer_id"],
+            *args,
+            "--tenant",
+            "acme",
+            "--storage-url",
+            url,
+        )
+        assert code == 2 and message in err, err
+    code, out, _ = run(
+        capsys, "billing", "collect", charge["charge_id"], "--tenant", "acme", "--storage-url", url
+    )
+    assert code == 0 and "collection_state=queued" in out
+    code, out, _ = run(
+        capsys,
+        "billing",
+        "pay",
+        charge["charge_id"],
+        "--amount",
+        "350",
+        "--tenant",
+        "acme",
+        "--storage-url",
+        url,
+    )
+    assert code == 0 and "charge_status=paid" in out
+    code, _, err = run(
+        capsys,
+        "billing",
+        "pay",
+        charge["charge_id"],
+        "--amount",
+        "1",
+        "--tenant",
+        "globex",
+        "--storage-url",
+        url,
+    )
+    assert code == 1 and "charge_not_found" in err

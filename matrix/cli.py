@@ -661,8 +661,8 @@ def simulate(tenants: int, days: int, seed: int, storage_url: str | None, as_jso
 
 
 @cli.command()
-@click.option("--tenants", type=click.IntRange(1, 100), default=6, show_default=True)
-@click.option("--days", type=click.IntRange(1, 365), default=21, show_default=True)
+@click.option("--tenants", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option("--days", type=click.IntRange(1, 365), default=14, show_default=True)
 @storage_option
 def demo(tenants: int, days: int, storage_url: str | None) -> None:
     """Build the embedded demo store, simulate traffic once, and show what to run next."""

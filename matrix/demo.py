@@ -83,8 +83,8 @@ def run_demo(
     settings: Settings,
     *,
     echo: Callable[[str], None],
-    tenants: int = 6,
-    days: int = 21,
+    tenants: int = 5,
+    days: int = 14,
     progress: Callable[[int], None] | None = None,
 ) -> None:
     """Check contracts, build the store, simulate traffic once, and print what to do next."""
@@ -114,8 +114,9 @@ def run_demo(
             )
             r = sim.as_dict()
             echo(
-                f"      {r['interactions']} owner requests, tasks {r['tasks']}, approvals"
-                f" {r['approvals']}, {r['provider_errors']} AI provider errors, in {r['seconds']} s"
+                f"      {r['interactions']} owner requests, {r['inbound_whatsapp_messages']} inbound WhatsApp"
+                f" messages, tasks {r['tasks']}, approvals {r['approvals']},"
+                f" {r['provider_errors']} AI provider errors, in {r['seconds']} s"
             )
             echo(f"      {r['note']}")
     echo("")
@@ -123,5 +124,8 @@ def run_demo(
     echo(f"  .venv/bin/matrix chat --tenant {DEMO_TENANT}          talk to Persona 1")
     echo("  .venv/bin/matrix approvals list --tenant sim-01 --status all")
     echo("  .venv/bin/matrix events list --tenant sim-01 --limit 10")
+    echo("  .venv/bin/matrix agenda list --tenant sim-01")
+    echo("  .venv/bin/matrix billing list --tenant sim-01")
+    echo("  .venv/bin/matrix crm leads --tenant sim-01")
     echo("  .venv/bin/matrix tenant show sim-01")
     echo("  .venv/bin/matrix --help")

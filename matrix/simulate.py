@@ -9,15 +9,17 @@ and telemetry it leaves are what the product would record. What is simulated, an
 - the AI traffic of tenants on the ``openai`` provider: they talk through the real ``openai``
   client to an OpenAI-compatible endpoint on 127.0.0.1 that the simulator starts, which answers
   with plausible replies and token usage and fails at a small rate;
-- module work: until the business modules ship their handlers, a simulated handler acknowledges
-  each task (its result says ``simulated``) and fails transiently now and then, so retries and
-  dead letters appear as they would.
+- the outside world of the modules: each tenant starts with customers and invoices, contacts
+  write in over WhatsApp (signed webhooks through the real inbox), leads move through the funnel,
+  customers pay some invoices, and the WhatsApp gateway is a recording transport that fails now
+  and then. The module handlers, reminders, collections and the outbound queue are the real ones.
 """
 
 from __future__ import annotations
 
 import contextlib
 import heapq
+import json
 import random
 import time
 from collections import Counter
@@ -26,14 +28,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from matrix import envelopes as env
 from matrix.clock import VirtualClock
 from matrix.concierge import Concierge
 from matrix.config import Settings
+from matrix.contracts import Catalog
 from matrix.errors import ApprovalLimitError, ApprovalStateError, ProviderError
-from matrix.modules.tasks import TaskFailure
-from matrix.policy import TASK_TYPES
+from matrix.modules import agenda, billing, customers, inbox, leads, outbound
+from matrix.modules.context import Work
+from matrix.modules.outbound import RecordingTransport
 from matrix.providers import selector
-from matrix.runtime import TaskContext, Worker
+from matrix.runtime import Worker
+from matrix.runtime.handlers import default_handlers
+from matrix.runtime.module_handlers import OUTCOMES
 from matrix.storage import Store
 from matrix.testing.openai_server import OpenAIServer, Randomness
 
@@ -54,7 +61,7 @@ REQUESTS: list[tuple[int, str, str]] = [
     ),
     (9, "Cadastrar cliente {name}", "Register a new customer, {name}"),
     (7, "Crie uma cobrança de R$ {amount} para {name}", "Create an invoice of {amount} for {name}"),
-    (5, "Novo lead: {name}, indicado por um cliente", "New lead: {name}, referred by a customer"),
+    (5, "Novo lead: {lead}, WhatsApp {phone}", "New lead: {lead}, WhatsApp {phone}"),
     (5, "Dar baixa na dívida de {name}", "Write off the debt of {name}"),
     (4, "Disparar a campanha de {campaign} para todos", "Send the {campaign} campaign to everyone"),
     (2, "Excluir o cliente {name}", "Delete the customer {name}"),
@@ -68,6 +75,17 @@ NAMES = [
     "Lucas Rocha",
     "Beatriz Melo",
 ]
+LEAD_NAMES = [
+    "Rafael Costa",
+    "Juliana Prado",
+    "Thiago Nunes",
+    "Camila Reis",
+    "Bruno Farias",
+    "Larissa Mota",
+]
+# A lead's way through the funnel, one (stage, trigger) step at a time.
+FUNNEL_PATH = [("contacted", "first_contact_attempt"), ("qualified", "qualification_passed"),
+               ("proposal", "proposal_sent")]  # fmt: skip
 DAYS = {
     "pt": ["segunda", "terça", "quarta", "quinta", "sexta"],
     "en": ["on Monday", "on Tuesday", "on Friday", "tomorrow"],
@@ -86,6 +104,8 @@ class SimulationReport:
     approvals: Counter[str] = field(default_factory=Counter)
     tasks: Counter[str] = field(default_factory=Counter)
     providers: Counter[str] = field(default_factory=Counter)
+    inbound_messages: int = 0
+    domain: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
     ai_endpoint: str = ""
 
@@ -95,21 +115,11 @@ class SimulationReport:
             "interactions": self.interactions, "provider_errors": self.provider_errors,
             "approval_limit_refusals": self.limit_refusals, "approvals": dict(self.approvals),
             "tasks": dict(self.tasks), "replies_by_provider": dict(self.providers),
+            "inbound_whatsapp_messages": self.inbound_messages, "domain": self.domain,
             "seconds": round(self.seconds, 1),
-            "note": "Owner traffic, AI replies (a local OpenAI-compatible endpoint) and module work are simulated.",
+            "note": "Owners, contacts, AI replies (a local OpenAI-compatible endpoint) and the WhatsApp "
+                    "gateway (a recording transport) are simulated; the runtime and modules are real.",
         }  # fmt: skip
-
-
-def simulated_handler(rng: random.Random) -> Callable[[TaskContext], str]:
-    """Acknowledge a task the way a module would, failing transiently about 6% of the time."""
-
-    def handle(ctx: TaskContext) -> str:
-        if rng.random() < 0.06:
-            raise TaskFailure("SIMULATED_TRANSIENT", "simulated transport timeout", retryable=True)
-        ref = ctx.effect("simulated-delivery", lambda key: f"sim-{key[-8:]}")
-        return f"simulated: {ctx.task.task_type} handled ({ref})"
-
-    return handle
 
 
 def run_simulation(
@@ -132,17 +142,22 @@ def run_simulation(
     report.ai_endpoint = server.base_url
     try:
         concierge = Concierge(store, settings, selector(settings), clock)
-        worker = Worker(store, {t: simulated_handler(rng) for t in TASK_TYPES}, clock=clock,
-                        worker_id="simulator", lease_seconds=120)  # fmt: skip
+        worker = Worker(
+            store, default_handlers(), clock=clock, worker_id="simulator", lease_seconds=120
+        )
+        world = _World(store=store, clock=clock, rng=rng, report=report,
+                       transport=RecordingTransport(fail_rate=0.04, rng=random.Random(seed + 1)),
+                       catalog=Catalog(settings.contracts_dir))  # fmt: skip
         profiles = _tenants(store, concierge, tenants, rng, server.base_url)
         with store.session():
+            for profile in profiles:
+                world.seed(profile.tenant_id, days)
             for _day in range(days):
-                _simulate_day(concierge, worker, profiles, clock, rng, report)
+                _simulate_day(concierge, worker, world, profiles, clock, rng, report)
                 if progress:
                     progress(1)
             clock.advance(timedelta(hours=1))
-            concierge.expire_due()
-            worker.drain()
+            world.settle(concierge, worker)
     finally:
         server.stop()
     with store.backend.transaction() as tx:
@@ -154,6 +169,25 @@ def run_simulation(
             "SELECT status, count(*) FROM approvals WHERE tenant_id LIKE 'sim-%' GROUP BY status"
         ):
             report.approvals[str(status)] = int(count)
+        for label, sql in (
+            (
+                "leads_by_stage",
+                "SELECT stage, count(*) FROM crm_leads WHERE tenant_id LIKE 'sim-%' GROUP BY stage",
+            ),
+            (
+                "charges_by_status",
+                "SELECT status, count(*) FROM billing_charges WHERE tenant_id LIKE 'sim-%' GROUP BY status",
+            ),
+            (
+                "outbound_by_status",
+                "SELECT status, count(*) FROM outbound_messages WHERE tenant_id LIKE 'sim-%' GROUP BY status",
+            ),
+            (
+                "reminders_by_status",
+                "SELECT status, count(*) FROM agenda_reminders WHERE tenant_id LIKE 'sim-%' GROUP BY status",
+            ),
+        ):
+            report.domain[label] = {str(k): int(v) for k, v in tx.query(sql)}
     report.seconds = time.perf_counter() - started
     return report
 
@@ -175,10 +209,12 @@ def _tenants(
         tenant_id = f"sim-{i:02d}"
         store.tenants.add(tenant_id, f"Simulated Business {i:02d}")
         if store.runtime_config.get(tenant_id) is None:
-            config: dict[str, Any] = {"provider": {"mode": "local"}}
+            config: dict[str, Any] = {"provider": {"mode": "local"},
+                                      "integrations": {"crm_evolution": {"webhook_secret": _secret(tenant_id)}}}  # fmt: skip
             if rng.random() < 0.35:  # these tenants bring their own OpenAI key
                 config = {"openai": {"api_key": f"sk-sim-{rng.getrandbits(64):016x}", "base_url": ai_url,
-                                     "model": rng.choice(["gpt-5-mini", "gpt-4.1-mini", "gpt-5"])}}  # fmt: skip
+                                     "model": rng.choice(["gpt-5-mini", "gpt-4.1-mini", "gpt-5"])},
+                          "integrations": {"crm_evolution": {"webhook_secret": _secret(tenant_id)}}}  # fmt: skip
             concierge.save_config(tenant_id, config)
         else:
             concierge.save_config(tenant_id, {"openai": {"base_url": ai_url}})
@@ -197,17 +233,18 @@ def _message(profile: _Profile, rng: random.Random) -> str:
     template = pt if lang == "pt" else en
     return template.format(
         name=rng.choice(NAMES), day=rng.choice(DAYS[lang]), hour=rng.choice([9, 10, 14, 16]),
+        lead=rng.choice(LEAD_NAMES), phone=f"+55119{rng.randrange(10**7, 10**8)}",
         amount=rng.choice([150, 300, 480, 1200]), campaign=rng.choice(CAMPAIGNS),
     )  # fmt: skip
 
 
 def _simulate_day(
-    concierge: Concierge, worker: Worker, profiles: list[_Profile], clock: VirtualClock,
+    concierge: Concierge, worker: Worker, world: _World, profiles: list[_Profile], clock: VirtualClock,
     rng: random.Random, report: SimulationReport,
 ) -> None:  # fmt: skip
     day_start = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
     weekend = day_start.weekday() >= 5
-    agenda: list[tuple[datetime, int, Callable[[], None]]] = []
+    timeline: list[tuple[datetime, int, Callable[[], None]]] = []
     order = 0
     for profile in profiles:
         expected = profile.daily_requests * (0.3 if weekend else 1.0)
@@ -215,23 +252,27 @@ def _simulate_day(
         for _ in range(count):
             at = day_start + timedelta(hours=rng.uniform(8, 19))
             order += 1
-            agenda.append((at, order, _request(concierge, profile, rng, report, agenda, clock)))
-    heapq.heapify(agenda)
-    while agenda:
-        at, _, action = heapq.heappop(agenda)
+            timeline.append((at, order, _request(concierge, profile, rng, report, timeline, clock)))
+        for _ in range(sum(1 for _ in range(4) if rng.random() < 0.4)):
+            order += 1
+            at = day_start + timedelta(hours=rng.uniform(7, 22))
+            timeline.append((at, order, world.inbound(profile.tenant_id)))
+        order += 1
+        timeline.append((day_start + timedelta(hours=18), order, world.business(profile.tenant_id)))
+    heapq.heapify(timeline)
+    while timeline:
+        at, _, action = heapq.heappop(timeline)
         if at > clock.now():
             clock.set(at)
         action()
-        worker.drain(max_tasks=200)
-        concierge.expire_due()
+        world.settle(concierge, worker)
     clock.set(day_start + timedelta(days=1))
-    concierge.expire_due()
-    worker.drain()
+    world.settle(concierge, worker)
 
 
 def _request(
     concierge: Concierge, profile: _Profile, rng: random.Random, report: SimulationReport,
-    agenda: list[tuple[datetime, int, Callable[[], None]]], clock: VirtualClock,
+    timeline: list[tuple[datetime, int, Callable[[], None]]], clock: VirtualClock,
 ) -> Callable[[], None]:  # fmt: skip
     def act() -> None:
         session = f"sim-session-{profile.tenant_id}-{clock.now():%Y%m%d}"
@@ -252,7 +293,7 @@ def _request(
             if roll < profile.approve_rate + profile.reject_rate:
                 decision = "approve" if roll < profile.approve_rate else "reject"
                 delay = timedelta(minutes=rng.lognormvariate(1.5, 1.0))
-                heapq.heappush(agenda, (clock.now() + delay, rng.getrandbits(32),
+                heapq.heappush(timeline, (clock.now() + delay, rng.getrandbits(32),
                                         _resolve(concierge, profile, confirmation["confirmation_id"], decision)))  # fmt: skip
             # else: left to expire; the scheduler's sweep will expire it
 
@@ -270,3 +311,107 @@ def _resolve(
             )
 
     return act
+
+
+def _secret(tenant_id: str) -> str:
+    return f"whsec-sim-{tenant_id}"
+
+
+@dataclass(kw_only=True)
+class _World:
+    """Everything outside the product that the simulation plays: contacts, payers, the gateway."""
+
+    store: Store
+    clock: VirtualClock
+    rng: random.Random
+    report: SimulationReport
+    transport: RecordingTransport
+    catalog: Catalog
+
+    def seed(self, tenant_id: str, days: int) -> None:
+        """Customers with WhatsApp numbers, and invoices due across the simulated window."""
+        work = Work.new(tenant_id, self.clock)
+        for n, name in enumerate(NAMES):
+            customer, status = customers.upsert(self.store, work, display_name=name, phone=f"+551198{n:03d}{self.rng.randrange(10**4):04d}",
+                                                external_key=f"sim:{name}")  # fmt: skip
+            if status != "created":
+                continue
+            for k in range(self.rng.randint(1, 3)):
+                due = (self.clock.now() + timedelta(days=self.rng.randint(-20, days))).date()
+                billing.create_charge(self.store, work, customer_id=customer["customer_id"],
+                                      amount=self.rng.choice([150, 300, 480, 1200, 2500]), currency="BRL",
+                                      due_date=due, external_key=f"sim:{name}:{k}")  # fmt: skip
+
+    def inbound(self, tenant_id: str) -> Callable[[], None]:
+        """A contact writes in over WhatsApp: a signed webhook through the real inbox."""
+
+        def act() -> None:
+            n = self.rng.randrange(40)
+            body = json.dumps({
+                "event_id": env.new_id(), "tenant_id": tenant_id, "provider": "evolution-api",
+                "instance_id": f"{tenant_id}-main", "event_type": "message.inbound",
+                "occurred_at": env.timestamp(self.clock.now()), "trace_id": f"trace-{env.new_id()[:12]}",
+                "payload": {"message_id": f"wamid-{env.new_id()[:18]}", "from_e164": f"+551197{n:07d}",
+                            "push_name": self.rng.choice(LEAD_NAMES), "message_type": "text",
+                            "text": self.rng.choice(["Oi, quero saber o preço", "Vocês atendem sábado?",
+                                                     "Quero agendar uma visita", "Hi, do you deliver?"]), "raw": {}},
+            }).encode()  # fmt: skip
+            inbox.ingest(self.store, self.clock, self.catalog, tenant_id=tenant_id, body=body,
+                         signature=inbox.sign(body, _secret(tenant_id)), secret=_secret(tenant_id))  # fmt: skip
+            self.report.inbound_messages += 1
+
+        return act
+
+    def business(self, tenant_id: str) -> Callable[[], None]:
+        """The day's business: leads move on (or are lost), some customers pay their invoices."""
+
+        def act() -> None:
+            work = Work.new(tenant_id, self.clock)
+            for lead in self.store.modules.leads.find(tenant_id, limit=5000):
+                stages = [stage for stage, _ in FUNNEL_PATH]
+                if lead["stage"] == "new" or lead["stage"] in stages:
+                    if self.rng.random() > 0.3:
+                        continue
+                    index = 0 if lead["stage"] == "new" else stages.index(lead["stage"]) + 1
+                    if index < len(FUNNEL_PATH):
+                        stage, trigger = FUNNEL_PATH[index]
+                        if self.rng.random() < 0.15:
+                            stage, trigger = (
+                                "lost",
+                                "explicit_close_lost"
+                                if lead["stage"] != "proposal"
+                                else "proposal_rejected",
+                            )
+                    else:
+                        won = self.rng.random() < 0.55
+                        stage, trigger = (
+                            ("won", "proposal_accepted") if won else ("lost", "proposal_rejected")
+                        )
+                    leads.move(
+                        self.store,
+                        work,
+                        lead["lead_id"],
+                        to_stage=stage,
+                        trigger=trigger,
+                        actor="simulated sales",
+                    )
+                    if stage == "won":
+                        leads.convert(self.store, work, lead["lead_id"])
+            today = self.clock.now().date()
+            for charge in self.store.modules.charges.find(tenant_id, status="open", limit=5000):
+                late = (today - charge["due_date"]).days
+                if late >= -2 and self.rng.random() < (
+                    0.25 if charge["collection_state"] else 0.12
+                ):
+                    billing.record_payment(self.store, work, charge_id=charge["charge_id"], amount=charge["amount"],
+                                           currency=charge["currency"])  # fmt: skip
+
+        return act
+
+    def settle(self, concierge: Concierge, worker: Worker) -> None:
+        """Let the runtime catch up: tasks, approval expiry, due reminders, outbound messages."""
+        worker.drain(max_tasks=200)
+        concierge.expire_due()
+        agenda.dispatch_due(self.store, self.clock)
+        outbound.dispatch_due(self.store, self.transport, self.clock, on_outcome=OUTCOMES)
+        worker.drain(max_tasks=200)

@@ -23,6 +23,7 @@ from matrix.modules.tasks import backoff
 
 CONTEXTS = ("reminder", "collection", "followup", "manual")
 DEFAULT_MAX_ATTEMPTS = 5
+SENDING_TIMEOUT = timedelta(minutes=5)
 
 
 class TransportError(Exception):
@@ -120,9 +121,18 @@ def dispatch_due(
     """Send every due queued message (any tenant), oldest first."""
     stats = DispatchStats()
     now = clock.now()
-    due = store.modules.outbound.where("status = 'queued' AND available_at <= ?", [now],
-                                       order="available_at, created_at", limit=limit)  # fmt: skip
+    # A message left "sending" by a dispatcher that died is picked up again after a while; the
+    # idempotency key lets the gateway drop the duplicate if the first send did go out.
+    due = store.modules.outbound.where(
+        "(status = 'queued' AND available_at <= ?) OR (status = 'sending' AND updated_at <= ?)",
+        [now, now - SENDING_TIMEOUT], order="available_at, created_at", limit=limit,
+    )  # fmt: skip
     for message in due:
+        claimed = store.modules.outbound.update(message["tenant_id"], message["message_id"],
+                                                {"status": "sending", "updated_at": clock.now()},
+                                                expect={"status": message["status"], "updated_at": message["updated_at"]})  # fmt: skip
+        if not claimed:
+            continue  # another dispatcher took it
         work = Work(tenant_id=message["tenant_id"], clock=clock, correlation_id=message["correlation_id"],
                     trace_id=message["trace_id"], causation_id=message["causation_id"])  # fmt: skip
         attempt = message["attempts"] + 1
@@ -136,10 +146,12 @@ def dispatch_due(
             if final:
                 changes["status"] = "dead"
             else:
-                changes["available_at"] = clock.now() + backoff(attempt) + timedelta(0)
+                changes["available_at"] = clock.now() + backoff(attempt)
             with store.transaction():
+                if not final:
+                    changes["status"] = "queued"
                 store.modules.outbound.update(message["tenant_id"], message["message_id"], changes,
-                                              expect={"status": "queued"})  # fmt: skip
+                                              expect={"status": "sending"})  # fmt: skip
                 handler = on_outcome.get(message["context_type"])
                 if handler:
                     handler(
@@ -158,7 +170,7 @@ def dispatch_due(
         with store.transaction():
             store.modules.outbound.update(message["tenant_id"], message["message_id"], {
                 "status": "sent", "attempts": attempt, "provider_message_id": provider_id, "updated_at": clock.now(),
-            }, expect={"status": "queued"})  # fmt: skip
+            }, expect={"status": "sending"})  # fmt: skip
             handler = on_outcome.get(message["context_type"])
             if handler:
                 handler(

@@ -14,7 +14,7 @@ from matrix.storage.base import Backend
 
 Record = dict[str, Any]
 
-_JSON = {"metadata", "snapshot"}
+_JSON = {"metadata", "snapshot", "fields", "clauses", "field_values"}
 
 
 class Table:
@@ -92,7 +92,7 @@ class Table:
 
 def _to_db(column: str, value: Any) -> Any:
     if column in _JSON:
-        return json.dumps(value or {}, default=str, ensure_ascii=False)
+        return json.dumps(value if value is not None else {}, default=str, ensure_ascii=False)
     return value
 
 
@@ -132,6 +132,11 @@ class ModuleTables:
             "text", "delivery_state", "occurred_at", "created_at"))  # fmt: skip
         self.webhook_receipts = Table(backend, "webhook_receipts", "receipt_id", (
             "receipt_id", "tenant_id", "event_id", "event_type", "received_at"))  # fmt: skip
+        self.agreement_templates = Table(backend, "agreement_templates", "template_id", (
+            "template_id", "tenant_id", "template_key", "version", "title", "fields", "clauses", "created_at"))  # fmt: skip
+        self.agreement_documents = Table(backend, "agreement_documents", "document_id", (
+            "document_id", "tenant_id", "template_id", "template_key", "template_version", "customer_id",
+            "field_values", "markdown", "docx_base64", "created_at"))  # fmt: skip
         self.outbound = Table(backend, "outbound_messages", "message_id", (
             "message_id", "tenant_id", "idempotency_key", "context_type", "context_id", "phone_e164", "text",
             "status", "attempts", "max_attempts", "available_at", "provider_message_id", "error_code",

@@ -13,11 +13,11 @@ from typing import Any
 
 from matrix import envelopes as env
 from matrix.concierge.language import language
-from matrix.modules import agenda, billing, customers, extract, leads, outbound
+from matrix.modules import agenda, billing, campaigns, customers, extract, leads, outbound
 from matrix.modules.context import Work
 from matrix.modules.ports import ModuleStore, Record
 from matrix.modules.tasks import TaskFailure
-from matrix.policy.rules import normalize
+from matrix.policy.rules import normalize, words
 from matrix.runtime.worker import Handler, TaskContext
 
 TIMEZONE = "America/Sao_Paulo"
@@ -187,9 +187,41 @@ def write_off(ctx: TaskContext) -> str:
     return f"charge {charge['charge_id']} of {customer['display_name']} written off"
 
 
+def send_campaign(ctx: TaskContext) -> str:
+    """An approved campaign blast: the draft campaign named in the request, or a new one."""
+    text = _text(ctx)
+    tokens = set(words(text)) - {
+        "campanha",
+        "campaign",
+        "de",
+        "da",
+        "do",
+        "the",
+        "a",
+        "o",
+        "para",
+        "todos",
+        "everyone",
+    }
+    drafts = ctx.store.modules.campaigns.find(ctx.task.tenant_id, state="draft", limit=1000)
+    named = [c for c in drafts if tokens & set(words(c["name"]))]
+    work = _work(ctx)
+    if named:
+        campaign = named[0]
+    else:
+        campaign, _ = campaigns.create(ctx.store, work, name=f"Campanha {ctx.task.task_id[:8]}",
+                                       message=text if len(text) <= 500 else text[:497] + "...",
+                                       external_key=f"task:{ctx.task.task_id}")  # fmt: skip
+    queued = ctx.effect(
+        "campaign.send", lambda _key: campaigns.send(ctx.store, work, campaign["campaign_id"])
+    )
+    return f"campaign {campaign['name']} sent to {queued} recipients"
+
+
 def module_handlers() -> dict[str, Handler]:
-    """Every task type the planner emits that a module handles (campaign blasts come later)."""
+    """Every task type the planner emits that a module handles (deleting customers is denied by policy)."""
     return {
+        "crm.campaign.send": send_campaign,
         "agenda.commitment.schedule": schedule_commitment,
         "billing.collection.request": request_collection,
         "billing.charge.create": create_charge,

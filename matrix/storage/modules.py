@@ -137,6 +137,24 @@ class ModuleTables:
         self.agreement_documents = Table(backend, "agreement_documents", "document_id", (
             "document_id", "tenant_id", "template_id", "template_key", "template_version", "customer_id",
             "field_values", "markdown", "docx_base64", "created_at"))  # fmt: skip
+        self.accounts = Table(backend, "crm_accounts", "account_id", (
+            "account_id", "tenant_id", "external_key", "name", "document_number", "status", "created_at",
+            "updated_at"))  # fmt: skip
+        self.contacts = Table(backend, "crm_contacts", "contact_id", (
+            "contact_id", "tenant_id", "account_id", "external_key", "display_name", "phone_e164", "email",
+            "status", "created_at", "updated_at"))  # fmt: skip
+        self.deals = Table(backend, "crm_deals", "deal_id", (
+            "deal_id", "tenant_id", "lead_id", "account_id", "contact_id", "external_key", "title", "stage",
+            "amount", "currency", "created_at", "updated_at"))  # fmt: skip
+        self.activities = Table(backend, "crm_activities", "activity_id", (
+            "activity_id", "tenant_id", "deal_id", "contact_id", "kind", "title", "body", "occurred_at",
+            "created_at"))  # fmt: skip
+        self.todos = Table(backend, "crm_todos", "todo_id", (
+            "todo_id", "tenant_id", "deal_id", "title", "due_at", "status", "priority", "created_at",
+            "updated_at"))  # fmt: skip
+        self.campaigns = Table(backend, "crm_campaigns", "campaign_id", (
+            "campaign_id", "tenant_id", "external_key", "name", "audience", "message", "state", "scheduled_at",
+            "created_at", "updated_at"))  # fmt: skip
         self.outbound = Table(backend, "outbound_messages", "message_id", (
             "message_id", "tenant_id", "idempotency_key", "context_type", "context_id", "phone_e164", "text",
             "status", "attempts", "max_attempts", "available_at", "provider_message_id", "error_code",

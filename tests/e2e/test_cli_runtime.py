@@ -300,13 +300,29 @@ def test_module_commands_end_to_end(url: str, capsys: pytest.CaptureFixture[str]
     assert code == 1 and "charge_not_found" in err
 
 
-def test_agreements_from_the_command_line(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    customer = json.loads(run(capsys, "customers", "add", "Ana Souza", "--tenant", "acme", "--storage-url", url, "--json")[1])
+def test_agreements_from_the_command_line(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    customer = json.loads(
+        run(
+            capsys,
+            "customers",
+            "add",
+            "Ana Souza",
+            "--tenant",
+            "acme",
+            "--storage-url",
+            url,
+            "--json",
+        )[1]
+    )
     template = tmp_path / "t.json"
     template.write_text(json.dumps({"key": "servico", "title": "Contrato de Serviço",
                                     "fields": [{"name": "total", "label": "Valor", "type": "money", "required": True}],
                                     "clauses": [{"title": "Valor", "body": "{{customer_name}} pagará R$ {{total}}."}]}))  # fmt: skip
-    code, out, _ = run(capsys, "agreements", "template", str(template), "--tenant", "acme", "--storage-url", url)
+    code, out, _ = run(
+        capsys, "agreements", "template", str(template), "--tenant", "acme", "--storage-url", url
+    )
     assert code == 0 and "version=1" in out
     out_file = tmp_path / "contrato.docx"
     code, out, _ = run(capsys, "agreements", "render", "servico", "--tenant", "acme", "--customer", customer["customer_id"],

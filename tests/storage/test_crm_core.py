@@ -1,0 +1,105 @@
+"""CRM core and campaigns on both backends: lifecycle events, idempotent creates, the state machine."""
+
+from __future__ import annotations
+
+import pytest
+
+from matrix.clock import FrozenClock
+from matrix.concierge import Concierge
+from matrix.errors import UsageError
+from matrix.modules import campaigns, crm_core, customers, outbound
+from matrix.modules.context import Work
+from matrix.modules.leads import TransitionError
+from matrix.modules.outbound import RecordingTransport
+from matrix.runtime import Worker
+from matrix.runtime.handlers import default_handlers
+from matrix.storage import Store
+
+
+@pytest.fixture
+def work(clock: FrozenClock) -> Work:
+    return Work.new("acme", clock)
+
+
+def test_core_records_emit_their_lifecycle_events_once(store: Store, work: Work) -> None:
+    account, a1 = crm_core.create_account(
+        store, work, name="Padaria Boa Massa", external_key="acc-1"
+    )
+    _, a2 = crm_core.create_account(store, work, name="Other", external_key="acc-1")
+    contact, _ = crm_core.create_contact(store, work, display_name="Carla Dias", phone="+5511977776666",
+                                         account_id=account["account_id"])  # fmt: skip
+    deal, _ = crm_core.create_deal(
+        store,
+        work,
+        title="Pão de queijo em atacado",
+        amount="1200",
+        contact_id=contact["contact_id"],
+    )
+    crm_core.move_deal(store, work, deal["deal_id"], "proposal")
+    crm_core.move_deal(store, work, deal["deal_id"], "proposal")
+    crm_core.add_activity(
+        store, work, kind="call", body="Pediu proposta por escrito", deal_id=deal["deal_id"]
+    )
+    crm_core.add_todo(
+        store, work, title="Enviar proposta", priority="high", deal_id=deal["deal_id"]
+    )
+    assert (a1, a2) == ("created", "idempotent")
+    names = [e["name"] for e in store.events.trace("acme", work.correlation_id)]
+    assert names == ["crm.account.created", "crm.contact.created", "crm.deal.created", "crm.deal.updated",
+                     "crm.deal.stage.changed", "crm.deal.updated", "crm.activity.created", "crm.task.created"]  # fmt: skip
+    with pytest.raises(UsageError, match="stage must be one of"):
+        crm_core.move_deal(store, work, deal["deal_id"], "negotiation")
+
+
+def test_campaign_moves_only_by_its_state_machine(store: Store, work: Work) -> None:
+    campaign, _ = campaigns.create(
+        store, work, name="Black Friday", message="Descontos de até 30%!"
+    )
+    with pytest.raises(TransitionError) as info:
+        campaigns.move(
+            store, work, campaign["campaign_id"], to_state="running", trigger="start_window_open"
+        )
+    assert info.value.code == "transition_not_allowed"
+    with pytest.raises(TransitionError) as info:
+        campaigns.move(
+            store, work, campaign["campaign_id"], to_state="scheduled", trigger="start_now"
+        )
+    assert (
+        info.value.code == "trigger_mismatch" and info.value.expected_trigger == "schedule_campaign"
+    )
+    campaigns.move(
+        store, work, campaign["campaign_id"], to_state="scheduled", trigger="schedule_campaign"
+    )
+    campaigns.move(
+        store, work, campaign["campaign_id"], to_state="canceled", trigger="cancel_campaign"
+    )
+    assert store.modules.campaigns.get("acme", campaign["campaign_id"])["state"] == "canceled"  # type: ignore[index]
+    with pytest.raises(UsageError, match="only a running campaign sends"):
+        campaigns.send(store, work, campaign["campaign_id"])
+    assert store.events.count("acme", name="crm.campaign.state.changed") == 2
+
+
+def test_approved_campaign_blast_messages_each_customer_once(
+    concierge: Concierge, store: Store, clock: FrozenClock, work: Work
+) -> None:
+    for n, name in enumerate(("Ana Souza", "João Lima", "Maria Silva")):
+        customers.upsert(store, work, display_name=name, phone=f"+55119999900{n:02d}")
+    customers.upsert(store, work, display_name="Sem Telefone")
+    campaigns.create(store, work, name="Natal", message="Feliz Natal! Pedidos até dia 20.")
+    result = concierge.interact("acme", "owner", "Disparar a campanha de Natal para todos")
+    assert result["policy_decision"]["execution_decision"] == "confirm_required"
+    concierge.resolve_confirmation(
+        "acme", result["confirmation"]["confirmation_id"], "approve", actor="owner"
+    )
+    stats = Worker(store, default_handlers(), clock=clock).drain()
+    assert stats.completed == 1
+    transport = RecordingTransport()
+    outbound.dispatch_due(store, transport, clock, on_outcome={})
+    assert sorted(m["phone_e164"] for m in transport.sent) == [
+        "+5511999990000",
+        "+5511999990001",
+        "+5511999990002",
+    ]
+    assert {m["text"] for m in transport.sent} == {"Feliz Natal! Pedidos até dia 20."}
+    [campaign] = store.modules.campaigns.find("acme")
+    assert campaign["state"] == "completed"

@@ -1,7 +1,8 @@
 """The registry of task handlers: task type → function that does the work.
 
-The business modules' handlers are registered by default; a task type with no handler (today:
-``crm.campaign.send``) goes to the dead-letter state with the reason ``NO_HANDLER``.
+The business modules' handlers are registered by default. A task type with no handler (a
+custom routing rule's, or ``customer.delete.request``, which the shipped policy denies) goes to
+the dead-letter state with the reason ``NO_HANDLER``.
 """
 
 from __future__ import annotations

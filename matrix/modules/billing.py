@@ -14,7 +14,7 @@ from decimal import Decimal
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
 from matrix.modules import crm, outbound, values
-from matrix.modules.context import Work
+from matrix.modules.context import Work, create_once
 from matrix.modules.ports import ModuleStore, Record
 
 BILLING_ACTOR = {"actor_id": "billing", "actor_type": "system", "channel": "billing"}
@@ -28,23 +28,14 @@ def create_charge(
     """Create a charge (idempotent by external key); emits ``billing.charge.created``."""
     value = values.amount(amount)
     code = values.currency(currency)
-    with store.transaction():
-        if store.modules.customers.get(work.tenant_id, customer_id) is None:
-            raise NotFoundError(f"No customer {customer_id!r} for tenant {work.tenant_id!r}.")
-        if external_key:
-            found = store.modules.charges.find(work.tenant_id, external_key=external_key, limit=1)
-            if found:
-                return found[0], "idempotent"
-        now = work.clock.now()
-        charge = {
-            "charge_id": env.new_id(), "tenant_id": work.tenant_id, "external_key": external_key,
-            "customer_id": customer_id, "amount": value, "currency": code, "due_date": due_date,
-            "status": "open", "collection_state": None, "created_at": now, "updated_at": now,
-        }  # fmt: skip
-        store.modules.charges.insert(charge)
-        store.events.append_many([work.event("billing.charge.created", env.BILLING, env.OWNER, {
-            "charge_id": charge["charge_id"], "customer_id": customer_id, "amount": float(value), "currency": code})])  # fmt: skip
-    return charge, "created"
+    if store.modules.customers.get(work.tenant_id, customer_id) is None:
+        raise NotFoundError(f"No customer {customer_id!r} for tenant {work.tenant_id!r}.")
+    fields = {"customer_id": customer_id, "amount": value, "currency": code, "due_date": due_date,
+              "status": "open", "collection_state": None}  # fmt: skip
+    return create_once(store, work, store.modules.charges, "charge_id", fields, external_key=external_key,
+                       events=lambda charge: [work.event("billing.charge.created", env.BILLING, env.OWNER, {
+                           "charge_id": charge["charge_id"], "customer_id": customer_id, "amount": float(value),
+                           "currency": code})])  # fmt: skip
 
 
 def require_charge(store: ModuleStore, tenant_id: str, charge_id: str) -> Record:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
 from matrix.modules import crm, outbound, values
-from matrix.modules.context import Work
+from matrix.modules.context import Work, create_once
 from matrix.modules.leads import TransitionError
 from matrix.modules.ports import ModuleStore, Record
 
@@ -25,19 +25,12 @@ def create(store: ModuleStore, work: Work, *, name: str, message: str, audience:
         raise UsageError(f"audience must be 'customers' or 'leads:<stage>', got {audience!r}.")
     if not isinstance(message, str) or len(message.strip()) < 3:
         raise UsageError("message must have at least 3 characters.")
-    with store.transaction():
-        if external_key:
-            found = store.modules.campaigns.find(work.tenant_id, external_key=external_key, limit=1)
-            if found:
-                return found[0], "idempotent"
-        now = work.clock.now()
-        campaign = {"campaign_id": env.new_id(), "tenant_id": work.tenant_id, "external_key": external_key,
-                    "name": values.name(name, "name"), "audience": audience, "message": message.strip(),
-                    "state": "draft", "scheduled_at": None, "created_at": now, "updated_at": now}  # fmt: skip
-        store.modules.campaigns.insert(campaign)
-        store.events.append_many([work.event("crm.campaign.created", env.CRM, env.OWNER, {
-            "campaign_id": campaign["campaign_id"], "channel": "whatsapp", "state": "draft", "scheduled_at": None})])  # fmt: skip
-    return campaign, "created"
+    fields = {"name": values.name(name, "name"), "audience": audience, "message": message.strip(),
+              "state": "draft", "scheduled_at": None}  # fmt: skip
+    return create_once(store, work, store.modules.campaigns, "campaign_id", fields, external_key=external_key,
+                       events=lambda c: [work.event("crm.campaign.created", env.CRM, env.OWNER, {
+                           "campaign_id": c["campaign_id"], "channel": "whatsapp", "state": "draft",
+                           "scheduled_at": None})])  # fmt: skip
 
 
 def move(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from matrix import envelopes as env
 from matrix.clock import Clock
+from matrix.modules.ports import ModuleStore, Record, TableGateway
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,3 +43,25 @@ class Work:
             actor=actor, correlation_id=self.correlation_id, trace_id=self.trace_id,
             causation_id=self.causation_id, clock=self.clock,
         )  # fmt: skip
+
+
+def create_once(
+    store: ModuleStore, work: Work, table: TableGateway, key_column: str, fields: Record, *,
+    external_key: str | None, events: Callable[[Record], list[env.Envelope]],
+) -> tuple[Record, str]:  # fmt: skip
+    """Insert a record unless the tenant already has one with this external key.
+
+    Returns the record and ``created``, or the stored record unchanged and ``idempotent``; only a
+    creation emits the record's lifecycle events.
+    """
+    with store.transaction():
+        if external_key:
+            found = table.find(work.tenant_id, external_key=external_key, limit=1)
+            if found:
+                return found[0], "idempotent"
+        now = work.clock.now()
+        record = {key_column: env.new_id(), "tenant_id": work.tenant_id, "external_key": external_key,
+                  "created_at": now, "updated_at": now, **fields}  # fmt: skip
+        table.insert(record)
+        store.events.append_many(events(record))
+    return record, "created"

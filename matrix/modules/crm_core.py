@@ -13,7 +13,7 @@ from typing import Any
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
 from matrix.modules import values
-from matrix.modules.context import Work
+from matrix.modules.context import Work, create_once
 from matrix.modules.ports import ModuleStore, Record, TableGateway
 
 DEAL_STAGES = ("new", "contacted", "qualified", "proposal", "won", "lost", "nurturing")
@@ -26,26 +26,9 @@ def _create(
     store: ModuleStore, work: Work, table: TableGateway, key_column: str, record: Record, event: str,
     payload: dict[str, Any], external_key: str | None, *, event_id_field: str | None = None,
 ) -> tuple[Record, str]:  # fmt: skip
-    with store.transaction():
-        if external_key:
-            found = table.find(work.tenant_id, external_key=external_key, limit=1)
-            if found:
-                return found[0], "idempotent"
-        now = work.clock.now()
-        record = {
-            key_column: env.new_id(),
-            "tenant_id": work.tenant_id,
-            "created_at": now,
-            **record,
-        }
-        if "updated_at" in getattr(table, "columns", ("updated_at",)):
-            record.setdefault("updated_at", now)
-        table.insert(record)
-        ident = {event_id_field or key_column: record[key_column]}
-        store.events.append_many(
-            [work.event(event, env.CRM, env.OWNER, {**ident, **payload}, status="info")]
-        )
-    return record, "created"
+    fields = {k: v for k, v in record.items() if k != "external_key"}
+    return create_once(store, work, table, key_column, fields, external_key=external_key, events=lambda r: [
+        work.event(event, env.CRM, env.OWNER, {event_id_field or key_column: r[key_column], **payload}, status="info")])  # fmt: skip
 
 
 def create_account(store: ModuleStore, work: Work, *, name: str, document_number: str | None = None,

@@ -7,7 +7,7 @@ from typing import Any
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
 from matrix.modules import values
-from matrix.modules.context import Work
+from matrix.modules.context import Work, create_once
 from matrix.modules.ports import ModuleStore, Record
 from matrix.policy.rules import words
 
@@ -38,21 +38,10 @@ def upsert(
         raise UsageError(f"origin must be one of {list(ORIGINS)}, got {origin!r}.")
     if origin == "lead_conversion" and not lead_id:
         raise UsageError("A lead_conversion customer needs the lead_id it came from.")
-    with store.transaction():
-        if external_key:
-            found = store.modules.customers.find(work.tenant_id, external_key=external_key, limit=1)
-            if found:
-                return found[0], "idempotent"
-        now = work.clock.now()
-        customer = {
-            "customer_id": env.new_id(), "tenant_id": work.tenant_id, "external_key": external_key,
-            "display_name": name, "primary_phone": phone, "primary_email": email, "origin": origin,
-            "status": "active", "lead_id": lead_id, "merged_into": None, "metadata": metadata or {},
-            "created_at": now, "updated_at": now,
-        }  # fmt: skip
-        store.modules.customers.insert(customer)
-        store.events.append_many([_event("customer.created", work, customer, source_module)])
-    return customer, "created"
+    fields = {"display_name": name, "primary_phone": phone, "primary_email": email, "origin": origin,
+              "status": "active", "lead_id": lead_id, "merged_into": None, "metadata": metadata or {}}  # fmt: skip
+    return create_once(store, work, store.modules.customers, "customer_id", fields, external_key=external_key,
+                       events=lambda c: [_event("customer.created", work, c, source_module)])  # fmt: skip
 
 
 def update(store: ModuleStore, work: Work, customer_id: str, changes: dict[str, Any]) -> Record:

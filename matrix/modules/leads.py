@@ -7,7 +7,7 @@ from typing import Any
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
 from matrix.modules import crm, customers, values
-from matrix.modules.context import Work
+from matrix.modules.context import Work, create_once
 from matrix.modules.ports import ModuleStore, Record
 
 SOURCE_CHANNELS = ("whatsapp", "web", "manual")
@@ -34,21 +34,11 @@ def capture(
             f"source_channel must be one of {list(SOURCE_CHANNELS)}, got {source_channel!r}."
         )
     key = external_key or f"wa:{phone}"
-    with store.transaction():
-        found = store.modules.leads.find(work.tenant_id, external_key=key, limit=1)
-        if found:
-            return found[0], "idempotent"
-        now = work.clock.now()
-        lead = {
-            "lead_id": env.new_id(), "tenant_id": work.tenant_id, "external_key": key, "display_name": name,
-            "phone_e164": phone, "source_channel": source_channel, "stage": "new", "customer_id": None,
-            "metadata": metadata or {}, "created_at": now, "updated_at": now,
-        }  # fmt: skip
-        store.modules.leads.insert(lead)
-        store.events.append_many([work.event("crm.lead.created", env.CRM, env.OWNER, {
-            "lead_id": lead["lead_id"], "source_channel": source_channel, "phone_e164": phone,
-            "stage": crm.PUBLIC_STAGE.get("new", "new")})])  # fmt: skip
-    return lead, "created"
+    fields = {"display_name": name, "phone_e164": phone, "source_channel": source_channel, "stage": "new",
+              "customer_id": None, "metadata": metadata or {}}  # fmt: skip
+    return create_once(store, work, store.modules.leads, "lead_id", fields, external_key=key, events=lambda lead: [
+        work.event("crm.lead.created", env.CRM, env.OWNER, {"lead_id": lead["lead_id"], "source_channel": source_channel,
+                                                            "phone_e164": phone, "stage": "new"})])  # fmt: skip
 
 
 def move(

@@ -634,13 +634,12 @@ class Concierge:
 
     def _require_tenant(self, tenant_id: str) -> None:
         if (
-            not isinstance(tenant_id, str)
-            or not tenant_id
-            or self.store.tenants.get(tenant_id) is None
+            isinstance(tenant_id, str)
+            and tenant_id
+            and self.store.tenants.get(tenant_id) is not None
         ):
-            raise NotFoundError(
-                f"Unknown tenant {tenant_id!r}; create it with `matrix tenant create {tenant_id or 'ID'}`."
-            )
+            return
+        raise NotFoundError(unknown_tenant(tenant_id, self.store.tenants))
 
     @staticmethod
     def _check_input(
@@ -795,3 +794,19 @@ def _response(
         body["downstream_tasks"] = [{"task_id": task.task_id, "target_module": task.target_module,
                                      "task_type": task.task_type, "status": "queued"}]  # fmt: skip
     return body
+
+
+def unknown_tenant(tenant_id: object, tenants: object) -> str:
+    """The message for an unknown tenant, with the closest known ids when there are some."""
+    import difflib
+
+    known = [t.tenant_id for t in getattr(tenants, "list", lambda: [])()]
+    close = (
+        difflib.get_close_matches(str(tenant_id), known, n=3) if isinstance(tenant_id, str) else []
+    )
+    hint = (
+        f" Did you mean {', '.join(close)}?"
+        if close
+        else f" Create it with `matrix tenant create {tenant_id or 'ID'}`."
+    )
+    return f"Unknown tenant {tenant_id!r}.{hint}"

@@ -334,3 +334,8 @@ def test_agreements_from_the_command_line(
     code, _, err = run(capsys, "agreements", "render", "servico", "--tenant", "acme", "--customer", customer["customer_id"],
                        "--storage-url", url)  # fmt: skip
     assert code == 2 and "total (Valor) is required" in err
+
+
+def test_a_mistyped_tenant_gets_a_suggestion(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "chat", "--tenant", "acne", "-m", "oi", "--storage-url", url)
+    assert code == 1 and "Unknown tenant 'acne'. Did you mean acme?" in err

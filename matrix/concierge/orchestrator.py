@@ -14,6 +14,7 @@ is called outside it, so a slow model never holds the store.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from matrix.config import Settings
 from matrix.errors import (
     ApprovalLimitError,
     ApprovalStateError,
+    MatrixError,
     NotFoundError,
     ProviderError,
     UsageError,
@@ -52,6 +54,8 @@ from matrix.errors import (
 from matrix.modules.tasks import DEFAULT_MAX_ATTEMPTS, Task, TaskStatus
 from matrix.policy import Decision, Outcome, decide, parse_policy, parse_routing
 from matrix.policy.rules import ExecutionPolicy, RoutingTable, shipped_policy, shipped_routing
+
+log = logging.getLogger(__name__)
 
 ENDPOINT = "/v1/owner-concierge/interaction"
 OPERATIONS = ("send_message", "toggle_continuous_mode", "avatar_config_upsert")
@@ -173,6 +177,42 @@ class Concierge:
     # -- interaction ------------------------------------------------------------------------
 
     def interact(
+        self, tenant_id: str, session_id: str, text: str = "", **options: Any
+    ) -> dict[str, Any]:
+        """Handle one owner request end to end and return the origin's response body.
+
+        Every attempt is measured: a request row with status ``ok``, ``error`` (the product
+        failed: provider, storage) or ``rejected`` (the request was refused: bad input, unknown
+        tenant, approval queue full), so the success SLI counts failures, not only successes.
+        See :meth:`_interact` for the options and the errors raised.
+        """
+        started = time.perf_counter()
+        try:
+            return self._interact(tenant_id, session_id, text, **options)
+        except MatrixError as exc:
+            status = (
+                "rejected"
+                if isinstance(exc, UsageError | NotFoundError | ApprovalLimitError)
+                else "error"
+            )
+            self._record_failure(
+                tenant_id, status, type(exc).__name__, (time.perf_counter() - started) * 1000
+            )
+            raise
+
+    def _record_failure(self, tenant_id: str, status: str, error: str, latency_ms: float) -> None:
+        if not isinstance(tenant_id, str) or self.store.tenants.get(tenant_id) is None:
+            return  # nothing to attribute the failure to
+        try:
+            self.store.telemetry.insert_many([{
+                "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
+                "name": "owner.interaction", "module": env.OWNER, "status": status,
+                "latency_ms": latency_ms, "error_code": error,
+            }])  # fmt: skip
+        except MatrixError:
+            log.warning("could not record a failed interaction for tenant %s", tenant_id)
+
+    def _interact(
         self,
         tenant_id: str,
         session_id: str,
@@ -186,7 +226,7 @@ class Concierge:
         request_id: str | None = None,
         correlation_id: str | None = None,
     ) -> dict[str, Any]:
-        """Handle one owner request end to end and return the origin's response body.
+        """The interaction itself (see :meth:`interact`).
 
         Raises:
             NotFoundError: unknown tenant.

@@ -339,3 +339,37 @@ def test_agreements_from_the_command_line(
 def test_a_mistyped_tenant_gets_a_suggestion(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "chat", "--tenant", "acne", "-m", "oi", "--storage-url", url)
     assert code == 1 and "Unknown tenant 'acne'. Did you mean acme?" in err
+
+
+def test_metrics_commands(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "chat", "--tenant", "acme", "-m", "Oi", "--storage-url", url)
+    code, out, _ = run(capsys, "metrics", "list", "--json")
+    assert code == 0 and "owner_interaction_success_ratio" in {m["name"] for m in json.loads(out)}
+    code, out, _ = run(capsys, "metrics", "show", "dispatch_success_ratio")
+    assert code == 0 and "outbound_messages" in out
+    code, out, _ = run(capsys, "metrics", "compute", "owner_interaction_success_ratio", "--tenant", "acme",
+                       "--grain", "all", "--storage-url", url, "--json")  # fmt: skip
+    body = json.loads(out)
+    assert code == 0 and body["rows"][0]["value"] == 1.0 and body["provenance"]["rows_read"] == 1
+    code, out, _ = run(
+        capsys,
+        "metrics",
+        "compute",
+        "dispatch_success_ratio",
+        "--tenant",
+        "acme",
+        "--storage-url",
+        url,
+    )
+    assert code == 0 and "no data" in out
+    for args, message in (
+        (("owner_interaction_succes_ratio", "--tenant", "acme"), "Did you mean owner_interaction_success_ratio"),
+        (("owner_interaction_success_ratio", "--tenant", "acme", "--since", "2026-11-10", "--until", "2026-11-01"), "before it starts"),
+    ):  # fmt: skip
+        code, _, err = run(capsys, "metrics", "compute", *args, "--storage-url", url)
+        assert code == 2 and message in err, err
+    broken = tmp_path / "catalog.json"
+    broken.write_text(json.dumps({"version": "1", "metrics": [{"name": "x_ratio", "unit": "ratio", "family": "business",
+        "source": "telemetry", "description": "d", "value": "avg(nope)", "owner": "me"}]}))  # fmt: skip
+    code, out, _ = run(capsys, "metrics", "check", "--catalog", str(broken))
+    assert code == 1 and "x_ratio: formula does not run" in out

@@ -510,6 +510,80 @@ def metrics_compute(name: str, tenant_id: str, since: str | None, until: str | N
     emit(result.as_dict(), as_json, human)
 
 
+@click.group("import", context_settings=CONTEXT)
+def import_group() -> None:
+    """Import delivery and cost sources (idempotent: importing twice adds nothing)."""
+
+
+def _import_options(f: Any) -> Any:
+    f = json_option(f)
+    f = storage_option(f)
+    f = click.option(
+        "--tenant",
+        "tenant_id",
+        default="platform",
+        show_default=True,
+        help="Tenant the rows belong to (delivery data usually belongs to the platform).",
+    )(f)
+    return click.argument("path", type=click.Path(exists=True, dir_okay=False))(f)
+
+
+def _run_import(
+    kind: str, path: str, tenant_id: str, storage_url: str | None, as_json: bool, **options: Any
+) -> None:
+    from pathlib import Path
+
+    from matrix.sources import junit, worklog
+
+    importer: Any = {
+        "worklog": worklog.import_worklog,
+        "costlog": worklog.import_costlog,
+        "junit": junit.import_junit,
+    }[kind]
+    with open_existing(storage_url) as store:
+        store.tenants.add(tenant_id, "Platform" if tenant_id == "platform" else None)
+        report = importer(store, tenant_id, Path(path), **options)
+
+    def human(r: dict[str, Any]) -> str:
+        why = ", ".join(f"{n} {reason}" for reason, n in r["skipped_because"].items())
+        return f"{r['source']}: read {r['read']}, added {r['added']}, skipped {r['skipped']}" + (
+            f" ({why})" if why else ""
+        )
+
+    emit(report.as_dict(), as_json, human)
+
+
+@import_group.command("worklog")
+@_import_options
+@click.option(
+    "--skip-bad", is_flag=True, help="Skip malformed rows (reported) instead of refusing the file."
+)
+def import_worklog(
+    path: str, tenant_id: str, storage_url: str | None, as_json: bool, skip_bad: bool
+) -> None:
+    """The origin's worklog.csv (date, start_time, end_time, duration_hours, phase, feature, ...)."""
+    _run_import("worklog", path, tenant_id, storage_url, as_json, skip_bad=skip_bad)
+
+
+@import_group.command("costlog")
+@_import_options
+@click.option(
+    "--skip-bad", is_flag=True, help="Skip malformed rows (reported) instead of refusing the file."
+)
+def import_costlog(
+    path: str, tenant_id: str, storage_url: str | None, as_json: bool, skip_bad: bool
+) -> None:
+    """The origin's costlog.csv (date, provider, service, environment, amount_brl, amount_usd, ...)."""
+    _run_import("costlog", path, tenant_id, storage_url, as_json, skip_bad=skip_bad)
+
+
+@import_group.command("junit")
+@_import_options
+def import_junit(path: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
+    """JUnit XML test results (e.g. pytest --junitxml)."""
+    _run_import("junit", path, tenant_id, storage_url, as_json)
+
+
 def register(group: click.Group) -> None:
-    for command in (customers, crm, agenda, billing, agreements, metrics):
+    for command in (customers, crm, agenda, billing, agreements, metrics, import_group):
         group.add_command(command)

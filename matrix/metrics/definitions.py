@@ -28,6 +28,9 @@ SOURCES = {
     "agenda_reminders": "schedule_at",
     "crm_leads": "created_at",
     "billing_charges": "created_at",
+    "worklog": "work_date",
+    "costlog": "cost_date",
+    "test_results": "recorded_at",
 }
 UNITS = ("ratio", "ms", "s", "tokens", "count", "usd", "hours", "per_day")
 FAMILIES = ("delivery", "ai_cost", "reliability", "business")

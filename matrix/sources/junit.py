@@ -1,0 +1,98 @@
+"""JUnit XML test results (pytest's ``--junitxml``, and most CI tools) into ``test_results``."""
+
+from __future__ import annotations
+
+import hashlib
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from matrix.errors import UsageError
+from matrix.sources.report import ImportReport
+
+
+def import_junit(
+    store: Any,
+    tenant_id: str,
+    path: Path,
+    *,
+    run_id: str | None = None,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Import every test case of a JUnit file; a second import of the same run adds nothing."""
+    now = now or datetime.now(UTC)
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise UsageError(f"{Path(path).name} is not a readable JUnit XML file: {exc}.") from None
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    if root.tag not in ("testsuite", "testsuites"):
+        raise UsageError(
+            f"{Path(path).name}: the root element is <{root.tag}>, not <testsuites> or <testsuite>."
+        )
+    report = ImportReport(source=f"junit:{Path(path).name}")
+    rows = []
+    for suite in suites:
+        stamp = suite.get("timestamp")
+        try:
+            recorded = datetime.fromisoformat(stamp).replace(tzinfo=UTC) if stamp else now
+        except ValueError:
+            recorded = now
+        run = run_id or f"{Path(path).name}@{stamp or now.isoformat()}"
+        for case in suite.iter("testcase"):
+            report.read += 1
+            status = "passed"
+            for tag, value in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
+                if case.find(tag) is not None:
+                    status = value
+                    break
+            name, classname = case.get("name") or "", case.get("classname")
+            if not name:
+                report.skip("test case without a name")
+                continue
+            key = hashlib.sha256(
+                f"{tenant_id}\x1f{run}\x1f{classname}\x1f{name}".encode()
+            ).hexdigest()[:32]
+            try:
+                duration = float(case.get("time") or 0)
+            except ValueError:
+                duration = 0.0
+            rows.append(
+                (
+                    key,
+                    tenant_id,
+                    run,
+                    suite.get("name") or "",
+                    classname,
+                    name,
+                    status,
+                    duration,
+                    recorded,
+                    now,
+                )
+            )
+    columns = (
+        "result_id",
+        "tenant_id",
+        "run_id",
+        "suite",
+        "classname",
+        "name",
+        "status",
+        "duration_s",
+        "recorded_at",
+        "created_at",
+    )
+    unique = list({r[0]: r for r in rows}.values())
+    if len(unique) < len(rows):
+        report.skip("the same test twice in one run", len(rows) - len(unique))
+    with store.backend.transaction() as tx:
+        report.added = (
+            tx.insert_rows("test_results", columns, unique, skip_existing="result_id")
+            if unique
+            else 0
+        )
+    if len(unique) - report.added:
+        report.skip("already imported", len(unique) - report.added)
+    return report

@@ -6,6 +6,7 @@ records the same events the runtime would, on a correlation of its own.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 from typing import IO, Any
@@ -515,7 +516,7 @@ def import_group() -> None:
     """Import delivery and cost sources (idempotent: importing twice adds nothing)."""
 
 
-def _import_options(f: Any) -> Any:
+def _import_options(f: Any, *, folder: bool = False) -> Any:
     f = json_option(f)
     f = storage_option(f)
     f = click.option(
@@ -525,7 +526,9 @@ def _import_options(f: Any) -> Any:
         show_default=True,
         help="Tenant the rows belong to (delivery data usually belongs to the platform).",
     )(f)
-    return click.argument("path", type=click.Path(exists=True, dir_okay=False))(f)
+    return click.argument(
+        "path", type=click.Path(exists=True, dir_okay=folder, file_okay=not folder)
+    )(f)
 
 
 def _run_import(
@@ -582,6 +585,91 @@ def import_costlog(
 def import_junit(path: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     """JUnit XML test results (e.g. pytest --junitxml)."""
     _run_import("junit", path, tenant_id, storage_url, as_json)
+
+
+@import_group.command("git")
+@functools.partial(_import_options, folder=True)
+@click.option(
+    "--tag-pattern",
+    default="v*",
+    show_default=True,
+    help="Tags that count as releases (deployments).",
+)
+def import_git_command(
+    path: str, tenant_id: str, storage_url: str | None, as_json: bool, tag_pattern: str
+) -> None:
+    """A git repository's commits, and its release tags as deployments."""
+    from pathlib import Path
+
+    from matrix.sources.git import import_git
+
+    with open_existing(storage_url) as store:
+        store.tenants.add(tenant_id, "Platform" if tenant_id == "platform" else None)
+        commits, releases = import_git(store, tenant_id, Path(path).parent if Path(path).name == ".git" else Path(path),
+                                       tag_pattern=tag_pattern)  # fmt: skip
+    result = {"commits": commits.as_dict(), "releases": releases.as_dict()}
+    emit(
+        result,
+        as_json,
+        lambda r: "\n".join(
+            f"{v['source']}: read {v['read']}, added {v['added']}, skipped {v['skipped']}"
+            for v in r.values()
+        ),
+    )
+
+
+@metrics.command("dora")
+@click.option("--tenant", "tenant_id", default="platform", show_default=True)
+@click.option("--since", help="Start (inclusive), e.g. 2026-01-01 (default: 30 days ago).")
+@click.option("--until", help="End (exclusive) (default: now).")
+@click.option(
+    "--statistic", type=click.Choice(["median", "p90", "mean"]), default="median", show_default=True
+)
+@click.option(
+    "--attribution",
+    type=click.Choice(["window", "named"]),
+    default="window",
+    show_default=True,
+    help="How incidents are tied to deployments: the one they name, or also the latest before them.",
+)
+@click.option("--attribution-hours", type=click.FloatRange(min=0), default=24.0, show_default=True)
+@storage_option
+@json_option
+def metrics_dora(tenant_id: str, since: str | None, until: str | None, statistic: str, attribution: str,
+                 attribution_hours: float, storage_url: str | None, as_json: bool) -> None:  # fmt: skip
+    """Deployment frequency, lead time, change failure rate and time to restore."""
+    from datetime import UTC, datetime, timedelta
+
+    from matrix.cli import _when
+    from matrix.metrics.dora import dora
+
+    end = _when(until, "--until") or datetime.now(UTC)
+    start = _when(since, "--since") or end - timedelta(days=30)
+    with open_existing(storage_url) as store:
+        report = dora(
+            store,
+            tenant_id,
+            since=start,
+            until=end,
+            statistic=statistic,  # type: ignore[arg-type]
+            attribution=attribution,  # type: ignore[arg-type]
+            attribution_hours=attribution_hours,
+        )
+
+    def fmt(value: float | None, unit: str) -> str:
+        return "no data" if value is None else f"{value:.3g} {unit}"
+
+    def human(r: dict[str, Any]) -> str:
+        lines = [f"DORA for {r['tenant_id']} ({r['statistic']}), {r['since'][:10]} → {r['until'][:10]}",
+                 f"  deployment frequency   {r['deployments_per_day']:.3g} per day ({r['deployments']} deployments)",
+                 f"  lead time for changes  {fmt(r['lead_time_hours'], 'h')} ({r['lead_times_used']} commits,"
+                 f" {r['lead_times_dropped']} dropped at ≤ 0)",
+                 f"  change failure rate    {fmt(r['change_failure_ratio'], '')} ({r['failed_deployments']} failed)",
+                 f"  time to restore        {fmt(r['time_to_restore_hours'], 'h')}"]  # fmt: skip
+        lines += [f"  ({k}: {v})" for k, v in r["empty_reasons"].items()]
+        return "\n".join(lines)
+
+    emit(report.as_dict(), as_json, human)
 
 
 def register(group: click.Group) -> None:

@@ -86,9 +86,16 @@ def compute(
         engine = "duckdb (native)"
         read = sum(int(r[2]) for r in rows)
     else:
-        rows, loaded = _over_postgres(store, metric, sql, params, tenant_id, since, until)
+        rows = run_sql(
+            store,
+            (metric.source,),
+            tenant_id,
+            sql,
+            params,
+            window=(metric.time_column, since, until),
+        )
         read = sum(int(r[2]) for r in rows)
-        engine = f"duckdb over postgres rows (arrow, {loaded} loaded)"
+        engine = "duckdb over postgres rows (arrow)"
     frame = pd.DataFrame(rows, columns=["bucket", "value", "rows"])
     if grain == "all" and not frame.empty and int(frame["rows"].iloc[0]) == 0:
         frame = frame.iloc[0:0]
@@ -103,34 +110,50 @@ def compute(
     return MetricResult(metric=metric, frame=frame, provenance=provenance, empty_reason=reason)
 
 
-def _over_postgres(
-    store: Any,
-    metric: Metric,
-    sql: str,
-    params: list[Any],
-    tenant_id: str,
-    since: datetime,
-    until: datetime,
-) -> tuple[list[tuple[Any, ...]], int]:
-    with store.backend.transaction() as tx:
-        columns = [r[0] for r in tx.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-            [metric.source])]  # fmt: skip
-        data = tx.query(
-            f"SELECT {', '.join(columns)} FROM {metric.source} WHERE tenant_id = ?"
-            f" AND {metric.time_column} >= ? AND {metric.time_column} < ?",
-            [tenant_id, since, until],
-        )
-    table = pa.table({c: [row[i] for row in data] for i, c in enumerate(columns)}) if data else None
+def run_sql(
+    store: Any, tables: tuple[str, ...], tenant_id: str, sql: str, params: list[Any], *,
+    window: tuple[str, datetime, datetime] | None = None,
+) -> list[tuple[Any, ...]]:  # fmt: skip
+    """Run DuckDB SQL over ``tables``: on the store itself (DuckDB), or over the tenant's rows of
+    those tables (within ``window``'s time column, when given) loaded into an in-memory DuckDB
+    as Arrow (PostgreSQL)."""
+    if store.dialect == "duckdb":
+        with store.backend.transaction() as tx:
+            return list(tx.query(sql, params))
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
-        if table is None:
-            return [], 0
-        con.register(metric.source, table)
-        return con.execute(sql, params).fetchall(), len(data)
+        with store.backend.transaction() as tx:
+            for table in tables:
+                columns = [r[0] for r in tx.query(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                    [table])]  # fmt: skip
+                where = "tenant_id = ?"
+                args: list[Any] = [tenant_id]
+                if window:
+                    where += f" AND {window[0]} >= ? AND {window[0]} < ?"
+                    args += [window[1], window[2]]
+                data = tx.query(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", args)
+                types = tx.query(
+                    "SELECT data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                    [table],
+                )
+                frame = {c: [row[i] for row in data] for i, c in enumerate(columns)}
+                if data:
+                    con.register(table, pa.table(frame))
+                else:  # an empty table still needs its columns for the SQL to bind
+                    defs = ", ".join(
+                        f"{c} {_duck_type(t[0])}" for c, t in zip(columns, types, strict=True)
+                    )
+                    con.execute(f"CREATE TABLE {table} ({defs})")
+        return con.execute(sql, params).fetchall()
     finally:
         con.close()
+
+
+def _duck_type(pg_type: str) -> str:
+    return {"timestamp with time zone": "TIMESTAMPTZ", "boolean": "BOOLEAN", "bigint": "BIGINT", "integer": "INTEGER",
+            "double precision": "DOUBLE", "numeric": "DECIMAL(14,2)", "date": "DATE"}.get(pg_type, "VARCHAR")  # fmt: skip
 
 
 def check_formulas(catalog: MetricCatalog) -> list[str]:

@@ -1,0 +1,139 @@
+"""DORA delivery metrics from commits, deployments and incidents.
+
+- deployment frequency: successful deployments (code and config) per day of the window;
+- lead time for changes: for each successful code deployment, the commits of its service made
+  after the previous deployment and not after this one; lead time = deployed - committed. Lead
+  times of zero or less (the tagged commit itself, clock skew) are dropped and counted;
+- change failure rate: deployments that failed, or that an incident is attributed to, over all
+  deployments (never above 100%). An incident is attributed to the deployment it names, or
+  (rule ``window``) to the latest deployment in the ``attribution_hours`` before it started;
+- time to restore: resolved incidents started in the window, resolved - started.
+
+The statistic (``median``, ``p90``, ``mean``) is an explicit parameter.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from matrix.errors import NotFoundError, UsageError
+from matrix.metrics.engine import run_sql
+
+Statistic = Literal["median", "p90", "mean"]
+
+
+def summarize(values: list[float], statistic: Statistic) -> float | None:
+    """The statistic of ``values`` (None when there are none); p90 interpolates linearly."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    match statistic:
+        case "median":
+            return float(statistics.median(ordered))
+        case "mean":
+            return float(statistics.fmean(ordered))
+        case "p90":
+            rank = 0.9 * (len(ordered) - 1)
+            low = int(rank)
+            high = min(low + 1, len(ordered) - 1)
+            return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    raise UsageError(f"statistic must be median, p90 or mean, got {statistic!r}.")
+
+
+@dataclass(kw_only=True)
+class DoraReport:
+    tenant_id: str
+    since: datetime
+    until: datetime
+    statistic: Statistic
+    deployments: int = 0
+    deployments_per_day: float = 0.0
+    lead_time_hours: float | None = None
+    lead_times_used: int = 0
+    lead_times_dropped: int = 0
+    change_failure_ratio: float | None = None
+    failed_deployments: int = 0
+    time_to_restore_hours: float | None = None
+    incidents_resolved: int = 0
+    empty_reasons: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["since"], out["until"] = self.since.isoformat(), self.until.isoformat()
+        return out
+
+
+def dora(
+    store: Any, tenant_id: str, *, since: datetime, until: datetime, statistic: Statistic = "median",
+    attribution: Literal["named", "window"] = "window", attribution_hours: float = 24.0,
+    include_simulated: bool = True,
+) -> DoraReport:  # fmt: skip
+    if until <= since:
+        raise UsageError(
+            f"The window ends ({until.isoformat()}) before it starts ({since.isoformat()}); swap them."
+        )
+    if statistic not in ("median", "p90", "mean"):
+        raise UsageError(f"statistic must be median, p90 or mean, got {statistic!r}.")
+    if store.tenants.get(tenant_id) is None:
+        from matrix.concierge.orchestrator import unknown_tenant
+
+        raise NotFoundError(unknown_tenant(tenant_id, store.tenants))
+    sim = "" if include_simulated else " AND NOT simulated"
+    report = DoraReport(tenant_id=tenant_id, since=since, until=until, statistic=statistic)
+    tables = ("commits", "deployments", "incidents", "event_log")
+    # A change of the tenant's prompt, model, policy or runtime config is a deployment of kind config.
+    deployments = run_sql(store, tables, tenant_id, (
+        "SELECT deployment_id, service, kind, status, deployed_at FROM deployments"
+        f" WHERE tenant_id = ? AND deployed_at >= ? AND deployed_at < ?{sim}"
+        " UNION ALL SELECT envelope_id, 'tenant-config', 'config', 'success', occurred_at FROM event_log"
+        " WHERE tenant_id = ? AND name = 'tenant.config.changed' AND occurred_at >= ? AND occurred_at < ?"
+        " ORDER BY 5"), [tenant_id, since, until, tenant_id, since, until])  # fmt: skip
+    report.deployments = len(deployments)
+    days = (until - since).total_seconds() / 86400
+    report.deployments_per_day = sum(1 for d in deployments if d[3] == "success") / days
+    if not deployments:
+        report.empty_reasons["deployments"] = "no deployments recorded in the window"
+    lead = run_sql(store, tables, tenant_id, f"""
+        WITH d AS (
+            SELECT deployment_id, service, deployed_at,
+                   lag(deployed_at) OVER (PARTITION BY service ORDER BY deployed_at) AS previous_at
+            FROM deployments WHERE tenant_id = ? AND status = 'success' AND kind = 'code'{sim})
+        SELECT epoch(d.deployed_at) - epoch(c.committed_at)
+        FROM d JOIN commits c ON c.tenant_id = ? AND c.repo = d.service AND c.committed_at <= d.deployed_at
+             AND (d.previous_at IS NULL OR c.committed_at > d.previous_at)
+        WHERE d.deployed_at >= ? AND d.deployed_at < ?""", [tenant_id, tenant_id, since, until])  # fmt: skip
+    hours = [float(r[0]) / 3600 for r in lead]
+    kept = [h for h in hours if h > 0]
+    report.lead_times_used, report.lead_times_dropped = len(kept), len(hours) - len(kept)
+    report.lead_time_hours = summarize(kept, statistic)
+    if not kept:
+        report.empty_reasons["lead_time"] = "no commits reached a code deployment in the window"
+    incidents = run_sql(store, tables, tenant_id, (
+        "SELECT incident_id, started_at, resolved_at, deployment_id FROM incidents"
+        f" WHERE tenant_id = ? AND started_at >= ? AND started_at < ?{sim}"), [tenant_id, since, until])  # fmt: skip
+    failed = {d[0] for d in deployments if d[3] == "failed"}
+    for _, started, _, named in incidents:
+        if named:
+            failed.add(named)
+        elif attribution == "window":
+            before = [
+                d
+                for d in deployments
+                if d[4] <= started and (started - d[4]).total_seconds() <= attribution_hours * 3600
+            ]
+            if before:
+                failed.add(before[-1][0])
+    failed &= {d[0] for d in deployments}
+    report.failed_deployments = len(failed)
+    report.change_failure_ratio = len(failed) / len(deployments) if deployments else None
+    restore = [
+        (r[2] - r[1]).total_seconds() / 3600 for r in incidents if r[2] is not None and r[2] >= r[1]
+    ]
+    report.incidents_resolved = len(restore)
+    report.time_to_restore_hours = summarize(restore, statistic)
+    if not incidents:
+        report.empty_reasons["time_to_restore"] = "no incidents recorded in the window"
+    return report

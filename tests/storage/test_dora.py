@@ -1,0 +1,117 @@
+"""DORA metrics on a synthetic git repository with known commit and tag times, on both backends."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from matrix.errors import UsageError
+from matrix.metrics.dora import dora, summarize
+from matrix.sources.git import import_git
+from matrix.storage import Store
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _commit(repo: Path, at: datetime, message: str) -> None:
+    (repo / "log.txt").write_text(
+        (repo / "log.txt").read_text() + message + "\n"
+        if (repo / "log.txt").exists()
+        else message + "\n"
+    )
+    stamp = at.isoformat()
+    env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GIT_AUTHOR_NAME": "Dev",
+           "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}  # fmt: skip
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True, env=env, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-qm", message], check=True, env=env, capture_output=True
+    )
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """c1 (T0), c2 (T0+2h, tagged v1.0), c3 (T0+5h), c4 (T0+30h, tagged v1.1), c5 (T0+40h, untagged)."""
+    path = tmp_path_factory.mktemp("repo") / "shop"
+    path.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    for hours, name, tag in ((0, "c1", None), (2, "c2", "v1.0"), (5, "c3", None), (30, "c4", "v1.1"),
+                             (40, "c5", None)):  # fmt: skip
+        _commit(path, T0 + timedelta(hours=hours), name)
+        if tag:
+            subprocess.run(["git", "-C", str(path), "tag", tag], check=True)
+    subprocess.run(["git", "-C", str(path), "tag", "nightly-1"], check=True)
+    return path
+
+
+@pytest.fixture
+def loaded(store: Store, repo: Path) -> Store:
+    store.tenants.add("platform")
+    commits, releases = import_git(store, "platform", repo)
+    assert (commits.read, commits.added) == (5, 5)
+    assert (releases.added, releases.reasons) == (2, {"tag does not match v*": 1})
+    again, _ = import_git(store, "platform", repo)
+    assert again.added == 0
+    return store
+
+
+WINDOW = {"since": T0 - timedelta(days=1), "until": T0 + timedelta(days=3)}
+
+
+def test_lead_time_and_frequency_worked_out_by_hand(loaded: Store) -> None:
+    report = dora(loaded, "platform", **WINDOW)
+    # v1.0 ships c1 (2 h) and c2 (0 h: dropped); v1.1 ships c3 (25 h) and c4 (0 h: dropped); c5 is unreleased.
+    assert (report.lead_times_used, report.lead_times_dropped) == (2, 2)
+    assert report.lead_time_hours == pytest.approx(13.5)
+    assert dora(loaded, "platform", statistic="mean", **WINDOW).lead_time_hours == pytest.approx(
+        13.5
+    )
+    assert dora(loaded, "platform", statistic="p90", **WINDOW).lead_time_hours == pytest.approx(
+        2 + 0.9 * 23
+    )
+    assert report.deployments == 2 and report.deployments_per_day == pytest.approx(2 / 4)
+    assert report.change_failure_ratio == 0.0 and report.time_to_restore_hours is None
+    assert report.empty_reasons == {"time_to_restore": "no incidents recorded in the window"}
+
+
+def test_incidents_attribute_failures_and_restore_time(loaded: Store) -> None:
+    with loaded.backend.transaction() as tx:
+        tx.execute("INSERT INTO incidents VALUES ('i1', 'platform', 'checkout down', 'sev1', ?, ?, NULL, false, ?)",
+                   [T0 + timedelta(hours=31), T0 + timedelta(hours=34), T0])  # fmt: skip
+        tx.execute("INSERT INTO incidents VALUES ('i2', 'platform', 'slow search', 'sev3', ?, ?, NULL, false, ?)",
+                   [T0 + timedelta(hours=60), T0 + timedelta(hours=61), T0])  # fmt: skip
+    window = dora(loaded, "platform", attribution_hours=24, **WINDOW)
+    # i1 starts 1 h after v1.1 → attributed; i2 starts 30 h after v1.1 → outside 24 h.
+    assert window.failed_deployments == 1 and window.change_failure_ratio == pytest.approx(0.5)
+    assert window.time_to_restore_hours == pytest.approx(2.0)  # median of 3 h and 1 h
+    named = dora(loaded, "platform", attribution="named", **WINDOW)
+    assert named.change_failure_ratio == 0.0
+    wide = dora(loaded, "platform", attribution_hours=48, **WINDOW)
+    assert wide.change_failure_ratio == pytest.approx(
+        0.5
+    )  # both land on v1.1: still one failed deployment
+
+
+def test_empty_window_and_bad_parameters(loaded: Store) -> None:
+    later = dora(loaded, "platform", since=T0 + timedelta(days=30), until=T0 + timedelta(days=31))
+    assert later.deployments == 0 and later.change_failure_ratio is None
+    assert later.empty_reasons["deployments"] == "no deployments recorded in the window"
+    with pytest.raises(UsageError, match="before it starts"):
+        dora(loaded, "platform", since=T0, until=T0 - timedelta(days=1))
+    with pytest.raises(UsageError, match="statistic"):
+        dora(loaded, "platform", statistic="p99", **WINDOW)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("values", "stat", "expected"), [([], "median", None), ([4.0], "p90", 4.0),
+                                                          ([1, 2, 3, 4], "median", 2.5), ([1, 1, 1], "p90", 1.0)])  # fmt: skip
+def test_summarize_edges(values: list[float], stat: str, expected: float | None) -> None:
+    assert summarize(values, stat) == expected  # type: ignore[arg-type]
+
+
+def test_not_a_repository_is_a_clear_error(store: Store, tmp_path: Path) -> None:
+    store.tenants.add("platform")
+    with pytest.raises(UsageError, match="not a readable git repository"):
+        import_git(store, "platform", tmp_path)

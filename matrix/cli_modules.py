@@ -672,6 +672,134 @@ def metrics_dora(tenant_id: str, since: str | None, until: str | None, statistic
     emit(report.as_dict(), as_json, human)
 
 
+@click.group(context_settings=CONTEXT)
+def prices() -> None:
+    """AI prices with effective dates (platform-wide); every change is audited."""
+
+
+@prices.command("set")
+@click.argument("provider")
+@click.argument("model")
+@click.option(
+    "--from", "effective", required=True, help="Effective from this date or time, e.g. 2026-11-01."
+)
+@click.option(
+    "--input", "input_price", type=float, required=True, help="USD per million input tokens."
+)
+@click.option(
+    "--output", "output_price", type=float, required=True, help="USD per million output tokens."
+)
+@click.option(
+    "--cached",
+    "cached_price",
+    type=float,
+    help="USD per million cached input tokens (default: --input).",
+)
+@click.option(
+    "--audio",
+    "audio_price",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="USD per audio minute.",
+)
+@click.option(
+    "--actor",
+    default=lambda: __import__("os").environ.get("USER", "operator"),
+    show_default="$USER",
+)
+@click.option("--note")
+@storage_option
+@json_option
+def prices_set(provider: str, model: str, effective: str, input_price: float, output_price: float,
+               cached_price: float | None, audio_price: float, actor: str, note: str | None,
+               storage_url: str | None, as_json: bool) -> None:  # fmt: skip
+    """Price a model from a date; usage before that date keeps its old price."""
+    from datetime import UTC, datetime
+
+    from matrix.cli import _when
+    from matrix.metrics.costs import set_price
+
+    start = _when(effective, "--from")
+    assert start is not None
+    with open_existing(storage_url) as store:
+        audit = set_price(store, provider=provider, model=model, effective_from=start, input_per_mtok=input_price,
+                          output_per_mtok=output_price, cached_input_per_mtok=cached_price,
+                          audio_per_minute=audio_price, actor=actor, note=note, now=datetime.now(UTC))  # fmt: skip
+
+    def human(r: dict[str, Any]) -> str:
+        old = "unpriced" if r["old_total_usd"] is None else f"${r['old_total_usd']:.4f}"
+        return (f"{r['provider']}/{r['model']} from {r['effective_from']:%Y-%m-%d}: {r['rows_repriced']} usage rows"
+                f" re-priced, total {old} → ${r['new_total_usd']:.4f}")  # fmt: skip
+
+    emit(audit, as_json, human)
+
+
+@prices.command("list")
+@storage_option
+@json_option
+def prices_list(storage_url: str | None, as_json: bool) -> None:
+    """Every price, with its effective date."""
+    with open_existing(storage_url) as store, store.backend.transaction() as tx:
+        columns = ("provider", "model", "effective_from", "input_per_mtok", "cached_input_per_mtok",
+                   "output_per_mtok", "audio_per_minute", "note")  # fmt: skip
+        rows = [dict(zip(columns, r, strict=True)) for r in tx.query(
+            f"SELECT {', '.join(columns)} FROM model_prices ORDER BY provider, model, effective_from")]  # fmt: skip
+    emit(
+        rows,
+        as_json,
+        lambda r: table(
+            r, ("provider", "model", "effective_from", "input_per_mtok", "output_per_mtok")
+        ),
+    )
+
+
+@metrics.command("cost")
+@tenant_option
+@click.option("--since", help="Start (inclusive) (default: 30 days ago).")
+@click.option("--until", help="End (exclusive) (default: now).")
+@click.option(
+    "--by",
+    type=click.Choice(["provider", "model", "feature", "module"]),
+    default="model",
+    show_default=True,
+)
+@storage_option
+@json_option
+def metrics_cost(
+    tenant_id: str,
+    since: str | None,
+    until: str | None,
+    by: str,
+    storage_url: str | None,
+    as_json: bool,
+) -> None:
+    """AI cost at the prices in force when the usage happened; unpriced models are listed, not zeroed."""
+    from datetime import UTC, datetime, timedelta
+
+    from matrix.cli import _when
+    from matrix.metrics.costs import ai_cost
+
+    end = _when(until, "--until") or datetime.now(UTC)
+    start = _when(since, "--since") or end - timedelta(days=30)
+    with open_existing(storage_url) as store:
+        _require_tenant(store, tenant_id)
+        report = ai_cost(store, tenant_id, since=start, until=end, by=by)
+
+    def human(r: dict[str, Any]) -> str:
+        lines = [
+            table(r["rows"], (r["by"], "calls", "unpriced_calls", "cost_usd")),
+            f"total ${r['total_usd']:.4f}",
+        ]
+        if r["unpriced_models"]:
+            lines.append(
+                f"unpriced (cost unknown, set with `matrix prices set`): {', '.join(r['unpriced_models'])}"
+            )
+        return "\n".join(lines)
+
+    emit(report.as_dict(), as_json, human)
+
+
 def register(group: click.Group) -> None:
-    for command in (customers, crm, agenda, billing, agreements, metrics, import_group):
+    for command in (customers, crm, agenda, billing, agreements, metrics, import_group, prices):
         group.add_command(command)

@@ -112,11 +112,11 @@ def compute(
 
 def run_sql(
     store: Any, tables: tuple[str, ...], tenant_id: str, sql: str, params: list[Any], *,
-    window: tuple[str, datetime, datetime] | None = None,
+    window: tuple[str, datetime, datetime] | None = None, shared: tuple[str, ...] = (),
 ) -> list[tuple[Any, ...]]:  # fmt: skip
     """Run DuckDB SQL over ``tables``: on the store itself (DuckDB), or over the tenant's rows of
     those tables (within ``window``'s time column, when given) loaded into an in-memory DuckDB
-    as Arrow (PostgreSQL)."""
+    as Arrow (PostgreSQL). ``shared`` tables (platform data such as prices) load whole."""
     if store.dialect == "duckdb":
         with store.backend.transaction() as tx:
             return list(tx.query(sql, params))
@@ -124,13 +124,13 @@ def run_sql(
     try:
         con.execute("SET TimeZone = 'UTC'")
         with store.backend.transaction() as tx:
-            for table in tables:
+            for table in (*tables, *shared):
                 columns = [r[0] for r in tx.query(
                     "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
                     [table])]  # fmt: skip
-                where = "tenant_id = ?"
-                args: list[Any] = [tenant_id]
-                if window:
+                where = "tenant_id = ?" if table not in shared else "true"
+                args: list[Any] = [tenant_id] if table not in shared else []
+                if window and table not in shared:
                     where += f" AND {window[0]} >= ? AND {window[0]} < ?"
                     args += [window[1], window[2]]
                 data = tx.query(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", args)

@@ -59,6 +59,7 @@ def test_every_command_that_prints_a_result_offers_json() -> None:
         ("agreements",),
         ("metrics",),
         ("import",),
+        ("prices",),
     }
     for path in ALL_COMMANDS:
         if path in groups_and_demo:

@@ -1,0 +1,124 @@
+"""AI cost from usage at query time, against prices with effective dates.
+
+Usage rows (telemetry ``provider_call``) are joined to the price in force when they were recorded
+(``ASOF`` join on provider and model), so setting a new price from a date re-prices only the usage
+after that date, and every change is audited with the old and new totals. A model with no price
+is reported as unpriced — its cost is unknown, never $0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from matrix import envelopes as env
+from matrix.errors import UsageError
+from matrix.metrics.engine import run_sql
+
+DIMENSIONS = ("provider", "model", "feature", "module")
+
+_COST = """
+SELECT {group} AS grp, count(*) AS calls,
+       sum(CASE WHEN p.price_id IS NULL THEN 1 ELSE 0 END) AS unpriced_calls,
+       sum((coalesce(t.input_tokens, 0) - coalesce(t.cached_tokens, 0)) * p.input_per_mtok / 1e6
+           + coalesce(t.cached_tokens, 0) * p.cached_input_per_mtok / 1e6
+           + coalesce(t.output_tokens, 0) * p.output_per_mtok / 1e6
+           + coalesce(t.audio_seconds, 0) / 60.0 * p.audio_per_minute) AS cost_usd
+FROM (SELECT * FROM telemetry WHERE kind = 'provider_call' AND {where}) t
+ASOF LEFT JOIN model_prices p
+  ON t.provider = p.provider AND t.model = p.model AND t.recorded_at >= p.effective_from
+GROUP BY 1 ORDER BY 1
+"""
+
+
+@dataclass(kw_only=True)
+class CostReport:
+    by: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total_usd: float = 0.0
+    unpriced_calls: int = 0
+    unpriced_models: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def ai_cost(
+    store: Any, tenant_id: str, *, since: datetime, until: datetime, by: str = "model"
+) -> CostReport:
+    """The tenant's AI cost in the window, grouped by provider, model, feature or module."""
+    if by not in DIMENSIONS:
+        raise UsageError(f"by must be one of {list(DIMENSIONS)}, got {by!r}.")
+    if until <= since:
+        raise UsageError("The window ends before it starts; swap --since and --until.")
+    where = "tenant_id = ? AND recorded_at >= ? AND recorded_at < ?"
+    rows = run_sql(store, ("telemetry",), tenant_id, _COST.format(group=f"t.{by}", where=where),
+                   [tenant_id, since, until], window=("recorded_at", since, until), shared=("model_prices",))  # fmt: skip
+    report = CostReport(by=by)
+    for group, calls, unpriced, cost in rows:
+        priced = int(calls) - int(unpriced)
+        report.rows.append({by: group, "calls": int(calls), "unpriced_calls": int(unpriced),
+                            "cost_usd": float(cost) if cost is not None and priced else (0.0 if not unpriced else None)})  # fmt: skip
+        report.total_usd += float(cost or 0)
+        report.unpriced_calls += int(unpriced)
+    unpriced_models = run_sql(store, ("telemetry",), tenant_id, (
+        "SELECT DISTINCT t.provider || '/' || t.model FROM (SELECT * FROM telemetry WHERE kind = 'provider_call' AND "
+        f"{where}) t ASOF LEFT JOIN model_prices p ON t.provider = p.provider AND t.model = p.model"
+        " AND t.recorded_at >= p.effective_from WHERE p.price_id IS NULL ORDER BY 1"),
+        [tenant_id, since, until], window=("recorded_at", since, until), shared=("model_prices",))  # fmt: skip
+    report.unpriced_models = [str(r[0]) for r in unpriced_models]
+    return report
+
+
+def _total_after(
+    store: Any, provider: str, model: str, start: datetime
+) -> tuple[int, float | None]:
+    """All tenants' usage of one model from ``start``, and its cost at the prices in force (admin read)."""
+    with store.backend.transaction() as tx:
+        tenants = [r[0] for r in tx.query(
+            "SELECT DISTINCT tenant_id FROM telemetry WHERE kind = 'provider_call' AND provider = ? AND model = ?"
+            " AND recorded_at >= ?", [provider, model, start])]  # fmt: skip
+    rows, total, unpriced = 0, 0.0, 0
+    for tenant in tenants:
+        found = run_sql(store, ("telemetry",), tenant, _COST.format(
+            group="t.model", where="tenant_id = ? AND provider = ? AND model = ? AND recorded_at >= ?"),
+            [tenant, provider, model, start], shared=("model_prices",))  # fmt: skip
+        for _, calls, unpriced_calls, cost in found:
+            rows += int(calls)
+            unpriced += int(unpriced_calls)
+            total += float(cost or 0)
+    return rows, (None if rows and unpriced == rows else total)
+
+
+def set_price(
+    store: Any, *, provider: str, model: str, effective_from: datetime, input_per_mtok: float,
+    output_per_mtok: float, cached_input_per_mtok: float | None = None, audio_per_minute: float = 0.0,
+    actor: str, note: str | None = None, now: datetime,
+) -> dict[str, Any]:  # fmt: skip
+    """Add a price from ``effective_from``; returns the audit: rows re-priced, old and new totals."""
+    for name, value in (("input_per_mtok", input_per_mtok), ("output_per_mtok", output_per_mtok),
+                        ("audio_per_minute", audio_per_minute)):  # fmt: skip
+        if value is None or value < 0:
+            raise UsageError(f"{name} must be a price of 0 or more, got {value!r}.")
+    if effective_from.tzinfo is None:
+        raise UsageError("effective_from must carry a time zone.")
+    if not provider or not model:
+        raise UsageError("Name the provider and the model, e.g. openai gpt-5-mini.")
+    rows, old_total = _total_after(store, provider, model, effective_from)
+    with store.backend.transaction() as tx:
+        tx.execute(
+            "INSERT INTO model_prices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [env.new_id(), provider, model, effective_from, input_per_mtok,
+             input_per_mtok if cached_input_per_mtok is None else cached_input_per_mtok,
+             output_per_mtok, audio_per_minute, note, actor, now],
+        )  # fmt: skip
+    _, new_total = _total_after(store, provider, model, effective_from)
+    audit = {"audit_id": env.new_id(), "provider": provider, "model": model, "effective_from": effective_from,
+             "rows_repriced": rows, "old_total_usd": old_total, "new_total_usd": new_total or 0.0,
+             "actor": actor, "changed_at": now}  # fmt: skip
+    with store.backend.transaction() as tx:
+        tx.execute(
+            "INSERT INTO price_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(audit.values())
+        )
+    return audit

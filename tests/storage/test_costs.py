@@ -1,0 +1,89 @@
+"""AI cost at query time against dated prices, on both backends; re-pricing is audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from matrix.errors import UsageError
+from matrix.metrics.costs import ai_cost, set_price
+from matrix.storage import Store
+
+T1 = datetime(2026, 11, 3, 10, tzinfo=UTC)
+T2 = datetime(2026, 11, 10, 10, tzinfo=UTC)
+WINDOW = {"since": datetime(2026, 11, 1, tzinfo=UTC), "until": datetime(2026, 12, 1, tzinfo=UTC)}
+
+
+def _call(
+    tenant: str, at: datetime, model: str = "gpt-x", provider: str = "openai", **tokens: int
+) -> dict:  # type: ignore[type-arg]
+    return {"tenant_id": tenant, "recorded_at": at, "kind": "provider_call", "name": "owner.respond", "status": "ok",
+            "provider": provider, "model": model, "feature": "owner_chat", **tokens}  # fmt: skip
+
+
+@pytest.fixture
+def usage(store: Store) -> Store:
+    store.tenants.add("acme")
+    store.tenants.add("globex")
+    store.telemetry.insert_many([
+        _call("acme", T1, input_tokens=1_000_000, cached_tokens=200_000, output_tokens=100_000),
+        _call("acme", T2, input_tokens=2_000_000, cached_tokens=0, output_tokens=500_000),
+        _call("acme", T2, model="deterministic-rule-v1", provider="local", input_tokens=50, output_tokens=20),
+        _call("globex", T2, input_tokens=1_000_000, cached_tokens=0, output_tokens=0),
+    ])  # fmt: skip
+    return store
+
+
+def test_unknown_models_are_unpriced_never_zero(usage: Store) -> None:
+    report = ai_cost(usage, "acme", by="model", **WINDOW)
+    assert report.unpriced_calls == 3 and report.unpriced_models == [
+        "local/deterministic-rule-v1",
+        "openai/gpt-x",
+    ]
+    assert {r["model"]: r["cost_usd"] for r in report.rows} == {
+        "deterministic-rule-v1": None,
+        "gpt-x": None,
+    }
+
+
+def test_a_new_price_reprices_only_usage_after_its_date(usage: Store) -> None:
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    set_price(usage, provider="local", model="deterministic-rule-v1", effective_from=WINDOW["since"],
+              input_per_mtok=0, output_per_mtok=0, actor="finance", now=now)  # fmt: skip
+    first = set_price(usage, provider="openai", model="gpt-x", effective_from=WINDOW["since"], input_per_mtok=1.0,
+                      cached_input_per_mtok=0.5, output_per_mtok=4.0, actor="finance", now=now)  # fmt: skip
+    # acme T1: 0.8 M × $1 + 0.2 M × $0.5 + 0.1 M × $4 = 1.3; acme T2: 2 × 1 + 0.5 × 4 = 4.0; globex T2: 1.0
+    assert (
+        first["rows_repriced"] == 3
+        and first["old_total_usd"] is None
+        and first["new_total_usd"] == pytest.approx(6.3)
+    )
+    report = ai_cost(usage, "acme", by="model", **WINDOW)
+    assert report.total_usd == pytest.approx(5.3) and report.unpriced_calls == 0
+    assert {r["model"]: r["cost_usd"] for r in report.rows} == {
+        "deterministic-rule-v1": 0.0,
+        "gpt-x": pytest.approx(5.3),
+    }
+
+    second = set_price(usage, provider="openai", model="gpt-x", effective_from=T1 + timedelta(days=1),
+                       input_per_mtok=2.0, cached_input_per_mtok=1.0, output_per_mtok=8.0, actor="finance", now=now)  # fmt: skip
+    # Only the T2 rows move: acme 4.0 → 8.0, globex 1.0 → 2.0; acme T1 stays 1.3.
+    assert second["rows_repriced"] == 2
+    assert (second["old_total_usd"], second["new_total_usd"]) == (
+        pytest.approx(5.0),
+        pytest.approx(10.0),
+    )
+    assert ai_cost(usage, "acme", **WINDOW).total_usd == pytest.approx(9.3)
+    assert ai_cost(usage, "globex", **WINDOW).total_usd == pytest.approx(2.0)
+    with usage.backend.transaction() as tx:
+        assert tx.query("SELECT count(*) FROM price_audit")[0][0] == 3
+
+
+def test_bad_prices_and_dimensions_are_refused(usage: Store) -> None:
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    with pytest.raises(UsageError, match="input_per_mtok must be a price"):
+        set_price(usage, provider="openai", model="gpt-x", effective_from=T1, input_per_mtok=-1, output_per_mtok=1,
+                  actor="x", now=now)  # fmt: skip
+    with pytest.raises(UsageError, match="by must be one of"):
+        ai_cost(usage, "acme", by="color", **WINDOW)

@@ -672,6 +672,45 @@ def metrics_dora(tenant_id: str, since: str | None, until: str | None, statistic
     emit(report.as_dict(), as_json, human)
 
 
+@metrics.command("slo")
+@tenant_option
+@click.option("--at", help="Evaluate at this time (default: now).")
+@click.option("--period-days", type=click.IntRange(1, 90), default=30, show_default=True)
+@storage_option
+@json_option
+def metrics_slo(
+    tenant_id: str, at: str | None, period_days: int, storage_url: str | None, as_json: bool
+) -> None:
+    """Each SLO's success ratio, error budget left, burn rates, and the alerts firing."""
+    from datetime import UTC, datetime
+
+    from matrix.cli import _when
+    from matrix.metrics.slo import status
+
+    when = _when(at, "--at") or datetime.now(UTC)
+    with open_existing(storage_url) as store:
+        results = [r.as_dict() for r in status(store, tenant_id, at=when, period_days=period_days)]
+
+    def human(rows: list[dict[str, Any]]) -> str:
+        lines = []
+        for r in rows:
+            if r["empty_reason"]:
+                lines.append(f"{r['slo']:28} no data — {r['empty_reason']}")
+                continue
+            alerts = (
+                ", ".join(
+                    f"{a['severity']} {a['factor']}x ({a['long']}/{a['short']})"
+                    for a in r["alerts"]
+                )
+                or "none"
+            )
+            lines.append(f"{r['slo']:28} {r['success_ratio']:.4f} vs {r['target']} · budget left"
+                         f" {r['budget_remaining']:.1%} · alerts: {alerts}")  # fmt: skip
+        return "\n".join(lines)
+
+    emit(results, as_json, human)
+
+
 @click.group(context_settings=CONTEXT)
 def prices() -> None:
     """AI prices with effective dates (platform-wide); every change is audited."""

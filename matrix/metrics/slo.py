@@ -1,0 +1,137 @@
+"""SLOs, error budgets and multi-window, multi-burn-rate alerts (the origin's SLOs).
+
+Each SLO is a success ratio over good/valid events. The error budget over the period is
+``1 - target``; ``remaining`` is the share of that budget not yet spent. A burn rate over a window
+is the window's error ratio divided by the budget; an alert fires when both its long and its short
+window burn faster than its factor (14.4× over 1 h and 5 m, 6× over 6 h and 30 m, 3× over 1 d and
+2 h, 1× over 3 d and 6 h), so a brief spike alone never pages and a slow leak still does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from matrix.errors import NotFoundError, UsageError
+from matrix.metrics.engine import run_sql
+
+
+@dataclass(frozen=True, kw_only=True)
+class Slo:
+    name: str
+    target: float
+    source: str
+    time_column: str
+    valid: str
+    good: str
+    module: str
+
+
+SLOS = (
+    Slo(name="owner_interaction_success", target=0.99, source="telemetry", time_column="recorded_at", module="mod-01",
+        valid="kind = 'request' AND name = 'owner.interaction' AND status IN ('ok', 'error')", good="status = 'ok'"),
+    Slo(name="dispatch_success", target=0.98, source="outbound_messages", time_column="updated_at", module="mod-02",
+        valid="status IN ('sent', 'dead')", good="status = 'sent'"),
+    Slo(name="customers_task_success", target=0.995, source="telemetry", time_column="recorded_at", module="mod-03",
+        valid="kind = 'task' AND module = 'mod-03-clientes'", good="status = 'completed'"),
+    Slo(name="agenda_task_success", target=0.99, source="telemetry", time_column="recorded_at", module="mod-04",
+        valid="kind = 'task' AND module = 'mod-04-agenda'", good="status = 'completed'"),
+    Slo(name="billing_task_success", target=0.99, source="telemetry", time_column="recorded_at", module="mod-05",
+        valid="kind = 'task' AND module = 'mod-05-faturamento-cobranca'", good="status = 'completed'"),
+)  # fmt: skip
+
+# (factor, long window, short window, severity)
+ALERTS = (
+    (14.4, timedelta(hours=1), timedelta(minutes=5), "page"),
+    (6.0, timedelta(hours=6), timedelta(minutes=30), "page"),
+    (3.0, timedelta(days=1), timedelta(hours=2), "ticket"),
+    (1.0, timedelta(days=3), timedelta(hours=6), "ticket"),
+)
+
+
+@dataclass(kw_only=True)
+class SloStatus:
+    slo: str
+    module: str
+    target: float
+    period_days: int
+    valid: int = 0
+    bad: int = 0
+    success_ratio: float | None = None
+    budget_remaining: float | None = None
+    burn_rates: dict[str, float | None] = field(default_factory=dict)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    empty_reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _counts(
+    store: Any, slo: Slo, tenant_id: str, start: datetime, end: datetime
+) -> tuple[int, int]:
+    sql = (f"SELECT count(*), coalesce(sum(CASE WHEN {slo.good} THEN 0 ELSE 1 END), 0) FROM {slo.source}"
+           f" WHERE tenant_id = ? AND {slo.time_column} >= ? AND {slo.time_column} < ? AND ({slo.valid})")  # fmt: skip
+    [(valid, bad)] = run_sql(store, (slo.source,), tenant_id, sql, [tenant_id, start, end],
+                             window=(slo.time_column, start, end))  # fmt: skip
+    return int(valid), int(bad)
+
+
+def burn_rate(
+    store: Any, slo: Slo, tenant_id: str, end: datetime, window: timedelta
+) -> float | None:
+    valid, bad = _counts(store, slo, tenant_id, end - window, end)
+    return None if not valid else (bad / valid) / (1 - slo.target)
+
+
+def status(store: Any, tenant_id: str, *, at: datetime, period_days: int = 30) -> list[SloStatus]:
+    """Every SLO's budget over the period ending ``at``, its burn rates and firing alerts."""
+    if at.tzinfo is None:
+        raise UsageError("at must carry a time zone.")
+    if store.tenants.get(tenant_id) is None:
+        from matrix.concierge.orchestrator import unknown_tenant
+
+        raise NotFoundError(unknown_tenant(tenant_id, store.tenants))
+    out = []
+    for slo in SLOS:
+        result = SloStatus(
+            slo=slo.name, module=slo.module, target=slo.target, period_days=period_days
+        )
+        result.valid, result.bad = _counts(
+            store, slo, tenant_id, at - timedelta(days=period_days), at
+        )
+        if not result.valid:
+            result.empty_reason = (
+                f"no {slo.source} events for this SLO in the last {period_days} days"
+            )
+            out.append(result)
+            continue
+        result.success_ratio = 1 - result.bad / result.valid
+        result.budget_remaining = 1 - (result.bad / result.valid) / (1 - slo.target)
+        for factor, long, short, severity in ALERTS:
+            long_rate = burn_rate(store, slo, tenant_id, at, long)
+            short_rate = burn_rate(store, slo, tenant_id, at, short)
+            result.burn_rates[_label(long)] = long_rate
+            result.burn_rates[_label(short)] = short_rate
+            if (
+                long_rate is not None
+                and short_rate is not None
+                and long_rate > factor
+                and short_rate > factor
+            ):
+                result.alerts.append({"factor": factor, "long": _label(long), "short": _label(short), "severity": severity,
+                                      "long_burn": long_rate, "short_burn": short_rate})  # fmt: skip
+        out.append(result)
+    return out
+
+
+def _label(window: timedelta) -> str:
+    minutes = int(window.total_seconds() // 60)
+    return (
+        f"{minutes // 1440}d"
+        if minutes % 1440 == 0
+        else f"{minutes // 60}h"
+        if minutes % 60 == 0
+        else f"{minutes}m"
+    )

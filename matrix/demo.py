@@ -119,6 +119,7 @@ def run_demo(
                 f" {r['provider_errors']} AI provider errors, in {r['seconds']} s"
             )
             echo(f"      {r['note']}")
+        _import_history(store, settings, echo)
     echo("")
     echo("Where to look next:")
     echo(f"  .venv/bin/matrix chat --tenant {DEMO_TENANT}          talk to Persona 1")
@@ -127,5 +128,30 @@ def run_demo(
     echo("  .venv/bin/matrix agenda list --tenant sim-01")
     echo("  .venv/bin/matrix billing list --tenant sim-01")
     echo("  .venv/bin/matrix crm leads --tenant sim-01")
+    echo("  .venv/bin/matrix metrics dora --tenant platform")
+    echo("  .venv/bin/matrix metrics slo --tenant sim-01")
     echo("  .venv/bin/matrix tenant show sim-01")
     echo("  .venv/bin/matrix --help")
+
+
+def _import_history(store: object, settings: Settings, echo: Callable[[str], None]) -> None:
+    """The project's own delivery history: its git commits and release tags, and its last test run."""
+    from pathlib import Path
+
+    from matrix.errors import MatrixError
+    from matrix.sources.git import import_git
+    from matrix.sources.junit import import_junit
+
+    root = Path(__file__).resolve().parent.parent
+    store.tenants.add("platform", "Platform")  # type: ignore[attr-defined]
+    try:
+        commits, releases = import_git(store, "platform", root, name="matrix-workbench")
+        echo(
+            f"      imported this project's git history: {commits.read} commits, {releases.added} new release tags"
+        )
+    except MatrixError as exc:
+        echo(f"      (no git history imported: {exc})")
+    junit = root / "reports" / "junit.xml"
+    if junit.exists():
+        report = import_junit(store, "platform", junit)
+        echo(f"      imported the last test run ({junit.relative_to(root)}): {report.read} tests")

@@ -152,7 +152,9 @@ def run_simulation(
         with store.session():
             for profile in profiles:
                 world.seed(profile.tenant_id, days)
+            store.tenants.add("platform", "Platform")
             for _day in range(days):
+                world.delivery(clock.now())
                 _simulate_day(concierge, worker, world, profiles, clock, rng, report)
                 if progress:
                     progress(1)
@@ -407,6 +409,38 @@ class _World:
                                            currency=charge["currency"])  # fmt: skip
 
         return act
+
+    def delivery(self, day: datetime) -> None:
+        """A day of the platform team's delivery: commits, deployments (some failing), incidents.
+
+        Everything is marked ``simulated`` so that reports can tell it from imported history.
+        """
+        if day.weekday() >= 5 or self.rng.random() < 0.35:
+            return
+        now = self.clock.now()
+        deployed = day + timedelta(hours=self.rng.uniform(14, 18))
+        version = f"sim-{deployed:%Y%m%d}"
+        commits = []
+        for _ in range(self.rng.randint(1, 6)):
+            at = deployed - timedelta(hours=self.rng.lognormvariate(2.5, 1.0))
+            sha = env.new_id().replace("-", "")[:40]
+            commits.append((f"matrix-sim:{sha}", "platform", "matrix-sim", sha, "simulated developer", at, at, False,
+                            "simulated change", now))  # fmt: skip
+        failed = self.rng.random() < 0.08
+        deployment = (env.new_id(), "platform", "matrix-sim", version, "code", None, deployed,
+                      "failed" if failed else "success", True, "simulation", now)  # fmt: skip
+        with self.store.backend.transaction() as tx:
+            tx.insert_rows("commits", ("commit_id", "tenant_id", "repo", "sha", "author", "authored_at", "committed_at",
+                                       "is_merge", "subject", "created_at"), commits, skip_existing="commit_id")  # fmt: skip
+            tx.insert_rows("deployments", ("deployment_id", "tenant_id", "service", "version", "kind", "commit_sha",
+                                           "deployed_at", "status", "simulated", "source", "created_at"), [deployment])  # fmt: skip
+            if not failed and self.rng.random() < 0.12:
+                started = deployed + timedelta(hours=self.rng.uniform(0.2, 6))
+                resolved = started + timedelta(hours=self.rng.lognormvariate(0.3, 0.8))
+                tx.insert_rows("incidents", ("incident_id", "tenant_id", "title", "severity", "started_at", "resolved_at",
+                                             "deployment_id", "simulated", "created_at"),
+                               [(env.new_id(), "platform", "simulated incident", self.rng.choice(["sev2", "sev3"]),
+                                 started, resolved, None, True, now)])  # fmt: skip
 
     def settle(self, concierge: Concierge, worker: Worker) -> None:
         """Let the runtime catch up: tasks, approval expiry, due reminders, outbound messages."""

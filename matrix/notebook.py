@@ -1,0 +1,97 @@
+"""The small facade notebooks use: one call per cell.
+
+store = connect()                      # MATRIX_STORAGE_URL, or the demo store
+result = metric("owner_interaction_success_ratio", tenant="sim-01", days=14)
+show(result)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from matrix.config import Settings
+from matrix.metrics import MetricResult, compute
+from matrix.storage import Store, open_store
+
+_STORE: Store | None = None
+
+
+def connect(storage_url: str | None = None) -> Store:
+    """Open (once per kernel) the store at ``storage_url`` or ``MATRIX_STORAGE_URL``."""
+    global _STORE
+    if _STORE is None or (storage_url and _STORE.settings.storage_url != storage_url):
+        _STORE = open_store(settings=Settings.load(storage_url=storage_url), must_exist=True)
+    return _STORE
+
+
+def _window(days: int, until: datetime | None) -> tuple[datetime, datetime]:
+    end = until or datetime.now(UTC)
+    return end - timedelta(days=days), end
+
+
+def metric(
+    name: str, *, tenant: str, days: int = 14, grain: str = "day", until: datetime | None = None
+) -> MetricResult:
+    since, end = _window(days, until)
+    return compute(connect(), name, tenant_id=tenant, since=since, until=end, grain=grain)
+
+
+def dora(*, tenant: str = "platform", days: int = 30, statistic: str = "median") -> Any:
+    from matrix.metrics.dora import dora as compute_dora
+
+    since, end = _window(days, None)
+    return compute_dora(connect(), tenant, since=since, until=end, statistic=statistic)  # type: ignore[arg-type]
+
+
+def cost(*, tenant: str, days: int = 30, by: str = "model") -> Any:
+    from matrix.metrics.costs import ai_cost
+
+    since, end = _window(days, None)
+    return ai_cost(connect(), tenant, since=since, until=end, by=by)
+
+
+def slo(*, tenant: str) -> list[dict[str, Any]]:
+    from matrix.metrics.slo import status
+
+    return [s.as_dict() for s in status(connect(), tenant, at=datetime.now(UTC))]
+
+
+def approvals(*, tenant: str, status: str = "all", limit: int = 200) -> Any:
+    import pandas as pd
+
+    rows = connect().approvals.list(tenant, status=None if status == "all" else status, limit=limit)  # type: ignore[arg-type]
+    return pd.DataFrame([a.summary() for a in rows])
+
+
+def trace(*, tenant: str, correlation_id: str | None = None) -> Any:
+    """One request end to end (the newest owner request when no id is given), as a table."""
+    import pandas as pd
+
+    store = connect()
+    if correlation_id is None:
+        newest = store.events.list(tenant, name="owner.command.create", limit=1)
+        if not newest:
+            return pd.DataFrame(columns=["at", "name", "status", "source", "target"])
+        correlation_id = newest[0]["correlation_id"]
+    chain = store.events.trace(tenant, correlation_id)
+    return pd.DataFrame([{"at": e.get("created_at") or e.get("emitted_at"), "name": e["name"],
+                          "status": e.get("status", ""), "source": e["source_module"],
+                          "target": e["target_module"]} for e in chain])  # fmt: skip
+
+
+def show(item: Any) -> Any:
+    """A figure for a metric, DORA, cost or SLO result; anything else is returned as is."""
+    from matrix import viz
+    from matrix.metrics.costs import CostReport
+    from matrix.metrics.dora import DoraReport
+
+    if isinstance(item, MetricResult):
+        return viz.metric_line(item)
+    if isinstance(item, DoraReport):
+        return viz.dora_summary(item)
+    if isinstance(item, CostReport):
+        return viz.cost_bars(item)
+    if isinstance(item, list) and item and isinstance(item[0], dict) and "slo" in item[0]:
+        return viz.slo_table(item)
+    return item

@@ -1,0 +1,90 @@
+"""Plotly figure builders shared by notebooks and dashboards. Every figure has a title and units,
+and an empty one says why it is empty."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from matrix.metrics.costs import CostReport
+from matrix.metrics.dora import DoraReport
+from matrix.metrics.engine import MetricResult
+
+
+def _empty(title: str, reason: str) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False},
+                      annotations=[{"text": f"No data: {reason}", "showarrow": False, "font": {"size": 14}}])  # fmt: skip
+    return fig
+
+
+def metric_line(result: MetricResult) -> go.Figure:
+    """A metric over time, with its target as a dashed line."""
+    metric = result.metric
+    title = f"{metric.name} ({metric.unit})"
+    if result.frame.empty:
+        return _empty(title, result.empty_reason or "no rows")
+    fig = go.Figure(
+        go.Scatter(
+            x=result.frame["bucket"],
+            y=result.frame["value"],
+            mode="lines+markers",
+            name=metric.name,
+        )
+    )
+    if metric.target is not None:
+        fig.add_hline(
+            y=metric.target.value,
+            line_dash="dash",
+            annotation_text=f"target {metric.target.op} {metric.target.value}",
+        )
+    fig.update_layout(
+        title=title, xaxis_title=result.provenance.get("grain", ""), yaxis_title=metric.unit
+    )
+    return fig
+
+
+def dora_summary(report: DoraReport) -> go.Figure:
+    """The four DORA measures side by side, each with its unit."""
+    values: list[tuple[str, float | None, str]] = [
+        ("deployments per day", report.deployments_per_day, "per day"),
+        (f"lead time ({report.statistic})", report.lead_time_hours, "hours"),
+        ("change failure rate", report.change_failure_ratio, "ratio"),
+        (f"time to restore ({report.statistic})", report.time_to_restore_hours, "hours"),
+    ]
+    fig = go.Figure(go.Bar(x=[v[0] for v in values], y=[v[1] or 0 for v in values],
+                           text=[("no data" if v[1] is None else f"{v[1]:.3g} {v[2]}") for v in values],
+                           textposition="outside"))  # fmt: skip
+    fig.update_layout(title=f"DORA for {report.tenant_id}, {report.since:%Y-%m-%d} to {report.until:%Y-%m-%d}",
+                      yaxis_title="value (unit on each bar)")  # fmt: skip
+    return fig
+
+
+def cost_bars(report: CostReport) -> go.Figure:
+    """AI cost by a dimension; unpriced usage is named in the title, never drawn as $0."""
+    title = f"AI cost by {report.by} (USD)"
+    if not report.rows:
+        return _empty(title, "no provider calls in the window")
+    if report.unpriced_models:
+        title += f" — unpriced: {', '.join(report.unpriced_models)}"
+    priced = [r for r in report.rows if r["cost_usd"] is not None]
+    fig = go.Figure(go.Bar(x=[r[report.by] for r in priced], y=[r["cost_usd"] for r in priced]))
+    fig.update_layout(title=title, yaxis_title="USD")
+    return fig
+
+
+def slo_table(rows: list[dict[str, Any]]) -> go.Figure:
+    """SLO status: success ratio against target, budget left, alerts."""
+    fig = go.Figure(go.Table(
+        header={"values": ["SLO", "success", "target", "budget left", "alerts"]},
+        cells={"values": [
+            [r["slo"] for r in rows],
+            ["no data" if r["success_ratio"] is None else f"{r['success_ratio']:.4f}" for r in rows],
+            [r["target"] for r in rows],
+            ["—" if r["budget_remaining"] is None else f"{r['budget_remaining']:.1%}" for r in rows],
+            [", ".join(f"{a['severity']} {a['factor']}x" for a in r["alerts"]) or "none" for r in rows],
+        ]},
+    ))  # fmt: skip
+    fig.update_layout(title="SLOs over the period (success ratio, error budget left)")
+    return fig

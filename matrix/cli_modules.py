@@ -618,6 +618,63 @@ def import_git_command(
     )
 
 
+@import_group.command("incidents")
+@_import_options
+def import_incidents_command(
+    path: str, tenant_id: str, storage_url: str | None, as_json: bool
+) -> None:
+    """Incidents from CSV or JSON (incident_id, title, severity, started_at, resolved_at, deployment_id)."""
+    from pathlib import Path
+
+    from matrix.sources.deliveries import import_incidents
+
+    with open_existing(storage_url) as store:
+        store.tenants.add(tenant_id, "Platform" if tenant_id == "platform" else None)
+        report = import_incidents(store, tenant_id, Path(path))
+    emit(
+        report.as_dict(),
+        as_json,
+        lambda r: f"{r['source']}: read {r['read']}, added {r['added']}, skipped {r['skipped']}",
+    )
+
+
+@click.group(context_settings=CONTEXT)
+def deploy() -> None:
+    """Deployment records for the delivery metrics."""
+
+
+@deploy.command("record")
+@click.argument("service")
+@click.argument("version")
+@click.option("--kind", type=click.Choice(["code", "config"]), default="code", show_default=True)
+@click.option(
+    "--status", type=click.Choice(["success", "failed"]), default="success", show_default=True
+)
+@click.option("--at", help="When it was deployed (default: now).")
+@click.option("--commit", help="The deployed commit.")
+@click.option("--tenant", "tenant_id", default="platform", show_default=True)
+@storage_option
+@json_option
+def deploy_record(service: str, version: str, kind: str, status: str, at: str | None, commit: str | None,
+                  tenant_id: str, storage_url: str | None, as_json: bool) -> None:  # fmt: skip
+    """Record a deployment (the same service and version twice is stored once)."""
+    from matrix.cli import _when
+    from matrix.sources.deliveries import record_deployment
+
+    with open_existing(storage_url) as store:
+        store.tenants.add(tenant_id, "Platform" if tenant_id == "platform" else None)
+        row, new = record_deployment(store, tenant_id, service=service, version=version, kind=kind, status=status,
+                                     at=_when(at, "--at"), commit=commit)  # fmt: skip
+    emit(
+        {**row, "new": new},
+        as_json,
+        lambda r: (
+            f"deployment {r['service']} {r['version']} ({r['kind']}, {r['status']}):"
+            f" {'recorded' if r['new'] else 'already recorded'}"
+        ),
+    )
+
+
 @metrics.command("dora")
 @click.option("--tenant", "tenant_id", default="platform", show_default=True)
 @click.option("--since", help="Start (inclusive), e.g. 2026-01-01 (default: 30 days ago).")
@@ -840,5 +897,15 @@ def metrics_cost(
 
 
 def register(group: click.Group) -> None:
-    for command in (customers, crm, agenda, billing, agreements, metrics, import_group, prices):
+    for command in (
+        customers,
+        crm,
+        agenda,
+        billing,
+        agreements,
+        metrics,
+        import_group,
+        prices,
+        deploy,
+    ):
         group.add_command(command)

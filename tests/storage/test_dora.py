@@ -115,3 +115,34 @@ def test_not_a_repository_is_a_clear_error(store: Store, tmp_path: Path) -> None
     store.tenants.add("platform")
     with pytest.raises(UsageError, match="not a readable git repository"):
         import_git(store, "platform", tmp_path)
+
+
+def test_recorded_deployments_and_imported_incidents_feed_dora(
+    loaded: Store, tmp_path: Path
+) -> None:
+    from matrix.sources.deliveries import import_incidents, record_deployment
+
+    _, new = record_deployment(loaded, "platform", service="shop", version="hotfix-1", status="failed",
+                               at=T0 + timedelta(hours=35))  # fmt: skip
+    assert (
+        new
+        and not record_deployment(
+            loaded, "platform", service="shop", version="hotfix-1", status="failed"
+        )[1]
+    )
+    incidents = tmp_path / "incidents.csv"
+    incidents.write_text("incident_id,title,severity,started_at,resolved_at,deployment_id\n"
+                         f"INC-1,checkout down,sev1,{(T0 + timedelta(hours=31)).isoformat()},"
+                         f"{(T0 + timedelta(hours=33)).isoformat()},\n")  # fmt: skip
+    assert import_incidents(loaded, "platform", incidents).added == 1
+    assert import_incidents(loaded, "platform", incidents).added == 0
+    report = dora(loaded, "platform", **WINDOW)
+    # v1.0 ok, v1.1 attributed INC-1 (1 h after), hotfix-1 failed: 2 of 3.
+    assert report.deployments == 3 and report.change_failure_ratio == pytest.approx(2 / 3)
+    assert report.time_to_restore_hours == pytest.approx(2.0)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("incident_id,title,severity,started_at,resolved_at\nINC-2,x,sev2,yesterday,\n")
+    with pytest.raises(
+        UsageError, match=r"bad\.csv line 2 started_at: 'yesterday' is not a date-time"
+    ):
+        import_incidents(loaded, "platform", bad)

@@ -768,6 +768,36 @@ def metrics_slo(
     emit(results, as_json, human)
 
 
+@metrics.command("budget")
+@tenant_option
+@click.option("--at", help="Evaluate at this time (default: now).")
+@storage_option
+@json_option
+def metrics_budget(tenant_id: str, at: str | None, storage_url: str | None, as_json: bool) -> None:
+    """AI spend against the tenant's monthly budget, money burn rates, and the alerts firing."""
+    from datetime import UTC, datetime
+
+    from matrix.cli import _when
+    from matrix.metrics.budgets import budget_status
+
+    with open_existing(storage_url) as store:
+        result = budget_status(store, tenant_id, at=_when(at, "--at") or datetime.now(UTC))
+
+    def human(r: dict[str, Any]) -> str:
+        if r.get("empty_reason"):
+            return f"{r['tenant_id']}: spent ${r['spent_usd']:.4f} in 30 days; {r['empty_reason']}"
+        alerts = (
+            ", ".join(
+                f"{a['severity']} {a['factor']}x ({a['long']}/{a['short']})" for a in r["alerts"]
+            )
+            or "none"
+        )
+        return (f"{r['tenant_id']}: spent ${r['spent_usd']:.4f} of ${r['budget_usd']:.2f} in 30 days"
+                f" (${r['remaining_usd']:.2f} left, {r['unpriced_calls']} unpriced calls) · alerts: {alerts}")  # fmt: skip
+
+    emit(result, as_json, human)
+
+
 @click.group(context_settings=CONTEXT)
 def prices() -> None:
     """AI prices with effective dates (platform-wide); every change is audited."""

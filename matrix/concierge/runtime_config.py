@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
         "whatsapp_ai_mode": "assist_execute",
         "whatsapp_ai_min_confidence": 0.7,
     },
+    "ai_budget": {"monthly_usd": None},
     "integrations": {
         "crm_evolution": {
             "base_url": "",
@@ -163,6 +164,15 @@ def normalize(
             except PolicyError as exc:
                 problems.extend(exc.issues)
                 continue
+        elif path == ("ai_budget", "monthly_usd"):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+            ):
+                problems.append(
+                    f"{field} must be a number of US dollars (0 or more) or null, got {value!r}"
+                )
+                continue
+            value = None if value is None else float(value)
         elif path == ("openai", "base_url"):
             if value is not None and not (
                 isinstance(value, str) and value.startswith(("http://", "https://"))
@@ -254,6 +264,7 @@ def summary(
         },
         "personas": dict(config["personas"]),
         "execution": dict(config["execution"]),
+        "ai_budget": dict(config.get("ai_budget") or {"monthly_usd": None}),
         "integrations": {"crm_evolution": evolution},
         "policy": {
             "routing": "tenant" if config["policy"]["routing"] else "shipped",

@@ -37,7 +37,12 @@ SECRET = "whsec-bench-0123456789"
 
 
 def spread(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+    }
 
 
 def bodies(tenant: str, n: int) -> list[bytes]:
@@ -85,10 +90,15 @@ def bench(url: str, runs: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    report: dict[str, Any] = {"benchmark": "modules", "when": datetime.now(UTC).isoformat(timespec="seconds")}
+    report: dict[str, Any] = {
+        "benchmark": "modules",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     with tempfile.TemporaryDirectory(prefix="matrix-bench-") as tmp:
         report["duckdb"] = bench(f"duckdb:///{tmp}/m.duckdb", args.runs)
     with ThrowawayPostgres(fsync=True) as pg:

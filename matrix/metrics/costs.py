@@ -122,3 +122,19 @@ def set_price(
             "INSERT INTO price_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(audit.values())
         )
     return audit
+
+
+def cost_per_active_tenant(store: Any, *, since: datetime, until: datetime) -> dict[str, Any]:
+    """Admin aggregate: AI cost of every tenant in the window over the tenants that were active
+    (had at least one owner interaction). Unpriced usage is counted separately, not as $0."""
+    with store.backend.transaction() as tx:
+        active = [r[0] for r in tx.query(
+            "SELECT DISTINCT tenant_id FROM telemetry WHERE kind = 'request' AND recorded_at >= ? AND recorded_at < ?",
+            [since, until])]  # fmt: skip
+    total, unpriced = 0.0, 0
+    for tenant in active:
+        report = ai_cost(store, tenant, since=since, until=until)
+        total += report.total_usd
+        unpriced += report.unpriced_calls
+    return {"active_tenants": len(active), "total_usd": total, "unpriced_calls": unpriced,
+            "cost_per_active_tenant_usd": (total / len(active)) if active else None}  # fmt: skip

@@ -622,6 +622,38 @@ def events_trace(
     )
 
 
+# -- lab --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(1024, 65535), default=8888, show_default=True)
+@click.option("--dry-run", is_flag=True, help="Print the command instead of starting JupyterLab.")
+@storage_option
+@json_option
+def lab(port: int, dry_run: bool, storage_url: str | None, as_json: bool) -> None:
+    """Open JupyterLab on notebooks/ with this store as the notebooks' default."""
+    from pathlib import Path
+
+    settings = Settings.load(storage_url=storage_url)
+    url = settings.storage_url
+    if url.startswith("duckdb:///") and not url.endswith(":memory:"):
+        url = f"duckdb:///{Path(url.removeprefix('duckdb:///')).resolve()}"
+    root = Path(__file__).resolve().parent.parent / "notebooks"
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--notebook-dir={root}",
+        f"--port={port}",
+        "--no-browser",
+    ]
+    if dry_run:
+        emit({"command": command, "MATRIX_STORAGE_URL": mask_secrets(url)}, as_json,
+             lambda r: f"MATRIX_STORAGE_URL={r['MATRIX_STORAGE_URL']} {' '.join(r['command'])}")  # fmt: skip
+        return
+    os.execvpe(command[0], command, {**os.environ, "MATRIX_STORAGE_URL": url})
+
+
 # -- simulate -------------------------------------------------------------------------------
 
 

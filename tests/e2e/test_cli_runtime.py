@@ -373,3 +373,18 @@ def test_metrics_commands(url: str, tmp_path: Path, capsys: pytest.CaptureFixtur
         "source": "telemetry", "description": "d", "value": "avg(nope)", "owner": "me"}]}))  # fmt: skip
     code, out, _ = run(capsys, "metrics", "check", "--catalog", str(broken))
     assert code == 1 and "x_ratio: formula does not run" in out
+
+
+def test_lab_points_jupyterlab_at_the_notebooks_and_the_store(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(
+        capsys, "lab", "--dry-run", "--storage-url", "postgresql://u:pw@db/m", "--json"
+    )
+    body = json.loads(out)
+    assert code == 0 and body["MATRIX_STORAGE_URL"] == "postgresql://u:****@db/m"
+    assert any(
+        part.endswith("/notebooks")
+        for part in body["command"]
+        if part.startswith("--notebook-dir=")
+    )

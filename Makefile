@@ -22,6 +22,7 @@ demo: install
 
 test: install system-deps
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/matrix gate run --all --run-id test-$$(date -u +%Y%m%dT%H%M%SZ)
 
 # The PostgreSQL tests need the server binaries (initdb, pg_ctl). Install them from Debian's
 # packages when they are missing and we may (root with apt-get); otherwise say how.

@@ -926,6 +926,104 @@ def metrics_cost(
     emit(report.as_dict(), as_json, human)
 
 
+@click.group(context_settings=CONTEXT)
+def gate() -> None:
+    """Quality gates: notebooks executed with papermill, with checks, verdicts and reports."""
+
+
+def _spec_option(f: Any) -> Any:
+    return click.option("--spec", "spec_path", type=click.Path(dir_okay=False),
+                        help="Gate spec file (default: notebooks/gates/gates.json).")(f)  # fmt: skip
+
+
+def _spec(spec_path: str | None) -> Any:
+    from pathlib import Path
+
+    return (
+        Path(spec_path)
+        if spec_path
+        else Path(__file__).resolve().parent.parent / "notebooks" / "gates" / "gates.json"
+    )
+
+
+@gate.command("list")
+@_spec_option
+@json_option
+def gate_list(spec_path: str | None, as_json: bool) -> None:
+    """Every gate of the spec, with its checks."""
+    from matrix.gates.spec import load_gates
+
+    rows = [{"id": g.id, "title": g.title, "notebook": g.notebook.name,
+             "checks": ", ".join(f"{c.name} {c.op} {c.threshold}" for c in g.checks)} for g in load_gates(_spec(spec_path))]  # fmt: skip
+    emit(rows, as_json, lambda r: table(r, ("id", "title", "notebook", "checks")))
+
+
+@gate.command("run")
+@click.argument("ids", nargs=-1)
+@click.option("--all", "run_all", is_flag=True, help="Run every gate of the spec.")
+@_spec_option
+@click.option("--run-id", help="Name of the run (default: a timestamp).")
+@click.option(
+    "--fail-on", type=click.Choice(["warning", "error"]), default="error", show_default=True
+)
+@click.option(
+    "--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Kernels in parallel."
+)
+@storage_option
+@json_option
+def gate_run(ids: tuple[str, ...], run_all: bool, spec_path: str | None, run_id: str | None, fail_on: str, jobs: int,
+             storage_url: str | None, as_json: bool) -> None:  # fmt: skip
+    """Execute gates; write reports/gates/<run_id>/ (notebooks, HTML, summary.json/.md, junit.xml).
+
+    Exit 0 when nothing blocks, 1 when a gate fails, 2 on a usage or spec error.
+    """
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+
+    from tqdm import tqdm
+
+    from matrix.config import Settings
+    from matrix.gates.report import write_reports
+    from matrix.gates.runner import run_gates
+    from matrix.gates.spec import load_gates
+
+    gates = load_gates(_spec(spec_path))
+    known = {g.id: g for g in gates}
+    if not run_all and not ids:
+        raise UsageError(f"Name the gates to run, or pass --all; known: {', '.join(known)}.")
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        import difflib
+
+        hints = [
+            f"{u} (did you mean {', '.join(difflib.get_close_matches(u, known, n=1)) or 'none'}?)"
+            for u in unknown
+        ]
+        raise UsageError(f"Unknown gate(s): {'; '.join(hints)}.")
+    chosen = gates if run_all else [known[i] for i in ids]
+    settings = Settings.load(storage_url=storage_url)
+    started = datetime.now(UTC)
+    run_id = run_id or started.strftime("%Y%m%dT%H%M%SZ")
+    out_dir = settings.reports_dir / "gates" / run_id
+    with tqdm(total=len(chosen), unit="gate", desc="gates", file=sys.stderr, disable=None) as bar:
+        results = run_gates(
+            chosen, out_dir, jobs=jobs, storage_url=storage_url, progress=bar.update
+        )
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        or None
+    )
+    summary = write_reports(results, out_dir, run_id=run_id, started=started, finished=datetime.now(UTC),
+                            contracts_dir=settings.contracts_dir, storage_url=storage_url, commit=commit)  # fmt: skip
+    emit({**summary, "report_dir": str(out_dir)}, as_json,
+         lambda r: (out_dir / "summary.md").read_text() + f"\nreports: {out_dir}")  # fmt: skip
+    if any(r.blocks(fail_on) for r in results):
+        raise SystemExit(1)
+
+
 def register(group: click.Group) -> None:
     for command in (
         customers,
@@ -937,5 +1035,6 @@ def register(group: click.Group) -> None:
         import_group,
         prices,
         deploy,
+        gate,
     ):
         group.add_command(command)

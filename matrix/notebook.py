@@ -80,6 +80,25 @@ def trace(*, tenant: str, correlation_id: str | None = None) -> Any:
                           "target": e["target_module"]} for e in chain])  # fmt: skip
 
 
+def contracts_report() -> Any:
+    """The contract catalog's self-check (schemas against 2020-12, examples at their pointers)."""
+    from matrix.contracts import Catalog
+
+    return Catalog(Settings.load().contracts_dir).check()
+
+
+def record(name: str, value: Any) -> Any:
+    """Record a value for the gate that runs this notebook (the runner reads it); returns the value."""
+    import json
+    import os
+
+    path = os.environ.get("MATRIX_GATE_RECORD")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"name": name, "value": value}, default=str) + "\n")
+    return value
+
+
 def show(item: Any) -> Any:
     """A figure for a metric, DORA, cost or SLO result; anything else is returned as is."""
     from matrix import viz

@@ -1,0 +1,1 @@
+"""Gates: notebooks executed by papermill as quality gates, with checks, verdicts and reports."""

@@ -1,0 +1,128 @@
+"""Run gates: execute each notebook with papermill (the only module that imports it), read what it
+recorded, evaluate the checks. Gates run in parallel processes; one gate's failure never hides
+another's result. A notebook that raises, times out or records nothing fails its gate."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matrix.gates.spec import Gate
+
+RECORD_ENV = "MATRIX_GATE_RECORD"
+
+
+@dataclass(kw_only=True)
+class GateResult:
+    gate: Gate
+    verdict: str = "fail"
+    duration_seconds: float = 0.0
+    recorded: dict[str, Any] = field(default_factory=dict)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    output: Path | None = None
+
+    def blocks(self, fail_on: str) -> bool:
+        if self.verdict == "fail":
+            return True
+        return fail_on == "warning" and any(c["outcome"] == "fail" for c in self.checks)
+
+
+def _execute(
+    gate: Gate, output: Path, storage_url: str | None
+) -> tuple[dict[str, Any], dict[str, Any] | None, float]:
+    """Run one notebook in this (worker) process; return what it recorded and any error."""
+    import papermill as pm
+
+    record = Path(tempfile.mkstemp(prefix=f"{gate.id}-", suffix=".jsonl")[1])
+    os.environ[RECORD_ENV] = str(record)
+    if storage_url:
+        os.environ["MATRIX_STORAGE_URL"] = storage_url
+    started = time.perf_counter()
+    error = None
+    try:
+        pm.execute_notebook(str(gate.notebook), str(output), parameters=gate.parameters, kernel_name="python3",
+                            execution_timeout=gate.timeout_seconds, progress_bar=False, cwd=str(gate.notebook.parent))  # fmt: skip
+    except pm.PapermillExecutionError as exc:
+        error = {
+            "message": f"{exc.ename}: {exc.evalue}"[:500],
+            "cell_index": exc.cell_index,
+            "exception": exc.ename,
+        }
+    except Exception as exc:  # timeouts and dead kernels arrive as nbclient errors
+        error = {
+            "message": f"{type(exc).__name__}: {exc}"[:500],
+            "cell_index": None,
+            "exception": type(exc).__name__,
+        }
+    duration = time.perf_counter() - started
+    recorded: dict[str, Any] = {}
+    for line in record.read_text().splitlines():
+        item = json.loads(line)
+        recorded[item["name"]] = item["value"]
+    record.unlink(missing_ok=True)
+    return recorded, error, duration
+
+
+def evaluate(
+    gate: Gate, recorded: dict[str, Any], error: dict[str, Any] | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The verdict and each check's outcome (pass, fail, no-data)."""
+    checks = []
+    for check in gate.checks:
+        value = recorded.get(check.name)
+        if check.name not in recorded:
+            outcome, message = "fail", "the notebook recorded no value"
+        elif value is None:
+            outcome, message = "no-data", "the value is empty"
+        else:
+            try:
+                outcome = "pass" if check.passes(value) else "fail"
+                message = f"{value!r} {check.op} {check.threshold!r}"
+            except TypeError:
+                outcome, message = "fail", f"{value!r} cannot be compared with {check.threshold!r}"
+        checks.append({"name": check.name, "operator": check.op, "threshold": check.threshold, "level": check.level,
+                       "value": value if isinstance(value, int | float | str | bool) or value is None else str(value),
+                       "outcome": outcome, "message": message})  # fmt: skip
+    if error is not None or not recorded:
+        return "fail", checks
+    if any(c["outcome"] == "fail" and c["level"] == "error" for c in checks):
+        return "fail", checks
+    if any(c["outcome"] == "no-data" for c in checks):
+        return "no-data", checks
+    return "pass", checks
+
+
+def run_gates(gates: list[Gate], out_dir: Path, *, jobs: int = 2, storage_url: str | None = None,
+              progress: Any = None) -> list[GateResult]:  # fmt: skip
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: list[GateResult] = []
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {
+            gate.id: pool.submit(_execute, gate, out_dir / f"{gate.id}.ipynb", storage_url)
+            for gate in gates
+        }
+        for gate in gates:
+            try:
+                recorded, error, duration = futures[gate.id].result()
+            except Exception as exc:  # the worker itself died
+                recorded, error, duration = {}, {"message": f"{type(exc).__name__}: {exc}", "cell_index": None,
+                                                  "exception": type(exc).__name__}, 0.0  # fmt: skip
+            verdict, checks = evaluate(gate, recorded, error)
+            if not recorded and error is None:
+                error = {
+                    "message": "the notebook recorded nothing",
+                    "cell_index": None,
+                    "exception": None,
+                }
+            results.append(GateResult(gate=gate, verdict=verdict, duration_seconds=duration, recorded=recorded,
+                                      checks=checks, error=error, output=out_dir / f"{gate.id}.ipynb"))  # fmt: skip
+            if progress:
+                progress(1)
+    return results

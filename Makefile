@@ -20,9 +20,10 @@ install: $(STAMP)
 demo: install
 	@$(BIN)/matrix demo
 
+# The shipped gates run first, so that the test runner's summary is the last thing printed.
 test: install system-deps
-	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@$(BIN)/matrix gate run --all --run-id test-$$(date -u +%Y%m%dT%H%M%SZ)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The PostgreSQL tests need the server binaries (initdb, pg_ctl). Install them from Debian's
 # packages when they are missing and we may (root with apt-get); otherwise say how.

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common import spread
 from tqdm import tqdm
 
 from matrix import envelopes as env
@@ -34,15 +34,6 @@ from matrix.testing.postgres import ThrowawayPostgres
 
 RESULTS = Path(__file__).parent / "results"
 SECRET = "whsec-bench-0123456789"
-
-
-def spread(values: list[float]) -> dict[str, float]:
-    return {
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
-        "n": len(values),
-    }
 
 
 def bodies(tenant: str, n: int) -> list[bytes]:

@@ -18,7 +18,6 @@ import argparse
 import json
 import platform
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common import spread
 from tqdm import tqdm
 
 from matrix import envelopes as env
@@ -41,15 +41,6 @@ from matrix.testing.postgres import ThrowawayPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results"
-
-
-def spread(values: list[float]) -> dict[str, float]:
-    return {
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
-        "n": len(values),
-    }
 
 
 def messages(n: int, rng: random.Random) -> list[str]:

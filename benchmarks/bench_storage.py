@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common import spread
 from tqdm import tqdm
 
 from matrix import envelopes as env
@@ -76,15 +77,6 @@ def envelopes(n: int, clock: FrozenClock, tenants: int = 100) -> list[env.Envelo
     while len(out) < n:
         out.extend(chain(f"tenant-{random.randrange(tenants):03d}", clock))
     return out[:n]
-
-
-def spread(values: list[float]) -> dict[str, float]:
-    return {
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
-        "n": len(values),
-    }
 
 
 def timed(fn: Callable[[], int]) -> float:

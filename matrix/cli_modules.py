@@ -32,15 +32,6 @@ def _work(tenant_id: str) -> Any:
     return Work.new(tenant_id, SYSTEM_CLOCK)
 
 
-def _require_tenant(store: Any, tenant_id: str) -> None:
-    from matrix.errors import NotFoundError
-
-    if store.tenants.get(tenant_id) is None:
-        raise NotFoundError(
-            f"Unknown tenant {tenant_id!r}; create it with `matrix tenant create {tenant_id}`."
-        )
-
-
 def _show(record: dict[str, Any], as_json: bool, fields: tuple[str, ...]) -> None:
     emit(record, as_json, lambda r: "  ".join(f"{f}={r.get(f)}" for f in fields))
 
@@ -66,7 +57,7 @@ def customers_add(name: str, tenant_id: str, phone: str | None, email: str | Non
     from matrix.modules import customers as service
 
     with open_existing(storage_url) as store:
-        _require_tenant(store, tenant_id)
+        store.tenants.require(tenant_id)
         record, status = service.upsert(store, _work(tenant_id), display_name=name, phone=phone, email=email,
                                         external_key=external_key)  # fmt: skip
     _show(
@@ -131,7 +122,7 @@ def crm_capture(
     from matrix.modules import leads
 
     with open_existing(storage_url) as store:
-        _require_tenant(store, tenant_id)
+        store.tenants.require(tenant_id)
         lead, status = leads.capture(
             store, _work(tenant_id), display_name=name, phone=phone, source_channel="manual"
         )
@@ -364,7 +355,7 @@ def agreements_template(
             'The template must be an object with "key", "title", "fields" and "clauses".'
         )
     with open_existing(storage_url) as store:
-        _require_tenant(store, tenant_id)
+        store.tenants.require(tenant_id)
         template = service.save_template(store, _work(tenant_id), key=doc.get("key"), title=doc.get("title"),
                                          fields=doc.get("fields"), clauses=doc.get("clauses"))  # fmt: skip
     _show(template, as_json, ("template_key", "version", "title"))
@@ -909,7 +900,7 @@ def metrics_cost(
     end = _when(until, "--until") or datetime.now(UTC)
     start = _when(since, "--since") or end - timedelta(days=30)
     with open_existing(storage_url) as store:
-        _require_tenant(store, tenant_id)
+        store.tenants.require(tenant_id)
         report = ai_cost(store, tenant_id, since=start, until=end, by=by)
 
     def human(r: dict[str, Any]) -> str:

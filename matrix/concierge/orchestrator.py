@@ -104,7 +104,7 @@ class Concierge:
 
     def tenant_runtime(self, tenant_id: str) -> TenantRuntime:
         """The tenant's config with defaults, AI settings and rules (shipped or the tenant's)."""
-        self._require_tenant(tenant_id)
+        self.store.tenants.require(tenant_id)
         stored = self.store.runtime_config.get(tenant_id)
         config = normalize({}, stored[0] if stored else None)[0]
         key = self.store.runtime_config.secret(tenant_id, "openai.api_key")
@@ -128,7 +128,7 @@ class Concierge:
 
     def config_summary(self, tenant_id: str) -> dict[str, Any]:
         """The origin's runtime-config summary; secrets only as "configured"."""
-        self._require_tenant(tenant_id)
+        self.store.tenants.require(tenant_id)
         stored = self.store.runtime_config.get(tenant_id)
         config = normalize({}, stored[0] if stored else None)[0]
         updated = env.timestamp(stored[2]) if stored else None
@@ -142,7 +142,7 @@ class Concierge:
         A change of prompt, model, policy or runtime settings is a deployment of kind ``config``
         for the delivery metrics.
         """
-        self._require_tenant(tenant_id)
+        self.store.tenants.require(tenant_id)
         stored = self.store.runtime_config.get(tenant_id)
         before = stored[0] if stored else None
         config, secrets = normalize(update, before)
@@ -511,7 +511,7 @@ class Concierge:
         self, tenant_id: str, status: str = "all", limit: int = DEFAULT_LIST_LIMIT
     ) -> dict[str, Any]:
         """The origin's listing: newest first, ``status`` all|pending|approved|rejected|expired."""
-        self._require_tenant(tenant_id)
+        self.store.tenants.require(tenant_id)
         allowed = ["all", *[s.value for s in Status]]
         status = status or "all"
         if status not in allowed:
@@ -553,7 +553,7 @@ class Concierge:
             raise UsageError(
                 "Name who resolves the confirmation (actor), e.g. the owner's session id."
             )
-        self._require_tenant(tenant_id)
+        self.store.tenants.require(tenant_id)
         request_id = request_id or env.new_id()
         now = self.clock.now()
         approval = self.store.approvals.get(tenant_id, confirmation_id)
@@ -671,15 +671,6 @@ class Concierge:
         return 1
 
     # -- input checks -----------------------------------------------------------------------
-
-    def _require_tenant(self, tenant_id: str) -> None:
-        if (
-            isinstance(tenant_id, str)
-            and tenant_id
-            and self.store.tenants.get(tenant_id) is not None
-        ):
-            return
-        raise NotFoundError(unknown_tenant(tenant_id, self.store.tenants))
 
     @staticmethod
     def _check_input(
@@ -834,19 +825,3 @@ def _response(
         body["downstream_tasks"] = [{"task_id": task.task_id, "target_module": task.target_module,
                                      "task_type": task.task_type, "status": "queued"}]  # fmt: skip
     return body
-
-
-def unknown_tenant(tenant_id: object, tenants: object) -> str:
-    """The message for an unknown tenant, with the closest known ids when there are some."""
-    import difflib
-
-    known = [t.tenant_id for t in getattr(tenants, "list", lambda: [])()]
-    close = (
-        difflib.get_close_matches(str(tenant_id), known, n=3) if isinstance(tenant_id, str) else []
-    )
-    hint = (
-        f" Did you mean {', '.join(close)}?"
-        if close
-        else f" Create it with `matrix tenant create {tenant_id or 'ID'}`."
-    )
-    return f"Unknown tenant {tenant_id!r}.{hint}"

@@ -140,6 +140,10 @@ class TelemetrySink(Protocol):
 class TenantDirectory(Protocol):
     def get(self, tenant_id: str) -> Any: ...
 
+    def require(self, tenant_id: object) -> None:
+        """Raise NotFoundError for an unknown tenant."""
+        ...
+
 
 class RuntimeConfigRepository(Protocol):
     def get(self, tenant_id: str) -> tuple[dict[str, Any], int, datetime] | None: ...

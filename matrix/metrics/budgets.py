@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from matrix.errors import NotFoundError, UsageError
+from matrix.errors import UsageError
 from matrix.metrics.costs import ai_cost
 from matrix.metrics.slo import ALERTS, _label
 
@@ -25,10 +25,7 @@ def budget_status(
     """Spend over the last 30 days against the budget, burn rates, and firing alerts."""
     if at.tzinfo is None:
         raise UsageError("at must carry a time zone.")
-    if store.tenants.get(tenant_id) is None:
-        from matrix.concierge.orchestrator import unknown_tenant
-
-        raise NotFoundError(unknown_tenant(tenant_id, store.tenants))
+    store.tenants.require(tenant_id)
     if monthly_usd is None:
         stored = store.runtime_config.get(tenant_id)
         monthly_usd = ((stored[0] if stored else {}).get("ai_budget") or {}).get("monthly_usd")

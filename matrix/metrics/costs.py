@@ -14,7 +14,7 @@ from typing import Any
 
 from matrix import envelopes as env
 from matrix.errors import UsageError
-from matrix.metrics.engine import run_sql
+from matrix.metrics.engine import check_window, run_sql
 
 DIMENSIONS = ("provider", "model", "feature", "module")
 
@@ -50,8 +50,7 @@ def ai_cost(
     """The tenant's AI cost in the window, grouped by provider, model, feature or module."""
     if by not in DIMENSIONS:
         raise UsageError(f"by must be one of {list(DIMENSIONS)}, got {by!r}.")
-    if until <= since:
-        raise UsageError("The window ends before it starts; swap --since and --until.")
+    check_window(since, until)
     where = "tenant_id = ? AND recorded_at >= ? AND recorded_at < ?"
     rows = run_sql(store, ("telemetry",), tenant_id, _COST.format(group=f"t.{by}", where=where),
                    [tenant_id, since, until], window=("recorded_at", since, until), shared=("model_prices",))  # fmt: skip

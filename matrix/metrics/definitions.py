@@ -9,6 +9,7 @@ Validation collects every problem with its level instead of stopping at the firs
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -112,7 +113,18 @@ class MetricCatalog:
 
 
 def load_catalog(path: Path | None = None) -> MetricCatalog:
-    """Read and validate a catalog file (default: the shipped one)."""
+    """Read and validate a catalog file (default: the shipped one, read once per process)."""
+    if path is None:
+        return _shipped_catalog()
+    return _read_catalog(path)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_catalog() -> MetricCatalog:
+    return _read_catalog(None)
+
+
+def _read_catalog(path: Path | None) -> MetricCatalog:
     if path is None:
         text = resources.files("matrix.metrics").joinpath("catalog.json").read_text("utf-8")
         source = "catalog.json"

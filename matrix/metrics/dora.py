@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from matrix.errors import NotFoundError, UsageError
-from matrix.metrics.engine import run_sql
+from matrix.errors import UsageError
+from matrix.metrics.engine import check_window, run_sql
 
 Statistic = Literal["median", "p90", "mean"]
 
@@ -71,16 +71,10 @@ def dora(
     attribution: Literal["named", "window"] = "window", attribution_hours: float = 24.0,
     include_simulated: bool = True,
 ) -> DoraReport:  # fmt: skip
-    if until <= since:
-        raise UsageError(
-            f"The window ends ({until.isoformat()}) before it starts ({since.isoformat()}); swap them."
-        )
+    check_window(since, until)
     if statistic not in ("median", "p90", "mean"):
         raise UsageError(f"statistic must be median, p90 or mean, got {statistic!r}.")
-    if store.tenants.get(tenant_id) is None:
-        from matrix.concierge.orchestrator import unknown_tenant
-
-        raise NotFoundError(unknown_tenant(tenant_id, store.tenants))
+    store.tenants.require(tenant_id)
     sim = "" if include_simulated else " AND NOT simulated"
     report = DoraReport(tenant_id=tenant_id, since=since, until=until, statistic=statistic)
     tables = ("commits", "deployments", "incidents", "event_log")

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from matrix.errors import NotFoundError, UsageError
+from matrix.errors import UsageError
 from matrix.metrics.definitions import Metric, MetricCatalog, load_catalog
 
 GRAINS = ("hour", "day", "week", "month", "all")
@@ -43,6 +43,14 @@ class MetricResult:
                 "provenance": self.provenance, "empty_reason": self.empty_reason}  # fmt: skip
 
 
+def check_window(since: datetime, until: datetime) -> None:
+    """Refuse a window that ends before it starts (or is empty)."""
+    if until <= since:
+        raise UsageError(
+            f"The window ends ({until.isoformat()}) before it starts ({since.isoformat()}); swap them."
+        )
+
+
 def compute(
     store: Any,
     name: str,
@@ -65,14 +73,8 @@ def compute(
         raise UsageError(f"grain {grain!r} is not one of {list(GRAINS)}.")
     if since.tzinfo is None or until.tzinfo is None:
         raise UsageError("since and until must carry a time zone (e.g. 2026-11-01T00:00:00Z).")
-    if until <= since:
-        raise UsageError(
-            f"The window ends ({until.isoformat()}) before it starts ({since.isoformat()}); swap them."
-        )
-    if store.tenants.get(tenant_id) is None:
-        from matrix.concierge.orchestrator import unknown_tenant
-
-        raise NotFoundError(unknown_tenant(tenant_id, store.tenants))
+    check_window(since, until)
+    store.tenants.require(tenant_id)
     bucket = f"date_trunc('{grain}', {metric.time_column})" if grain != "all" else "?::TIMESTAMPTZ"
     where = f"tenant_id = ? AND {metric.time_column} >= ? AND {metric.time_column} < ?"
     if metric.filter:
@@ -125,26 +127,23 @@ def run_sql(
         con.execute("SET TimeZone = 'UTC'")
         with store.backend.transaction() as tx:
             for table in (*tables, *shared):
-                columns = [r[0] for r in tx.query(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-                    [table])]  # fmt: skip
+                described = tx.query(
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?"
+                    " ORDER BY ordinal_position",
+                    [table],
+                )
+                columns = [r[0] for r in described]
                 where = "tenant_id = ?" if table not in shared else "true"
                 args: list[Any] = [tenant_id] if table not in shared else []
                 if window and table not in shared:
                     where += f" AND {window[0]} >= ? AND {window[0]} < ?"
                     args += [window[1], window[2]]
                 data = tx.query(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", args)
-                types = tx.query(
-                    "SELECT data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-                    [table],
-                )
                 frame = {c: [row[i] for row in data] for i, c in enumerate(columns)}
                 if data:
                     con.register(table, pa.table(frame))
                 else:  # an empty table still needs its columns for the SQL to bind
-                    defs = ", ".join(
-                        f"{c} {_duck_type(t[0])}" for c, t in zip(columns, types, strict=True)
-                    )
+                    defs = ", ".join(f"{c} {_duck_type(t)}" for c, t in described)
                     con.execute(f"CREATE TABLE {table} ({defs})")
         return con.execute(sql, params).fetchall()
     finally:

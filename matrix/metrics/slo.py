@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from matrix.errors import NotFoundError, UsageError
+from matrix.errors import UsageError
 from matrix.metrics.engine import run_sql
 
 
@@ -89,10 +89,7 @@ def status(store: Any, tenant_id: str, *, at: datetime, period_days: int = 30) -
     """Every SLO's budget over the period ending ``at``, its burn rates and firing alerts."""
     if at.tzinfo is None:
         raise UsageError("at must carry a time zone.")
-    if store.tenants.get(tenant_id) is None:
-        from matrix.concierge.orchestrator import unknown_tenant
-
-        raise NotFoundError(unknown_tenant(tenant_id, store.tenants))
+    store.tenants.require(tenant_id)
     out = []
     for slo in SLOS:
         result = SloStatus(

@@ -93,14 +93,7 @@ class OpenAIProvider:
         text = _text_of_response(response)
         if not text:
             raise provider_error("openai_responses_invalid_payload", "no output text", self._key)
-        raw = getattr(response, "usage", None)
-        usage = Usage(
-            input=_int(raw, "input_tokens"),
-            cached=_int(getattr(raw, "input_tokens_details", None), "cached_tokens"),
-            output=_int(raw, "output_tokens"),
-            reasoning=_int(getattr(raw, "output_tokens_details", None), "reasoning_tokens"),
-        )
-        return text, usage
+        return text, _usage(response, prompt="input", completion="output")
 
     def _chat(self, request: ProviderRequest) -> tuple[str, Usage]:
         messages: list[dict[str, str]] = []
@@ -118,14 +111,7 @@ class OpenAIProvider:
             text = ""
         if not text:
             raise provider_error("openai_response_invalid_payload", "no message content", self._key)
-        raw = getattr(response, "usage", None)
-        usage = Usage(
-            input=_int(raw, "prompt_tokens"),
-            cached=_int(getattr(raw, "prompt_tokens_details", None), "cached_tokens"),
-            output=_int(raw, "completion_tokens"),
-            reasoning=_int(getattr(raw, "completion_tokens_details", None), "reasoning_tokens"),
-        )
-        return text, usage
+        return text, _usage(response, prompt="prompt", completion="completion")
 
     def transcribe(
         self,
@@ -208,6 +194,17 @@ def _collect_text(response: Any) -> str:
             if isinstance(value, str):
                 parts.append(value)
     return "".join(parts).strip()
+
+
+def _usage(response: Any, *, prompt: str, completion: str) -> Usage:
+    """Token usage of either API: Responses names it input/output, Chat prompt/completion."""
+    raw = getattr(response, "usage", None)
+    return Usage(
+        input=_int(raw, f"{prompt}_tokens"),
+        cached=_int(getattr(raw, f"{prompt}_tokens_details", None), "cached_tokens"),
+        output=_int(raw, f"{completion}_tokens"),
+        reasoning=_int(getattr(raw, f"{completion}_tokens_details", None), "reasoning_tokens"),
+    )
 
 
 def _int(obj: Any, name: str) -> int:

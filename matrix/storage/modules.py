@@ -74,9 +74,6 @@ class Table:
         with self._backend.transaction() as tx:
             return tx.execute(f"UPDATE {self.name} SET {sets} WHERE {where}", params) == 1
 
-    def count(self, tenant_id: str, **equals: Any) -> int:
-        return len(self.find(tenant_id, limit=1_000_000, **equals))
-
     def _record(self, row: tuple[Any, ...]) -> Record:
         out: Record = {}
         for column, value in zip(self.columns, row, strict=True):

@@ -17,7 +17,7 @@ from typing import Any
 from matrix.clock import SYSTEM_CLOCK, Clock
 from matrix.config import Settings, mask_secrets
 from matrix.envelopes import validator_for
-from matrix.errors import ConfigError, MigrationError, StorageError, UsageError
+from matrix.errors import ConfigError, MigrationError, NotFoundError, StorageError, UsageError
 from matrix.storage import migrate as migrations
 from matrix.storage.base import Backend
 from matrix.storage.eventlog import EventLog
@@ -72,6 +72,23 @@ class Tenants:
                 [tenant_id, display_name or tenant_id, self._clock.now()],
             )
         return True
+
+    def require(self, tenant_id: object) -> None:
+        """Raise NotFoundError for an unknown tenant, suggesting the closest known ids."""
+        if isinstance(tenant_id, str) and tenant_id and self.get(tenant_id) is not None:
+            return
+        import difflib
+
+        known = [t.tenant_id for t in self.list()]
+        close = (
+            difflib.get_close_matches(tenant_id, known, n=3) if isinstance(tenant_id, str) else []
+        )
+        hint = (
+            f" Did you mean {', '.join(close)}?"
+            if close
+            else f" Create it with `matrix tenant create {tenant_id or 'ID'}`."
+        )
+        raise NotFoundError(f"Unknown tenant {tenant_id!r}.{hint}")
 
     def get(self, tenant_id: str) -> Tenant | None:
         with self._backend.transaction() as tx:

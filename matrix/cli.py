@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import IO, Any, TypeVar
 
 import click
@@ -206,6 +206,30 @@ def tenant_show(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     with open_existing(storage_url) as store:
         result = _concierge(store).config_summary(tenant_id)
     emit(result, as_json, lambda r: json.dumps(r, indent=2, ensure_ascii=False))
+
+
+@tenant.command("plan")
+@click.argument("tenant_id")
+@click.option("--plan", "plan_name", default="standard", show_default=True, help="Plan name.")
+@click.option("--fee", type=click.FloatRange(min=0), required=True, help="USD per month.")
+@click.option(
+    "--from", "effective", required=True, help="In force from this date, e.g. 2026-01-01."
+)
+@click.option("--actor", default=lambda: os.environ.get("USER", "operator"), show_default="$USER")
+@storage_option
+@json_option
+def tenant_plan(tenant_id: str, plan_name: str, fee: float, effective: str, actor: str,
+                storage_url: str | None, as_json: bool) -> None:  # fmt: skip
+    """Record what the tenant pays per month from a date (the revenue of the gross-margin proxy)."""
+    from matrix.metrics.costs import set_plan
+
+    start = _when(effective, "--from")
+    assert start is not None
+    with open_existing(storage_url) as store:
+        row = set_plan(store, tenant_id, plan=plan_name, monthly_fee_usd=fee, effective_from=start,
+                       actor=actor, now=datetime.now(UTC))  # fmt: skip
+    emit(row, as_json, lambda r: f"{r['tenant_id']}: plan {r['plan']} at ${r['monthly_fee_usd']:.2f}/month"
+                                 f" from {r['effective_from']:%Y-%m-%d}")  # fmt: skip
 
 
 @tenant.command("config")

@@ -681,10 +681,17 @@ def deploy_record(service: str, version: str, kind: str, status: str, at: str | 
     help="How incidents are tied to deployments: the one they name, or also the latest before them.",
 )
 @click.option("--attribution-hours", type=click.FloatRange(min=0), default=24.0, show_default=True)
+@click.option(
+    "--benchmark-year",
+    type=click.Choice(["2021", "2023", "2024"]),
+    default="2024",
+    show_default=True,
+    help="State of DevOps report whose performance clusters place each value.",
+)
 @storage_option
 @json_option
 def metrics_dora(tenant_id: str, since: str | None, until: str | None, statistic: str, attribution: str,
-                 attribution_hours: float, storage_url: str | None, as_json: bool) -> None:  # fmt: skip
+                 attribution_hours: float, benchmark_year: str, storage_url: str | None, as_json: bool) -> None:  # fmt: skip
     """Deployment frequency, lead time, change failure rate and time to restore."""
     from datetime import UTC, datetime, timedelta
 
@@ -702,18 +709,29 @@ def metrics_dora(tenant_id: str, since: str | None, until: str | None, statistic
             statistic=statistic,  # type: ignore[arg-type]
             attribution=attribution,  # type: ignore[arg-type]
             attribution_hours=attribution_hours,
+            benchmark_year=int(benchmark_year),
         )
 
     def fmt(value: float | None, unit: str) -> str:
         return "no data" if value is None else f"{value:.3g} {unit}"
 
     def human(r: dict[str, Any]) -> str:
-        lines = [f"DORA for {r['tenant_id']} ({r['statistic']}), {r['since'][:10]} → {r['until'][:10]}",
-                 f"  deployment frequency   {r['deployments_per_day']:.3g} per day ({r['deployments']} deployments)",
+        def level(metric: str) -> str:
+            return (
+                f"  [{r['levels'][metric]}: {r['benchmark'][metric]}]"
+                if metric in r["levels"]
+                else ""
+            )
+
+        lines = [f"DORA for {r['tenant_id']} ({r['statistic']}), {r['since'][:10]} → {r['until'][:10]},"
+                 f" {r['benchmark_year']} clusters: {r['level'] or 'no data'}",
+                 f"  deployment frequency   {r['deployments_per_day']:.3g} per day ({r['deployments']} deployments)"
+                 + level("deployments_per_day"),
                  f"  lead time for changes  {fmt(r['lead_time_hours'], 'h')} ({r['lead_times_used']} commits,"
-                 f" {r['lead_times_dropped']} dropped at ≤ 0)",
-                 f"  change failure rate    {fmt(r['change_failure_ratio'], '')} ({r['failed_deployments']} failed)",
-                 f"  time to restore        {fmt(r['time_to_restore_hours'], 'h')}"]  # fmt: skip
+                 f" {r['lead_times_dropped']} dropped at ≤ 0)" + level("lead_time_hours"),
+                 f"  change failure rate    {fmt(r['change_failure_ratio'], '')} ({r['failed_deployments']} failed)"
+                 + level("change_failure_ratio"),
+                 f"  time to restore        {fmt(r['time_to_restore_hours'], 'h')}" + level("time_to_restore_hours")]  # fmt: skip
         lines += [f"  ({k}: {v})" for k, v in r["empty_reasons"].items()]
         return "\n".join(lines)
 
@@ -915,6 +933,35 @@ def metrics_cost(
         return "\n".join(lines)
 
     emit(report.as_dict(), as_json, human)
+
+
+@metrics.command("margin")
+@tenant_option
+@click.option("--since", help="Start (inclusive) (default: 30 days ago).")
+@click.option("--until", help="End (exclusive) (default: now).")
+@storage_option
+@json_option
+def metrics_margin(tenant_id: str, since: str | None, until: str | None, storage_url: str | None,
+                   as_json: bool) -> None:  # fmt: skip
+    """Gross-margin proxy: subscription revenue minus AI cost, over revenue."""
+    from datetime import UTC, datetime, timedelta
+
+    from matrix.cli import _when
+    from matrix.metrics.costs import gross_margin
+
+    end = _when(until, "--until") or datetime.now(UTC)
+    start = _when(since, "--since") or end - timedelta(days=30)
+    with open_existing(storage_url) as store:
+        result = gross_margin(store, tenant_id, since=start, until=end)
+
+    def human(r: dict[str, Any]) -> str:
+        if r["reason"]:
+            return f"{r['tenant_id']}: no margin — {r['reason']}"
+        bound = f" (upper bound: {r['unpriced_calls']} unpriced calls)" if r["upper_bound"] else ""
+        return (f"{r['tenant_id']}: revenue ${r['revenue_usd']:.2f}, AI cost ${r['ai_cost_usd']:.4f},"
+                f" gross margin ${r['gross_margin_usd']:.2f} ({r['gross_margin_ratio']:.1%}){bound}")  # fmt: skip
+
+    emit(result, as_json, human)
 
 
 @click.group(context_settings=CONTEXT)

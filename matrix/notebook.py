@@ -37,11 +37,24 @@ def metric(
     return compute(connect(), name, tenant_id=tenant, since=since, until=end, grain=grain)
 
 
-def dora(*, tenant: str = "platform", days: int = 30, statistic: str = "median") -> Any:
+def dora(
+    *,
+    tenant: str = "platform",
+    days: int = 30,
+    statistic: str = "median",
+    benchmark_year: int = 2024,
+) -> Any:
     from matrix.metrics.dora import dora as compute_dora
 
     since, end = _window(days, None)
-    return compute_dora(connect(), tenant, since=since, until=end, statistic=statistic)  # type: ignore[arg-type]
+    return compute_dora(
+        connect(),
+        tenant,
+        since=since,
+        until=end,
+        statistic=statistic,  # type: ignore[arg-type]
+        benchmark_year=benchmark_year,
+    )
 
 
 def cost(*, tenant: str, days: int = 30, by: str = "model") -> Any:
@@ -49,6 +62,14 @@ def cost(*, tenant: str, days: int = 30, by: str = "model") -> Any:
 
     since, end = _window(days, None)
     return ai_cost(connect(), tenant, since=since, until=end, by=by)
+
+
+def margin(*, tenant: str, days: int = 30) -> dict[str, Any]:
+    """The gross-margin proxy: subscription revenue minus AI cost, over revenue."""
+    from matrix.metrics.costs import gross_margin
+
+    since, end = _window(days, None)
+    return gross_margin(connect(), tenant, since=since, until=end)
 
 
 def slo(*, tenant: str) -> list[dict[str, Any]]:

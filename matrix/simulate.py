@@ -34,6 +34,7 @@ from matrix.concierge import Concierge
 from matrix.config import Settings
 from matrix.contracts import Catalog
 from matrix.errors import ApprovalLimitError, ApprovalStateError, ProviderError
+from matrix.metrics.costs import set_plan
 from matrix.modules import agenda, billing, customers, inbox, leads, outbound
 from matrix.modules.context import Work
 from matrix.modules.outbound import RecordingTransport
@@ -43,6 +44,9 @@ from matrix.runtime.handlers import default_handlers
 from matrix.runtime.module_handlers import OUTCOMES
 from matrix.storage import Store
 from matrix.testing.openai_server import OpenAIServer, Randomness
+
+# Subscription plans of simulated tenants (USD per month).
+PLANS = [("starter", 49.0), ("growth", 149.0), ("scale", 399.0)]
 
 # (weight, Portuguese, English) — what owners ask for, roughly how often.
 REQUESTS: list[tuple[int, str, str]] = [
@@ -148,7 +152,7 @@ def run_simulation(
         world = _World(store=store, clock=clock, rng=rng, report=report,
                        transport=RecordingTransport(fail_rate=0.04, rng=random.Random(seed + 1)),
                        catalog=Catalog(settings.contracts_dir))  # fmt: skip
-        profiles = _tenants(store, concierge, tenants, rng, server.base_url)
+        profiles = _tenants(store, concierge, tenants, rng, server.base_url, clock.now())
         with store.session():
             for profile in profiles:
                 world.seed(profile.tenant_id, days)
@@ -204,7 +208,7 @@ class _Profile:
 
 
 def _tenants(
-    store: Store, concierge: Concierge, n: int, rng: random.Random, ai_url: str
+    store: Store, concierge: Concierge, n: int, rng: random.Random, ai_url: str, start: datetime
 ) -> list[_Profile]:
     profiles = []
     for i in range(1, n + 1):
@@ -218,6 +222,9 @@ def _tenants(
                                      "model": rng.choice(["gpt-5-mini", "gpt-4.1-mini", "gpt-5"])},
                           "integrations": {"crm_evolution": {"webhook_secret": _secret(tenant_id)}}}  # fmt: skip
             concierge.save_config(tenant_id, config)
+            plan, fee = rng.choice(PLANS)  # what the tenant pays, for the gross-margin proxy
+            set_plan(store, tenant_id, plan=plan, monthly_fee_usd=fee, effective_from=start,
+                     actor="simulation", now=start)  # fmt: skip
         else:
             concierge.save_config(tenant_id, {"openai": {"base_url": ai_url}})
         profiles.append(_Profile(

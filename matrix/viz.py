@@ -47,16 +47,25 @@ def metric_line(result: MetricResult) -> go.Figure:
 
 def dora_summary(report: DoraReport) -> go.Figure:
     """The four DORA measures side by side, each with its unit."""
-    values: list[tuple[str, float | None, str]] = [
-        ("deployments per day", report.deployments_per_day, "per day"),
-        (f"lead time ({report.statistic})", report.lead_time_hours, "hours"),
-        ("change failure rate", report.change_failure_ratio, "ratio"),
-        (f"time to restore ({report.statistic})", report.time_to_restore_hours, "hours"),
+    values: list[tuple[str, float | None, str, str]] = [
+        ("deployments per day", report.deployments_per_day, "per day", "deployments_per_day"),
+        (f"lead time ({report.statistic})", report.lead_time_hours, "hours", "lead_time_hours"),
+        ("change failure rate", report.change_failure_ratio, "ratio", "change_failure_ratio"),
+        (
+            f"time to restore ({report.statistic})",
+            report.time_to_restore_hours,
+            "hours",
+            "time_to_restore_hours",
+        ),
     ]
-    fig = go.Figure(go.Bar(x=[v[0] for v in values], y=[v[1] or 0 for v in values],
-                           text=[("no data" if v[1] is None else f"{v[1]:.3g} {v[2]}") for v in values],
+    text = [
+        ("no data" if v[1] is None else f"{v[1]:.3g} {v[2]} · {report.levels.get(v[3], '')}")
+        for v in values
+    ]
+    fig = go.Figure(go.Bar(x=[v[0] for v in values], y=[v[1] or 0 for v in values], text=text,
                            textposition="outside"))  # fmt: skip
-    fig.update_layout(title=f"DORA for {report.tenant_id}, {report.since:%Y-%m-%d} to {report.until:%Y-%m-%d}",
+    fig.update_layout(title=f"DORA for {report.tenant_id}, {report.since:%Y-%m-%d} to {report.until:%Y-%m-%d}"
+                            f" — {report.benchmark_year} clusters: {report.level or 'no data'}",
                       yaxis_title="value (unit on each bar)")  # fmt: skip
     return fig
 

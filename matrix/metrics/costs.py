@@ -137,3 +137,67 @@ def cost_per_active_tenant(store: Any, *, since: datetime, until: datetime) -> d
         unpriced += report.unpriced_calls
     return {"active_tenants": len(active), "total_usd": total, "unpriced_calls": unpriced,
             "cost_per_active_tenant_usd": (total / len(active)) if active else None}  # fmt: skip
+
+
+def set_plan(
+    store: Any, tenant_id: str, *, plan: str, monthly_fee_usd: float, effective_from: datetime,
+    actor: str, now: datetime,
+) -> dict[str, Any]:  # fmt: skip
+    """Record what ``tenant_id`` pays per month from ``effective_from`` (setting the same date again replaces it)."""
+    if monthly_fee_usd is None or monthly_fee_usd < 0:
+        raise UsageError(f"monthly_fee_usd must be 0 or more, got {monthly_fee_usd!r}.")
+    if effective_from.tzinfo is None:
+        raise UsageError("effective_from must carry a time zone.")
+    store.tenants.require(tenant_id)
+    row = {"tenant_id": tenant_id, "effective_from": effective_from, "plan": plan,
+           "monthly_fee_usd": float(monthly_fee_usd), "created_by": actor, "created_at": now}  # fmt: skip
+    with store.backend.transaction() as tx:
+        tx.execute(
+            "DELETE FROM tenant_plans WHERE tenant_id = ? AND effective_from = ?",
+            [tenant_id, effective_from],
+        )
+        tx.execute("INSERT INTO tenant_plans VALUES (?, ?, ?, ?, ?, ?)", list(row.values()))
+    return row
+
+
+def revenue(store: Any, tenant_id: str, *, since: datetime, until: datetime) -> float | None:
+    """Subscription revenue in the window: each plan's monthly fee spread evenly over the year
+    (fee × 12 / 365 a day) for the part of the window it was in force. None without any plan."""
+    check_window(since, until)
+    with store.backend.transaction() as tx:
+        plans = tx.query(
+            "SELECT effective_from, monthly_fee_usd FROM tenant_plans WHERE tenant_id = ?"
+            " ORDER BY effective_from",
+            [tenant_id],
+        )
+    if not plans:
+        return None
+    total = 0.0
+    for i, (start, fee) in enumerate(plans):
+        end = plans[i + 1][0] if i + 1 < len(plans) else until
+        overlap = (min(end, until) - max(start, since)).total_seconds()
+        total += max(overlap, 0.0) / 86400 * float(fee) * 12 / 365
+    return total
+
+
+def gross_margin(store: Any, tenant_id: str, *, since: datetime, until: datetime) -> dict[str, Any]:
+    """The gross-margin proxy: (subscription revenue - AI cost) / revenue in the window. Unpriced
+    usage makes the margin an upper bound, and says so; no plan or no revenue gives a reason."""
+    store.tenants.require(tenant_id)
+    income = revenue(store, tenant_id, since=since, until=until)
+    cost = ai_cost(store, tenant_id, since=since, until=until)
+    result: dict[str, Any] = {
+        "tenant_id": tenant_id, "revenue_usd": income, "ai_cost_usd": cost.total_usd,
+        "gross_margin_usd": None, "gross_margin_ratio": None, "unpriced_calls": cost.unpriced_calls,
+        "upper_bound": cost.unpriced_calls > 0, "reason": None,
+    }  # fmt: skip
+    if income is None:
+        result["reason"] = (
+            "no subscription plan recorded (matrix tenant plan T --fee 49 --from 2026-01-01)"
+        )
+    elif income == 0:
+        result["reason"] = "no revenue in the window (free plan or window before the first plan)"
+    else:
+        result["gross_margin_usd"] = income - cost.total_usd
+        result["gross_margin_ratio"] = (income - cost.total_usd) / income
+    return result

@@ -9,20 +9,54 @@
   (rule ``window``) to the latest deployment in the ``attribution_hours`` before it started;
 - time to restore: resolved incidents started in the window, resolved - started.
 
-The statistic (``median``, ``p90``, ``mean``) is an explicit parameter.
+The statistic (``median``, ``p90``, ``mean``) is an explicit parameter, and so is the benchmark
+year: each value is placed in the performance cluster (elite, high, medium, low) of the 2021, 2023
+or 2024 State of DevOps report, with the report's own wording (``dora_benchmarks.json``).
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from importlib import resources
 from typing import Any, Literal
 
 from matrix.errors import UsageError
 from matrix.metrics.engine import check_window, run_sql
 
 Statistic = Literal["median", "p90", "mean"]
+BENCHMARK_YEARS = (2021, 2023, 2024)
+LEVELS = ("elite", "high", "medium", "low")
+
+
+@cache
+def _benchmarks() -> dict[str, Any]:
+    text = resources.files("matrix.metrics").joinpath("dora_benchmarks.json").read_text()
+    years: dict[str, Any] = json.loads(text)["years"]
+    return years
+
+
+def classify(metric: str, value: float | None, year: int) -> tuple[str, str] | None:
+    """The (level, report wording) of ``value`` for ``metric`` in the ``year`` report; None without a value."""
+    if year not in BENCHMARK_YEARS:
+        raise UsageError(
+            f"benchmark year must be one of {', '.join(map(str, BENCHMARK_YEARS))}, got {year!r}."
+        )
+    if value is None:
+        return None
+    for tier in _benchmarks()[str(year)][metric]:
+        if "every_days" in tier:
+            met = tier["every_days"] is None or value * tier["every_days"] >= 1
+        elif "max" in tier:
+            met = value < tier["max"] if tier.get("strict") else value <= tier["max"]
+        else:
+            met = True
+        if met:
+            return tier["level"], tier["report"]
+    return "low", ""
 
 
 def summarize(values: list[float], statistic: Statistic) -> float | None:
@@ -58,10 +92,36 @@ class DoraReport:
     failed_deployments: int = 0
     time_to_restore_hours: float | None = None
     incidents_resolved: int = 0
+    benchmark_year: int = 2024
+    levels: dict[str, str] = field(default_factory=dict)
+    benchmark: dict[str, str] = field(default_factory=dict)
     empty_reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def level(self) -> str | None:
+        """The overall level: the worst of the four keys that have data (None when none has)."""
+        found = [LEVELS.index(level) for level in self.levels.values()]
+        return LEVELS[max(found)] if found else None
+
+    def _place(self) -> None:
+        for metric in (
+            "deployments_per_day",
+            "lead_time_hours",
+            "change_failure_ratio",
+            "time_to_restore_hours",
+        ):
+            value = (
+                None
+                if metric == "deployments_per_day" and not self.deployments
+                else getattr(self, metric)
+            )
+            placed = classify(metric, value, self.benchmark_year)
+            if placed:
+                self.levels[metric], self.benchmark[metric] = placed
 
     def as_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
+        out["level"] = self.level
         out["since"], out["until"] = self.since.isoformat(), self.until.isoformat()
         return out
 
@@ -69,14 +129,21 @@ class DoraReport:
 def dora(
     store: Any, tenant_id: str, *, since: datetime, until: datetime, statistic: Statistic = "median",
     attribution: Literal["named", "window"] = "window", attribution_hours: float = 24.0,
-    include_simulated: bool = True,
+    include_simulated: bool = True, benchmark_year: int = 2024,
 ) -> DoraReport:  # fmt: skip
     check_window(since, until)
+    classify("lead_time_hours", None, benchmark_year)
     if statistic not in ("median", "p90", "mean"):
         raise UsageError(f"statistic must be median, p90 or mean, got {statistic!r}.")
     store.tenants.require(tenant_id)
     sim = "" if include_simulated else " AND NOT simulated"
-    report = DoraReport(tenant_id=tenant_id, since=since, until=until, statistic=statistic)
+    report = DoraReport(
+        tenant_id=tenant_id,
+        since=since,
+        until=until,
+        statistic=statistic,
+        benchmark_year=benchmark_year,
+    )
     tables = ("commits", "deployments", "incidents", "event_log")
     # A change of the tenant's prompt, model, policy or runtime config is a deployment of kind config.
     deployments = run_sql(store, tables, tenant_id, (
@@ -130,4 +197,5 @@ def dora(
     report.time_to_restore_hours = summarize(restore, statistic)
     if not incidents:
         report.empty_reasons["time_to_restore"] = "no incidents recorded in the window"
+    report._place()
     return report

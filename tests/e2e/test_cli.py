@@ -246,6 +246,65 @@ def test_tenants_add_and_list(url: str, capsys) -> None:  # type: ignore[no-unty
     assert [r["tenant_id"] for r in rows] == ["acme"]
 
 
+def test_plan_margin_and_dora_benchmark_from_the_cli(url: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    run(capsys, "tenant", "create", "acme", "--storage-url", url)
+    code, out, _ = run(
+        capsys,
+        "tenant",
+        "plan",
+        "acme",
+        "--fee",
+        "365",
+        "--from",
+        "2026-01-01",
+        "--storage-url",
+        url,
+    )
+    assert code == 0 and "acme: plan standard at $365.00/month from 2026-01-01" in out
+    code, out, _ = run(capsys, "metrics", "margin", "--tenant", "acme", "--since", "2026-02-01", "--until",
+                       "2026-02-11", "--storage-url", url)  # fmt: skip
+    assert code == 0 and "revenue $120.00, AI cost $0.0000, gross margin $120.00 (100.0%)" in out
+    code, _, err = run(
+        capsys,
+        "tenant",
+        "plan",
+        "acme",
+        "--fee",
+        "-3",
+        "--from",
+        "2026-01-01",
+        "--storage-url",
+        url,
+    )
+    assert code == 2 and "--fee" in err
+    code, _, err = run(capsys, "metrics", "margin", "--tenant", "acm", "--storage-url", url)
+    assert code != 0 and "Did you mean acme" in err and "Traceback" not in err
+    code, _, err = run(
+        capsys,
+        "metrics",
+        "dora",
+        "--tenant",
+        "acme",
+        "--benchmark-year",
+        "2022",
+        "--storage-url",
+        url,
+    )
+    assert code == 2 and "2021" in err and "2024" in err
+    code, out, _ = run(
+        capsys,
+        "metrics",
+        "dora",
+        "--tenant",
+        "acme",
+        "--benchmark-year",
+        "2021",
+        "--storage-url",
+        url,
+    )
+    assert code == 0 and "2021 clusters: no data" in out
+
+
 def test_migrate_on_a_newer_store_is_refused_and_leaves_it_unchanged(url: str, capsys) -> None:  # type: ignore[no-untyped-def]
     import duckdb
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from matrix.errors import UsageError
-from matrix.metrics.costs import ai_cost, set_price
+from matrix.errors import NotFoundError, UsageError
+from matrix.metrics.costs import ai_cost, gross_margin, revenue, set_plan, set_price
 from matrix.storage import Store
 
 T1 = datetime(2026, 11, 3, 10, tzinfo=UTC)
@@ -87,3 +87,30 @@ def test_bad_prices_and_dimensions_are_refused(usage: Store) -> None:
                   actor="x", now=now)  # fmt: skip
     with pytest.raises(UsageError, match="by must be one of"):
         ai_cost(usage, "acme", by="color", **WINDOW)
+
+
+def test_gross_margin_proxy_from_dated_plans(usage: Store) -> None:
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    assert "no subscription plan" in gross_margin(usage, "acme", **WINDOW)["reason"]
+    set_price(usage, provider="openai", model="gpt-x", effective_from=WINDOW["since"], input_per_mtok=1.0,
+              cached_input_per_mtok=0.5, output_per_mtok=4.0, actor="finance", now=now)  # fmt: skip
+    # 365 USD a month is 12 USD a day; from Nov 16 it is 730 (24 a day). November: 15 × 12 + 15 × 24 = 540.
+    set_plan(usage, "acme", plan="starter", monthly_fee_usd=365, effective_from=datetime(2026, 10, 1, tzinfo=UTC),
+             actor="finance", now=now)  # fmt: skip
+    set_plan(usage, "acme", plan="pro", monthly_fee_usd=730, effective_from=datetime(2026, 11, 16, tzinfo=UTC),
+             actor="finance", now=now)  # fmt: skip
+    assert revenue(usage, "acme", **WINDOW) == pytest.approx(540.0)
+    assert revenue(usage, "acme", since=datetime(2026, 9, 1, tzinfo=UTC),
+                   until=datetime(2026, 10, 1, tzinfo=UTC)) == 0.0  # fmt: skip
+    margin = gross_margin(usage, "acme", **WINDOW)
+    # acme's priced cost is 5.3 (see above); the local model has no price, so the margin is an upper bound.
+    assert margin["ai_cost_usd"] == pytest.approx(5.3)
+    assert margin["gross_margin_ratio"] == pytest.approx((540 - 5.3) / 540)
+    assert margin["upper_bound"] and margin["unpriced_calls"] == 1
+    assert (
+        gross_margin(usage, "globex", **WINDOW)["gross_margin_ratio"] is None
+    )  # other tenant: no plan
+    with pytest.raises(UsageError, match="monthly_fee_usd must be 0 or more"):
+        set_plan(usage, "acme", plan="x", monthly_fee_usd=-1, effective_from=T1, actor="x", now=now)
+    with pytest.raises(NotFoundError, match="Did you mean acme"):
+        set_plan(usage, "acmee", plan="x", monthly_fee_usd=1, effective_from=T1, actor="x", now=now)

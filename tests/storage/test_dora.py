@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from matrix.errors import UsageError
-from matrix.metrics.dora import dora, summarize
+from matrix.metrics.dora import classify, dora, summarize
 from matrix.sources.git import import_git
 from matrix.storage import Store
 
@@ -75,6 +75,30 @@ def test_lead_time_and_frequency_worked_out_by_hand(loaded: Store) -> None:
     assert report.deployments == 2 and report.deployments_per_day == pytest.approx(2 / 4)
     assert report.change_failure_ratio == 0.0 and report.time_to_restore_hours is None
     assert report.empty_reasons == {"time_to_restore": "no incidents recorded in the window"}
+    # 0.5 deployments a day, 13.5 h lead time, no failures, no restore time — placed by hand:
+    expected = {
+        2021: {
+            "deployments_per_day": "high",
+            "lead_time_hours": "high",
+            "change_failure_ratio": "elite",
+        },
+        2023: {
+            "deployments_per_day": "high",
+            "lead_time_hours": "elite",
+            "change_failure_ratio": "elite",
+        },
+        2024: {
+            "deployments_per_day": "high",
+            "lead_time_hours": "elite",
+            "change_failure_ratio": "elite",
+        },
+    }
+    for year, levels in expected.items():
+        placed = dora(loaded, "platform", benchmark_year=year, **WINDOW)
+        assert placed.levels == levels and placed.level == "high"
+    assert report.benchmark["lead_time_hours"] == "less than one day"  # 2024 by default
+    p90 = dora(loaded, "platform", statistic="p90", benchmark_year=2023, **WINDOW)
+    assert p90.levels["lead_time_hours"] == "elite"  # 22.7 h < one day
 
 
 def test_incidents_attribute_failures_and_restore_time(loaded: Store) -> None:
@@ -87,6 +111,10 @@ def test_incidents_attribute_failures_and_restore_time(loaded: Store) -> None:
     # i1 starts 1 h after v1.1 → attributed; i2 starts 30 h after v1.1 → outside 24 h.
     assert window.failed_deployments == 1 and window.change_failure_ratio == pytest.approx(0.5)
     assert window.time_to_restore_hours == pytest.approx(2.0)  # median of 3 h and 1 h
+    for year in (2021, 2023, 2024):
+        placed = dora(loaded, "platform", benchmark_year=year, **WINDOW)
+        assert placed.levels["change_failure_ratio"] == "low" and placed.level == "low"
+        assert placed.levels["time_to_restore_hours"] == "high"  # 2 h: less than one day
     named = dora(loaded, "platform", attribution="named", **WINDOW)
     assert named.change_failure_ratio == 0.0
     wide = dora(loaded, "platform", attribution_hours=48, **WINDOW)
@@ -103,6 +131,36 @@ def test_empty_window_and_bad_parameters(loaded: Store) -> None:
         dora(loaded, "platform", since=T0, until=T0 - timedelta(days=1))
     with pytest.raises(UsageError, match="statistic"):
         dora(loaded, "platform", statistic="p99", **WINDOW)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="benchmark year must be one of 2021, 2023, 2024"):
+        dora(loaded, "platform", benchmark_year=2022, **WINDOW)
+    assert later.levels == {} and later.level is None
+
+
+@pytest.mark.parametrize(("metric", "value", "year", "level"), [
+    ("lead_time_hours", 24.0, 2023, "high"),  # "less than one day" is strict
+    ("lead_time_hours", 23.99, 2024, "elite"),
+    ("lead_time_hours", 0.5, 2021, "elite"),
+    ("lead_time_hours", 1.0, 2021, "high"),
+    ("lead_time_hours", 500.0, 2021, "medium"),  # beyond one week, within six months
+    ("lead_time_hours", 5000.0, 2024, "low"),
+    ("time_to_restore_hours", 1.0, 2024, "high"),
+    ("time_to_restore_hours", 100.0, 2021, "medium"),
+    ("time_to_restore_hours", 100.0, 2024, "low"),  # 2024's medium recovers in less than a day
+    ("change_failure_ratio", 0.05, 2024, "elite"),  # inclusive
+    ("change_failure_ratio", 0.15, 2024, "high"),  # high (20%) is checked before medium (10%)
+    ("change_failure_ratio", 0.15, 2023, "medium"),
+    ("change_failure_ratio", 0.15, 2021, "elite"),
+    ("change_failure_ratio", 0.31, 2021, "low"),
+    ("deployments_per_day", 1.0, 2023, "elite"),
+    ("deployments_per_day", 1 / 7, 2023, "high"),
+    ("deployments_per_day", 1 / 7, 2021, "high"),  # 2021's high is weekly to monthly
+    ("deployments_per_day", 1 / 60, 2021, "medium"),
+    ("deployments_per_day", 1 / 60, 2024, "low"),
+    ("deployments_per_day", 1 / 365, 2021, "low"),
+])  # fmt: skip
+def test_benchmark_levels_at_the_edges(metric: str, value: float, year: int, level: str) -> None:
+    placed = classify(metric, value, year)
+    assert placed is not None and placed[0] == level
 
 
 @pytest.mark.parametrize(("values", "stat", "expected"), [([], "median", None), ([4.0], "p90", 4.0),

@@ -23,7 +23,7 @@ from matrix.cli import (
     tenant_option,
 )
 from matrix.clock import SYSTEM_CLOCK
-from matrix.errors import UsageError
+from matrix.errors import MatrixError, UsageError
 
 
 def _work(tenant_id: str) -> Any:
@@ -1007,10 +1007,15 @@ def gate_list(spec_path: str | None, as_json: bool) -> None:
 @click.option(
     "--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Kernels in parallel."
 )
+@click.option(
+    "--record-deployment",
+    is_flag=True,
+    help="When g03_release_dry_run passes, record this version as a deployment of the platform.",
+)
 @storage_option
 @json_option
 def gate_run(ids: tuple[str, ...], run_all: bool, spec_path: str | None, run_id: str | None, fail_on: str, jobs: int,
-             storage_url: str | None, as_json: bool) -> None:  # fmt: skip
+             record_deployment: bool, storage_url: str | None, as_json: bool) -> None:  # fmt: skip
     """Execute gates; write reports/gates/<run_id>/ (notebooks, HTML, summary.json/.md, junit.xml).
 
     Exit 0 when nothing blocks, 1 when a gate fails, 2 on a usage or spec error.
@@ -1056,10 +1061,43 @@ def gate_run(ids: tuple[str, ...], run_all: bool, spec_path: str | None, run_id:
     )
     summary = write_reports(results, out_dir, run_id=run_id, started=started, finished=datetime.now(UTC),
                             contracts_dir=settings.contracts_dir, storage_url=storage_url, commit=commit)  # fmt: skip
+    from matrix.gates.history import record_release, record_run
+
+    recorded = "gate history not recorded: "
+    try:
+        with open_existing(storage_url) as store:
+            recorded = f"gate history: {record_run(store, summary, str(out_dir))} results recorded in the store"
+            if record_deployment:
+                release = record_release(store, summary, at=datetime.now(UTC))
+                recorded += (
+                    f"; deployment {release['version']} recorded"
+                    if release
+                    else "; no deployment (g03 did not pass)"
+                )
+    except MatrixError as exc:
+        recorded += str(exc)
     emit({**summary, "report_dir": str(out_dir)}, as_json,
-         lambda r: (out_dir / "summary.md").read_text() + f"\nreports: {out_dir}")  # fmt: skip
+         lambda r: (out_dir / "summary.md").read_text() + f"\n{recorded}\nreports: {out_dir}")  # fmt: skip
     if any(r.blocks(fail_on) for r in results):
         raise SystemExit(1)
+
+
+@gate.command("history")
+@click.option("--gate", "gate_id", help="Only this gate.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@storage_option
+@json_option
+def gate_history(gate_id: str | None, limit: int, storage_url: str | None, as_json: bool) -> None:
+    """Recorded gate results, newest first (verdict, duration, commit, report folder)."""
+    from matrix.gates.history import history
+
+    with open_existing(storage_url) as store:
+        rows = history(store, limit=limit, gate_id=gate_id)
+    emit(
+        rows,
+        as_json,
+        lambda r: table(r, ("run_id", "gate_id", "verdict", "duration_seconds", "commit_sha")),
+    )
 
 
 def register(group: click.Group) -> None:

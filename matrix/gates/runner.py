@@ -8,7 +8,7 @@ import json
 import os
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ class GateResult:
 
 
 def _execute(
-    gate: Gate, output: Path, storage_url: str | None
+    gate: Gate, output: Path, storage_url: str | None, parameters: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any] | None, float]:
     """Run one notebook in this (worker) process; return what it recorded and any error."""
     import papermill as pm
@@ -46,8 +46,12 @@ def _execute(
         os.environ["MATRIX_STORAGE_URL"] = storage_url
     started = time.perf_counter()
     error = None
+    # The kernel writes its own chatter to stderr; keep it beside the notebook, not on the console.
+    log = os.open(output.with_suffix(".kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    saved = os.dup(2)
+    os.dup2(log, 2)
     try:
-        pm.execute_notebook(str(gate.notebook), str(output), parameters=gate.parameters, kernel_name="python3",
+        pm.execute_notebook(str(gate.notebook), str(output), parameters=parameters, kernel_name="python3",
                             execution_timeout=gate.timeout_seconds, progress_bar=False, cwd=str(gate.notebook.parent))  # fmt: skip
     except pm.PapermillExecutionError as exc:
         error = {
@@ -61,6 +65,10 @@ def _execute(
             "cell_index": None,
             "exception": type(exc).__name__,
         }
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(log)
     duration = time.perf_counter() - started
     recorded: dict[str, Any] = {}
     for line in record.read_text().splitlines():
@@ -101,28 +109,49 @@ def evaluate(
 
 def run_gates(gates: list[Gate], out_dir: Path, *, jobs: int = 2, storage_url: str | None = None,
               progress: Any = None) -> list[GateResult]:  # fmt: skip
+    """Run ``gates`` up to ``jobs`` at a time; a gate that ``needs`` others starts after them and
+    gets their verdicts as its ``upstream`` parameter (None for a needed gate not in this run)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    results: list[GateResult] = []
+    chosen = {g.id for g in gates}
+    done: dict[str, GateResult] = {}
+    pending = list(gates)
+    running: dict[Future[Any], Gate] = {}
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {
-            gate.id: pool.submit(_execute, gate, out_dir / f"{gate.id}.ipynb", storage_url)
-            for gate in gates
-        }
-        for gate in gates:
-            try:
-                recorded, error, duration = futures[gate.id].result()
-            except Exception as exc:  # the worker itself died
-                recorded, error, duration = {}, {"message": f"{type(exc).__name__}: {exc}", "cell_index": None,
-                                                  "exception": type(exc).__name__}, 0.0  # fmt: skip
-            verdict, checks = evaluate(gate, recorded, error)
-            if not recorded and error is None:
-                error = {
-                    "message": "the notebook recorded nothing",
-                    "cell_index": None,
-                    "exception": None,
-                }
-            results.append(GateResult(gate=gate, verdict=verdict, duration_seconds=duration, recorded=recorded,
-                                      checks=checks, error=error, output=out_dir / f"{gate.id}.ipynb"))  # fmt: skip
-            if progress:
-                progress(1)
-    return results
+        while pending or running:
+            for gate in [g for g in pending if all(n in done or n not in chosen for n in g.needs)]:
+                parameters = dict(gate.parameters)
+                if gate.needs:
+                    parameters["upstream"] = {
+                        n: done[n].verdict if n in done else None for n in gate.needs
+                    }
+                future = pool.submit(
+                    _execute, gate, out_dir / f"{gate.id}.ipynb", storage_url, parameters
+                )
+                running[future] = gate
+                pending.remove(gate)
+            if not running:  # what is left waits on itself
+                for gate in pending:
+                    done[gate.id] = _result(gate, out_dir, {}, {"message": "its needs form a cycle: "
+                                            + ", ".join(gate.needs), "cell_index": None, "exception": None}, 0.0)  # fmt: skip
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                gate = running.pop(future)
+                try:
+                    recorded, error, duration = future.result()
+                except Exception as exc:  # the worker itself died
+                    recorded, error, duration = {}, {"message": f"{type(exc).__name__}: {exc}", "cell_index": None,
+                                                      "exception": type(exc).__name__}, 0.0  # fmt: skip
+                done[gate.id] = _result(gate, out_dir, recorded, error, duration)
+                if progress:
+                    progress(1)
+    return [done[g.id] for g in gates]
+
+
+def _result(gate: Gate, out_dir: Path, recorded: dict[str, Any], error: dict[str, Any] | None,
+            duration: float) -> GateResult:  # fmt: skip
+    verdict, checks = evaluate(gate, recorded, error)
+    if not recorded and error is None:
+        error = {"message": "the notebook recorded nothing", "cell_index": None, "exception": None}
+    return GateResult(gate=gate, verdict=verdict, duration_seconds=duration, recorded=recorded,
+                      checks=checks, error=error, output=out_dir / f"{gate.id}.ipynb")  # fmt: skip

@@ -1,7 +1,10 @@
 """A gate is data: id, title, notebook, parameters, and checks with operator, threshold and level.
 
 Specs live in ``notebooks/gates/gates.json``. Loading validates everything before anything runs
-and lists every problem (missing notebook, duplicate id, unknown operator).
+and lists every problem (missing notebook, duplicate id, unknown operator, unknown metric, a
+``needs`` naming no gate). A check may name a catalog ``metric``: its operator and threshold
+then default to the metric's target, so a gate and the catalog cannot drift apart. A gate that
+``needs`` others runs after them and gets their verdicts as its ``upstream`` parameter.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from matrix.errors import ConfigError
+from matrix.errors import ConfigError, UsageError
+from matrix.metrics.definitions import load_catalog
 
 OPERATORS = ("<", "<=", ">", ">=", "==", "!=")
 _ID = re.compile(r"^g[0-9]{2}_[a-z0-9_]+$")
@@ -24,6 +28,7 @@ class Check:
     op: str
     threshold: float | str | bool
     level: Literal["warning", "error"] = "error"
+    metric: str | None = None
 
     def passes(self, value: Any) -> bool:
         match self.op:
@@ -49,6 +54,7 @@ class Gate:
     parameters: dict[str, Any] = field(default_factory=dict)
     checks: tuple[Check, ...] = ()
     timeout_seconds: float = 300.0
+    needs: tuple[str, ...] = ()
 
 
 def load_gates(path: Path) -> list[Gate]:
@@ -61,6 +67,7 @@ def load_gates(path: Path) -> list[Gate]:
         raise ConfigError(f"{path} line {exc.lineno}: not JSON ({exc.msg}).") from None
     problems: list[str] = []
     gates: list[Gate] = []
+    catalog = load_catalog()
     seen: set[str] = set()
     for i, raw in enumerate(doc.get("gates", []) if isinstance(doc, dict) else []):
         where = f"gates[{i}]"
@@ -80,6 +87,15 @@ def load_gates(path: Path) -> list[Gate]:
             )
         checks = []
         for j, check in enumerate(raw.get("checks", [])):
+            if isinstance(check, dict) and check.get("metric"):
+                try:
+                    target = catalog.get(str(check["metric"])).target
+                except UsageError as exc:
+                    problems.append(f"{where}.checks[{j}].metric: {exc}")
+                    continue
+                if target is not None:
+                    check = {"op": target.op, "threshold": target.value, **check}
+                check.setdefault("name", check["metric"])
             if (
                 not isinstance(check, dict)
                 or check.get("op") not in OPERATORS
@@ -94,12 +110,20 @@ def load_gates(path: Path) -> list[Gate]:
                 problems.append(f"{where}.checks[{j}].level must be warning or error")
                 continue
             checks.append(Check(name=check["name"], op=check["op"], threshold=check["threshold"],
-                                level=check.get("level", "error")))  # fmt: skip
+                                level=check.get("level", "error"), metric=check.get("metric")))  # fmt: skip
         if not checks:
             problems.append(f"{where} checks nothing; a gate needs at least one check")
+        needs = raw.get("needs", [])
+        if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+            problems.append(f"{where}.needs must be a list of gate ids")
+            needs = []
         gates.append(Gate(id=str(gate_id), title=str(raw.get("title") or gate_id), notebook=notebook,
                           parameters=dict(raw.get("parameters") or {}), checks=tuple(checks),
-                          timeout_seconds=float(raw.get("timeout_seconds", 300))))  # fmt: skip
+                          timeout_seconds=float(raw.get("timeout_seconds", 300)), needs=tuple(needs)))  # fmt: skip
+    for i, gate in enumerate(gates):
+        for need in gate.needs:
+            if need not in seen or need == gate.id:
+                problems.append(f"gates[{i}].needs {need!r} is not another gate of the spec")
     if problems:
         raise ConfigError(
             f"{len(problems)} problem(s) in {Path(path).name}: " + "; ".join(problems) + "."

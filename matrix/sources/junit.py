@@ -12,6 +12,40 @@ from matrix.errors import UsageError
 from matrix.sources.report import ImportReport
 
 
+def read_junit(path: Path) -> list[tuple[ET.Element, list[tuple[ET.Element, str]]]]:
+    """Each suite of a JUnit file with its test cases and their status (passed, failed, error, skipped)."""
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise UsageError(f"{Path(path).name} is not a readable JUnit XML file: {exc}.") from None
+    if root.tag not in ("testsuite", "testsuites"):
+        raise UsageError(
+            f"{Path(path).name}: the root element is <{root.tag}>, not <testsuites> or <testsuite>."
+        )
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    out = []
+    for suite in suites:
+        cases = []
+        for case in suite.iter("testcase"):
+            status = "passed"
+            for tag, value in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
+                if case.find(tag) is not None:
+                    status = value
+                    break
+            cases.append((case, status))
+        out.append((suite, cases))
+    return out
+
+
+def junit_totals(path: Path) -> dict[str, int]:
+    """How many test cases of a JUnit file passed, failed, errored and were skipped."""
+    totals = {"passed": 0, "failed": 0, "error": 0, "skipped": 0}
+    for _, cases in read_junit(path):
+        for _, status in cases:
+            totals[status] += 1
+    return totals
+
+
 def import_junit(
     store: Any,
     tenant_id: str,
@@ -22,31 +56,17 @@ def import_junit(
 ) -> ImportReport:
     """Import every test case of a JUnit file; a second import of the same run adds nothing."""
     now = now or datetime.now(UTC)
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError) as exc:
-        raise UsageError(f"{Path(path).name} is not a readable JUnit XML file: {exc}.") from None
-    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-    if root.tag not in ("testsuite", "testsuites"):
-        raise UsageError(
-            f"{Path(path).name}: the root element is <{root.tag}>, not <testsuites> or <testsuite>."
-        )
     report = ImportReport(source=f"junit:{Path(path).name}")
     rows = []
-    for suite in suites:
+    for suite, cases in read_junit(path):
         stamp = suite.get("timestamp")
         try:
             recorded = datetime.fromisoformat(stamp).replace(tzinfo=UTC) if stamp else now
         except ValueError:
             recorded = now
         run = run_id or f"{Path(path).name}@{stamp or now.isoformat()}"
-        for case in suite.iter("testcase"):
+        for case, status in cases:
             report.read += 1
-            status = "passed"
-            for tag, value in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
-                if case.find(tag) is not None:
-                    status = value
-                    break
             name, classname = case.get("name") or "", case.get("classname")
             if not name:
                 report.skip("test case without a name")

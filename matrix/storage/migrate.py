@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 
 from matrix.errors import MigrationError
 from matrix.storage.base import Backend, Dialect, Tx
@@ -37,6 +39,7 @@ class Migration:
     up: str
     down: str | None
     checksum: str
+    forward_only: bool = False
 
     @property
     def reversible(self) -> bool:
@@ -55,10 +58,18 @@ class MigrationReport:
         return {"before": self.before, "after": self.after, "applied": list(self.applied)}
 
 
-def load_migrations() -> list[Migration]:
-    """Every migration shipped with matrix, in version order."""
+def load_migrations(directory: Path | None = None) -> list[Migration]:
+    """Every migration shipped with matrix (or found in ``directory``), in version order.
+
+    A migration without a down section must say so with a ``-- migrate:forward-only`` line.
+    """
     found = []
-    for entry in resources.files("matrix.storage").joinpath("migrations").iterdir():
+    folder: Traversable = (
+        directory
+        if directory is not None
+        else resources.files("matrix.storage").joinpath("migrations")
+    )
+    for entry in folder.iterdir():
         match = _FILE.match(entry.name)
         if not match:
             continue
@@ -72,6 +83,7 @@ def load_migrations() -> list[Migration]:
                 up=up,
                 down=down if sep and down.strip() else None,
                 checksum=hashlib.sha256(text.encode()).hexdigest()[:16],
+                forward_only="-- migrate:forward-only" in text,
             )
         )
     found.sort(key=lambda m: m.version)
@@ -114,13 +126,15 @@ def code_version() -> int:
     return len(load_migrations())
 
 
-def migrate(backend: Backend, *, target: int | None = None) -> MigrationReport:
+def migrate(
+    backend: Backend, *, target: int | None = None, migrations: list[Migration] | None = None
+) -> MigrationReport:
     """Bring the store up to ``target`` (default: the newest migration), all or nothing.
 
     Raises:
         MigrationError: the store is newer than this code, or an applied migration was changed.
     """
-    migrations = load_migrations()
+    migrations = migrations if migrations is not None else load_migrations()
     newest = len(migrations)
     target = newest if target is None else target
     with backend.transaction() as tx:
@@ -141,9 +155,11 @@ def migrate(backend: Backend, *, target: int | None = None) -> MigrationReport:
     return MigrationReport(before=before, after=after, applied=tuple(applied))
 
 
-def rollback(backend: Backend, *, target: int) -> MigrationReport:
+def rollback(
+    backend: Backend, *, target: int, migrations: list[Migration] | None = None
+) -> MigrationReport:
     """Undo migrations down to ``target`` using their down sections, all or nothing."""
-    migrations = load_migrations()
+    migrations = migrations if migrations is not None else load_migrations()
     with backend.transaction() as tx:
         before = current_version(tx)
         _refuse_foreign(tx, before, migrations, backend)

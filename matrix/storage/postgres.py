@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 
@@ -114,6 +115,30 @@ class PostgresBackend(Backend):
                 raise StorageError(f"The store {self.url} refused an operation: {message}") from exc
             finally:
                 self._depth -= 1
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database beside this one (same server and user); its URL."""
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+            raise StorageError(
+                f"{name!r} is not a plain database name (lowercase letters, digits, _)."
+            )
+        self._outside_transaction(f'CREATE DATABASE "{name}"')
+        return str(urlsplit(self._dsn)._replace(path="/" + name).geturl())
+
+    def drop_database(self, url: str) -> None:
+        """Drop a database made by :meth:`create_database` (given by its URL)."""
+        name = urlsplit(url).path.lstrip("/")
+        self._outside_transaction(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _outside_transaction(self, sql: str) -> None:
+        with self._mutex:
+            if self._conn is None:
+                raise StorageError(f"The store {self.url} is closed.")
+            try:
+                self._conn.execute(sql.encode())
+            except psycopg.Error as exc:
+                message = mask_secrets(str(exc).strip().splitlines()[0])
+                raise StorageError(f"The store {self.url} refused an operation: {message}") from exc
 
     def close(self) -> None:
         with self._mutex:

@@ -14,6 +14,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -115,3 +116,38 @@ class ThrowawayPostgres:
             raise StorageError(
                 f"{tool} failed (exit {done.returncode}): {done.stderr.strip()[-800:]} {log}".strip()
             )
+
+
+def run_with_throwaway_store(command: list[str]) -> int:
+    """Run ``command`` with ``MATRIX_STORAGE_URL`` on a new, migrated PostgreSQL database of a
+    throwaway server (``MATRIX_GATE_POSTGRES_URL`` names the server), removed afterwards.
+
+    Without the server binaries it uses a throwaway DuckDB store instead, except under ``CI=true``
+    where the missing binaries are an error."""
+    from matrix.storage import open_store
+
+    env = {**os.environ, "MATRIX_PROVIDER_MODE": os.environ.get("MATRIX_PROVIDER_MODE", "local")}
+    if find_bin_dir() is None:
+        if os.environ.get("CI") == "true":
+            print(f"error: {INSTALL_HINT}", file=sys.stderr)
+            return 2
+        print(f"note: {INSTALL_HINT} Using a throwaway DuckDB store instead.", file=sys.stderr)
+        with tempfile.TemporaryDirectory(prefix="matrix-store-") as folder:
+            env["MATRIX_STORAGE_URL"] = f"duckdb:///{folder}/throwaway.duckdb"
+            open_store(env["MATRIX_STORAGE_URL"], migrate=True).close()
+            return subprocess.call(command, env=env)
+    with ThrowawayPostgres() as server:
+        env["MATRIX_STORAGE_URL"] = server.create_database("matrix")
+        env["MATRIX_GATE_POSTGRES_URL"] = server.url
+        open_store(env["MATRIX_STORAGE_URL"], migrate=True).close()
+        return subprocess.call(command, env=env)
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if args[:1] == ["--"]:
+        args = args[1:]
+    if not args:
+        print("usage: python -m matrix.testing.postgres -- COMMAND [ARGS…]", file=sys.stderr)
+        raise SystemExit(2)
+    raise SystemExit(run_with_throwaway_store(args))

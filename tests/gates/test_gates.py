@@ -107,7 +107,25 @@ def test_spec_problems_are_listed_before_anything_runs(tmp_path: Path) -> None:
         assert part in message
 
 
-def test_shipped_spec_loads() -> None:
-    assert [g.id for g in load_gates(ROOT / "notebooks" / "gates" / "gates.json")] == [
-        "g01_contract_checks"
-    ]
+def test_shipped_spec_loads_and_takes_targets_from_the_catalog() -> None:
+    gates = {g.id: g for g in load_gates(ROOT / "notebooks" / "gates" / "gates.json")}
+    assert list(gates) == ["g01_contract_checks", "g02_preprod_validate", "g03_release_dry_run", "g04_rollback_drill",
+                           "g05_deploy_readiness", "g06_slo", "g07_ai_budget", "g08_delivery"]  # fmt: skip
+    assert gates["g03_release_dry_run"].needs == ("g02_preprod_validate",)
+    [success, *_] = gates["g06_slo"].checks
+    assert (success.name, success.op, success.threshold) == (
+        "owner_interaction_success_ratio",
+        ">=",
+        0.99,
+    )
+
+
+def test_unknown_metrics_and_needs_are_spec_problems(tmp_path: Path) -> None:
+    (tmp_path / "a.ipynb").write_text("{}")
+    (tmp_path / "gates.json").write_text(json.dumps({"gates": [
+        {"id": "g01_a", "notebook": "a.ipynb", "needs": ["g09_nope"], "checks": [{"metric": "task_sucess_ratio"}]},
+    ]}))  # fmt: skip
+    with pytest.raises(ConfigError) as info:
+        load_gates(tmp_path / "gates.json")
+    assert "Unknown metric 'task_sucess_ratio'. Did you mean task_success_ratio" in str(info.value)
+    assert "needs 'g09_nope' is not another gate" in str(info.value)

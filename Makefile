@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `make demo SERVE=0` does everything but serve the dashboards (for automation).
 demo: install
-	@$(BIN)/matrix demo
+	@$(BIN)/matrix demo $(if $(filter 0,$(SERVE)),--no-serve,)
 
 # The suite runs first (its JUnit file feeds the pre-production gate), then the shipped gates
 # against a throwaway PostgreSQL store; both always run, and either failing fails the target.
@@ -42,8 +43,8 @@ system-deps:
 	fi
 
 lint: install
-	@$(BIN)/ruff check matrix tests benchmarks
-	@$(BIN)/ruff format --check matrix tests benchmarks
+	@$(BIN)/ruff check matrix dashboards tests benchmarks
+	@$(BIN)/ruff format --check matrix dashboards tests benchmarks
 
 typecheck: install
 	@$(BIN)/mypy

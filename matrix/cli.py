@@ -232,6 +232,52 @@ def tenant_plan(tenant_id: str, plan_name: str, fee: float, effective: str, acto
                                  f" from {r['effective_from']:%Y-%m-%d}")  # fmt: skip
 
 
+@cli.group(context_settings=CONTEXT)
+def user() -> None:
+    """Dashboard users: admins see every tenant, managers only theirs."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "manager"]), required=True)
+@click.option(
+    "--tenant", "tenants", multiple=True, help="A tenant a manager may see (repeat for more)."
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of a prompt.",
+)
+@storage_option
+@json_option
+def user_add(username: str, role: str, tenants: tuple[str, ...], password_stdin: bool, storage_url: str | None,
+             as_json: bool) -> None:  # fmt: skip
+    """Create a user (or replace one with the same name) with a password of 8 characters or more."""
+    from matrix.access import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with open_existing(storage_url) as store:
+        created = add_user(store, username, password, role=role, tenants=list(tenants))
+    result = {"username": created.username, "role": created.role, "tenants": list(created.tenants)}
+    emit(result, as_json, lambda r: f"user {r['username']}: {r['role']}"
+                                    + (f" of {', '.join(r['tenants'])}" if r["tenants"] else " (every tenant)"))  # fmt: skip
+
+
+@user.command("list")
+@storage_option
+@json_option
+def user_list(storage_url: str | None, as_json: bool) -> None:
+    """Every dashboard user with their role and tenants (never a password)."""
+    from matrix.access import list_users
+
+    with open_existing(storage_url) as store:
+        rows = list_users(store)
+    emit(rows, as_json, lambda r: table(r, ("username", "role", "tenants", "created_at")))
+
+
 @tenant.command("config")
 @click.argument("tenant_id")
 @click.option(
@@ -713,24 +759,52 @@ def simulate(tenants: int, days: int, seed: int, storage_url: str | None, as_jso
     emit(report.as_dict(), as_json, human)
 
 
-# -- demo -------------------------------------------------------------------------------------
+# -- serve and demo ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8050, show_default=True)
+@click.option(
+    "--no-scheduler", is_flag=True, help="Serve only; run no task queue or expiry jobs here."
+)
+@storage_option
+def serve(host: str, port: int, no_scheduler: bool, storage_url: str | None) -> None:
+    """Serve the dashboards (sign in with a `matrix user add` account) and run the scheduler."""
+    from matrix.serve import serve as run
+
+    with open_existing(storage_url) as store:
+        run(store, host=host, port=port, scheduler=not no_scheduler, echo=click.echo)
 
 
 @cli.command()
 @click.option("--tenants", type=click.IntRange(1, 100), default=5, show_default=True)
 @click.option("--days", type=click.IntRange(1, 365), default=14, show_default=True)
+@click.option(
+    "--serve/--no-serve",
+    "serve_after",
+    default=True,
+    show_default=True,
+    help="End by serving the dashboards until Ctrl-C.",
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=8050, show_default=True)
 @storage_option
-def demo(tenants: int, days: int, storage_url: str | None) -> None:
-    """Build the embedded demo store, simulate traffic once, and show what to run next."""
+def demo(tenants: int, days: int, serve_after: bool, port: int, storage_url: str | None) -> None:
+    """Build the embedded demo store, simulate traffic once, run the gates, and serve the dashboards."""
     from tqdm import tqdm
 
     from matrix.demo import run_demo
 
+    settings = Settings.load(storage_url=storage_url)
     with tqdm(
         total=days, unit="day", desc="      simulating", file=sys.stderr, disable=None
     ) as bar:
-        run_demo(Settings.load(storage_url=storage_url), echo=click.echo, tenants=tenants,
-                 days=days, progress=bar.update)  # fmt: skip
+        run_demo(settings, echo=click.echo, tenants=tenants, days=days, progress=bar.update)
+    if serve_after:
+        from matrix.serve import serve as run
+
+        with open_existing(storage_url) as store:
+            run(store, host="127.0.0.1", port=port, scheduler=True, echo=click.echo)
 
 
 def _register_modules() -> None:

@@ -52,6 +52,14 @@ SETTINGS: tuple[Setting, ...] = (
         help="Folder where gate runs write their reports.",
     ),
     Setting(
+        name="session_secret",
+        env="MATRIX_SESSION_SECRET",
+        default="",
+        help="Key that signs dashboard login cookies; empty makes a new one at each start"
+        " (everyone logs in again after a restart).",
+        secret=True,
+    ),
+    Setting(
         name="provider_mode",
         env="MATRIX_PROVIDER_MODE",
         default="auto",
@@ -117,6 +125,7 @@ class Settings:
     openai_base_url: str = "https://api.openai.com/v1"
     openai_model: str = "gpt-5-mini"
     provider_timeout_seconds: float = 20.0
+    session_secret: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -157,8 +166,16 @@ class Settings:
             openai_base_url=str(values["openai_base_url"]).rstrip("/"),
             openai_model=str(values["openai_model"]) or "gpt-5-mini",
             provider_timeout_seconds=values["provider_timeout_seconds"],
+            session_secret=str(values["session_secret"]),
             sources=sources,
         )
+
+    def __repr__(self) -> str:
+        shown = [
+            f"{s.name}={'***' if s.secret and getattr(self, s.name) else getattr(self, s.name)!r}"
+            for s in SETTINGS
+        ]
+        return f"Settings({', '.join(shown)})"
 
     def describe(self) -> list[dict[str, str]]:
         """Every setting as display rows (name, env, value with secrets masked, source, help)."""

@@ -19,6 +19,7 @@ from matrix.errors import ContractError
 from matrix.storage import open_store
 
 DEMO_TENANT = "demo"
+DEMO_PASSWORD = "matrix-demo"  # the demo's own sign-in, printed on purpose; never use it elsewhere
 _NAMESPACE = uuid.UUID("6f1d1c1e-4a59-4c39-9b1e-0d5b8a7c2f10")
 
 
@@ -97,18 +98,18 @@ def run_demo(
             f"contracts are broken: {first.file}: {first.message}; run `matrix contracts check`."
         )
     echo(
-        f"[1/3] contracts ok: {report.schemas} schemas, "
+        f"[1/4] contracts ok: {report.schemas} schemas, "
         f"{report.valid_examples + report.invalid_examples} examples checked"
     )
     with open_store(settings=settings, migrate=True) as store:
-        echo(f"[2/3] store {store.url} ready at schema version {store.schema_version()}")
+        echo(f"[2/4] store {store.url} ready at schema version {store.schema_version()}")
         store.tenants.add(DEMO_TENANT, "Demo Tenant")
         start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
         store.events.append_many(sample_chain(DEMO_TENANT, start))
         if store.events.count("sim-01"):
-            echo("[3/3] simulated traffic already present (run `matrix simulate` to add more)")
+            echo("[3/4] simulated traffic already present (run `matrix simulate` to add more)")
         else:
-            echo(f"[3/3] simulating {days} days of {tenants} tenants through the real runtime ...")
+            echo(f"[3/4] simulating {days} days of {tenants} tenants through the real runtime ...")
             sim = run_simulation(
                 store, settings, tenants=tenants, days=days, seed=7, progress=progress
             )
@@ -120,6 +121,8 @@ def run_demo(
             )
             echo(f"      {r['note']}")
         _import_history(store, settings, echo)
+        _users(store)
+    _gates(settings, echo)
     echo("")
     echo("Where to look next:")
     echo(f"  .venv/bin/matrix chat --tenant {DEMO_TENANT}          talk to Persona 1")
@@ -132,6 +135,43 @@ def run_demo(
     echo("  .venv/bin/matrix metrics slo --tenant sim-01")
     echo("  .venv/bin/matrix tenant show sim-01")
     echo("  .venv/bin/matrix --help")
+    echo(
+        f"Dashboards: sign in as admin / {DEMO_PASSWORD} (every tenant) or manager / {DEMO_PASSWORD} (sim-01 only)."
+    )
+
+
+def _users(store: object) -> None:
+    """The demo's dashboard users: an admin and a manager of sim-01 (created once)."""
+    from matrix.access import add_user, get_user
+
+    if get_user(store, "admin") is None:
+        add_user(store, "admin", DEMO_PASSWORD, role="admin")
+    if get_user(store, "manager") is None and store.tenants.get("sim-01") is not None:  # type: ignore[attr-defined]
+        add_user(store, "manager", DEMO_PASSWORD, role="manager", tenants=["sim-01"])
+
+
+def _gates(settings: Settings, echo: Callable[[str], None]) -> None:
+    """Run the shipped gates on the demo store (its own process, so that kernels can open it)."""
+    import os
+    import subprocess
+    import sys
+
+    run_id = "demo-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    echo(f"[4/4] running the quality gates on the demo store (reports/gates/{run_id}/) ...")
+    env = {**os.environ, "MATRIX_STORAGE_URL": settings.storage_url,
+           "MATRIX_PROVIDER_MODE": os.environ.get("MATRIX_PROVIDER_MODE", "local")}  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "matrix", "gate", "run", "--all", "--run-id", run_id, "--json"],
+                          env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    try:
+        import json
+
+        summary = json.loads(done.stdout)
+        verdicts = ", ".join(f"{g['id']} {g['verdict']}" for g in summary["gates"])
+        echo(f"      {summary['verdict']}: {verdicts}")
+    except (ValueError, KeyError):
+        echo(
+            f"      the gate run did not finish: {done.stderr.strip().splitlines()[-1:] or 'no output'}"
+        )
 
 
 def _import_history(store: object, settings: Settings, echo: Callable[[str], None]) -> None:

@@ -81,7 +81,11 @@ def slo(*, tenant: str) -> list[dict[str, Any]]:
 def approvals(*, tenant: str, status: str = "all", limit: int = 200) -> Any:
     import pandas as pd
 
-    rows = connect().approvals.list(tenant, status=None if status == "all" else status, limit=limit)  # type: ignore[arg-type]
+    from matrix.approvals import Status
+
+    rows = connect().approvals.list(
+        tenant, status=None if status == "all" else Status(status), limit=limit
+    )
     return pd.DataFrame([a.summary() for a in rows])
 
 

@@ -97,3 +97,66 @@ def slo_table(rows: list[dict[str, Any]]) -> go.Figure:
     ))  # fmt: skip
     fig.update_layout(title="SLOs over the period (success ratio, error budget left)")
     return fig
+
+
+def dora_trend(reports: list[DoraReport]) -> go.Figure:
+    """Deployments per day and lead time per window, each on its own axis, with the level per window."""
+    title = "DORA trend: deployments per day and lead time (hours)"
+    if not any(r.deployments for r in reports):
+        return _empty(title, "no deployments recorded in the window")
+    starts = [r.since for r in reports]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=starts, y=[r.deployments_per_day for r in reports], name="deployments per day",
+                         text=[r.level or "" for r in reports]))  # fmt: skip
+    fig.add_trace(go.Scatter(x=starts, y=[r.lead_time_hours for r in reports], name="lead time (h)",
+                             yaxis="y2", mode="lines+markers"))  # fmt: skip
+    fig.update_layout(title=title, yaxis={"title": "deployments per day"},
+                      yaxis2={"title": "lead time (hours)", "overlaying": "y", "side": "right"})  # fmt: skip
+    return fig
+
+
+def latency_lines(rows: list[dict[str, Any]]) -> go.Figure:
+    """p50, p95 and p99 owner-interaction latency per bucket (ms)."""
+    title = "Owner interaction latency (ms): p50, p95, p99"
+    if not rows:
+        return _empty(title, "no owner interactions in the window")
+    fig = go.Figure([go.Scatter(x=[r["bucket"] for r in rows], y=[r[key] for r in rows], name=key[:3], mode="lines+markers")
+                     for key in ("p50_ms", "p95_ms", "p99_ms")])  # fmt: skip
+    fig.update_layout(title=title, yaxis_title="ms")
+    return fig
+
+
+def queue_bars(counts: dict[str, int]) -> go.Figure:
+    """The task queue by status (tasks)."""
+    title = "Task queue now, by status (tasks)"
+    if not counts:
+        return _empty(title, "no tasks were ever queued for this tenant")
+    fig = go.Figure(go.Bar(x=list(counts), y=list(counts.values())))
+    fig.update_layout(title=title, yaxis_title="tasks")
+    return fig
+
+
+STAGES = {"owner.command": "command", "owner.decision": "decision", "owner.confirmation": "approval",
+          "module.task": "task"}  # fmt: skip
+
+
+def trace_timeline(events: list[dict[str, Any]]) -> go.Figure:
+    """One correlation end to end: each envelope at its time, grouped by stage
+    (command, decision, approval, task, other events), coloured by status."""
+    title = "Trace: command → decision → approval → task → events"
+    if not events:
+        return _empty(title, "no envelopes with this correlation id")
+    stages = []
+    for e in events:
+        stage = next((v for k, v in STAGES.items() if e["name"].startswith(k)), "events")
+        stages.append(stage)
+    fig = go.Figure(go.Scatter(
+        x=[e.get("created_at") or e.get("emitted_at") for e in events], y=stages, mode="markers+text",
+        text=[e["name"] for e in events], textposition="top center",
+        marker={"size": 12, "color": ["#d64545" if e.get("status") in ("failed", "error", "rejected") else "#2f7d58"
+                                      for e in events]},
+    ))  # fmt: skip
+    fig.update_layout(title=title, xaxis_title="time (UTC)",
+                      yaxis={"title": "stage", "categoryorder": "array",
+                             "categoryarray": ["events", "task", "approval", "decision", "command"]})  # fmt: skip
+    return fig

@@ -24,6 +24,8 @@ SECRET_FIELDS = {
     ("integrations", "crm_evolution", "webhook_secret"): "crm_evolution.webhook_secret",
 }
 
+PALETTES = ("darkgreen", "ocean", "forest", "sunset")  # the origin consoles' brand palettes
+
 DEFAULTS: dict[str, Any] = {
     "provider": {"mode": "auto"},
     "openai": {
@@ -44,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
         "whatsapp_ai_min_confidence": 0.7,
     },
     "ai_budget": {"monthly_usd": None},
+    "brand": {"palette": "darkgreen"},
     "integrations": {
         "crm_evolution": {
             "base_url": "",
@@ -142,6 +145,10 @@ def normalize(
         elif path == ("provider", "mode"):
             if value not in PROVIDER_MODES:
                 problems.append(f"{field} must be one of {list(PROVIDER_MODES)}, got {value!r}")
+                continue
+        elif path == ("brand", "palette"):
+            if value not in PALETTES:
+                problems.append(f"{field} must be one of {list(PALETTES)}, got {value!r}")
                 continue
         elif path == ("execution", "whatsapp_ai_mode"):
             if value not in WHATSAPP_AI_MODES:

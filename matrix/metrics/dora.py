@@ -199,3 +199,20 @@ def dora(
         report.empty_reasons["time_to_restore"] = "no incidents recorded in the window"
     report._place()
     return report
+
+
+def dora_trend(store: Any, tenant_id: str, *, since: datetime, until: datetime, grain: str = "week",
+               **options: Any) -> list[DoraReport]:  # fmt: skip
+    """DORA per consecutive ``grain`` window (day, week or month of 30 days) across the range."""
+    from datetime import timedelta
+
+    steps = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
+    if grain not in steps:
+        raise UsageError(f"grain must be day, week or month for a DORA trend, got {grain!r}.")
+    check_window(since, until)
+    reports, start = [], since
+    while start < until:
+        end = min(start + steps[grain], until)
+        reports.append(dora(store, tenant_id, since=start, until=end, **options))
+        start = end
+    return reports

@@ -132,3 +132,27 @@ def _label(window: timedelta) -> str:
         if minutes % 60 == 0
         else f"{minutes}m"
     )
+
+
+def latency_percentiles(store: Any, tenant_id: str, *, since: datetime, until: datetime,
+                        grain: str = "day") -> list[dict[str, Any]]:  # fmt: skip
+    """p50, p95 and p99 of owner-interaction latency (ms) per ``grain`` bucket, with the count."""
+    from matrix.metrics.engine import GRAINS, check_window
+
+    if grain not in GRAINS or grain == "all":
+        raise UsageError(f"grain must be one of {list(GRAINS[:-1])}, got {grain!r}.")
+    check_window(since, until)
+    rows = run_sql(store, ("telemetry",), tenant_id, (
+        f"SELECT date_trunc('{grain}', recorded_at) AS bucket, quantile_cont(latency_ms, 0.5),"
+        " quantile_cont(latency_ms, 0.95), quantile_cont(latency_ms, 0.99), count(*) FROM telemetry"
+        " WHERE tenant_id = ? AND recorded_at >= ? AND recorded_at < ? AND kind = 'request'"
+        " AND name = 'owner.interaction' AND latency_ms IS NOT NULL GROUP BY 1 ORDER BY 1"),
+        [tenant_id, since, until], window=("recorded_at", since, until))  # fmt: skip
+    return [{"bucket": b, "p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "requests": int(n)}
+            for b, p50, p95, p99, n in rows]  # fmt: skip
+
+
+def queue_depth(store: Any, tenant_id: str) -> dict[str, int]:
+    """The tenant's task queue now: tasks by status (queued, running, retrying, completed, dead…)."""
+    counts: dict[str, int] = store.tasks.counts(tenant_id)
+    return counts

@@ -51,6 +51,8 @@ def test_every_command_that_prints_a_result_offers_json() -> None:
         ("tenant",),
         ("events",),
         ("demo",),
+        ("serve",),
+        ("user",),
         ("approvals",),
         ("customers",),
         ("crm",),
@@ -359,10 +361,15 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
 
 
 def test_demo_leaves_a_migrated_store_with_simulated_traffic(tmp_path: Path) -> None:
-    args = [sys.executable, "-m", "matrix", "demo", "--tenants", "2", "--days", "2"]
+    args = [sys.executable, "-m", "matrix", "demo", "--tenants", "2", "--days", "2", "--no-serve"]
     done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Where to look next" in done.stdout and "simulated" in done.stdout
+    assert (
+        "[4/4] running the quality gates" in done.stdout
+        and "g01_contract_checks pass" in done.stdout
+    )
+    assert "sign in as admin / matrix-demo" in done.stdout
     store_file = tmp_path / "var" / "matrix.duckdb"
     assert store_file.exists()
     again = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)

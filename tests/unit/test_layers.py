@@ -11,9 +11,9 @@ PACKAGE = ROOT / "matrix"
 
 # Lower number = lower layer. A module may import its own layer or below.
 LAYERS = {
-    "cli": 7, "cli_modules": 7, "__main__": 7, "api": 7, "demo": 7, "simulate": 7,
+    "cli": 7, "cli_modules": 7, "__main__": 7, "api": 7, "demo": 7, "simulate": 7, "serve": 7,
     "gates": 6, "notebook": 6, "runtime": 6,
-    "metrics": 5, "sources": 5, "viz": 5,
+    "metrics": 5, "sources": 5, "viz": 5, "access": 5,
     "storage": 4, "providers": 4, "testing": 4,
     "concierge": 3,
     "modules": 2, "policy": 2, "approvals": 2, "memory": 2,

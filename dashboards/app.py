@@ -1,0 +1,145 @@
+"""The dashboards' shell: sign-in, the shared filters, navigation, and the pages (Dash Pages).
+
+    app = create_app(store)          # a migrated matrix Store
+    app.run(host="127.0.0.1", port=8050)
+
+Every request needs a signed-in user (Flask-Login): pages redirect to ``/login``, Dash's own
+requests get 401. What a user sees is limited to their tenants by every page's main function.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import dash
+from dash import Dash, Input, Output, dcc, html
+from flask import Response, abort, redirect, request, send_from_directory
+from flask_login import LoginManager, current_user, login_user, logout_user
+
+from dashboards import context, theme
+from dashboards.pages import PAGES
+from matrix.access import authenticate, get_user
+from matrix.storage import Store
+
+PUBLIC = ("/login", "/logout", "/_favicon.ico")
+CSS = """
+body { margin: 0; font-family: var(--font-body); }
+.shell { min-height: 100vh; background: var(--color-bg); color: var(--color-text); padding: 0 24px 24px; }
+.topbar { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; padding: 12px 0;
+          border-bottom: 1px solid var(--color-border); }
+.topbar a { color: var(--color-primary); text-decoration: none; font-weight: 600; }
+.filters { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; padding: 12px 0; }
+.row { display: flex; gap: 12px; flex-wrap: wrap; margin: 12px 0; }
+.card { background: var(--color-card); border: 1px solid var(--color-border); border-radius: var(--radius-md);
+        padding: 12px 16px; min-width: 200px; }
+.card-title { color: var(--color-muted); font-size: 0.85rem; }
+.card-value { font-size: 1.6rem; font-weight: 700; }
+.status-breach, .status-low { color: #d64545; } .status-ok, .status-elite { color: var(--color-primary); }
+.alert { padding: 10px 14px; border-radius: var(--radius-md); margin: 8px 0; }
+.alert-error { background: #fde8e8; color: #8a1c1c; } .alert-ok { background: #e3f6ea; color: #1f5c40; }
+.toolbar { display: flex; gap: 8px; align-items: center; margin: 8px 0; }
+"""
+LOGIN = """<!doctype html><html><head><title>Sign in · Matrix Workbench</title></head>
+<body style="font-family: sans-serif; background: #07130f; color: #d7f7e7; display: grid; place-items: center;
+ height: 100vh; margin: 0"><form id="login-form" method="post" style="display: grid; gap: 8px; width: 260px">
+<h2>Matrix Workbench</h2>{error}
+<input id="username" name="username" placeholder="username" autocomplete="username" required>
+<input id="password" name="password" type="password" placeholder="password" autocomplete="current-password" required>
+<input type="hidden" name="next" value="{next}"><button id="login-btn" type="submit">Sign in</button></form></body></html>"""
+
+
+def create_app(store: Store, *, secret: str | None = None) -> Dash:
+    """The dashboards over ``store`` (kept for the app's life)."""
+    context.RUNTIME.store = store
+    app = Dash(__name__, use_pages=True, pages_folder="", suppress_callback_exceptions=True,
+               title="Matrix Workbench")  # fmt: skip
+    server = app.server
+    server.secret_key = secret or store.settings.session_secret or secrets.token_hex(32)
+    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    logins = LoginManager(server)
+    logins.user_loader(lambda username: get_user(store, username))
+    _routes(server, store)
+    for page in PAGES:
+        dash.register_page(page.__name__, path=page.PATH, name=page.NAME, title=f"{page.NAME} · Matrix",
+                           layout=page.layout)  # fmt: skip
+        page.register(app)
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
+    app.layout = shell
+    app.callback(Output("shell", "style"), Input("filter-tenant", "value"))(
+        lambda tenant: theme.variables(context.palette(tenant))
+    )
+    return app
+
+
+def shell() -> html.Div:
+    """The frame around every page; the tenant choices are the signed-in user's tenants."""
+    user = context.current_user()
+    tenants = user.visible(context.store()) if user else []
+    since, until = context.default_window()
+    first = tenants[0] if tenants else None
+    return html.Div(id="shell", className="shell", style=theme.variables(context.palette(first)), children=[
+        html.Div(className="topbar", children=[
+            html.Strong("Matrix Workbench"),
+            *[dcc.Link(page.NAME, href=page.PATH, id=f"nav-{page.__name__.rsplit('.', 1)[-1]}") for page in PAGES],
+            html.Span(f"{user.username} ({user.role})" if user else "", id="shell-user"),
+            html.A("Sign out", href="/logout", id="shell-logout"),
+        ]),
+        html.Div(className="filters", children=[
+            html.Label(["Tenant ", dcc.Dropdown(id="filter-tenant", options=tenants, value=first, clearable=False,
+                                                persistence=True, persistence_type="session",
+                                                style={"width": "14rem", "color": "#102a43"})]),
+            html.Label(["From ", dcc.Input(id="filter-since", type="text", value=since, debounce=True,
+                                           persistence=True, persistence_type="session", size="10")]),
+            html.Label(["to ", dcc.Input(id="filter-until", type="text", value=until, debounce=True,
+                                         persistence=True, persistence_type="session", size="10")]),
+            html.Label(["Grain ", dcc.Dropdown(id="filter-grain", options=list(context.GRAINS), value="day",
+                                               clearable=False, persistence=True, persistence_type="session",
+                                               style={"width": "8rem", "color": "#102a43"})]),
+        ]),
+        dash.page_container,
+    ])  # fmt: skip
+
+
+def _routes(server: Any, store: Store) -> None:
+    @server.before_request
+    def require_login() -> Any:
+        if request.path in PUBLIC or current_user.is_authenticated:
+            return None
+        if request.path.startswith(("/_dash-", "/_reload-hash", "/assets/", "/reports/")):
+            return Response("sign in first", status=401)
+        return redirect(f"/login?next={quote(request.full_path.rstrip('?'))}")
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login() -> Any:
+        target = request.values.get("next") or "/"
+        if not target.startswith("/") or urlsplit(target).netloc:  # only our own pages
+            target = "/"
+        error = ""
+        if request.method == "POST":
+            user = authenticate(
+                store, request.form.get("username", ""), request.form.get("password", "")
+            )
+            if user is not None:
+                login_user(user)
+                return redirect(target)
+            error = '<p id="login-error" style="color:#ff8a8a">Wrong username or password.</p>'
+        page = LOGIN.replace("{error}", error).replace("{next}", quote(target, safe="/?=&"))
+        return Response(page, status=401 if error else 200, mimetype="text/html")
+
+    @server.route("/logout")
+    def logout() -> Any:
+        logout_user()
+        return redirect("/login")
+
+    @server.route("/reports/gates/<run_id>/<name>")
+    def gate_report(run_id: str, name: str) -> Any:
+        user = context.current_user()
+        if user is None or user.role != "admin":
+            abort(404)
+        folder = Path(store.settings.reports_dir).resolve() / "gates" / run_id
+        if not name.endswith((".md", ".html", ".json", ".xml")) or not folder.is_dir():
+            abort(404)
+        return send_from_directory(folder, name)

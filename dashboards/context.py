@@ -1,0 +1,132 @@
+"""What every page shares: the store, the signed-in user, the filters, and a guard that turns a
+user's mistake into a message on the page (never a traceback)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from dash import html
+
+from matrix.access import User, get_user
+from matrix.config import Settings
+from matrix.envelopes import parse_timestamp
+from matrix.errors import MatrixError, UsageError
+from matrix.storage import Store
+
+GRAINS = ("hour", "day", "week", "month")
+DEFAULT_DAYS = 14
+
+
+@dataclass
+class _Runtime:
+    store: Store | None = None
+    settings: Settings | None = None
+
+
+RUNTIME = _Runtime()
+
+
+def store() -> Store:
+    if RUNTIME.store is None:
+        raise MatrixError("The dashboards have no store; start them with `matrix serve`.")
+    return RUNTIME.store
+
+
+def current_user() -> User | None:
+    """The signed-in user of this request (None outside a request or when signed out)."""
+    from flask import has_request_context
+    from flask_login import current_user as proxy
+
+    if not has_request_context() or not proxy.is_authenticated:
+        return None
+    found = get_user(store(), proxy.get_id())
+    return found
+
+
+@dataclass(frozen=True)
+class Filters:
+    tenant: str
+    since: datetime
+    until: datetime
+    grain: str
+
+
+def default_window(now: datetime | None = None) -> tuple[str, str]:
+    """The default filter dates (ISO): the last 14 days, ending tomorrow so today is included."""
+    end = (now or datetime.now(UTC)).date() + timedelta(days=1)
+    return (end - timedelta(days=DEFAULT_DAYS)).isoformat(), end.isoformat()
+
+
+def filters(user: User | None, tenant: str | None, since: str | None, until: str | None,
+            grain: str | None = "day") -> Filters:  # fmt: skip
+    """Check the shared filters for ``user``; every problem names the filter and the fix."""
+    if user is None:
+        raise UsageError("Sign in again: your session has ended.")
+    tenant = user.require(store(), tenant)
+    start, end = _date(since, "start date"), _date(until, "end date")
+    if end <= start:
+        raise UsageError(
+            f"The end date {until} is not after the start date {since}; pick an end after the start."
+        )
+    if grain not in GRAINS:
+        raise UsageError(f"Grain must be one of {', '.join(GRAINS)}.")
+    return Filters(tenant=tenant, since=start, until=end, grain=grain)
+
+
+def _date(value: str | None, label: str) -> datetime:
+    if not value:
+        raise UsageError(f"Choose a {label}.")
+    try:
+        return parse_timestamp(value if "T" in value else value + "T00:00:00Z")
+    except ValueError:
+        raise UsageError(f"The {label} {value!r} is not a date; use the form 2026-11-01.") from None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def message(text: str, kind: str = "error") -> html.Div:
+    return html.Div(text, className=f"alert alert-{kind}", role="alert")
+
+
+def guarded(*rest: Any) -> Callable[[F], F]:
+    """Callback decorator: a MatrixError (bad filter, unknown tenant, refused action) becomes a
+    message in the first output; further outputs get the empty values in ``rest``."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except MatrixError as exc:
+                shown = message(str(exc))
+                return (shown, *rest) if rest else shown
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+def palette(tenant: str | None) -> str:
+    """The tenant's brand palette (runtime config ``brand.palette``), darkgreen by default."""
+    from matrix.concierge.runtime_config import normalize
+
+    if not tenant or store().tenants.get(tenant) is None:
+        return "darkgreen"
+    stored = store().runtime_config.get(tenant)
+    config = normalize({}, stored[0] if stored else None)[0]
+    return str(config["brand"]["palette"])
+
+
+FILTERS = ("filter-tenant", "filter-since", "filter-until", "filter-grain")
+
+
+def filter_inputs() -> list[Any]:
+    """The shared filters as callback inputs (tenant, start, end, grain)."""
+    from dash import Input
+
+    return [Input(name, "value") for name in FILTERS]

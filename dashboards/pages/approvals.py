@@ -1,0 +1,104 @@
+"""Approvals: the queue with a status filter; approve or reject with the same rules and audit as
+the CLI (``Concierge.resolve_confirmation``, the signed-in user recorded as the actor)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html
+
+from dashboards.context import current_user, filter_inputs, filters, guarded, message, store
+from matrix.access import User
+from matrix.approvals import Status
+from matrix.concierge import Concierge
+from matrix.errors import UsageError
+from matrix.providers import selector
+
+PATH, NAME = "/approvals", "Approvals"
+COLUMNS = (
+    "confirmation_id",
+    "status",
+    "task_type",
+    "reason_code",
+    "created_at",
+    "expires_at",
+    "resolved_by",
+)
+STATUSES = ("pending", "approved", "rejected", "expired", "all")
+
+
+def layout(**_: Any) -> html.Div:
+    return html.Div([
+        html.H2("Approvals"),
+        html.Div([
+            html.Label(["Status ", dcc.Dropdown(id="approvals-status", options=list(STATUSES), value="pending",
+                                                clearable=False, style={"width": "10rem"})]),
+            dcc.Input(id="approvals-reason", placeholder="reason (recorded)", debounce=True),
+            html.Button("Approve", id="approvals-approve-button", n_clicks=0),
+            html.Button("Reject", id="approvals-reject-button", n_clicks=0),
+        ], className="toolbar"),
+        html.Div(id="approvals-message"),
+        dash_table.DataTable(id="approvals-queue-table", columns=[{"name": c, "id": c} for c in COLUMNS], data=[],  # type: ignore[attr-defined]
+                             row_selectable="single", selected_rows=[], page_size=20,
+                             style_table={"overflowX": "auto"}),
+    ])  # fmt: skip
+
+
+def queue(user: User | None, tenant: str | None, since: str | None, until: str | None, grain: str | None,
+          status: str | None = "pending") -> list[dict[str, Any]]:  # fmt: skip
+    """The tenant's approvals with ``status`` (newest first), as table rows."""
+    f = filters(user, tenant, since, until, grain)
+    if status not in STATUSES:
+        raise UsageError(f"Status must be one of {', '.join(STATUSES)}.")
+    rows = store().approvals.list(
+        f.tenant, status=None if status == "all" else Status(status), limit=500
+    )
+    return [{c: a.summary()[c] for c in COLUMNS} for a in rows]
+
+
+def resolve(user: User | None, tenant: str | None, confirmation_id: str | None, decision: str,
+            reason: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Approve or reject one confirmation of ``tenant`` as ``user`` (a tenant the user may not see
+    is refused exactly like an unknown one; an id of another tenant is not found)."""
+    if user is None:
+        raise UsageError("Sign in again: your session has ended.")
+    tenant_id = user.require(store(), tenant)
+    if not confirmation_id:
+        raise UsageError("Select a confirmation in the table first.")
+    concierge = Concierge(store(), store().settings, selector(store().settings))
+    result: dict[str, Any] = concierge.resolve_confirmation(tenant_id, confirmation_id, decision,
+                                                            actor=user.username, reason=reason or None)  # fmt: skip
+    return result
+
+
+def render(user: User | None, tenant: str | None, since: str | None, until: str | None, grain: str | None,
+           status: str | None, approve_clicks: int | None = 0, reject_clicks: int | None = 0,
+           selected: list[int] | None = None, data: list[dict[str, Any]] | None = None,
+           reason: str | None = None, *, trigger: str | None = None) -> tuple[Any, list[dict[str, Any]], list[int]]:  # fmt: skip
+    """The main callback: act when a button was pressed, then show the queue again."""
+    shown: Any = None
+    if trigger in ("approvals-approve-button", "approvals-reject-button"):
+        rows = data or []
+        picked = (
+            rows[selected[0]]["confirmation_id"] if selected and selected[0] < len(rows) else None
+        )
+        decision = "approve" if trigger == "approvals-approve-button" else "reject"
+        result = resolve(user, tenant, picked, decision, reason)
+        done = result["confirmation"]
+        shown = message(
+            f"{done['confirmation_id']}: {done['status']} by {user.username if user else ''}", "ok"
+        )
+    return shown, queue(user, tenant, since, until, grain, status), []
+
+
+def register(app: Dash) -> None:
+    @app.callback(
+        Output("approvals-message", "children"), Output("approvals-queue-table", "data"),
+        Output("approvals-queue-table", "selected_rows"),
+        *filter_inputs(), Input("approvals-status", "value"), Input("approvals-approve-button", "n_clicks"),
+        Input("approvals-reject-button", "n_clicks"), State("approvals-queue-table", "selected_rows"),
+        State("approvals-queue-table", "data"), State("approvals-reason", "value"),
+    )  # fmt: skip
+    @guarded([], [])
+    def update(*values: Any) -> Any:
+        return render(current_user(), *values, trigger=ctx.triggered_id)

@@ -1,0 +1,44 @@
+"""Reliability: SLOs with the error budget left and burn-rate alerts, latency percentiles, the queue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from dash import Dash, Output, html
+
+from dashboards.components import graph
+from dashboards.context import current_user, filter_inputs, filters, guarded, palette, store
+from dashboards.theme import plot_template
+from matrix import viz
+from matrix.access import User
+from matrix.metrics.slo import latency_percentiles, queue_depth, status
+
+PATH, NAME = "/reliability", "Reliability"
+
+
+def layout(**_: Any) -> html.Div:
+    return html.Div([html.H2("Reliability"), html.Div(id="reliability-content")])
+
+
+def render(
+    user: User | None, tenant: str | None, since: str | None, until: str | None, grain: str | None
+) -> Any:
+    f = filters(user, tenant, since, until, grain)
+    template = plot_template(palette(f.tenant))
+    slos = [s.as_dict() for s in status(store(), f.tenant, at=min(f.until, datetime.now(UTC)))]
+    firing = [f"{s['slo']}: {a['severity']} {a['factor']}×" for s in slos for a in s["alerts"]]
+    return [
+        html.P("Burn-rate alerts firing: " + (", ".join(firing) or "none"), id="reliability-alerts"),
+        graph("reliability-slo-table", viz.slo_table(slos), template),
+        graph("reliability-latency-graph",
+              viz.latency_lines(latency_percentiles(store(), f.tenant, since=f.since, until=f.until, grain=f.grain)),
+              template),
+        graph("reliability-queue-graph", viz.queue_bars(queue_depth(store(), f.tenant)), template),
+    ]  # fmt: skip
+
+
+def register(app: Dash) -> None:
+    app.callback(Output("reliability-content", "children"), *filter_inputs())(
+        guarded()(lambda *values: render(current_user(), *values))
+    )

@@ -1,0 +1,59 @@
+"""Traces: one correlation id end to end — command → decision → approval → task → events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, dash_table, dcc, html
+
+from dashboards.components import graph
+from dashboards.context import current_user, filter_inputs, filters, guarded, palette, store
+from dashboards.theme import plot_template
+from matrix import viz
+from matrix.access import User
+
+PATH, NAME = "/traces", "Traces"
+
+
+def layout(correlation: str | None = None, **_: Any) -> html.Div:
+    return html.Div([
+        html.H2("Concierge traces"),
+        html.Label(["Correlation ", dcc.Dropdown(id="traces-correlation", value=correlation, placeholder="newest request",
+                                                 style={"width": "28rem"})]),
+        html.Div(id="traces-content"),
+    ])  # fmt: skip
+
+
+def render(user: User | None, tenant: str | None, since: str | None, until: str | None, grain: str | None,
+           correlation: str | None = None) -> tuple[Any, list[dict[str, str]]]:  # fmt: skip
+    """The trace of ``correlation`` (default: the newest owner request in the window) and the
+    window's recent requests as choices."""
+    f = filters(user, tenant, since, until, grain)
+    db = store()
+    commands = db.events.list(
+        f.tenant, name="owner.command.create", since=f.since, until=f.until, limit=50
+    )
+    options = [{"label": f"{(c.get('created_at') or '')[:19]} · {str(c.get('payload', {}).get('text', ''))[:40]}",
+                "value": c["correlation_id"]} for c in commands]  # fmt: skip
+    chosen = correlation or (commands[0]["correlation_id"] if commands else None)
+    if chosen is None:
+        events: list[dict[str, Any]] = []
+    else:
+        events = db.events.trace(
+            f.tenant, chosen
+        )  # tenant-scoped: another tenant's id finds nothing
+    rows = [{"at": str(e.get("created_at") or e.get("emitted_at")), "name": e["name"], "status": str(e.get("status", "")),
+             "source": e["source_module"], "target": e["target_module"]} for e in events]  # fmt: skip
+    content = [
+        graph("traces-timeline-graph", viz.trace_timeline(events), plot_template(palette(f.tenant))),
+        dash_table.DataTable(id="traces-events-table", data=rows, columns=[{"name": c, "id": c} for c in  # type: ignore[attr-defined]
+                             ("at", "name", "status", "source", "target")], page_size=25),
+    ]  # fmt: skip
+    return content, options
+
+
+def register(app: Dash) -> None:
+    app.callback(Output("traces-content", "children"), Output("traces-correlation", "options"),
+                 *filter_inputs(), Input("traces-correlation", "value"))(
+        guarded([])(lambda *values: render(current_user(), *values))
+    )  # fmt: skip

@@ -1,0 +1,104 @@
+"""Who may see what: dashboard users with a role (admin: every tenant; manager: the tenants
+listed for them) and salted password hashes. Every tenant read in the dashboards goes through
+:meth:`User.require`, which answers a tenant the user may not see exactly as an unknown one, so
+nothing tells a manager that another tenant exists."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from matrix.errors import NotFoundError, UsageError
+
+Role = Literal["admin", "manager"]
+ROLES = ("admin", "manager")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class User:
+    username: str
+    role: Role
+    tenants: tuple[str, ...] = field(default_factory=tuple)
+
+    # Flask-Login's user protocol.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.username
+
+    def visible(self, store: Any) -> list[str]:
+        """The tenants this user may see, in id order."""
+        every = [t.tenant_id for t in store.tenants.list()]
+        return every if self.role == "admin" else [t for t in every if t in self.tenants]
+
+    def require(self, store: Any, tenant_id: str | None) -> str:
+        """``tenant_id`` when this user may see it; otherwise the same error as an unknown tenant."""
+        if not tenant_id:
+            raise UsageError("Choose a tenant.")
+        if self.role != "admin" and tenant_id not in self.tenants:
+            raise NotFoundError(f"Unknown tenant {tenant_id!r}.")
+        store.tenants.require(tenant_id)
+        return tenant_id
+
+
+def add_user(store: Any, username: str, password: str, *, role: str, tenants: list[str] | tuple[str, ...] = (),
+             now: datetime | None = None) -> User:  # fmt: skip
+    """Create or replace a user; a manager needs at least one existing tenant."""
+    problems = []
+    if not _NAME.match(username or ""):
+        problems.append(
+            f"username {username!r} must be 2-63 lowercase letters, digits, '.', '_' or '-'"
+        )
+    if role not in ROLES:
+        problems.append(f"role must be admin or manager, got {role!r}")
+    if len(password or "") < 8:
+        problems.append("password must have at least 8 characters")
+    if role == "manager" and not tenants:
+        problems.append("a manager needs at least one tenant (--tenant ID)")
+    if problems:
+        raise UsageError("; ".join(problems) + ".")
+    for tenant in tenants:
+        store.tenants.require(tenant)
+    user = User(username=username, role=role, tenants=tuple(sorted(set(tenants))))  # type: ignore[arg-type]
+    with store.backend.transaction() as tx:
+        tx.execute("DELETE FROM dashboard_users WHERE username = ?", [username])
+        tx.execute("INSERT INTO dashboard_users VALUES (?, ?, ?, ?, ?)",
+                   [username, generate_password_hash(password), role, json.dumps(list(user.tenants)),
+                    now or datetime.now(UTC)])  # fmt: skip
+    return user
+
+
+def get_user(store: Any, username: str) -> User | None:
+    with store.backend.transaction() as tx:
+        rows = tx.query("SELECT role, tenants FROM dashboard_users WHERE username = ?", [username])
+    if not rows:
+        return None
+    return User(username=username, role=rows[0][0], tenants=tuple(json.loads(rows[0][1])))
+
+
+def authenticate(store: Any, username: str, password: str) -> User | None:
+    """The user when the password matches, else None (same answer for an unknown user)."""
+    with store.backend.transaction() as tx:
+        rows = tx.query(
+            "SELECT password_hash FROM dashboard_users WHERE username = ?", [username or ""]
+        )
+    if not rows or not check_password_hash(rows[0][0], password or ""):
+        return None
+    return get_user(store, username)
+
+
+def list_users(store: Any) -> list[dict[str, Any]]:
+    with store.backend.transaction() as tx:
+        rows = tx.query(
+            "SELECT username, role, tenants, created_at FROM dashboard_users ORDER BY username"
+        )
+    return [{"username": u, "role": r, "tenants": ", ".join(json.loads(t)) or "(all)", "created_at": c}
+            for u, r, t, c in rows]  # fmt: skip

@@ -1,0 +1,196 @@
+"""Every page's layout and main callback called as functions on a seeded store; the same
+callbacks through the HTTP endpoint Dash uses, signed in as a manager trying other tenants."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from dash import html
+
+from dashboards.context import filters, guarded
+from dashboards.pages import PAGES, approvals, cost, delivery, gates, overview, reliability, traces
+from matrix.access import User
+from matrix.concierge import Concierge
+from matrix.errors import ApprovalStateError, NotFoundError, UsageError
+from matrix.providers import selector
+from matrix.storage import Store
+from tests.dashboards.conftest import PASSWORD
+
+WRITE_OFF = "Write off Pedro's debt"
+
+
+def _find(component: Any, component_id: str) -> Any:
+    """The component with ``component_id`` anywhere in a layout tree (None when absent)."""
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    if isinstance(component, list | tuple):
+        children = component
+    if isinstance(children, list | tuple):
+        for child in children:
+            if (found := _find(child, component_id)) is not None:
+                return found
+    elif children is not None and not isinstance(children, str | int | float):
+        return _find(children, component_id)
+    return None
+
+
+def _ids(component: Any) -> set[str]:
+    found = set()
+    if getattr(component, "id", None):
+        found.add(component.id)
+    children = (
+        component if isinstance(component, list | tuple) else getattr(component, "children", None)
+    )
+    if isinstance(children, list | tuple):
+        for child in children:
+            found |= _ids(child)
+    elif children is not None and not isinstance(children, str | int | float):
+        found |= _ids(children)
+    return found
+
+
+def test_every_layout_is_a_function_with_prefixed_ids(app: Any) -> None:
+    for page in PAGES:
+        layout = page.layout()
+        prefix = page.__name__.rsplit(".", 1)[-1]
+        ids = _ids(layout)
+        assert ids and all(i.startswith(prefix + "-") for i in ids), (prefix, ids)
+
+
+def test_overview_numbers_equal_an_independent_count(
+    app: Any, seeded: Store, admin: User, window: tuple[str, str]
+) -> None:
+    content = overview.render(admin, "sim-01", *window, "day")
+    with seeded.backend.transaction() as tx:
+        pending = tx.query(
+            "SELECT count(*) FROM approvals WHERE tenant_id = 'sim-01' AND status = 'pending'"
+        )[0][0]
+        ok, total = tx.query(
+            "SELECT count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status IN ('ok', 'error'))"
+            " FROM telemetry WHERE tenant_id = 'sim-01' AND kind = 'request' AND name = 'owner.interaction'")[0]  # fmt: skip
+    assert _find(content, "overview-approvals-pending-value").children == f"{pending:,.4g}"
+    shown = float(_find(content, "overview-owner-interaction-success-ratio-value").children)
+    assert total > 0 and shown == pytest.approx(ok / total, abs=5e-5)
+
+
+@pytest.mark.parametrize("page", [overview, delivery, cost, reliability], ids=lambda p: p.__name__)
+def test_pages_render_for_their_tenant_with_titled_figures(app: Any, page: Any, manager: User,
+                                                           window: tuple[str, str]) -> None:  # fmt: skip
+    content = page.render(manager, "sim-01", *window, "day")
+    assert "alert-error" not in str(content)
+    for graph_id in [i for i in _ids(content) if i.endswith(("-graph", "-table"))]:
+        figure = _find(content, graph_id).figure
+        assert figure.layout.title.text, (
+            graph_id
+        )  # every chart has a title (with its unit or its empty reason)
+
+
+def test_a_manager_gets_nothing_of_another_tenant(
+    app: Any, manager: User, window: tuple[str, str]
+) -> None:
+    for page in (overview, delivery, cost, reliability, approvals.queue, traces):
+        render = page if callable(page) else page.render
+        with pytest.raises(NotFoundError) as other:
+            render(manager, "sim-02", *window, "day")
+        with pytest.raises(NotFoundError) as unknown:
+            render(manager, "sim-99", *window, "day")
+        # Another tenant reads exactly like one that does not exist.
+        assert (
+            str(other.value) == "Unknown tenant 'sim-02'."
+            and str(unknown.value) == "Unknown tenant 'sim-99'."
+        )
+    with pytest.raises(NotFoundError, match="only admins"):
+        gates.render(manager)
+
+
+def test_bad_filters_are_messages(app: Any, admin: User, window: tuple[str, str]) -> None:
+    with pytest.raises(UsageError, match=r"end date .* is not after the start date"):
+        filters(admin, "sim-01", window[1], window[0])
+    with pytest.raises(UsageError, match="not a date; use the form 2026-11-01"):
+        filters(admin, "sim-01", "yesterday", window[1])
+    with pytest.raises(NotFoundError, match=r"Did you mean .*sim-01"):
+        filters(admin, "sim-0l", *window)
+    shown = guarded()(overview.render)(admin, "sim-01", window[1], window[0], "day")
+    assert isinstance(shown, html.Div) and "alert" in shown.className
+
+
+def test_approve_from_the_queue_with_the_cli_rules_and_audit(app: Any, seeded: Store, manager: User,
+                                                            window: tuple[str, str]) -> None:  # fmt: skip
+    concierge = Concierge(seeded, seeded.settings, selector(seeded.settings))
+    mine = concierge.interact("sim-01", "owner-1", WRITE_OFF)["confirmation"]["confirmation_id"]
+    theirs = concierge.interact("sim-02", "owner-1", WRITE_OFF)["confirmation"]["confirmation_id"]
+    _, rows, _ = approvals.render(manager, "sim-01", *window, "day", "pending")
+    index = [r["confirmation_id"] for r in rows].index(mine)
+    shown, rows, _ = approvals.render(manager, "sim-01", *window, "day", "pending", 1, 0, [index], rows,
+                                      "checked with finance", trigger="approvals-approve-button")  # fmt: skip
+    assert "approved by ana" in str(shown) and mine not in [r["confirmation_id"] for r in rows]
+    done = seeded.approvals.get("sim-01", mine)
+    assert (
+        done is not None
+        and done.resolved_by == "ana"
+        and done.resolution_reason == "checked with finance"
+    )
+    # Another tenant's confirmation: not found under the manager's tenant, refused under its own.
+    with pytest.raises(ApprovalStateError, match="No confirmation"):
+        approvals.resolve(manager, "sim-01", theirs, "approve")
+    with pytest.raises(NotFoundError, match="Unknown tenant 'sim-02'"):
+        approvals.resolve(manager, "sim-02", theirs, "approve")
+    assert seeded.approvals.get("sim-02", theirs).status.value == "pending"  # type: ignore[union-attr]
+
+
+def test_traces_follow_one_correlation(app: Any, admin: User, window: tuple[str, str]) -> None:
+    content, options = traces.render(admin, "sim-01", *window, "day")
+    assert options, "the simulation made owner requests"
+    table = _find(content, "traces-events-table")
+    assert table.data[0]["name"] == "owner.command.create"
+    assert {r["name"] for r in table.data} >= {"owner.command.create", "owner.command.created"}
+
+
+def test_gates_history_for_admins(app: Any, admin: User) -> None:
+    table = gates.render(admin)
+    assert (
+        table.data[0]["gate_id"] == "g01_contract_checks"
+        and "/reports/gates/r-1/summary.md" in table.data[0]["report"]
+    )
+
+
+def _callback(client: Any, output: str, tenant: str, window: tuple[str, str]) -> Any:
+    inputs = [{"id": "filter-tenant", "property": "value", "value": tenant},
+              {"id": "filter-since", "property": "value", "value": window[0]},
+              {"id": "filter-until", "property": "value", "value": window[1]},
+              {"id": "filter-grain", "property": "value", "value": "day"}]  # fmt: skip
+    body = {"output": f"{output}.children", "outputs": {"id": output, "property": "children"}, "inputs": inputs,
+            "changedPropIds": ["filter-tenant.value"], "state": []}  # fmt: skip
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_http_sign_in_and_tenant_isolation(app: Any, window: tuple[str, str]) -> None:
+    client = app.server.test_client()
+    assert (
+        client.get("/").status_code == 302
+        and _callback(client, "overview-content", "sim-01", window).status_code == 401
+    )
+    wrong = client.post("/login", data={"username": "ana", "password": "nope", "next": "/"})
+    assert wrong.status_code == 401 and b"Wrong username or password" in wrong.data
+    signed = client.post(
+        "/login", data={"username": "ana", "password": PASSWORD, "next": "https://evil.example/"}
+    )
+    assert signed.status_code == 302 and signed.headers["Location"] == "/"
+    mine = _callback(client, "overview-content", "sim-01", window)
+    assert mine.status_code == 200 and "overview-approvals-pending-value" in mine.get_data(
+        as_text=True
+    )
+    other = _callback(client, "overview-content", "sim-02", window)
+    text = other.get_data(as_text=True)
+    assert (
+        other.status_code == 200 and "Unknown tenant 'sim-02'." in text and "card-value" not in text
+    )
+    assert "Traceback" not in text
+    assert (
+        client.get("/reports/gates/r-1/summary.md").status_code == 404
+    )  # gate reports are for admins
+    page = client.get("/_dash-layout").get_data(as_text=True)
+    assert "sim-01" in page and "sim-02" not in json.dumps(json.loads(page)["props"]["children"][1])

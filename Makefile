@@ -30,15 +30,19 @@ test: install system-deps
 	$(BIN)/python -m matrix.testing.postgres -- $(BIN)/matrix gate run --all --run-id test-$$(date -u +%Y%m%dT%H%M%SZ) || status=$$?; \
 	exit $$status
 
-# The PostgreSQL tests need the server binaries (initdb, pg_ctl). Install them from Debian's
-# packages when they are missing and we may (root with apt-get); otherwise say how.
+# System packages the tests need, from Debian's registry when missing and we may (root with
+# apt-get): PostgreSQL server binaries (initdb, pg_ctl) for the PostgreSQL tests, and Chromium
+# with its driver for the browser tests. Otherwise say how; the tests then skip locally (CI fails).
 system-deps:
-	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	@missing=""; \
+	if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing="postgresql"; fi; \
+	if ! command -v chromium >/dev/null 2>&1; then missing="$$missing chromium chromium-driver"; fi; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "==> installing PostgreSQL server binaries (apt-get install postgresql)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	    echo "==> installing system packages:$$missing (apt-get, about 30 s)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "note: PostgreSQL server binaries not found; install them (apt-get install postgresql) to run the PostgreSQL tests"; \
+	    echo "note: missing system packages:$$missing; install them (apt-get install$$missing) to run every test"; \
 	  fi; \
 	fi
 

@@ -24,7 +24,8 @@ from dashboards.pages import PAGES
 from matrix.access import authenticate, get_user
 from matrix.storage import Store
 
-PUBLIC = ("/login", "/logout", "/_favicon.ico")
+DATE = {"width": "8.5rem", "padding": "6px 8px", "color": "#102a43"}
+PUBLIC = ("/login", "/logout", "/favicon.ico", "/_favicon.ico")
 CSS = """
 body { margin: 0; font-family: var(--font-body); }
 .shell { min-height: 100vh; background: var(--color-bg); color: var(--color-text); padding: 0 24px 24px; }
@@ -41,6 +42,9 @@ body { margin: 0; font-family: var(--font-body); }
 .alert { padding: 10px 14px; border-radius: var(--radius-md); margin: 8px 0; }
 .alert-error { background: #fde8e8; color: #8a1c1c; } .alert-ok { background: #e3f6ea; color: #1f5c40; }
 .toolbar { display: flex; gap: 8px; align-items: center; margin: 8px 0; }
+.filters input, .toolbar input { width: 9rem; padding: 6px 8px; border-radius: 6px; border: 1px solid var(--color-border); }
+.shell input, .shell .dash-dropdown { color: #102a43; }
+.status-high, .status-medium { color: #d9a441; }
 """
 LOGIN = """<!doctype html><html><head><title>Sign in · Matrix Workbench</title></head>
 <body style="font-family: sans-serif; background: #07130f; color: #d7f7e7; display: grid; place-items: center;
@@ -92,9 +96,9 @@ def shell() -> html.Div:
                                                 persistence=True, persistence_type="session",
                                                 style={"width": "14rem", "color": "#102a43"})]),
             html.Label(["From ", dcc.Input(id="filter-since", type="text", value=since, debounce=True,
-                                           persistence=True, persistence_type="session", size="10")]),
+                                           persistence=True, persistence_type="session", style=DATE)]),
             html.Label(["to ", dcc.Input(id="filter-until", type="text", value=until, debounce=True,
-                                         persistence=True, persistence_type="session", size="10")]),
+                                         persistence=True, persistence_type="session", style=DATE)]),
             html.Label(["Grain ", dcc.Dropdown(id="filter-grain", options=list(context.GRAINS), value="day",
                                                clearable=False, persistence=True, persistence_type="session",
                                                style={"width": "8rem", "color": "#102a43"})]),

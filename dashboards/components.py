@@ -31,5 +31,21 @@ def graph(graph_id: str, figure: go.Figure, template: str) -> dcc.Graph:
     return dcc.Graph(id=graph_id, figure=figure, config={"displaylogo": False})
 
 
+def table(
+    table_id: str, rows: list[dict[str, Any]], columns: list[dict[str, Any]], **options: Any
+) -> Any:
+    """A paged table in the tenant's palette."""
+    from dash import dash_table
+
+    return dash_table.DataTable(  # type: ignore[attr-defined]
+        id=table_id, data=rows, columns=columns, page_size=options.pop("page_size", 20),
+        style_table={"overflowX": "auto"},
+        style_cell={"backgroundColor": "var(--color-card)", "color": "var(--color-text)", "textAlign": "left",
+                    "border": "1px solid var(--color-border)", "fontFamily": "var(--font-body)", "padding": "6px"},
+        style_header={"backgroundColor": "var(--color-bg-soft)", "fontWeight": "bold"},
+        **options,
+    )  # fmt: skip
+
+
 def row(*children: Any) -> html.Div:
     return html.Div(list(children), className="row")

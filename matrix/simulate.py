@@ -34,7 +34,7 @@ from matrix.concierge import Concierge
 from matrix.config import Settings
 from matrix.contracts import Catalog
 from matrix.errors import ApprovalLimitError, ApprovalStateError, ProviderError
-from matrix.metrics.costs import set_plan
+from matrix.metrics.costs import set_plan, set_price
 from matrix.modules import agenda, billing, customers, inbox, leads, outbound
 from matrix.modules.context import Work
 from matrix.modules.outbound import RecordingTransport
@@ -47,6 +47,11 @@ from matrix.testing.openai_server import OpenAIServer, Randomness
 
 # Subscription plans of simulated tenants (USD per month).
 PLANS = [("starter", 49.0), ("growth", 149.0), ("scale", 399.0)]
+
+# List prices of the models simulated tenants use, USD per million tokens (input, cached input,
+# output), set once from the simulation's start so that AI cost has numbers; the local model is free.
+PRICES = {("openai", "gpt-5"): (1.25, 0.125, 10.0), ("openai", "gpt-5-mini"): (0.25, 0.025, 2.0),
+          ("openai", "gpt-4.1-mini"): (0.40, 0.10, 1.60), ("local", "deterministic-rule-v1"): (0.0, 0.0, 0.0)}  # fmt: skip
 
 # (weight, Portuguese, English) — what owners ask for, roughly how often.
 REQUESTS: list[tuple[int, str, str]] = [
@@ -153,6 +158,7 @@ def run_simulation(
                        transport=RecordingTransport(fail_rate=0.04, rng=random.Random(seed + 1)),
                        catalog=Catalog(settings.contracts_dir))  # fmt: skip
         profiles = _tenants(store, concierge, tenants, rng, server.base_url, clock.now())
+        _prices(store, clock.now())
         with store.session():
             for profile in profiles:
                 world.seed(profile.tenant_id, days)
@@ -233,6 +239,17 @@ def _tenants(
             reject_rate=rng.uniform(0.1, 0.25),
         ))  # fmt: skip
     return profiles
+
+
+def _prices(store: Store, start: datetime) -> None:
+    """Price the simulated models (list prices) when they have no price yet."""
+    with store.backend.transaction() as tx:
+        priced = {(p, m) for p, m in tx.query("SELECT DISTINCT provider, model FROM model_prices")}
+    for (provider, model), (input_price, cached, output) in PRICES.items():
+        if (provider, model) not in priced:
+            set_price(store, provider=provider, model=model, effective_from=start - timedelta(days=1),
+                      input_per_mtok=input_price, cached_input_per_mtok=cached, output_per_mtok=output,
+                      actor="simulation", note="list price (simulation)", now=start)  # fmt: skip
 
 
 def _message(profile: _Profile, rng: random.Random) -> str:

@@ -141,22 +141,27 @@ STAGES = {"owner.command": "command", "owner.decision": "decision", "owner.confi
 
 
 def trace_timeline(events: list[dict[str, Any]]) -> go.Figure:
-    """One correlation end to end: each envelope at its time, grouped by stage
-    (command, decision, approval, task, other events), coloured by status."""
+    """One correlation end to end: each envelope in order (x: step, labelled with the time since
+    the first), grouped by stage (command, decision, approval, task, other events), coloured by status."""
     title = "Trace: command → decision → approval → task → events"
     if not events:
         return _empty(title, "no envelopes with this correlation id")
-    stages = []
-    for e in events:
-        stage = next((v for k, v in STAGES.items() if e["name"].startswith(k)), "events")
-        stages.append(stage)
+    from matrix.envelopes import parse_timestamp
+
+    times = [parse_timestamp(str(e.get("created_at") or e.get("emitted_at"))) for e in events]
+    elapsed = [f"+{(t - times[0]).total_seconds() * 1000:,.0f} ms" for t in times]
+    stages = [
+        next((v for k, v in STAGES.items() if e["name"].startswith(k)), "events") for e in events
+    ]
+    steps = list(range(1, len(events) + 1))
     fig = go.Figure(go.Scatter(
-        x=[e.get("created_at") or e.get("emitted_at") for e in events], y=stages, mode="markers+text",
-        text=[e["name"] for e in events], textposition="top center",
+        x=steps, y=stages, mode="markers+text", text=[e["name"] for e in events],
+        textposition=["top center" if i % 2 else "bottom center" for i in steps],
+        hovertext=[f"{e['name']} · {e.get('status') or ''} · {t.isoformat()}" for e, t in zip(events, times, strict=True)],
         marker={"size": 12, "color": ["#d64545" if e.get("status") in ("failed", "error", "rejected") else "#2f7d58"
                                       for e in events]},
     ))  # fmt: skip
-    fig.update_layout(title=title, xaxis_title="time (UTC)",
+    fig.update_layout(title=title, xaxis={"title": "step (time since the command)", "tickvals": steps, "ticktext": elapsed},
                       yaxis={"title": "stage", "categoryorder": "array",
                              "categoryarray": ["events", "task", "approval", "decision", "command"]})  # fmt: skip
     return fig

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html
+from dash import Dash, Input, Output, State, ctx, dcc, html
 
+from dashboards.components import table
 from dashboards.context import current_user, filter_inputs, filters, guarded, message, store
 from matrix.access import User
 from matrix.approvals import Status
@@ -38,9 +39,8 @@ def layout(**_: Any) -> html.Div:
             html.Button("Reject", id="approvals-reject-button", n_clicks=0),
         ], className="toolbar"),
         html.Div(id="approvals-message"),
-        dash_table.DataTable(id="approvals-queue-table", columns=[{"name": c, "id": c} for c in COLUMNS], data=[],  # type: ignore[attr-defined]
-                             row_selectable="single", selected_rows=[], page_size=20,
-                             style_table={"overflowX": "auto"}),
+        table("approvals-queue-table", [], [{"name": c, "id": c} for c in COLUMNS], row_selectable="single",
+              selected_rows=[]),
     ])  # fmt: skip
 
 

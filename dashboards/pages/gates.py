@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, dash_table, html
+from dash import Dash, Input, Output, html
 
+from dashboards.components import table
 from dashboards.context import current_user, guarded, store
 from matrix.access import User
 from matrix.errors import NotFoundError
@@ -43,8 +44,13 @@ def render(user: User | None, _trigger: Any = None) -> Any:
         {"name": c, "id": c, "presentation": "markdown"} if c == "report" else {"name": c, "id": c}
         for c in COLUMNS
     ]
-    return dash_table.DataTable(id="gates-history-table", data=data, columns=columns, page_size=25,  # type: ignore[attr-defined]
-                                markdown_options={"link_target": "_blank"})  # fmt: skip
+    return table(
+        "gates-history-table",
+        data,
+        columns,
+        page_size=25,
+        markdown_options={"link_target": "_blank"},
+    )
 
 
 def register(app: Dash) -> None:

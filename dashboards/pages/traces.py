@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, dash_table, dcc, html
+from dash import Dash, Input, Output, dcc, html
 
-from dashboards.components import graph
+from dashboards.components import graph, table
 from dashboards.context import current_user, filter_inputs, filters, guarded, palette, store
 from dashboards.theme import plot_template
 from matrix import viz
@@ -46,8 +46,8 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
              "source": e["source_module"], "target": e["target_module"]} for e in events]  # fmt: skip
     content = [
         graph("traces-timeline-graph", viz.trace_timeline(events), plot_template(palette(f.tenant))),
-        dash_table.DataTable(id="traces-events-table", data=rows, columns=[{"name": c, "id": c} for c in  # type: ignore[attr-defined]
-                             ("at", "name", "status", "source", "target")], page_size=25),
+        table("traces-events-table", rows, [{"name": c, "id": c} for c in ("at", "name", "status", "source", "target")],
+              page_size=25),
     ]  # fmt: skip
     return content, options
 

@@ -1,0 +1,164 @@
+"""The dashboards in a real headless Chromium (Debian's package, driven by Playwright): sign in,
+open every page, read a number and check it, approve from the queue, and try to see another
+tenant as a manager. Screenshots of every page go to ``reports/screenshots/``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from dashboards.pages import PAGES
+from matrix.concierge import Concierge
+from matrix.providers import selector
+from matrix.storage import Store
+from tests.conftest import ROOT
+from tests.dashboards.conftest import PASSWORD
+
+SHOTS = ROOT / "reports" / "screenshots"
+WRITE_OFF = "Write off Pedro's debt"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def base_url(app: Any) -> Iterator[str]:
+    import logging
+
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(
+        logging.WARNING
+    )  # no line per request in the test output
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        message = "Chromium is not installed (apt-get install chromium chromium-driver; `make test` does it as root)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True)
+        yield launched
+        launched.close()
+
+
+def _signed_in(browser: Any, base_url: str, username: str) -> Any:
+    page = browser.new_context(viewport={"width": 1360, "height": 1000}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(base_url + "/")
+    assert page.url.startswith(base_url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-btn")
+    page.wait_for_selector("#shell")
+    page.errors = errors  # type: ignore[attr-defined]
+    return page
+
+
+def _settled(page: Any, content_id: str) -> None:
+    """Wait until the page's main callback has filled its content (a table: its rows)."""
+    page.wait_for_selector(f"#{content_id} table" if content_id.endswith("-table") else f"#{content_id} > *",
+                           timeout=20_000)  # fmt: skip
+    page.wait_for_function(
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=20_000
+    )
+
+
+def test_admin_opens_every_page_and_reads_the_overview(
+    browser: Any, base_url: str, seeded: Store
+) -> None:
+    page = _signed_in(browser, base_url, "boss")
+    _settled(page, "overview-content")
+    page.click("#filter-tenant")
+    page.get_by_role("option", name="sim-01", exact=True).click()
+    page.wait_for_function(
+        "() => document.querySelector('#overview-owner-interaction-success-ratio-value')"
+        " && document.querySelector('#overview-owner-interaction-success-ratio-value').innerText !== 'no data'",
+        timeout=20_000)  # fmt: skip
+    with seeded.backend.transaction() as tx:
+        ok, total = tx.query(
+            "SELECT count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status IN ('ok', 'error'))"
+            " FROM telemetry WHERE tenant_id = 'sim-01' AND kind = 'request' AND name = 'owner.interaction'")[0]  # fmt: skip
+    shown = page.inner_text("#overview-owner-interaction-success-ratio-value")
+    assert float(shown) == pytest.approx(ok / total, abs=5e-5)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for module in PAGES:
+        name = module.__name__.rsplit(".", 1)[-1]
+        page.click(f"#nav-{name}")
+        content = "approvals-queue-table" if name == "approvals" else f"{name}-content"
+        _settled(page, content)
+        assert page.locator(".alert-error").count() == 0, page.inner_text(f"#{content}")
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_manager_approves_a_pending_confirmation(
+    browser: Any, base_url: str, seeded: Store
+) -> None:
+    concierge = Concierge(seeded, seeded.settings, selector(seeded.settings))
+    confirmation = concierge.interact("sim-01", "owner-1", WRITE_OFF)["confirmation"][
+        "confirmation_id"
+    ]
+    page = _signed_in(browser, base_url, "ana")
+    page.click("#nav-approvals")
+    _settled(page, "approvals-queue-table")
+    row = page.locator("#approvals-queue-table tr", has_text=confirmation)
+    row.locator("input").check()
+    page.fill("#approvals-reason", "approved in the browser")
+    page.click("#approvals-approve-button")
+    page.wait_for_selector(
+        f"#approvals-message :text('{confirmation}: approved by ana')", timeout=20_000
+    )
+    page.wait_for_function(
+        "id => !document.querySelector('#approvals-queue-table').innerText.includes(id)",
+        arg=confirmation,
+    )
+    page.screenshot(path=str(SHOTS / "approvals-after-approve.png"), full_page=True)
+    done = seeded.approvals.get("sim-01", confirmation)
+    assert done is not None and done.status.value == "approved" and done.resolved_by == "ana"
+
+
+def test_manager_gets_nothing_of_another_tenant(browser: Any, base_url: str, seeded: Store) -> None:
+    page = _signed_in(browser, base_url, "ana")
+    _settled(page, "overview-content")
+    page.click("#filter-tenant")
+    options = page.locator("[role=option]").all_inner_texts()
+    assert options == ["sim-01"]
+    page.keyboard.press("Escape")
+    # A forged callback for sim-02, with the manager's own session cookie.
+    body = {"output": "overview-content.children", "outputs": {"id": "overview-content", "property": "children"},
+            "inputs": [{"id": "filter-tenant", "property": "value", "value": "sim-02"},
+                       {"id": "filter-since", "property": "value", "value": "2020-01-01"},
+                       {"id": "filter-until", "property": "value", "value": "2030-01-01"},
+                       {"id": "filter-grain", "property": "value", "value": "day"}],
+            "changedPropIds": ["filter-tenant.value"], "state": []}  # fmt: skip
+    forged = page.request.post(base_url + "/_dash-update-component", data=body)
+    assert (
+        forged.status == 200
+        and "Unknown tenant 'sim-02'." in forged.text()
+        and "card-value" not in forged.text()
+    )
+    # A link to another tenant's trace shows nothing of it.
+    other = seeded.events.list("sim-02", name="owner.command.create", limit=1)[0]["correlation_id"]
+    page.goto(f"{base_url}/traces?correlation={other}")
+    _settled(page, "traces-content")
+    assert other not in page.inner_text("#traces-content")
+    assert "sim-02" not in page.content()
+    assert page.request.get(base_url + "/reports/gates/r-1/summary.md").status == 404
+    page.screenshot(path=str(SHOTS / "manager-isolation.png"), full_page=True)

@@ -20,7 +20,7 @@ DIMENSIONS = ("provider", "model", "feature", "module")
 
 _COST = """
 SELECT {group} AS grp, count(*) AS calls,
-       sum(CASE WHEN p.price_id IS NULL THEN 1 ELSE 0 END) AS unpriced_calls,
+       count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls,
        sum((coalesce(t.input_tokens, 0) - coalesce(t.cached_tokens, 0)) * p.input_per_mtok / 1e6
            + coalesce(t.cached_tokens, 0) * p.cached_input_per_mtok / 1e6
            + coalesce(t.output_tokens, 0) * p.output_per_mtok / 1e6

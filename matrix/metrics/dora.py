@@ -126,24 +126,17 @@ class DoraReport:
         return out
 
 
-def dora(
-    store: Any, tenant_id: str, *, since: datetime, until: datetime, statistic: Statistic = "median",
-    attribution: Literal["named", "window"] = "window", attribution_hours: float = 24.0,
-    include_simulated: bool = True, benchmark_year: int = 2024,
-) -> DoraReport:  # fmt: skip
-    check_window(since, until)
-    classify("lead_time_hours", None, benchmark_year)
-    if statistic not in ("median", "p90", "mean"):
-        raise UsageError(f"statistic must be median, p90 or mean, got {statistic!r}.")
-    store.tenants.require(tenant_id)
+@dataclass(kw_only=True)
+class _Rows:
+    """What DORA reads for a range: deployments, lead times by deployment time, incidents."""
+
+    deployments: list[tuple[Any, ...]]
+    lead: list[tuple[datetime, float]]
+    incidents: list[tuple[Any, ...]]
+
+
+def _collect(store: Any, tenant_id: str, since: datetime, until: datetime, include_simulated: bool) -> _Rows:
     sim = "" if include_simulated else " AND NOT simulated"
-    report = DoraReport(
-        tenant_id=tenant_id,
-        since=since,
-        until=until,
-        statistic=statistic,
-        benchmark_year=benchmark_year,
-    )
     tables = ("commits", "deployments", "incidents", "event_log")
     # A change of the tenant's prompt, model, policy or runtime config is a deployment of kind config.
     deployments = run_sql(store, tables, tenant_id, (
@@ -152,29 +145,57 @@ def dora(
         " UNION ALL SELECT envelope_id, 'tenant-config', 'config', 'success', occurred_at FROM event_log"
         " WHERE tenant_id = ? AND name = 'tenant.config.changed' AND occurred_at >= ? AND occurred_at < ?"
         " ORDER BY 5"), [tenant_id, since, until, tenant_id, since, until])  # fmt: skip
-    report.deployments = len(deployments)
-    days = (until - since).total_seconds() / 86400
-    report.deployments_per_day = sum(1 for d in deployments if d[3] == "success") / days
-    if not deployments:
-        report.empty_reasons["deployments"] = "no deployments recorded in the window"
     lead = run_sql(store, tables, tenant_id, f"""
         WITH d AS (
             SELECT deployment_id, service, deployed_at,
                    lag(deployed_at) OVER (PARTITION BY service ORDER BY deployed_at) AS previous_at
             FROM deployments WHERE tenant_id = ? AND status = 'success' AND kind = 'code'{sim})
-        SELECT epoch(d.deployed_at) - epoch(c.committed_at)
+        SELECT d.deployed_at, epoch(d.deployed_at) - epoch(c.committed_at)
         FROM d JOIN commits c ON c.tenant_id = ? AND c.repo = d.service AND c.committed_at <= d.deployed_at
              AND (d.previous_at IS NULL OR c.committed_at > d.previous_at)
         WHERE d.deployed_at >= ? AND d.deployed_at < ?""", [tenant_id, tenant_id, since, until])  # fmt: skip
-    hours = [float(r[0]) / 3600 for r in lead]
+    incidents = run_sql(store, tables, tenant_id, (
+        "SELECT incident_id, started_at, resolved_at, deployment_id FROM incidents"
+        f" WHERE tenant_id = ? AND started_at >= ? AND started_at < ?{sim}"), [tenant_id, since, until])  # fmt: skip
+    return _Rows(deployments=deployments, lead=[(r[0], float(r[1])) for r in lead], incidents=incidents)
+
+
+def _check(tenant_id: str, store: Any, since: datetime, until: datetime, statistic: str, year: int) -> None:
+    check_window(since, until)
+    classify("lead_time_hours", None, year)
+    if statistic not in ("median", "p90", "mean"):
+        raise UsageError(f"statistic must be median, p90 or mean, got {statistic!r}.")
+    store.tenants.require(tenant_id)
+
+
+def dora(
+    store: Any, tenant_id: str, *, since: datetime, until: datetime, statistic: Statistic = "median",
+    attribution: Literal["named", "window"] = "window", attribution_hours: float = 24.0,
+    include_simulated: bool = True, benchmark_year: int = 2024,
+) -> DoraReport:  # fmt: skip
+    _check(tenant_id, store, since, until, statistic, benchmark_year)
+    rows = _collect(store, tenant_id, since, until, include_simulated)
+    return _report(rows, tenant_id, since, until, statistic, attribution, attribution_hours, benchmark_year)
+
+
+def _report(rows: _Rows, tenant_id: str, since: datetime, until: datetime, statistic: Statistic,
+            attribution: str, attribution_hours: float, benchmark_year: int) -> DoraReport:  # fmt: skip
+    """The four keys over ``[since, until)`` from rows read for that range or a wider one."""
+    report = DoraReport(tenant_id=tenant_id, since=since, until=until, statistic=statistic,
+                        benchmark_year=benchmark_year)  # fmt: skip
+    deployments = [d for d in rows.deployments if since <= d[4] < until]
+    report.deployments = len(deployments)
+    days = (until - since).total_seconds() / 86400
+    report.deployments_per_day = sum(1 for d in deployments if d[3] == "success") / days
+    if not deployments:
+        report.empty_reasons["deployments"] = "no deployments recorded in the window"
+    hours = [seconds / 3600 for at, seconds in rows.lead if since <= at < until]
     kept = [h for h in hours if h > 0]
     report.lead_times_used, report.lead_times_dropped = len(kept), len(hours) - len(kept)
     report.lead_time_hours = summarize(kept, statistic)
     if not kept:
         report.empty_reasons["lead_time"] = "no commits reached a code deployment in the window"
-    incidents = run_sql(store, tables, tenant_id, (
-        "SELECT incident_id, started_at, resolved_at, deployment_id FROM incidents"
-        f" WHERE tenant_id = ? AND started_at >= ? AND started_at < ?{sim}"), [tenant_id, since, until])  # fmt: skip
+    incidents = [i for i in rows.incidents if since <= i[1] < until]
     failed = {d[0] for d in deployments if d[3] == "failed"}
     for _, started, _, named in incidents:
         if named:
@@ -202,17 +223,21 @@ def dora(
 
 
 def dora_trend(store: Any, tenant_id: str, *, since: datetime, until: datetime, grain: str = "week",
-               **options: Any) -> list[DoraReport]:  # fmt: skip
-    """DORA per consecutive ``grain`` window (day, week or month of 30 days) across the range."""
+               statistic: Statistic = "median", attribution: Literal["named", "window"] = "window",
+               attribution_hours: float = 24.0, include_simulated: bool = True,
+               benchmark_year: int = 2024) -> list[DoraReport]:  # fmt: skip
+    """DORA per consecutive ``grain`` window (day, week or month of 30 days) across the range,
+    from one read of the range."""
     from datetime import timedelta
 
     steps = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
     if grain not in steps:
         raise UsageError(f"grain must be day, week or month for a DORA trend, got {grain!r}.")
-    check_window(since, until)
+    _check(tenant_id, store, since, until, statistic, benchmark_year)
+    rows = _collect(store, tenant_id, since, until, include_simulated)
     reports, start = [], since
     while start < until:
         end = min(start + steps[grain], until)
-        reports.append(dora(store, tenant_id, since=start, until=end, **options))
+        reports.append(_report(rows, tenant_id, start, end, statistic, attribution, attribution_hours, benchmark_year))
         start = end
     return reports

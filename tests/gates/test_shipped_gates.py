@@ -186,3 +186,27 @@ def test_gate_history_and_release_deployment(
             ) == [("matrix", "success")]
     finally:
         store.close()
+
+
+def test_a_relative_duckdb_path_reaches_the_same_store_from_the_kernels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MATRIX_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("MATRIX_STORAGE_URL", "duckdb:///var/store.duckdb")
+    (tmp_path / "var").mkdir()
+    store = open_store("duckdb:///var/store.duckdb", migrate=True)
+    store.tenants.add("acme")
+    store.close()
+    code, summary = _run(_spec(tmp_path, "g07_ai_budget", {}), "relative")
+    [gate] = summary["gates"]
+    assert code == 0 and gate["verdict"] == "pass" and gate["error"] is None
+    assert not (tmp_path / "var" / "var").exists()  # no second, empty store beside the notebook
+
+
+@pytest.mark.parametrize(("url", "absolute"), [
+    ("duckdb:///var/m.duckdb", "duckdb:///BASE/var/m.duckdb"), ("duckdb:////abs/m.duckdb", "duckdb:////abs/m.duckdb"),
+    ("duckdb:///:memory:", "duckdb:///:memory:"), ("postgresql://u@h/db", "postgresql://u@h/db"),
+])  # fmt: skip
+def test_absolute_storage_url(url: str, absolute: str, tmp_path: Path) -> None:
+    from matrix.config import absolute_storage_url
+
+    assert absolute_storage_url(url, tmp_path) == absolute.replace("BASE", str(tmp_path.resolve()))

@@ -114,3 +114,16 @@ def test_gross_margin_proxy_from_dated_plans(usage: Store) -> None:
         set_plan(usage, "acme", plan="x", monthly_fee_usd=-1, effective_from=T1, actor="x", now=now)
     with pytest.raises(NotFoundError, match="Did you mean acme"):
         set_plan(usage, "acmee", plan="x", monthly_fee_usd=1, effective_from=T1, actor="x", now=now)
+
+
+def test_many_calls_count_and_cost_without_overflow(store: Store) -> None:
+    """Hundreds of calls in one group (counts past a small integer type's range), priced and not."""
+    store.tenants.add("busy")
+    store.telemetry.insert_many([_call("busy", T1 + timedelta(seconds=i), input_tokens=1000, output_tokens=100)
+                                 for i in range(300)])  # fmt: skip
+    report = ai_cost(store, "busy", **WINDOW)
+    assert report.unpriced_calls == 300 and report.rows[0]["calls"] == 300
+    set_price(store, provider="openai", model="gpt-x", effective_from=WINDOW["since"], input_per_mtok=1.0,
+              output_per_mtok=10.0, actor="finance", now=T2)  # fmt: skip
+    # 300 × (1,000 × $1 + 100 × $10) / 1 M = $0.60
+    assert ai_cost(store, "busy", **WINDOW).total_usd == pytest.approx(0.6)

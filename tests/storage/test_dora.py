@@ -204,3 +204,15 @@ def test_recorded_deployments_and_imported_incidents_feed_dora(
         UsageError, match=r"bad\.csv line 2 started_at: 'yesterday' is not a date-time"
     ):
         import_incidents(loaded, "platform", bad)
+
+
+def test_trend_windows_equal_separate_reports(loaded: Store) -> None:
+    from matrix.metrics.dora import dora_trend
+
+    trend = dora_trend(loaded, "platform", grain="day", **WINDOW)
+    assert len(trend) == 4 and [r.deployments for r in trend] == [0, 1, 1, 0]
+    for window in trend:
+        alone = dora(loaded, "platform", since=window.since, until=window.until)
+        assert window.as_dict() == alone.as_dict()
+    with pytest.raises(UsageError, match="grain must be day, week or month"):
+        dora_trend(loaded, "platform", grain="hour", **WINDOW)

@@ -1,0 +1,161 @@
+"""Dashboard benchmark on a store of 10 million telemetry rows: time from request to a rendered
+overview in a real browser, and the p95 of each page's main callback.
+
+    .venv/bin/python benchmarks/bench_dashboards.py [--rows 10000000] [--runs 20]
+
+The store is the metric benchmark's (``bench_metrics.generate``: seed 42, 1,000 tenants with a
+Zipf-like skew, 90 days ending yesterday), with the busiest tenant's prices set so AI cost is
+computed. Every measurement is for that tenant over the whole 90 days, by day.
+
+- overview in the browser: Debian's Chromium (Playwright), signed in, the filters set to the 90
+  days; then ``--runs`` reloads, each timed from the navigation to the overview's cards showing
+  their numbers;
+- each page's main callback: ``--runs`` POSTs to ``/_dash-update-component`` through the app's
+  test client (Dash's dispatch, the page's work, JSON of the figures), p50 and p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import bench_metrics
+from common import spread
+
+from dashboards.app import create_app
+from matrix.access import add_user
+from matrix.config import Settings
+from matrix.metrics.costs import set_price
+from matrix.storage import open_store
+
+RESULTS = Path(__file__).parent / "results"
+TENANT = "tenant_0000"
+PASSWORD = "benchmark-pass"
+PAGES = {  # page: (output, extra inputs)
+    "overview": ("overview-content.children", []),
+    "delivery": ("delivery-content.children", [("delivery-year", "2024")]),
+    "cost": ("cost-content.children", [("cost-by", "model")]),
+    "reliability": ("reliability-content.children", []),
+    "approvals": ("..approvals-message.children...approvals-queue-table.data...approvals-queue-table.selected_rows..",
+                  [("approvals-status", "pending"), ("approvals-approve-button", 0), ("approvals-reject-button", 0)]),
+    "traces": ("..traces-content.children...traces-correlation.options..", [("traces-correlation", None)]),
+}  # fmt: skip
+
+
+def body(page: str, since: str, until: str) -> dict[str, Any]:
+    output, extra = PAGES[page]
+    inputs = [{"id": "filter-tenant", "property": "value", "value": TENANT},
+              {"id": "filter-since", "property": "value", "value": since},
+              {"id": "filter-until", "property": "value", "value": until},
+              {"id": "filter-grain", "property": "value", "value": "day"}]  # fmt: skip
+    inputs += [{"id": i, "property": "n_clicks" if i.endswith("button") else "value", "value": v} for i, v in extra]
+    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in output.strip(".").split("...")]
+    state = []
+    if page == "approvals":
+        state = [{"id": "approvals-queue-table", "property": "selected_rows", "value": []},
+                 {"id": "approvals-queue-table", "property": "data", "value": []},
+                 {"id": "approvals-reason", "property": "value", "value": None}]  # fmt: skip
+    return {"output": output, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
+            "changedPropIds": ["filter-tenant.value"], "state": state}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    bench_metrics.START = today - timedelta(days=bench_metrics.DAYS)
+    since, until = bench_metrics.START.date().isoformat(), (today + timedelta(days=1)).date().isoformat()
+    with tempfile.TemporaryDirectory(prefix="matrix-bench-") as tmp:
+        settings = Settings.load(storage_url=f"duckdb:///{tmp}/d.duckdb", reports_dir=f"{tmp}/reports")
+        store = open_store(settings=settings, migrate=True)
+        started = time.perf_counter()
+        data = bench_metrics.generate(args.rows)
+        with store.session(), store.backend.transaction() as tx:
+            con = tx._con  # 10 M rows straight from Arrow
+            con.register("generated", data)
+            con.execute("INSERT INTO telemetry SELECT * FROM generated")
+            con.unregister("generated")
+        load_s = time.perf_counter() - started
+        store.tenants.add(TENANT)
+        with store.backend.transaction() as tx:
+            tenant_rows = tx.query("SELECT count(*) FROM telemetry WHERE tenant_id = ?", [TENANT])[0][0]
+        set_price(store, provider="openai", model="gpt-5-mini", effective_from=bench_metrics.START - timedelta(days=1),
+                  input_per_mtok=0.25, cached_input_per_mtok=0.025, output_per_mtok=2.0, actor="bench", now=today)  # fmt: skip
+        add_user(store, "admin", PASSWORD, role="admin")
+        app = create_app(store, secret="bench")
+        client = app.server.test_client()
+        client.post("/login", data={"username": "admin", "password": PASSWORD})
+        callbacks: dict[str, Any] = {}
+        with store.session():
+            for page in PAGES:
+                samples = []
+                for _ in range(args.runs):
+                    start = time.perf_counter()
+                    response = client.post("/_dash-update-component", json=body(page, since, until))
+                    samples.append((time.perf_counter() - start) * 1000)
+                    assert response.status_code == 200, (page, response.get_data(as_text=True)[:300])
+                    assert "alert-error" not in response.get_data(as_text=True), (page, response.get_data(as_text=True)[:300])
+                ordered = sorted(samples)
+                callbacks[page] = {"p50_ms": statistics.median(samples),
+                                   "p95_ms": ordered[max(0, int(round(0.95 * len(ordered))) - 1)], "n": len(samples)}  # fmt: skip
+                print(f"{page:12s} p50 {callbacks[page]['p50_ms']:7.1f} ms   p95 {callbacks[page]['p95_ms']:7.1f} ms", flush=True)
+        browser = overview_in_browser(app, since, until, args.runs)  # the server's threads open the store themselves
+        peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+        store.close()
+    result = {"rows": args.rows, "tenant_rows": tenant_rows, "load_seconds": load_s, "callbacks": callbacks,
+              "overview_in_browser_ms": browser, "peak_rss_gb": peak_gb, "runs": args.runs}  # fmt: skip
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "dashboards.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+def overview_in_browser(app: Any, since: str, until: str, runs: int) -> dict[str, float]:
+    """Reload the overview ``runs`` times in Chromium; ms from navigation to the cards' numbers."""
+    import logging
+
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    ready = ("() => { const v = document.querySelector('#overview-owner-interaction-success-ratio-value');"
+             " return v && v.innerText !== 'no data'; }")  # fmt: skip
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), headless=True)
+            page = browser.new_page()
+            page.goto(base + "/")
+            page.fill("#username", "admin")
+            page.fill("#password", PASSWORD)
+            page.click("#login-btn")
+            for field, value in (("#filter-since", since), ("#filter-until", until)):
+                page.fill(field, value)
+                page.press(field, "Enter")
+            page.wait_for_function(ready, timeout=60_000)
+            samples = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                page.goto(base + "/")
+                page.wait_for_function(ready, timeout=60_000)
+                samples.append((time.perf_counter() - start) * 1000)
+            browser.close()
+    finally:
+        server.shutdown()
+    return spread(samples)
+
+
+if __name__ == "__main__":
+    main()

@@ -48,6 +48,7 @@ PAGES = {  # page: (output, extra inputs)
     "approvals": ("..approvals-message.children...approvals-queue-table.data...approvals-queue-table.selected_rows..",
                   [("approvals-status", "pending"), ("approvals-approve-button", 0), ("approvals-reject-button", 0)]),
     "traces": ("..traces-content.children...traces-correlation.options..", [("traces-correlation", None)]),
+    "gates": ("gates-content.children", []),
 }  # fmt: skip
 
 
@@ -57,8 +58,15 @@ def body(page: str, since: str, until: str) -> dict[str, Any]:
               {"id": "filter-since", "property": "value", "value": since},
               {"id": "filter-until", "property": "value", "value": until},
               {"id": "filter-grain", "property": "value", "value": "day"}]  # fmt: skip
-    inputs += [{"id": i, "property": "n_clicks" if i.endswith("button") else "value", "value": v} for i, v in extra]
-    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in output.strip(".").split("...")]
+    inputs += [
+        {"id": i, "property": "n_clicks" if i.endswith("button") else "value", "value": v}
+        for i, v in extra
+    ]
+    if page == "gates":  # platform-wide: only the tenant filter triggers it
+        inputs = inputs[:1]
+    outputs = [
+        {"id": o.split(".")[0], "property": o.split(".")[1]} for o in output.strip(".").split("...")
+    ]
     state = []
     if page == "approvals":
         state = [{"id": "approvals-queue-table", "property": "selected_rows", "value": []},
@@ -69,15 +77,22 @@ def body(page: str, since: str, until: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     bench_metrics.START = today - timedelta(days=bench_metrics.DAYS)
-    since, until = bench_metrics.START.date().isoformat(), (today + timedelta(days=1)).date().isoformat()
+    since, until = (
+        bench_metrics.START.date().isoformat(),
+        (today + timedelta(days=1)).date().isoformat(),
+    )
     with tempfile.TemporaryDirectory(prefix="matrix-bench-") as tmp:
-        settings = Settings.load(storage_url=f"duckdb:///{tmp}/d.duckdb", reports_dir=f"{tmp}/reports")
+        settings = Settings.load(
+            storage_url=f"duckdb:///{tmp}/d.duckdb", reports_dir=f"{tmp}/reports"
+        )
         store = open_store(settings=settings, migrate=True)
         started = time.perf_counter()
         data = bench_metrics.generate(args.rows)
@@ -89,7 +104,9 @@ def main() -> None:
         load_s = time.perf_counter() - started
         store.tenants.add(TENANT)
         with store.backend.transaction() as tx:
-            tenant_rows = tx.query("SELECT count(*) FROM telemetry WHERE tenant_id = ?", [TENANT])[0][0]
+            tenant_rows = tx.query("SELECT count(*) FROM telemetry WHERE tenant_id = ?", [TENANT])[
+                0
+            ][0]
         set_price(store, provider="openai", model="gpt-5-mini", effective_from=bench_metrics.START - timedelta(days=1),
                   input_per_mtok=0.25, cached_input_per_mtok=0.025, output_per_mtok=2.0, actor="bench", now=today)  # fmt: skip
         add_user(store, "admin", PASSWORD, role="admin")
@@ -104,13 +121,24 @@ def main() -> None:
                     start = time.perf_counter()
                     response = client.post("/_dash-update-component", json=body(page, since, until))
                     samples.append((time.perf_counter() - start) * 1000)
-                    assert response.status_code == 200, (page, response.get_data(as_text=True)[:300])
-                    assert "alert-error" not in response.get_data(as_text=True), (page, response.get_data(as_text=True)[:300])
+                    assert response.status_code == 200, (
+                        page,
+                        response.get_data(as_text=True)[:300],
+                    )
+                    assert "alert-error" not in response.get_data(as_text=True), (
+                        page,
+                        response.get_data(as_text=True)[:300],
+                    )
                 ordered = sorted(samples)
                 callbacks[page] = {"p50_ms": statistics.median(samples),
-                                   "p95_ms": ordered[max(0, int(round(0.95 * len(ordered))) - 1)], "n": len(samples)}  # fmt: skip
-                print(f"{page:12s} p50 {callbacks[page]['p50_ms']:7.1f} ms   p95 {callbacks[page]['p95_ms']:7.1f} ms", flush=True)
-        browser = overview_in_browser(app, since, until, args.runs)  # the server's threads open the store themselves
+                                   "p95_ms": ordered[max(0, round(0.95 * len(ordered)) - 1)], "n": len(samples)}  # fmt: skip
+                print(
+                    f"{page:12s} p50 {callbacks[page]['p50_ms']:7.1f} ms   p95 {callbacks[page]['p95_ms']:7.1f} ms",
+                    flush=True,
+                )
+        browser = overview_in_browser(
+            app, since, until, args.runs
+        )  # the server's threads open the store themselves
         peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
         store.close()
     result = {"rows": args.rows, "tenant_rows": tenant_rows, "load_seconds": load_s, "callbacks": callbacks,
@@ -135,7 +163,9 @@ def overview_in_browser(app: Any, since: str, until: str, runs: int) -> dict[str
              " return v && v.innerText !== 'no data'; }")  # fmt: skip
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), headless=True)
+            browser = playwright.chromium.launch(
+                executable_path=shutil.which("chromium"), headless=True
+            )
             page = browser.new_page()
             page.goto(base + "/")
             page.fill("#username", "admin")

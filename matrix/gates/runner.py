@@ -44,7 +44,9 @@ def _execute(
     record = Path(tempfile.mkstemp(prefix=f"{gate.id}-", suffix=".jsonl")[1])
     os.environ[RECORD_ENV] = str(record)
     # Kernels run in the notebook's folder: a relative DuckDB path must point at the same file.
-    os.environ["MATRIX_STORAGE_URL"] = absolute_storage_url(storage_url or Settings.load().storage_url)
+    os.environ["MATRIX_STORAGE_URL"] = absolute_storage_url(
+        storage_url or Settings.load().storage_url
+    )
     started = time.perf_counter()
     error = None
     # The kernel writes its own chatter to stderr; keep it beside the notebook, not on the console.

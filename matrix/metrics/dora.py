@@ -135,7 +135,9 @@ class _Rows:
     incidents: list[tuple[Any, ...]]
 
 
-def _collect(store: Any, tenant_id: str, since: datetime, until: datetime, include_simulated: bool) -> _Rows:
+def _collect(
+    store: Any, tenant_id: str, since: datetime, until: datetime, include_simulated: bool
+) -> _Rows:
     sim = "" if include_simulated else " AND NOT simulated"
     tables = ("commits", "deployments", "incidents", "event_log")
     # A change of the tenant's prompt, model, policy or runtime config is a deployment of kind config.
@@ -157,10 +159,14 @@ def _collect(store: Any, tenant_id: str, since: datetime, until: datetime, inclu
     incidents = run_sql(store, tables, tenant_id, (
         "SELECT incident_id, started_at, resolved_at, deployment_id FROM incidents"
         f" WHERE tenant_id = ? AND started_at >= ? AND started_at < ?{sim}"), [tenant_id, since, until])  # fmt: skip
-    return _Rows(deployments=deployments, lead=[(r[0], float(r[1])) for r in lead], incidents=incidents)
+    return _Rows(
+        deployments=deployments, lead=[(r[0], float(r[1])) for r in lead], incidents=incidents
+    )
 
 
-def _check(tenant_id: str, store: Any, since: datetime, until: datetime, statistic: str, year: int) -> None:
+def _check(
+    tenant_id: str, store: Any, since: datetime, until: datetime, statistic: str, year: int
+) -> None:
     check_window(since, until)
     classify("lead_time_hours", None, year)
     if statistic not in ("median", "p90", "mean"):
@@ -175,7 +181,9 @@ def dora(
 ) -> DoraReport:  # fmt: skip
     _check(tenant_id, store, since, until, statistic, benchmark_year)
     rows = _collect(store, tenant_id, since, until, include_simulated)
-    return _report(rows, tenant_id, since, until, statistic, attribution, attribution_hours, benchmark_year)
+    return _report(
+        rows, tenant_id, since, until, statistic, attribution, attribution_hours, benchmark_year
+    )
 
 
 def _report(rows: _Rows, tenant_id: str, since: datetime, until: datetime, statistic: Statistic,
@@ -238,6 +246,17 @@ def dora_trend(store: Any, tenant_id: str, *, since: datetime, until: datetime, 
     reports, start = [], since
     while start < until:
         end = min(start + steps[grain], until)
-        reports.append(_report(rows, tenant_id, start, end, statistic, attribution, attribution_hours, benchmark_year))
+        reports.append(
+            _report(
+                rows,
+                tenant_id,
+                start,
+                end,
+                statistic,
+                attribution,
+                attribution_hours,
+                benchmark_year,
+            )
+        )
         start = end
     return reports

@@ -105,6 +105,14 @@ def test_admin_opens_every_page_and_reads_the_overview(
         _settled(page, content)
         assert page.locator(".alert-error").count() == 0, page.inner_text(f"#{content}")
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    # A bad filter is a message on the page, never a traceback.
+    page.click("#nav-overview")
+    page.fill("#filter-until", "2020-01-01")
+    page.press("#filter-until", "Enter")
+    page.wait_for_selector("#overview-content .alert-error", timeout=20_000)
+    shown = page.inner_text("#overview-content")
+    assert "is not after the start date" in shown and "Traceback" not in page.content()
+    page.screenshot(path=str(SHOTS / "bad-filter.png"), full_page=True)
     assert page.errors == []  # type: ignore[attr-defined]
 
 

@@ -188,7 +188,9 @@ def test_gate_history_and_release_deployment(
         store.close()
 
 
-def test_a_relative_duckdb_path_reaches_the_same_store_from_the_kernels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_relative_duckdb_path_reaches_the_same_store_from_the_kernels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MATRIX_REPORTS_DIR", str(tmp_path / "reports"))
     monkeypatch.setenv("MATRIX_STORAGE_URL", "duckdb:///var/store.duckdb")

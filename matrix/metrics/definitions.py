@@ -32,6 +32,7 @@ SOURCES = {
     "worklog": "work_date",
     "costlog": "cost_date",
     "test_results": "recorded_at",
+    "gate_runs": "finished_at",
 }
 UNITS = ("ratio", "ms", "s", "tokens", "count", "usd", "hours", "per_day")
 FAMILIES = ("delivery", "ai_cost", "reliability", "business")

@@ -212,3 +212,33 @@ def test_absolute_storage_url(url: str, absolute: str, tmp_path: Path) -> None:
     from matrix.config import absolute_storage_url
 
     assert absolute_storage_url(url, tmp_path) == absolute.replace("BASE", str(tmp_path.resolve()))
+
+
+def test_gate_history_feeds_the_gate_pass_ratio_metric(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from matrix.gates.history import record_run
+    from matrix.metrics import compute
+
+    def run(run_id: str, at: str, verdicts: list[str]) -> None:
+        gates = [
+            {"id": f"g0{i}_x", "title": "x", "verdict": v, "duration_seconds": 1.0}
+            for i, v in enumerate(verdicts, 1)
+        ]
+        record_run(
+            store,
+            {"run_id": run_id, "started_at": at, "finished_at": at, "commit": None, "gates": gates},
+            "r",
+        )
+
+    run("a", "2026-11-02T10:00:00Z", ["pass", "pass", "fail", "no-data"])  # 2 of 4
+    run("b", "2026-11-03T23:59:59.999Z", ["pass", "pass"])  # 2 of 2, the last instant of the 3rd
+    run(
+        "a", "2026-11-02T10:00:00Z", ["pass", "pass", "fail", "no-data"]
+    )  # recorded again: nothing added
+    result = compute(store, "gate_pass_ratio", tenant_id="platform", since=datetime(2026, 11, 2, tzinfo=UTC),
+                     until=datetime(2026, 11, 4, tzinfo=UTC), grain="day")  # fmt: skip
+    assert list(result.frame["value"]) == [0.5, 1.0] and list(result.frame["rows"]) == [4, 2]
+    empty = compute(store, "gate_pass_ratio", tenant_id="platform", since=datetime(2026, 11, 4, tzinfo=UTC),
+                    until=datetime(2026, 11, 5, tzinfo=UTC), grain="all")  # fmt: skip
+    assert empty.total is None and empty.empty_reason

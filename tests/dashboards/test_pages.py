@@ -194,3 +194,23 @@ def test_http_sign_in_and_tenant_isolation(app: Any, window: tuple[str, str]) ->
     )  # gate reports are for admins
     page = client.get("/_dash-layout").get_data(as_text=True)
     assert "sim-01" in page and "sim-02" not in json.dumps(json.loads(page)["props"]["children"][1])
+
+
+def test_tenant_palette_themes_the_app(app: Any, seeded: Store) -> None:
+    from dashboards import theme
+    from dashboards.context import palette
+
+    concierge = Concierge(seeded, seeded.settings, selector(seeded.settings))
+    assert palette("sim-02") == "darkgreen" and palette(None) == "darkgreen"
+    concierge.save_config("sim-02", {"brand": {"palette": "sunset"}})
+    assert palette("sim-02") == "sunset"
+    assert theme.variables("sunset")["--color-primary"] == "#e0672b"
+    assert (
+        theme.variables("no-such")["--color-bg"] == "#07130f"
+    )  # unknown values fall back, as in the origin
+    with pytest.raises(
+        UsageError,
+        match=r"brand.palette must be one of \['darkgreen', 'ocean', 'forest', 'sunset'\]",
+    ):
+        concierge.save_config("sim-02", {"brand": {"palette": "neon"}})
+    concierge.save_config("sim-02", {"brand": {"palette": "darkgreen"}})

@@ -45,6 +45,7 @@ body { margin: 0; font-family: var(--font-body); }
 .filters input, .toolbar input { width: 9rem; padding: 6px 8px; border-radius: 6px; border: 1px solid var(--color-border); }
 .shell input, .shell .dash-dropdown { color: #102a43; }
 .status-high, .status-medium { color: #d9a441; }
+.ag-cell a { color: var(--color-primary); }
 """
 LOGIN = """<!doctype html><html><head><title>Sign in · Matrix Workbench</title></head>
 <body style="font-family: sans-serif; background: #07130f; color: #d7f7e7; display: grid; place-items: center;

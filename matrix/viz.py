@@ -46,27 +46,24 @@ def metric_line(result: MetricResult) -> go.Figure:
 
 
 def dora_summary(report: DoraReport) -> go.Figure:
-    """The four DORA measures side by side, each with its unit."""
-    values: list[tuple[str, float | None, str, str]] = [
-        ("deployments per day", report.deployments_per_day, "per day", "deployments_per_day"),
+    """The four DORA keys side by side, each on its own axis with its unit and its level."""
+    from plotly.subplots import make_subplots
+
+    keys: list[tuple[str, float | None, str, str]] = [
+        ("deployments", report.deployments_per_day if report.deployments else None, "per day", "deployments_per_day"),
         (f"lead time ({report.statistic})", report.lead_time_hours, "hours", "lead_time_hours"),
         ("change failure rate", report.change_failure_ratio, "ratio", "change_failure_ratio"),
-        (
-            f"time to restore ({report.statistic})",
-            report.time_to_restore_hours,
-            "hours",
-            "time_to_restore_hours",
-        ),
-    ]
-    text = [
-        ("no data" if v[1] is None else f"{v[1]:.3g} {v[2]} · {report.levels.get(v[3], '')}")
-        for v in values
-    ]
-    fig = go.Figure(go.Bar(x=[v[0] for v in values], y=[v[1] or 0 for v in values], text=text,
-                           textposition="outside"))  # fmt: skip
+        (f"time to restore ({report.statistic})", report.time_to_restore_hours, "hours", "time_to_restore_hours"),
+    ]  # fmt: skip
+    fig = make_subplots(rows=1, cols=4, subplot_titles=[k[0] for k in keys])
+    for column, (name, value, unit, key) in enumerate(keys, start=1):
+        text = "no data" if value is None else f"{value:.3g} {unit} · {report.levels.get(key, '')}"
+        fig.add_trace(go.Bar(x=[name], y=[value or 0], text=[text], textposition="outside", showlegend=False),
+                      row=1, col=column)  # fmt: skip
+        fig.update_yaxes(title_text=unit, row=1, col=column)
+        fig.update_xaxes(showticklabels=False, row=1, col=column)
     fig.update_layout(title=f"DORA for {report.tenant_id}, {report.since:%Y-%m-%d} to {report.until:%Y-%m-%d}"
-                            f" — {report.benchmark_year} clusters: {report.level or 'no data'}",
-                      yaxis_title="value (unit on each bar)")  # fmt: skip
+                            f" — {report.benchmark_year} clusters: {report.level or 'no data'}")  # fmt: skip
     return fig
 
 

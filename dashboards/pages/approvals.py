@@ -34,13 +34,12 @@ def layout(**_: Any) -> html.Div:
         html.Div([
             html.Label(["Status ", dcc.Dropdown(id="approvals-status", options=list(STATUSES), value="pending",
                                                 clearable=False, style={"width": "10rem"})]),
-            dcc.Input(id="approvals-reason", placeholder="reason (recorded)", debounce=True),
+            dcc.Input(id="approvals-reason", placeholder="reason (recorded)", debounce=True, style={"width": "18rem"}),
             html.Button("Approve", id="approvals-approve-button", n_clicks=0),
             html.Button("Reject", id="approvals-reject-button", n_clicks=0),
         ], className="toolbar"),
         html.Div(id="approvals-message"),
-        table("approvals-queue-table", [], [{"name": c, "id": c} for c in COLUMNS], row_selectable="single",
-              selected_rows=[]),
+        table("approvals-queue-table", [], list(COLUMNS), select=True),
     ])  # fmt: skip
 
 
@@ -73,18 +72,14 @@ def resolve(user: User | None, tenant: str | None, confirmation_id: str | None, 
 
 def render(user: User | None, tenant: str | None, since: str | None, until: str | None, grain: str | None,
            status: str | None, approve_clicks: int | None = 0, reject_clicks: int | None = 0,
-           selected: list[int] | None = None, data: list[dict[str, Any]] | None = None,
-           reason: str | None = None, *, trigger: str | None = None) -> tuple[Any, list[dict[str, Any]], list[int]]:  # fmt: skip
-    """The main callback: act when a button was pressed, then show the queue again."""
+           selected: list[dict[str, Any]] | None = None, reason: str | None = None, *,
+           trigger: str | None = None) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
+    """The main callback: act on the selected row when a button was pressed, then show the queue again."""
     shown: Any = None
     if trigger in ("approvals-approve-button", "approvals-reject-button"):
-        rows = data or []
-        picked = (
-            rows[selected[0]]["confirmation_id"] if selected and selected[0] < len(rows) else None
-        )
+        picked = (selected or [{}])[0].get("confirmation_id")
         decision = "approve" if trigger == "approvals-approve-button" else "reject"
-        result = resolve(user, tenant, picked, decision, reason)
-        done = result["confirmation"]
+        done = resolve(user, tenant, picked, decision, reason)["confirmation"]
         shown = message(
             f"{done['confirmation_id']}: {done['status']} by {user.username if user else ''}", "ok"
         )
@@ -93,11 +88,11 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
 
 def register(app: Dash) -> None:
     @app.callback(
-        Output("approvals-message", "children"), Output("approvals-queue-table", "data"),
-        Output("approvals-queue-table", "selected_rows"),
+        Output("approvals-message", "children"), Output("approvals-queue-table", "rowData"),
+        Output("approvals-queue-table", "selectedRows"),
         *filter_inputs(), Input("approvals-status", "value"), Input("approvals-approve-button", "n_clicks"),
-        Input("approvals-reject-button", "n_clicks"), State("approvals-queue-table", "selected_rows"),
-        State("approvals-queue-table", "data"), State("approvals-reason", "value"),
+        Input("approvals-reject-button", "n_clicks"), State("approvals-queue-table", "selectedRows"),
+        State("approvals-reason", "value"),
     )  # fmt: skip
     @guarded([], [])
     def update(*values: Any) -> Any:

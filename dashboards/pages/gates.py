@@ -40,17 +40,7 @@ def render(user: User | None, _trigger: Any = None) -> Any:
     data = [{**{c: str(r[c]) for c in COLUMNS[:-1]},
              "report": f"[summary](/reports/gates/{r['run_id']}/summary.md) · [{r['gate_id']}](/reports/gates/{r['run_id']}/{r['gate_id']}.html)"}
             for r in rows]  # fmt: skip
-    columns = [
-        {"name": c, "id": c, "presentation": "markdown"} if c == "report" else {"name": c, "id": c}
-        for c in COLUMNS
-    ]
-    return table(
-        "gates-history-table",
-        data,
-        columns,
-        page_size=25,
-        markdown_options={"link_target": "_blank"},
-    )
+    return table("gates-history-table", data, list(COLUMNS), page_size=25, links=("report",))
 
 
 def register(app: Dash) -> None:

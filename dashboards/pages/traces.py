@@ -46,8 +46,7 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
              "source": e["source_module"], "target": e["target_module"]} for e in events]  # fmt: skip
     content = [
         graph("traces-timeline-graph", viz.trace_timeline(events), plot_template(palette(f.tenant))),
-        table("traces-events-table", rows, [{"name": c, "id": c} for c in ("at", "name", "status", "source", "target")],
-              page_size=25),
+        table("traces-events-table", rows, ["at", "name", "status", "source", "target"], page_size=25),
     ]  # fmt: skip
     return content, options
 

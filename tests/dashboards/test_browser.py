@@ -73,11 +73,16 @@ def _signed_in(browser: Any, base_url: str, username: str) -> Any:
 
 def _settled(page: Any, content_id: str) -> None:
     """Wait until the page's main callback has filled its content (a table: its rows)."""
-    page.wait_for_selector(f"#{content_id} table" if content_id.endswith("-table") else f"#{content_id} > *",
+    page.wait_for_selector(f"#{content_id} .ag-root" if content_id.endswith("-table") else f"#{content_id} > *",
                            timeout=20_000)  # fmt: skip
     page.wait_for_function(
         "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=20_000
     )
+    # Figures load their library lazily: wait until each one has drawn.
+    page.wait_for_function(
+        "id => [...document.querySelectorAll('#' + id + ' .dash-graph')].every(g => g.querySelector('.main-svg'))",
+        arg=content_id, timeout=20_000,
+    )  # fmt: skip
 
 
 def test_admin_opens_every_page_and_reads_the_overview(
@@ -126,8 +131,9 @@ def test_manager_approves_a_pending_confirmation(
     page = _signed_in(browser, base_url, "ana")
     page.click("#nav-approvals")
     _settled(page, "approvals-queue-table")
-    row = page.locator("#approvals-queue-table tr", has_text=confirmation)
-    row.locator("input").check()
+    row = page.locator("#approvals-queue-table .ag-row", has_text=confirmation)
+    row.locator(".ag-cell").first.click()  # a click selects the row
+    page.wait_for_selector("#approvals-queue-table .ag-row-selected", timeout=10_000)
     page.fill("#approvals-reason", "approved in the browser")
     page.click("#approvals-approve-button")
     page.wait_for_selector(

@@ -124,7 +124,7 @@ def test_approve_from_the_queue_with_the_cli_rules_and_audit(app: Any, seeded: S
     theirs = concierge.interact("sim-02", "owner-1", WRITE_OFF)["confirmation"]["confirmation_id"]
     _, rows, _ = approvals.render(manager, "sim-01", *window, "day", "pending")
     index = [r["confirmation_id"] for r in rows].index(mine)
-    shown, rows, _ = approvals.render(manager, "sim-01", *window, "day", "pending", 1, 0, [index], rows,
+    shown, rows, _ = approvals.render(manager, "sim-01", *window, "day", "pending", 1, 0, [rows[index]],
                                       "checked with finance", trigger="approvals-approve-button")  # fmt: skip
     assert "approved by ana" in str(shown) and mine not in [r["confirmation_id"] for r in rows]
     done = seeded.approvals.get("sim-01", mine)
@@ -145,15 +145,15 @@ def test_traces_follow_one_correlation(app: Any, admin: User, window: tuple[str,
     content, options = traces.render(admin, "sim-01", *window, "day")
     assert options, "the simulation made owner requests"
     table = _find(content, "traces-events-table")
-    assert table.data[0]["name"] == "owner.command.create"
-    assert {r["name"] for r in table.data} >= {"owner.command.create", "owner.command.created"}
+    assert table.rowData[0]["name"] == "owner.command.create"
+    assert {r["name"] for r in table.rowData} >= {"owner.command.create", "owner.command.created"}
 
 
 def test_gates_history_for_admins(app: Any, admin: User) -> None:
     table = gates.render(admin)
     assert (
-        table.data[0]["gate_id"] == "g01_contract_checks"
-        and "/reports/gates/r-1/summary.md" in table.data[0]["report"]
+        table.rowData[0]["gate_id"] == "g01_contract_checks"
+        and "/reports/gates/r-1/summary.md" in table.rowData[0]["report"]
     )
 
 

@@ -9,6 +9,7 @@ requests get 401. What a user sees is limited to their tenants by every page's m
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ from dashboards.pages import PAGES
 from matrix.access import authenticate, get_user
 from matrix.storage import Store
 
+RUN_ID = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+)  # a gate run's folder, never a way out of reports/gates
 DATE = {"width": "8.5rem", "padding": "6px 8px", "color": "#102a43"}
 PUBLIC = ("/login", "/logout", "/favicon.ico", "/_favicon.ico")
 CSS = """
@@ -145,6 +149,10 @@ def _routes(server: Any, store: Store) -> None:
         if user is None or user.role != "admin":
             abort(404)
         folder = Path(store.settings.reports_dir).resolve() / "gates" / run_id
-        if not name.endswith((".md", ".html", ".json", ".xml")) or not folder.is_dir():
+        if (
+            not RUN_ID.match(run_id)
+            or not name.endswith((".md", ".html", ".json", ".xml"))
+            or not folder.is_dir()
+        ):
             abort(404)
         return send_from_directory(folder, name)

@@ -41,6 +41,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     record_run(store, {"run_id": "r-1", "started_at": now, "finished_at": now, "commit": "abc1234",
                        "gates": [{"id": "g01_contract_checks", "title": "Contract checks", "verdict": "pass",
                                   "duration_seconds": 2.5}]}, str(folder / "reports" / "gates" / "r-1"))  # fmt: skip
+    run_dir = folder / "reports" / "gates" / "r-1"
+    run_dir.mkdir(parents=True)
+    (run_dir / "summary.md").write_text("# Gate run r-1: pass\n")
     yield store
     store.close()
 

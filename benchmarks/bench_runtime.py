@@ -35,7 +35,7 @@ from matrix.concierge import Concierge
 from matrix.config import Settings
 from matrix.modules.tasks import Task, TaskStatus
 from matrix.providers import selector
-from matrix.simulate import NAMES, REQUESTS
+from matrix.simulate import owner_request
 from matrix.storage import open_store
 from matrix.testing.postgres import ThrowawayPostgres
 
@@ -44,13 +44,7 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def messages(n: int, rng: random.Random) -> list[str]:
-    weights = [w for w, _, _ in REQUESTS]
-    out = []
-    for _ in range(n):
-        _, pt, en = rng.choices(REQUESTS, weights=weights)[0]
-        out.append((pt if rng.random() < 0.7 else en).format(
-            name=rng.choice(NAMES), day="sexta", hour=10, amount=300, campaign="Natal"))  # fmt: skip
-    return out
+    return [owner_request(rng, "pt" if rng.random() < 0.7 else "en") for _ in range(n)]
 
 
 def bench_interactions(url: str, runs: int, per_run: int = 200) -> dict[str, Any]:

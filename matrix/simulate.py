@@ -253,12 +253,17 @@ def _prices(store: Store, start: datetime) -> None:
 
 
 def _message(profile: _Profile, rng: random.Random) -> str:
+    lang = profile.language if rng.random() < 0.9 else ("en" if profile.language == "pt" else "pt")
+    return owner_request(rng, lang)
+
+
+def owner_request(rng: random.Random, language: str = "pt") -> str:
+    """One owner request as the simulated owners write them, in Portuguese or English."""
     weights = [w for w, _, _ in REQUESTS]
     _, pt, en = rng.choices(REQUESTS, weights=weights)[0]
-    lang = profile.language if rng.random() < 0.9 else ("en" if profile.language == "pt" else "pt")
-    template = pt if lang == "pt" else en
+    template = pt if language == "pt" else en
     return template.format(
-        name=rng.choice(NAMES), day=rng.choice(DAYS[lang]), hour=rng.choice([9, 10, 14, 16]),
+        name=rng.choice(NAMES), day=rng.choice(DAYS[language]), hour=rng.choice([9, 10, 14, 16]),
         lead=rng.choice(LEAD_NAMES), phone=f"+55119{rng.randrange(10**7, 10**8)}",
         amount=rng.choice([150, 300, 480, 1200]), campaign=rng.choice(CAMPAIGNS),
     )  # fmt: skip

@@ -382,3 +382,26 @@ def test_demo_leaves_a_migrated_store_with_simulated_traffic(tmp_path: Path) -> 
         con.execute("SELECT count(*) FROM event_log WHERE tenant_id = 'sim-01'").fetchone()[0] > 0
     )
     con.close()
+
+
+def test_serve_prints_its_url_serves_sign_in_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    import signal
+    import urllib.request
+
+    url = f"duckdb:///{tmp_path / 'store.duckdb'}"
+    assert main(["init", "--storage-url", url]) == 0
+    proc = subprocess.Popen([sys.executable, "-m", "matrix", "serve", "--port", "0", "--storage-url", url],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("dashboards: http://127.0.0.1:"), line
+        base = line.split()[1].rstrip("/")
+        with urllib.request.urlopen(base + "/login", timeout=10) as response:
+            assert response.status == 200 and b'id="login-form"' in response.read()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0 and "stopped" in out and "Traceback" not in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()

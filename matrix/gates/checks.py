@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -74,7 +75,7 @@ def missing_migrations_postgres(server_url: str) -> int:
     """:func:`missing_migrations` on a new database of the PostgreSQL server at ``server_url``, dropped after."""
     server = open_store(server_url, check_schema=False)
     try:
-        url = server.backend.create_database(f"gate_fresh_{os.getpid()}")  # type: ignore[attr-defined]
+        url = server.backend.create_database(f"gate_fresh_{uuid.uuid4().hex[:16]}")  # type: ignore[attr-defined]
         try:
             return missing_migrations(url)
         finally:
@@ -248,7 +249,7 @@ def rollback_drill(storage_url: str | None = None, *, migrations_dir: str | Path
         with source.backend.transaction() as tx:
             version = current_version(tx)
         target_url = (f"duckdb:///{scratch}/copy.duckdb" if source.dialect == "duckdb"
-                      else source.backend.create_database(f"drill_{os.getpid()}_{abs(hash(scratch)) % 10**6}"))  # type: ignore[attr-defined]  # fmt: skip
+                      else source.backend.create_database(f"drill_{uuid.uuid4().hex[:16]}"))  # type: ignore[attr-defined]  # fmt: skip
         copy = copy_store(source, target_url, version)
         try:
             start = version if version < newest else max(0, newest - release_migrations)

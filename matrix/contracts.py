@@ -183,13 +183,14 @@ class Catalog:
         reference validator decides and explains, so the fast path can never reject on its own.
         """
         import fastjsonschema
-        from jsonschema.exceptions import best_match
 
         try:
             self._fast(schema_id)(instance)
             return
         except fastjsonschema.JsonSchemaException:
             pass
+        from jsonschema.exceptions import best_match  # only on a rejection: importing it is slow
+
         error = best_match(self.validator(schema_id).iter_errors(instance))
         if error is None:
             return

@@ -167,8 +167,23 @@ def _gates(settings: Settings, echo: Callable[[str], None]) -> None:
         import json
 
         summary = json.loads(done.stdout)
-        verdicts = ", ".join(f"{g['id']} {g['verdict']}" for g in summary["gates"])
-        echo(f"      {summary['verdict']}: {verdicts}")
+        passed = [g["id"] for g in summary["gates"] if g["verdict"] == "pass"]
+        echo(f"      {len(passed)} of {len(summary['gates'])} gates pass; the others, and why"
+             f" (details in reports/gates/{run_id}/summary.md):")  # fmt: skip
+        for gate in summary["gates"]:
+            if gate["verdict"] != "pass":
+                why = (gate["error"] or {}).get("message") or next(
+                    (
+                        f"{c['name']}: {c['message']}"
+                        for c in gate["checks"]
+                        if c["outcome"] != "pass"
+                    ),
+                    "",
+                )
+                echo(f"        {gate['id']} {gate['verdict']} — {why}")
+        echo(
+            "      (g02 needs a PostgreSQL server in MATRIX_GATE_POSTGRES_URL and a test run; `make test` has both)"
+        )
     except (ValueError, KeyError):
         echo(f"      the gate run did not finish (exit {done.returncode}); see its message above")
 

@@ -367,8 +367,12 @@ def test_demo_leaves_a_migrated_store_with_simulated_traffic(tmp_path: Path) -> 
     assert "Where to look next" in done.stdout and "simulated" in done.stdout
     assert (
         "[4/4] running the quality gates" in done.stdout
-        and "g01_contract_checks pass" in done.stdout
+        and "gates pass; the others, and why" in done.stdout
     )
+    assert "g01_contract_checks" not in done.stdout  # it passes, so it is not listed with a reason
+    assert (
+        "g02_preprod_validate no-data — " in done.stdout
+    )  # no PostgreSQL server here: said, not hidden
     assert "sign in as admin / matrix-demo" in done.stdout
     store_file = tmp_path / "var" / "matrix.duckdb"
     assert store_file.exists()

@@ -172,13 +172,11 @@ def _gates(settings: Settings, echo: Callable[[str], None]) -> None:
              f" (details in reports/gates/{run_id}/summary.md):")  # fmt: skip
         for gate in summary["gates"]:
             if gate["verdict"] != "pass":
-                why = (gate["error"] or {}).get("message") or next(
-                    (
-                        f"{c['name']}: {c['message']}"
-                        for c in gate["checks"]
-                        if c["outcome"] != "pass"
-                    ),
-                    "",
+                # The blocking reason first: a failed error-level check, then the rest.
+                ranked = sorted((c for c in gate["checks"] if c["outcome"] != "pass"),
+                                key=lambda c: c["outcome"] != "fail" or c["level"] != "error")  # fmt: skip
+                why = (gate["error"] or {}).get("message") or "; ".join(
+                    f"{c['name']}: {c['message']}" for c in ranked[:2]
                 )
                 echo(f"        {gate['id']} {gate['verdict']} — {why}")
         echo(

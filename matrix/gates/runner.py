@@ -91,11 +91,12 @@ def evaluate(
         if check.name not in recorded:
             outcome, message = "fail", "the notebook recorded no value"
         elif value is None:
-            outcome, message = "no-data", "the value is empty"
+            outcome, message = "no-data", "no value to check (the notebook recorded none)"
         else:
             try:
                 outcome = "pass" if check.passes(value) else "fail"
-                message = f"{value!r} {check.op} {check.threshold!r}"
+                message = (f"{value!r} {check.op} {check.threshold!r}" if outcome == "pass"
+                           else f"{value!r}, expected {check.op} {check.threshold!r}")  # fmt: skip
             except TypeError:
                 outcome, message = "fail", f"{value!r} cannot be compared with {check.threshold!r}"
         checks.append({"name": check.name, "operator": check.op, "threshold": check.threshold, "level": check.level,

@@ -77,10 +77,16 @@ def create_app(store: Store, *, secret: str | None = None) -> Dash:
         page.register(app)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
     app.layout = shell
-    app.callback(Output("shell", "style"), Input("filter-tenant", "value"))(
-        lambda tenant: theme.variables(context.palette(tenant))
-    )
+    app.callback(Output("shell", "style"), Input("filter-tenant", "value"))(themed)
     return app
+
+
+def themed(tenant: str | None) -> dict[str, str]:
+    """The shell's palette: the tenant's, when the signed-in user may see that tenant (otherwise
+    the default, so that the answer tells nothing about other tenants)."""
+    user = context.current_user()
+    visible = user is not None and (user.role == "admin" or tenant in user.tenants)
+    return theme.variables(context.palette(tenant if visible else None))
 
 
 def shell() -> html.Div:

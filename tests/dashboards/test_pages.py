@@ -213,4 +213,12 @@ def test_tenant_palette_themes_the_app(app: Any, seeded: Store) -> None:
         match=r"brand.palette must be one of \['darkgreen', 'ocean', 'forest', 'sunset'\]",
     ):
         concierge.save_config("sim-02", {"brand": {"palette": "neon"}})
+    # A manager of sim-01 asking for sim-02's theme gets the default, as for a tenant that does not exist.
+    client = app.server.test_client()
+    client.post("/login", data={"username": "ana", "password": PASSWORD})
+    body = {"output": "shell.style", "outputs": {"id": "shell", "property": "style"},
+            "inputs": [{"id": "filter-tenant", "property": "value", "value": "sim-02"}],
+            "changedPropIds": ["filter-tenant.value"], "state": []}  # fmt: skip
+    answer = client.post("/_dash-update-component", json=body).get_data(as_text=True)
+    assert "#07130f" in answer and "#e0672b" not in answer
     concierge.save_config("sim-02", {"brand": {"palette": "darkgreen"}})

@@ -11,13 +11,14 @@ from typing import Any, TypeVar
 
 from dash import html
 
-from matrix.access import User, get_user
+from matrix.access import User
 from matrix.config import Settings
 from matrix.envelopes import parse_timestamp
 from matrix.errors import MatrixError, UsageError
+from matrix.metrics.engine import GRAINS as ENGINE_GRAINS
 from matrix.storage import Store
 
-GRAINS = ("hour", "day", "week", "month")
+GRAINS = tuple(g for g in ENGINE_GRAINS if g != "all")  # a filter picks buckets; "all" is one number
 DEFAULT_DAYS = 14
 
 
@@ -43,8 +44,8 @@ def current_user() -> User | None:
 
     if not has_request_context() or not proxy.is_authenticated:
         return None
-    found = get_user(store(), proxy.get_id())
-    return found
+    user: User = proxy._get_current_object()  # loaded once per request by the app's user_loader
+    return user
 
 
 @dataclass(frozen=True)

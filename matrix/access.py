@@ -76,23 +76,30 @@ def add_user(store: Any, username: str, password: str, *, role: str, tenants: li
     return user
 
 
-def get_user(store: Any, username: str) -> User | None:
+def _load(store: Any, username: str) -> tuple[User, str] | None:
+    """The user and their password hash, in one read."""
     with store.backend.transaction() as tx:
-        rows = tx.query("SELECT role, tenants FROM dashboard_users WHERE username = ?", [username])
+        rows = tx.query(
+            "SELECT role, tenants, password_hash FROM dashboard_users WHERE username = ?",
+            [username or ""],
+        )
     if not rows:
         return None
-    return User(username=username, role=rows[0][0], tenants=tuple(json.loads(rows[0][1])))
+    role, tenants, password_hash = rows[0]
+    return User(username=username, role=role, tenants=tuple(json.loads(tenants))), password_hash
+
+
+def get_user(store: Any, username: str) -> User | None:
+    found = _load(store, username)
+    return found[0] if found else None
 
 
 def authenticate(store: Any, username: str, password: str) -> User | None:
     """The user when the password matches, else None (same answer for an unknown user)."""
-    with store.backend.transaction() as tx:
-        rows = tx.query(
-            "SELECT password_hash FROM dashboard_users WHERE username = ?", [username or ""]
-        )
-    if not rows or not check_password_hash(rows[0][0], password or ""):
+    found = _load(store, username)
+    if found is None or not check_password_hash(found[1], password or ""):
         return None
-    return get_user(store, username)
+    return found[0]
 
 
 def list_users(store: Any) -> list[dict[str, Any]]:

@@ -521,16 +521,13 @@ def approvals_reject(confirmation_id: str, tenant_id: str, actor: str, reason: s
 @json_option
 def worker(once: bool, max_seconds: float | None, storage_url: str | None, as_json: bool) -> None:
     """Run the scheduler: the task queue, approval expiry, and periodic jobs. Ctrl-C stops cleanly."""
-    from matrix.runtime import Job, Scheduler, Worker
+    from matrix.runtime import Scheduler, Worker
     from matrix.runtime.handlers import default_handlers
+    from matrix.runtime.jobs import queue_jobs
 
     with open_existing(storage_url) as store:
-        concierge = _concierge(store)
         task_worker = Worker(store, default_handlers())
-        scheduler = Scheduler(jobs=[
-            Job(name="tasks", every_seconds=0.5, fn=lambda: task_worker.run_once(limit=1).claimed),
-            Job(name="approval_expiry", every_seconds=5.0, fn=concierge.expire_due),
-        ])  # fmt: skip
+        scheduler = Scheduler(jobs=queue_jobs(_concierge(store), task_worker))
         scheduler.install_signal_handlers()
         if not once and not as_json:
             click.echo(

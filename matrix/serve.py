@@ -30,18 +30,15 @@ def serve(
     """Serve until SIGINT/SIGTERM; the scheduler (when on) stops after its current job."""
     from matrix.concierge import Concierge
     from matrix.providers import selector
-    from matrix.runtime import Job, Scheduler, Worker
+    from matrix.runtime import Scheduler, Worker
     from matrix.runtime.handlers import default_handlers
+    from matrix.runtime.jobs import queue_jobs
 
     server = make_server(store, host=host, port=port)
     jobs = None
     if scheduler:
         concierge = Concierge(store, store.settings, selector(store.settings))
-        worker = Worker(store, default_handlers())
-        jobs = Scheduler(jobs=[
-            Job(name="tasks", every_seconds=0.5, fn=lambda: worker.run_once(limit=1).claimed),
-            Job(name="approval_expiry", every_seconds=5.0, fn=concierge.expire_due),
-        ])  # fmt: skip
+        jobs = Scheduler(jobs=queue_jobs(concierge, Worker(store, default_handlers())))
         threading.Thread(target=jobs.run, name="scheduler", daemon=True).start()
 
     def stop(signum: int, _frame: Any) -> None:

@@ -32,7 +32,7 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
     f = filters(user, tenant, since, until, grain)
     report = ai_cost(store(), f.tenant, since=f.since, until=f.until, by=by or "model")
     budget = budget_status(store(), f.tenant, at=min(f.until, datetime.now(UTC)))
-    margin = gross_margin(store(), f.tenant, since=f.since, until=f.until)
+    margin = gross_margin(store(), f.tenant, since=f.since, until=f.until, cost=report)
     alerts = ", ".join(
         f"{a['severity']} {a['factor']}× ({a['long']}/{a['short']})" for a in budget["alerts"]
     )
@@ -42,7 +42,7 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
              else None),
         card("cost-budget-left", "Monthly AI budget left (last 30 days)", budget["remaining_usd"], "USD",
              status="breach" if budget["alerts"] else "ok", note=alerts or budget.get("empty_reason")),
-        card("cost-margin", "Gross margin", None if margin["gross_margin_usd"] is None else margin["gross_margin_usd"],
+        card("cost-margin", "Gross margin", margin["gross_margin_usd"],
              "USD", note=margin["reason"]),
     )  # fmt: skip
     return [cards, graph("cost-by-graph", viz.cost_bars(report), plot_template(palette(f.tenant)))]

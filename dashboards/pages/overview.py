@@ -42,7 +42,7 @@ def render(
     cost = ai_cost(db, f.tenant, since=f.since, until=f.until)
     cards.append(card("overview-ai-cost", "AI cost in the window", cost.total_usd if cost.rows else None, "USD",
                       note=f"{cost.unpriced_calls} unpriced calls not counted" if cost.unpriced_calls else None))  # fmt: skip
-    margin = gross_margin(db, f.tenant, since=f.since, until=f.until)
+    margin = gross_margin(db, f.tenant, since=f.since, until=f.until, cost=cost)
     ratio = margin["gross_margin_ratio"]
     cards.append(card("overview-gross-margin", "Gross margin (revenue − AI cost)", None if ratio is None else 100 * ratio,
                       "%", note=margin["reason"] or ("upper bound" if margin["upper_bound"] else None)))  # fmt: skip

@@ -63,33 +63,25 @@ def tenant_config_problems(store: Store) -> list[str]:
 
 def missing_migrations(url: str) -> int:
     """Apply every migration to a new, empty store at ``url``; how many short of the code it ended."""
-    store = open_store(url, migrate=True)
-    try:
-        with store.backend.transaction() as tx:
-            return code_version() - current_version(tx)
-    finally:
-        store.close()
+    with open_store(url, migrate=True) as store, store.backend.transaction() as tx:
+        return code_version() - current_version(tx)
 
 
 def missing_migrations_postgres(server_url: str) -> int:
     """:func:`missing_migrations` on a new database of the PostgreSQL server at ``server_url``, dropped after."""
-    server = open_store(server_url, check_schema=False)
-    try:
+    with open_store(server_url, check_schema=False) as server:
         url = server.backend.create_database(f"gate_fresh_{uuid.uuid4().hex[:16]}")  # type: ignore[attr-defined]
         try:
             return missing_migrations(url)
         finally:
             server.backend.drop_database(url)  # type: ignore[attr-defined]
-    finally:
-        server.close()
 
 
 def runtime_smoke() -> str:
     """One owner interaction on a new in-memory store, through the worker to its task's end state."""
     clock = FrozenClock(datetime.now(UTC))
     settings = Settings.load(storage_url="duckdb:///:memory:", provider_mode="local")
-    store = open_store(settings=settings, clock=clock, migrate=True)
-    try:
+    with open_store(settings=settings, clock=clock, migrate=True) as store:
         store.tenants.add("smoke")
         concierge = Concierge(store, settings, selector(settings), clock)
         result = concierge.interact(
@@ -101,8 +93,6 @@ def runtime_smoke() -> str:
         Worker(store, default_handlers(), clock=clock).drain()
         task = store.tasks.get("smoke", tasks[0]["task_id"])
         return str(task.status if task else "missing")
-    finally:
-        store.close()
 
 
 # -- g03 release dry run -----------------------------------------------------------------------
@@ -261,8 +251,9 @@ def rollback_drill(storage_url: str | None = None, *, migrations_dir: str | Path
             migrate(copy.backend, migrations=migrations)
             report.upgrade = compare(before, snapshot(copy))
             rollback(copy.backend, target=start, migrations=migrations)
-            report.restore = compare(before, snapshot(copy))
-            extra = compare(snapshot(copy), before)  # rows that appeared and stayed
+            restored = snapshot(copy)
+            report.restore = compare(before, restored)
+            extra = compare(restored, before)  # rows that appeared and stayed
             report.restore["changed"] += [
                 c for c in extra["changed"] if c not in report.restore["changed"]
             ]
@@ -356,10 +347,9 @@ def deploy_readiness(env_file: str | Path | None = None) -> dict[str, Any]:
         except MatrixError as exc:
             result["postgres_reachable"], result["reason"] = False, str(exc)
             return result
-        with store.backend.transaction() as tx:
-            result["migrations_current"] = current_version(tx) == len(load_migrations())
+        with store, store.backend.transaction() as tx:
+            result["migrations_current"] = current_version(tx) == code_version()
         result["postgres_reachable"] = True
-        store.close()
     return result
 
 

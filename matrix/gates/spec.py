@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from matrix.errors import ConfigError, UsageError
-from matrix.metrics.definitions import load_catalog
+from matrix.metrics.definitions import COMPARE, load_catalog
 
-OPERATORS = ("<", "<=", ">", ">=", "==", "!=")
+OPERATORS = tuple(COMPARE)
 _ID = re.compile(r"^g[0-9]{2}_[a-z0-9_]+$")
 
 
@@ -31,19 +31,7 @@ class Check:
     metric: str | None = None
 
     def passes(self, value: Any) -> bool:
-        match self.op:
-            case "<":
-                return bool(value < self.threshold)
-            case "<=":
-                return bool(value <= self.threshold)
-            case ">":
-                return bool(value > self.threshold)
-            case ">=":
-                return bool(value >= self.threshold)
-            case "==":
-                return bool(value == self.threshold)
-            case _:
-                return bool(value != self.threshold)
+        return bool(COMPARE[self.op](value, self.threshold))
 
 
 @dataclass(frozen=True, kw_only=True)

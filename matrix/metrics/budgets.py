@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from matrix.errors import UsageError
-from matrix.metrics.costs import ai_cost
+from matrix.metrics.costs import ai_cost, spent_in_windows
 from matrix.metrics.slo import ALERTS, _label
 
 PERIOD = timedelta(days=30)
@@ -40,10 +40,14 @@ def budget_status(
         )
         return result
     result["remaining_usd"] = monthly_usd - period.total_usd
+    windows = sorted({w for _, long, short, _ in ALERTS for w in (long, short)})
+    spent_in = dict(
+        zip(windows, spent_in_windows(store, tenant_id, at=at, windows=windows), strict=True)
+    )
     for factor, long, short, severity in ALERTS:
         rates = []
         for window in (long, short):
-            spent = ai_cost(store, tenant_id, since=at - window, until=at).total_usd
+            spent = spent_in[window]
             allowance = monthly_usd * (window / PERIOD)
             rate = spent / allowance if allowance else 0.0
             result["burn_rates"][_label(window)] = rate

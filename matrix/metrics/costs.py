@@ -9,7 +9,7 @@ is reported as unpriced — its cost is unknown, never $0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from matrix import envelopes as env
@@ -18,16 +18,21 @@ from matrix.metrics.engine import check_window, run_sql
 
 DIMENSIONS = ("provider", "model", "feature", "module")
 
-_COST = """
-SELECT {group} AS grp, count(*) AS calls,
-       count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls,
-       sum((coalesce(t.input_tokens, 0) - coalesce(t.cached_tokens, 0)) * p.input_per_mtok / 1e6
+# One provider call's cost at the price in force when it was made (NULL when unpriced).
+_CALL_COST = """((coalesce(t.input_tokens, 0) - coalesce(t.cached_tokens, 0)) * p.input_per_mtok / 1e6
            + coalesce(t.cached_tokens, 0) * p.cached_input_per_mtok / 1e6
            + coalesce(t.output_tokens, 0) * p.output_per_mtok / 1e6
-           + coalesce(t.audio_seconds, 0) / 60.0 * p.audio_per_minute) AS cost_usd
-FROM (SELECT * FROM telemetry WHERE kind = 'provider_call' AND {where}) t
+           + coalesce(t.audio_seconds, 0) / 60.0 * p.audio_per_minute)"""
+# The tenant's provider calls matching {where}, each joined to the price in force at its time.
+_PRICED_CALLS = """(SELECT * FROM telemetry WHERE kind = 'provider_call' AND {where}) t
 ASOF LEFT JOIN model_prices p
-  ON t.provider = p.provider AND t.model = p.model AND t.recorded_at >= p.effective_from
+  ON t.provider = p.provider AND t.model = p.model AND t.recorded_at >= p.effective_from"""
+_COST = f"""
+SELECT {{group}} AS grp, count(*) AS calls,
+       count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls,
+       sum({_CALL_COST}) AS cost_usd,
+       list(DISTINCT t.provider || '/' || t.model) FILTER (WHERE p.price_id IS NULL) AS unpriced_models
+FROM {_PRICED_CALLS}
 GROUP BY 1 ORDER BY 1
 """
 
@@ -55,19 +60,31 @@ def ai_cost(
     rows = run_sql(store, ("telemetry",), tenant_id, _COST.format(group=f"t.{by}", where=where),
                    [tenant_id, since, until], window=("recorded_at", since, until), shared=("model_prices",))  # fmt: skip
     report = CostReport(by=by)
-    for group, calls, unpriced, cost in rows:
+    unpriced_models: set[str] = set()
+    for group, calls, unpriced, cost, models in rows:
         priced = int(calls) - int(unpriced)
         report.rows.append({by: group, "calls": int(calls), "unpriced_calls": int(unpriced),
                             "cost_usd": float(cost) if cost is not None and priced else (0.0 if not unpriced else None)})  # fmt: skip
         report.total_usd += float(cost or 0)
         report.unpriced_calls += int(unpriced)
-    unpriced_models = run_sql(store, ("telemetry",), tenant_id, (
-        "SELECT DISTINCT t.provider || '/' || t.model FROM (SELECT * FROM telemetry WHERE kind = 'provider_call' AND "
-        f"{where}) t ASOF LEFT JOIN model_prices p ON t.provider = p.provider AND t.model = p.model"
-        " AND t.recorded_at >= p.effective_from WHERE p.price_id IS NULL ORDER BY 1"),
-        [tenant_id, since, until], window=("recorded_at", since, until), shared=("model_prices",))  # fmt: skip
-    report.unpriced_models = [str(r[0]) for r in unpriced_models]
+        unpriced_models.update(models or ())
+    report.unpriced_models = sorted(unpriced_models)
     return report
+
+
+def spent_in_windows(
+    store: Any, tenant_id: str, *, at: datetime, windows: list[timedelta]
+) -> list[float]:
+    """What the tenant's priced AI usage cost in each window ending at ``at`` (one scan for all)."""
+    start = at - max(windows)
+    sums = ", ".join(
+        f"coalesce(sum({_CALL_COST}) FILTER (WHERE t.recorded_at >= ?), 0)" for _ in windows
+    )
+    where = "tenant_id = ? AND recorded_at >= ? AND recorded_at < ?"
+    [row] = run_sql(store, ("telemetry",), tenant_id, f"SELECT {sums} FROM {_PRICED_CALLS.format(where=where)}",
+                    [at - w for w in windows] + [tenant_id, start, at], window=("recorded_at", start, at),
+                    shared=("model_prices",))  # fmt: skip
+    return [float(v) for v in row]
 
 
 def _total_after(
@@ -83,7 +100,7 @@ def _total_after(
         found = run_sql(store, ("telemetry",), tenant, _COST.format(
             group="t.model", where="tenant_id = ? AND provider = ? AND model = ? AND recorded_at >= ?"),
             [tenant, provider, model, start], shared=("model_prices",))  # fmt: skip
-        for _, calls, unpriced_calls, cost in found:
+        for _, calls, unpriced_calls, cost, _ in found:
             rows += int(calls)
             unpriced += int(unpriced_calls)
             total += float(cost or 0)
@@ -180,12 +197,14 @@ def revenue(store: Any, tenant_id: str, *, since: datetime, until: datetime) -> 
     return total
 
 
-def gross_margin(store: Any, tenant_id: str, *, since: datetime, until: datetime) -> dict[str, Any]:
+def gross_margin(store: Any, tenant_id: str, *, since: datetime, until: datetime,
+                 cost: CostReport | None = None) -> dict[str, Any]:  # fmt: skip
     """The gross-margin proxy: (subscription revenue - AI cost) / revenue in the window. Unpriced
-    usage makes the margin an upper bound, and says so; no plan or no revenue gives a reason."""
+    usage makes the margin an upper bound, and says so; no plan or no revenue gives a reason.
+    ``cost`` is the window's :func:`ai_cost` when the caller has it already."""
     store.tenants.require(tenant_id)
     income = revenue(store, tenant_id, since=since, until=until)
-    cost = ai_cost(store, tenant_id, since=since, until=until)
+    cost = cost or ai_cost(store, tenant_id, since=since, until=until)
     result: dict[str, Any] = {
         "tenant_id": tenant_id, "revenue_usd": income, "ai_cost_usd": cost.total_usd,
         "gross_margin_usd": None, "gross_margin_ratio": None, "unpriced_calls": cost.unpriced_calls,

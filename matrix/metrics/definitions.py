@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -36,6 +37,9 @@ SOURCES = {
 }
 UNITS = ("ratio", "ms", "s", "tokens", "count", "usd", "hours", "per_day")
 FAMILIES = ("delivery", "ai_cost", "reliability", "business")
+# Comparisons a target (and a gate check) may use; a target has no "!=".
+COMPARE: dict[str, Any] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+                           "==": operator.eq, "!=": operator.ne}  # fmt: skip
 OPERATORS = ("<", "<=", ">", ">=", "==")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 
@@ -46,17 +50,7 @@ class Target:
     value: float
 
     def met(self, observed: float) -> bool:
-        match self.op:
-            case "<":
-                return observed < self.value
-            case "<=":
-                return observed <= self.value
-            case ">":
-                return observed > self.value
-            case ">=":
-                return observed >= self.value
-            case _:
-                return observed == self.value
+        return bool(COMPARE[self.op](observed, self.value))
 
 
 @dataclass(frozen=True, kw_only=True)

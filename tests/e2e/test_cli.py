@@ -14,13 +14,8 @@ from matrix.cli import cli, main
 from matrix.storage import code_version
 from matrix.storage.migrate import load_migrations
 from tests.conftest import ROOT
+from tests.e2e.cli import run
 from tests.factories import task_chain
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

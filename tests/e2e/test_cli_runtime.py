@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from matrix.cli import main
+from tests.e2e.cli import run
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+def acme(capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int, str, str]:
+    """A command for tenant acme on the test store."""
+    return run(capsys, *args, "--tenant", "acme", "--storage-url", url)
 
 
 @pytest.fixture
@@ -27,25 +26,14 @@ def url(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
 
 
 def test_chat_shows_reply_decision_and_task(url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
-        capsys,
-        "chat",
-        "--tenant",
-        "acme",
-        "-m",
-        "Agendar reunião com a Ana sexta",
-        "--storage-url",
-        url,
-    )
+    code, out, _ = acme(capsys, url, "chat", "-m", "Agendar reunião com a Ana sexta")
     assert code == 0
     assert out.startswith("concierge> Pedido recebido")
     assert (
         "decision: allow (default_allow)" in out
         and "task queued: agenda.commitment.schedule" in out
     )
-    code, out, _ = run(
-        capsys, "chat", "--tenant", "acme", "-m", "Oi!", "--storage-url", url, "--json"
-    )
+    code, out, _ = acme(capsys, url, "chat", "-m", "Oi!", "--json")
     body = json.loads(out)
     assert (
         body["policy_decision"]["execution_decision"] == "none" and "downstream_tasks" not in body
@@ -54,72 +42,36 @@ def test_chat_shows_reply_decision_and_task(url: str, capsys: pytest.CaptureFixt
 
 def test_chat_reads_lines_until_an_empty_one(url: str, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr("sys.stdin", io.StringIO("Oi\nSchedule a meeting with Ana\n\nignored\n"))
-    code, out, _ = run(capsys, "chat", "--tenant", "acme", "--storage-url", url)
+    code, out, _ = acme(capsys, url, "chat")
     assert code == 0 and out.count("concierge>") == 2
 
 
 def test_approval_flow_from_the_command_line(url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
-        capsys,
-        "chat",
-        "--tenant",
-        "acme",
-        "-m",
-        "Dar baixa na dívida do Pedro",
-        "--storage-url",
-        url,
-    )
+    code, out, _ = acme(capsys, url, "chat", "-m", "Dar baixa na dívida do Pedro")
     assert "approval needed: matrix approvals approve" in out and "--tenant acme" in out
-    listing = json.loads(
-        run(capsys, "approvals", "list", "--tenant", "acme", "--storage-url", url, "--json")[1]
-    )
+    listing = json.loads(acme(capsys, url, "approvals", "list", "--json")[1])
     cid = listing["items"][0]["confirmation_id"]
-    code, out, _ = run(
-        capsys,
-        "approvals",
-        "approve",
-        cid,
-        "--tenant",
-        "acme",
-        "--actor",
-        "ana",
-        "--reason",
-        "ok",
-        "--storage-url",
-        url,
+    code, out, _ = acme(
+        capsys, url, "approvals", "approve", cid, "--actor", "ana", "--reason", "ok"
     )
     assert code == 0 and "approved; task" in out
-    code, _, err = run(capsys, "approvals", "reject", cid, "--tenant", "acme", "--storage-url", url)
+    code, _, err = acme(capsys, url, "approvals", "reject", cid)
     assert code == 1 and "already approved" in err and err.count("\n") == 1
-    code, _, err = run(
-        capsys, "approvals", "approve", "nope", "--tenant", "acme", "--storage-url", url
-    )
+    code, _, err = acme(capsys, url, "approvals", "approve", "nope")
     assert code == 1 and "No confirmation 'nope'" in err
-    code, _, err = run(
-        capsys, "approvals", "list", "--tenant", "acme", "--status", "waiting", "--storage-url", url
-    )
+    code, _, err = acme(capsys, url, "approvals", "list", "--status", "waiting")
     assert code == 2 and "Invalid value for '--status'" in err
 
 
 def test_worker_once_runs_due_work_and_reports(
     url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run(
-        capsys,
-        "chat",
-        "--tenant",
-        "acme",
-        "-m",
-        "Schedule a meeting with Ana",
-        "--storage-url",
-        url,
-    )
+    acme(capsys, url, "chat", "-m", "Schedule a meeting with Ana")
     code, out, _ = run(capsys, "worker", "--once", "--storage-url", url, "--json")
     report = json.loads(out)
     assert code == 0 and report["tasks"]["done"] == 1
     # The request names no day or time: the agenda handler refuses it with a reason.
-    events = json.loads(run(capsys, "events", "list", "--tenant", "acme", "--name", "module.task.dead_lettered",
-                            "--storage-url", url, "--json")[1])  # fmt: skip
+    events = json.loads(acme(capsys, url, "events", "list", "--name", "module.task.dead_lettered", "--json")[1])  # fmt: skip
     assert events[0]["payload"]["error_code"] == "MISSING_DATE"
 
 
@@ -147,7 +99,7 @@ def test_tenant_config_set_show_and_errors(url: str, capsys, monkeypatch) -> Non
 
 
 def test_chat_with_bad_input_is_one_line(url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "chat", "--tenant", "acme", "-m", "   ", "--storage-url", url)
+    code, _, err = acme(capsys, url, "chat", "-m", "   ")
     assert code == 2 and "payload.text must not be empty" in err and "Traceback" not in err
     code, _, err = run(capsys, "chat", "--tenant", "ghost", "-m", "hi", "--storage-url", url)
     assert code == 1 and "Unknown tenant 'ghost'" in err
@@ -189,101 +141,27 @@ def test_simulate_drives_the_runtime(url: str, capsys: pytest.CaptureFixture[str
 
 
 def test_module_commands_end_to_end(url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    customer = json.loads(run(capsys, "customers", "add", "Ana Souza", "--tenant", "acme", "--phone", "+5511999990000",
-                              "--key", "c1", "--storage-url", url, "--json")[1])  # fmt: skip
-    again = json.loads(
-        run(
-            capsys,
-            "customers",
-            "add",
-            "Ana",
-            "--tenant",
-            "acme",
-            "--key",
-            "c1",
-            "--storage-url",
-            url,
-            "--json",
-        )[1]
-    )
+    customer = json.loads(acme(capsys, url, "customers", "add", "Ana Souza", "--phone", "+5511999990000", "--key", "c1", "--json")[1])  # fmt: skip
+    again = json.loads(acme(capsys, url, "customers", "add", "Ana", "--key", "c1", "--json")[1])
     assert again["customer_id"] == customer["customer_id"] and again["status"] == "idempotent"
-    code, _, err = run(
-        capsys,
-        "customers",
-        "add",
-        "Bob",
-        "--tenant",
-        "acme",
-        "--phone",
-        "999",
-        "--storage-url",
-        url,
-    )
+    code, _, err = acme(capsys, url, "customers", "add", "Bob", "--phone", "999")
     assert code == 2 and "E.164" in err
-    lead = json.loads(run(capsys, "crm", "capture", "Carla Dias", "--phone", "+5511977776666", "--tenant", "acme",
-                          "--storage-url", url, "--json")[1])  # fmt: skip
-    code, _, err = run(
-        capsys,
-        "crm",
-        "move",
-        lead["lead_id"],
-        "--to",
-        "won",
-        "--tenant",
-        "acme",
-        "--storage-url",
-        url,
-    )
+    lead = json.loads(acme(capsys, url, "crm", "capture", "Carla Dias", "--phone", "+5511977776666", "--json")[1])  # fmt: skip
+    code, _, err = acme(capsys, url, "crm", "move", lead["lead_id"], "--to", "won")
     assert code == 2 and "transition_not_allowed" in err
-    code, _, err = run(
-        capsys,
-        "crm",
-        "move",
-        lead["lead_id"],
-        "--to",
-        "contacted",
-        "--tenant",
-        "acme",
-        "--storage-url",
-        url,
-    )
+    code, _, err = acme(capsys, url, "crm", "move", lead["lead_id"], "--to", "contacted")
     assert code == 2 and "Use --trigger first_contact_attempt" in err
-    code, out, _ = run(capsys, "crm", "move", lead["lead_id"], "--to", "contacted", "--trigger", "first_contact_attempt",
-                       "--tenant", "acme", "--storage-url", url)  # fmt: skip
+    code, out, _ = acme(capsys, url, "crm", "move", lead["lead_id"], "--to", "contacted", "--trigger", "first_contact_attempt")  # fmt: skip
     assert code == 0 and "stage=contacted" in out
-    charge = json.loads(run(capsys, "billing", "charge", customer["customer_id"], "--amount", "350", "--due", "2026-10-01",
-                            "--tenant", "acme", "--storage-url", url, "--json")[1])  # fmt: skip
+    charge = json.loads(acme(capsys, url, "billing", "charge", customer["customer_id"], "--amount", "350", "--due", "2026-10-01", "--json")[1])  # fmt: skip
     for args, message in ((("--amount", "-1", "--due", "2026-10-01"), "greater than 0"),
                           (("--amount", "10", "--due", "soon"), "is not a date"),
                           (("--amount", "10", "--due", "2026-10-01", "--currency", "XYZ"), "ISO 4217")):  # fmt: skip
-        code, _, err = run(
-            capsys,
-            "billing",
-            "charge",
-            customer["customer_id"],
-            *args,
-            "--tenant",
-            "acme",
-            "--storage-url",
-            url,
-        )
+        code, _, err = acme(capsys, url, "billing", "charge", customer["customer_id"], *args)
         assert code == 2 and message in err, err
-    code, out, _ = run(
-        capsys, "billing", "collect", charge["charge_id"], "--tenant", "acme", "--storage-url", url
-    )
+    code, out, _ = acme(capsys, url, "billing", "collect", charge["charge_id"])
     assert code == 0 and "collection_state=queued" in out
-    code, out, _ = run(
-        capsys,
-        "billing",
-        "pay",
-        charge["charge_id"],
-        "--amount",
-        "350",
-        "--tenant",
-        "acme",
-        "--storage-url",
-        url,
-    )
+    code, out, _ = acme(capsys, url, "billing", "pay", charge["charge_id"], "--amount", "350")
     assert code == 0 and "charge_status=paid" in out
     code, _, err = run(
         capsys,
@@ -303,36 +181,19 @@ def test_module_commands_end_to_end(url: str, capsys: pytest.CaptureFixture[str]
 def test_agreements_from_the_command_line(
     url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    customer = json.loads(
-        run(
-            capsys,
-            "customers",
-            "add",
-            "Ana Souza",
-            "--tenant",
-            "acme",
-            "--storage-url",
-            url,
-            "--json",
-        )[1]
-    )
+    customer = json.loads(acme(capsys, url, "customers", "add", "Ana Souza", "--json")[1])
     template = tmp_path / "t.json"
     template.write_text(json.dumps({"key": "servico", "title": "Contrato de Serviço",
                                     "fields": [{"name": "total", "label": "Valor", "type": "money", "required": True}],
                                     "clauses": [{"title": "Valor", "body": "{{customer_name}} pagará R$ {{total}}."}]}))  # fmt: skip
-    code, out, _ = run(
-        capsys, "agreements", "template", str(template), "--tenant", "acme", "--storage-url", url
-    )
+    code, out, _ = acme(capsys, url, "agreements", "template", str(template))
     assert code == 0 and "version=1" in out
     out_file = tmp_path / "contrato.docx"
-    code, out, _ = run(capsys, "agreements", "render", "servico", "--tenant", "acme", "--customer", customer["customer_id"],
-                       "--values", '{"total": "900"}', "--out", str(out_file), "--storage-url", url)  # fmt: skip
+    code, out, _ = acme(capsys, url, "agreements", "render", "servico", "--customer", customer["customer_id"], "--values", '{"total": "900"}', "--out", str(out_file))  # fmt: skip
     assert code == 0 and out_file.read_bytes()[:2] == b"PK"
-    code, out, _ = run(capsys, "agreements", "render", "servico", "--tenant", "acme", "--customer", customer["customer_id"],
-                       "--values", '{"total": "900"}', "--storage-url", url)  # fmt: skip
+    code, out, _ = acme(capsys, url, "agreements", "render", "servico", "--customer", customer["customer_id"], "--values", '{"total": "900"}')  # fmt: skip
     assert "Ana Souza pagará R$ 900.00." in out
-    code, _, err = run(capsys, "agreements", "render", "servico", "--tenant", "acme", "--customer", customer["customer_id"],
-                       "--storage-url", url)  # fmt: skip
+    code, _, err = acme(capsys, url, "agreements", "render", "servico", "--customer", customer["customer_id"])  # fmt: skip
     assert code == 2 and "total (Valor) is required" in err
 
 
@@ -342,25 +203,15 @@ def test_a_mistyped_tenant_gets_a_suggestion(url: str, capsys: pytest.CaptureFix
 
 
 def test_metrics_commands(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run(capsys, "chat", "--tenant", "acme", "-m", "Oi", "--storage-url", url)
+    acme(capsys, url, "chat", "-m", "Oi")
     code, out, _ = run(capsys, "metrics", "list", "--json")
     assert code == 0 and "owner_interaction_success_ratio" in {m["name"] for m in json.loads(out)}
     code, out, _ = run(capsys, "metrics", "show", "dispatch_success_ratio")
     assert code == 0 and "outbound_messages" in out
-    code, out, _ = run(capsys, "metrics", "compute", "owner_interaction_success_ratio", "--tenant", "acme",
-                       "--grain", "all", "--storage-url", url, "--json")  # fmt: skip
+    code, out, _ = acme(capsys, url, "metrics", "compute", "owner_interaction_success_ratio", "--grain", "all", "--json")  # fmt: skip
     body = json.loads(out)
     assert code == 0 and body["rows"][0]["value"] == 1.0 and body["provenance"]["rows_read"] == 1
-    code, out, _ = run(
-        capsys,
-        "metrics",
-        "compute",
-        "dispatch_success_ratio",
-        "--tenant",
-        "acme",
-        "--storage-url",
-        url,
-    )
+    code, out, _ = acme(capsys, url, "metrics", "compute", "dispatch_success_ratio")
     assert code == 0 and "no data" in out
     for args, message in (
         (("owner_interaction_succes_ratio", "--tenant", "acme"), "Did you mean owner_interaction_success_ratio"),

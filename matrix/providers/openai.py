@@ -15,7 +15,7 @@ from typing import Any
 import openai
 
 from matrix.errors import ProviderError
-from matrix.providers.base import AssistantOutput, ProviderRequest, Usage, provider_error, sanitize
+from matrix.providers.base import AssistantOutput, ProviderRequest, Usage, provider_error
 
 
 class OpenAIProvider:
@@ -31,10 +31,8 @@ class OpenAIProvider:
         max_retries: int = 1,
     ) -> None:
         if not api_key:
-            raise ProviderError(
-                "openai_api_key_missing: set the tenant's OpenAI key or MATRIX_OPENAI_API_KEY.",
-                code="openai_api_key_missing",
-                provider="openai",
+            raise provider_error(
+                "openai_api_key_missing", "set the tenant's OpenAI key or MATRIX_OPENAI_API_KEY."
             )
         self.model = model
         self._key = api_key
@@ -50,7 +48,7 @@ class OpenAIProvider:
             try:
                 text, usage = self._chat(request)
             except ProviderError as second:
-                raise ProviderError(
+                raise ProviderError(  # both parts are sanitised already; keep them whole
                     f"openai_all_endpoints_failed: {first}|{second}",
                     code="openai_all_endpoints_failed",
                     provider="openai",
@@ -130,18 +128,10 @@ class OpenAIProvider:
                 model=model, file=(filename, audio, mime_type), **extra
             )
         except openai.OpenAIError as exc:
-            raise ProviderError(
-                f"owner_audio_transcription_error: {sanitize(str(exc), self._key)}",
-                code="owner_audio_transcription_error",
-                provider="openai",
-            ) from None
+            raise provider_error("owner_audio_transcription_error", str(exc), self._key) from None
         text = (getattr(result, "text", "") or "").strip()
         if not text:
-            raise ProviderError(
-                "owner_audio_transcription_error: empty transcription",
-                code="owner_audio_transcription_error",
-                provider="openai",
-            )
+            raise provider_error("owner_audio_transcription_error", "empty transcription")
         return text, int((time.perf_counter() - start) * 1000)
 
     def speech(
@@ -161,17 +151,9 @@ class OpenAIProvider:
             )
             audio = result.read()
         except openai.OpenAIError as exc:
-            raise ProviderError(
-                f"owner_audio_speech_error: {sanitize(str(exc), self._key)}",
-                code="owner_audio_speech_error",
-                provider="openai",
-            ) from None
+            raise provider_error("owner_audio_speech_error", str(exc), self._key) from None
         if not audio:
-            raise ProviderError(
-                "owner_audio_speech_error: empty audio",
-                code="owner_audio_speech_error",
-                provider="openai",
-            )
+            raise provider_error("owner_audio_speech_error", "empty audio")
         return audio, int((time.perf_counter() - start) * 1000)
 
 

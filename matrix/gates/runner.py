@@ -91,7 +91,7 @@ def evaluate(
         if check.name not in recorded:
             outcome, message = "fail", "the notebook recorded no value"
         elif value is None:
-            outcome, message = "no-data", "no data (recorded as empty)"
+            outcome, message = "no-data", "recorded as empty"
         else:
             try:
                 outcome = "pass" if check.passes(value) else "fail"

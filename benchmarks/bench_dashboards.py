@@ -32,6 +32,7 @@ import bench_metrics
 from common import spread
 
 from dashboards.app import create_app
+from dashboards.probe import callback_request
 from matrix.access import add_user
 from matrix.config import Settings
 from matrix.metrics.costs import set_price
@@ -40,40 +41,18 @@ from matrix.storage import open_store
 RESULTS = Path(__file__).parent / "results"
 TENANT = "tenant_0000"
 PASSWORD = "benchmark-pass"
-PAGES = {  # page: (output, extra inputs)
-    "overview": ("overview-content.children", []),
-    "delivery": ("delivery-content.children", [("delivery-year", "2024")]),
-    "cost": ("cost-content.children", [("cost-by", "model")]),
-    "reliability": ("reliability-content.children", []),
-    "approvals": ("..approvals-message.children...approvals-queue-table.data...approvals-queue-table.selected_rows..",
-                  [("approvals-status", "pending"), ("approvals-approve-button", 0), ("approvals-reject-button", 0)]),
-    "traces": ("..traces-content.children...traces-correlation.options..", [("traces-correlation", None)]),
-    "gates": ("gates-content.children", []),
+PAGES = {  # page: the output its main callback fills
+    "overview": "overview-content", "delivery": "delivery-content", "cost": "cost-content",
+    "reliability": "reliability-content", "approvals": "approvals-queue-table", "traces": "traces-content",
+    "gates": "gates-content",
 }  # fmt: skip
 
 
-def body(page: str, since: str, until: str) -> dict[str, Any]:
-    output, extra = PAGES[page]
-    inputs = [{"id": "filter-tenant", "property": "value", "value": TENANT},
-              {"id": "filter-since", "property": "value", "value": since},
-              {"id": "filter-until", "property": "value", "value": until},
-              {"id": "filter-grain", "property": "value", "value": "day"}]  # fmt: skip
-    inputs += [
-        {"id": i, "property": "n_clicks" if i.endswith("button") else "value", "value": v}
-        for i, v in extra
-    ]
-    if page == "gates":  # platform-wide: only the tenant filter triggers it
-        inputs = inputs[:1]
-    outputs = [
-        {"id": o.split(".")[0], "property": o.split(".")[1]} for o in output.strip(".").split("...")
-    ]
-    state = []
-    if page == "approvals":
-        state = [{"id": "approvals-queue-table", "property": "selected_rows", "value": []},
-                 {"id": "approvals-queue-table", "property": "data", "value": []},
-                 {"id": "approvals-reason", "property": "value", "value": None}]  # fmt: skip
-    return {"output": output, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
-            "changedPropIds": ["filter-tenant.value"], "state": state}  # fmt: skip
+def values(since: str, until: str) -> dict[str, Any]:
+    """What the filters and page controls hold: the busiest tenant over the whole range, by day."""
+    return {"filter-tenant": TENANT, "filter-since": since, "filter-until": until, "filter-grain": "day",
+            "delivery-year": "2024", "cost-by": "model", "approvals-status": "pending",
+            "approvals-approve-button": 0, "approvals-reject-button": 0, "approvals-queue-table": []}  # fmt: skip
 
 
 def main() -> None:
@@ -119,7 +98,10 @@ def main() -> None:
                 samples = []
                 for _ in range(args.runs):
                     start = time.perf_counter()
-                    response = client.post("/_dash-update-component", json=body(page, since, until))
+                    response = client.post(
+                        "/_dash-update-component",
+                        json=callback_request(app, PAGES[page], values(since, until)),
+                    )
                     samples.append((time.perf_counter() - start) * 1000)
                     assert response.status_code == 200, (
                         page,

@@ -18,7 +18,9 @@ from matrix.errors import MatrixError, UsageError
 from matrix.metrics.engine import GRAINS as ENGINE_GRAINS
 from matrix.storage import Store
 
-GRAINS = tuple(g for g in ENGINE_GRAINS if g != "all")  # a filter picks buckets; "all" is one number
+GRAINS = tuple(
+    g for g in ENGINE_GRAINS if g != "all"
+)  # a filter picks buckets; "all" is one number
 DEFAULT_DAYS = 14
 
 

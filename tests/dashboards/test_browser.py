@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from dashboards.pages import PAGES
+from dashboards.probe import callback_request
 from matrix.concierge import Concierge
 from matrix.providers import selector
 from matrix.storage import Store
@@ -148,7 +149,9 @@ def test_manager_approves_a_pending_confirmation(
     assert done is not None and done.status.value == "approved" and done.resolved_by == "ana"
 
 
-def test_manager_gets_nothing_of_another_tenant(browser: Any, base_url: str, seeded: Store) -> None:
+def test_manager_gets_nothing_of_another_tenant(
+    browser: Any, base_url: str, seeded: Store, app: Any
+) -> None:
     page = _signed_in(browser, base_url, "ana")
     _settled(page, "overview-content")
     page.click("#filter-tenant")
@@ -156,12 +159,8 @@ def test_manager_gets_nothing_of_another_tenant(browser: Any, base_url: str, see
     assert options == ["sim-01"]
     page.keyboard.press("Escape")
     # A forged callback for sim-02, with the manager's own session cookie.
-    body = {"output": "overview-content.children", "outputs": {"id": "overview-content", "property": "children"},
-            "inputs": [{"id": "filter-tenant", "property": "value", "value": "sim-02"},
-                       {"id": "filter-since", "property": "value", "value": "2020-01-01"},
-                       {"id": "filter-until", "property": "value", "value": "2030-01-01"},
-                       {"id": "filter-grain", "property": "value", "value": "day"}],
-            "changedPropIds": ["filter-tenant.value"], "state": []}  # fmt: skip
+    body = callback_request(app, "overview-content", {"filter-tenant": "sim-02", "filter-since": "2020-01-01",
+                                                      "filter-until": "2030-01-01", "filter-grain": "day"})  # fmt: skip
     forged = page.request.post(base_url + "/_dash-update-component", data=body)
     assert (
         forged.status == 200

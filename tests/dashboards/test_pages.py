@@ -11,11 +11,13 @@ from dash import html
 
 from dashboards.context import filters, guarded
 from dashboards.pages import PAGES, approvals, cost, delivery, gates, overview, reliability, traces
+from dashboards.probe import callback_request
 from matrix.access import User
 from matrix.concierge import Concierge
 from matrix.errors import ApprovalStateError, NotFoundError, UsageError
 from matrix.providers import selector
 from matrix.storage import Store
+from tests.conftest import ROOT
 from tests.dashboards.conftest import PASSWORD
 
 WRITE_OFF = "Write off Pedro's debt"
@@ -157,21 +159,21 @@ def test_gates_history_for_admins(app: Any, admin: User) -> None:
     )
 
 
-def _callback(client: Any, output: str, tenant: str, window: tuple[str, str]) -> Any:
-    inputs = [{"id": "filter-tenant", "property": "value", "value": tenant},
-              {"id": "filter-since", "property": "value", "value": window[0]},
-              {"id": "filter-until", "property": "value", "value": window[1]},
-              {"id": "filter-grain", "property": "value", "value": "day"}]  # fmt: skip
-    body = {"output": f"{output}.children", "outputs": {"id": output, "property": "children"}, "inputs": inputs,
-            "changedPropIds": ["filter-tenant.value"], "state": []}  # fmt: skip
-    return client.post("/_dash-update-component", json=body)
+def _callback(app: Any, client: Any, output: str, tenant: str, window: tuple[str, str]) -> Any:
+    filters = {
+        "filter-tenant": tenant,
+        "filter-since": window[0],
+        "filter-until": window[1],
+        "filter-grain": "day",
+    }
+    return client.post("/_dash-update-component", json=callback_request(app, output, filters))
 
 
 def test_http_sign_in_and_tenant_isolation(app: Any, window: tuple[str, str]) -> None:
     client = app.server.test_client()
     assert (
         client.get("/").status_code == 302
-        and _callback(client, "overview-content", "sim-01", window).status_code == 401
+        and _callback(app, client, "overview-content", "sim-01", window).status_code == 401
     )
     wrong = client.post("/login", data={"username": "ana", "password": "nope", "next": "/"})
     assert wrong.status_code == 401 and b"Wrong username or password" in wrong.data
@@ -179,11 +181,11 @@ def test_http_sign_in_and_tenant_isolation(app: Any, window: tuple[str, str]) ->
         "/login", data={"username": "ana", "password": PASSWORD, "next": "https://evil.example/"}
     )
     assert signed.status_code == 302 and signed.headers["Location"] == "/"
-    mine = _callback(client, "overview-content", "sim-01", window)
+    mine = _callback(app, client, "overview-content", "sim-01", window)
     assert mine.status_code == 200 and "overview-approvals-pending-value" in mine.get_data(
         as_text=True
     )
-    other = _callback(client, "overview-content", "sim-02", window)
+    other = _callback(app, client, "overview-content", "sim-02", window)
     text = other.get_data(as_text=True)
     assert (
         other.status_code == 200 and "Unknown tenant 'sim-02'." in text and "card-value" not in text
@@ -216,9 +218,24 @@ def test_tenant_palette_themes_the_app(app: Any, seeded: Store) -> None:
     # A manager of sim-01 asking for sim-02's theme gets the default, as for a tenant that does not exist.
     client = app.server.test_client()
     client.post("/login", data={"username": "ana", "password": PASSWORD})
-    body = {"output": "shell.style", "outputs": {"id": "shell", "property": "style"},
-            "inputs": [{"id": "filter-tenant", "property": "value", "value": "sim-02"}],
-            "changedPropIds": ["filter-tenant.value"], "state": []}  # fmt: skip
+    body = callback_request(app, "shell", {"filter-tenant": "sim-02"})
     answer = client.post("/_dash-update-component", json=body).get_data(as_text=True)
     assert "#07130f" in answer and "#e0672b" not in answer
     concierge.save_config("sim-02", {"brand": {"palette": "darkgreen"}})
+
+
+def test_the_benchmark_requests_run_every_main_callback(app: Any, window: tuple[str, str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import bench_dashboards
+
+    client = app.server.test_client()
+    client.post("/login", data={"username": "boss", "password": PASSWORD})
+    for page, output in bench_dashboards.PAGES.items():
+        body = callback_request(
+            app, output, {**bench_dashboards.values(*window), "filter-tenant": "sim-01"}
+        )
+        answer = client.post("/_dash-update-component", json=body)
+        assert answer.status_code == 200 and "alert-error" not in answer.get_data(as_text=True), (
+            page
+        )

@@ -29,6 +29,8 @@ class Setting:
     help: str
     kind: type = str
     secret: bool = False
+    fallback_env: str = ""
+    """A non-``MATRIX_`` variable read when ``env`` is unset (``USER`` for the operator)."""
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -106,6 +108,32 @@ SETTINGS: tuple[Setting, ...] = (
         help="How long an idle process keeps an embedded DuckDB store open before handing it back.",
         kind=float,
     ),
+    Setting(
+        name="operator",
+        env="MATRIX_OPERATOR",
+        fallback_env="USER",
+        default="operator",
+        help="Who is acting, for audit records of CLI changes (default: $USER).",
+    ),
+    Setting(
+        name="debug",
+        env="MATRIX_DEBUG",
+        default="",
+        help="Set to 1 to print a traceback for an unexpected error.",
+        kind=bool,
+    ),
+    Setting(
+        name="gate_record",
+        env="MATRIX_GATE_RECORD",
+        default="",
+        help="File a gate notebook's record() calls append to (set by the gate runner for its kernels).",
+    ),
+    Setting(
+        name="gate_postgres_url",
+        env="MATRIX_GATE_POSTGRES_URL",
+        default="",
+        help="PostgreSQL server URL the pre-production gate checks fresh migrations against.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -126,6 +154,10 @@ class Settings:
     openai_model: str = "gpt-5-mini"
     provider_timeout_seconds: float = 20.0
     session_secret: str = ""
+    operator: str = "operator"
+    debug: bool = False
+    gate_record: str = ""
+    gate_postgres_url: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -147,6 +179,8 @@ class Settings:
                 raw, source = explicit[setting.name], "argument"
             elif env.get(setting.env, "") != "":
                 raw, source = env[setting.env], f"env {setting.env}"
+            elif setting.fallback_env and env.get(setting.fallback_env, "") != "":
+                raw, source = env[setting.fallback_env], f"env {setting.fallback_env}"
             else:
                 raw, source = setting.default, "default"
             values[setting.name] = _convert(setting, raw)
@@ -167,6 +201,10 @@ class Settings:
             openai_model=str(values["openai_model"]) or "gpt-5-mini",
             provider_timeout_seconds=values["provider_timeout_seconds"],
             session_secret=str(values["session_secret"]),
+            operator=str(values["operator"]),
+            debug=values["debug"],
+            gate_record=str(values["gate_record"]),
+            gate_postgres_url=str(values["gate_postgres_url"]),
             sources=sources,
         )
 
@@ -203,6 +241,15 @@ def _choice(value: str, env: str, allowed: tuple[str, ...]) -> str:
 
 
 def _convert(setting: Setting, raw: Any) -> Any:
+    if setting.kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("", "0", "false", "no", "off"):
+            return False
+        if text in ("1", "true", "yes", "on"):
+            return True
+        raise ConfigError(f"{setting.env}={raw!r} is not a yes/no value; use 1 or 0.")
     if setting.kind is float:
         try:
             number = float(raw)

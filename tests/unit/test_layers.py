@@ -11,14 +11,16 @@ PACKAGE = ROOT / "matrix"
 
 # Lower number = lower layer. A module may import its own layer or below.
 LAYERS = {
-    "cli": 7, "cli_modules": 7, "__main__": 7, "api": 7, "demo": 7, "simulate": 7, "serve": 7,
+    "cli": 8, "cli_modules": 8, "__main__": 8, "api": 8, "demo": 8, "serve": 8,
+    "app": 7,
+    "simulate": 6,
     "gates": 6, "notebook": 6, "runtime": 6,
     "metrics": 5, "sources": 5, "viz": 5, "access": 5,
     "storage": 4, "providers": 4, "testing": 4,
     "concierge": 3,
     "modules": 2, "policy": 2, "approvals": 2, "memory": 2,
     "envelopes": 1, "contracts": 1, "telemetry": 1,
-    "errors": 0, "clock": 0, "config": 0, "__init__": 0,
+    "errors": 0, "clock": 0, "config": 0, "windows": 0, "issues": 0, "__init__": 0,
 }  # fmt: skip
 
 # Each heavy library has one home.

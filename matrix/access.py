@@ -5,15 +5,15 @@ nothing tells a manager that another tenant exists."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matrix.errors import NotFoundError, UsageError
+from matrix.storage.users import UserRow
 
 Role = Literal["admin", "manager"]
 ROLES = ("admin", "manager")
@@ -68,25 +68,17 @@ def add_user(store: Any, username: str, password: str, *, role: str, tenants: li
     for tenant in tenants:
         store.tenants.require(tenant)
     user = User(username=username, role=role, tenants=tuple(sorted(set(tenants))))  # type: ignore[arg-type]
-    with store.backend.transaction() as tx:
-        tx.execute("DELETE FROM dashboard_users WHERE username = ?", [username])
-        tx.execute("INSERT INTO dashboard_users VALUES (?, ?, ?, ?, ?)",
-                   [username, generate_password_hash(password), role, json.dumps(list(user.tenants)),
-                    now or datetime.now(UTC)])  # fmt: skip
+    store.users.replace(UserRow(username=username, password_hash=generate_password_hash(password), role=role,
+                                tenants=user.tenants, created_at=now or store.clock.now()))  # fmt: skip
     return user
 
 
 def _load(store: Any, username: str) -> tuple[User, str] | None:
     """The user and their password hash, in one read."""
-    with store.backend.transaction() as tx:
-        rows = tx.query(
-            "SELECT role, tenants, password_hash FROM dashboard_users WHERE username = ?",
-            [username or ""],
-        )
-    if not rows:
+    row = store.users.get(username or "")
+    if row is None:
         return None
-    role, tenants, password_hash = rows[0]
-    return User(username=username, role=role, tenants=tuple(json.loads(tenants))), password_hash
+    return User(username=username, role=row.role, tenants=row.tenants), row.password_hash
 
 
 def get_user(store: Any, username: str) -> User | None:
@@ -103,9 +95,5 @@ def authenticate(store: Any, username: str, password: str) -> User | None:
 
 
 def list_users(store: Any) -> list[dict[str, Any]]:
-    with store.backend.transaction() as tx:
-        rows = tx.query(
-            "SELECT username, role, tenants, created_at FROM dashboard_users ORDER BY username"
-        )
-    return [{"username": u, "role": r, "tenants": ", ".join(json.loads(t)) or "(all)", "created_at": c}
-            for u, r, t, c in rows]  # fmt: skip
+    return [{"username": r.username, "role": r.role, "tenants": ", ".join(r.tenants) or "(all)",
+             "created_at": r.created_at} for r in store.users.list()]  # fmt: skip

@@ -12,8 +12,6 @@ from matrix.envelopes import parse_timestamp
 from matrix.sources.deliveries import record_deployment
 
 PLATFORM = "platform"
-COLUMNS = ("tenant_id", "run_id", "gate_id", "title", "verdict", "duration_seconds", "commit_sha", "started_at",
-           "finished_at", "report_dir")  # fmt: skip
 
 
 def record_run(store: Any, summary: dict[str, Any], report_dir: str) -> int:
@@ -23,24 +21,17 @@ def record_run(store: Any, summary: dict[str, Any], report_dir: str) -> int:
         parse_timestamp(summary["started_at"]),
         parse_timestamp(summary["finished_at"]),
     )
+    # In the order of matrix.storage.gate_runs.COLUMNS.
     rows = [(PLATFORM, summary["run_id"], g["id"], g["title"], g["verdict"], float(g["duration_seconds"]),
              summary.get("commit"), started, finished, report_dir) for g in summary["gates"]]  # fmt: skip
-    with store.backend.transaction() as tx:
-        existing = {r[0] for r in tx.query(
-            "SELECT gate_id FROM gate_runs WHERE tenant_id = ? AND run_id = ?", [PLATFORM, summary["run_id"]])}  # fmt: skip
-        fresh = [r for r in rows if r[2] not in existing]
-        return tx.insert_rows("gate_runs", COLUMNS, fresh) if fresh else 0
+    added: int = store.gate_runs.add_new(PLATFORM, summary["run_id"], rows)
+    return added
 
 
 def history(store: Any, *, limit: int = 50, gate_id: str | None = None) -> list[dict[str, Any]]:
     """The latest gate results, newest first."""
-    where, params = "tenant_id = ?", [PLATFORM]
-    if gate_id:
-        where, params = where + " AND gate_id = ?", [*params, gate_id]
-    with store.backend.transaction() as tx:
-        rows = tx.query(f"SELECT {', '.join(COLUMNS[1:])} FROM gate_runs WHERE {where}"
-                        " ORDER BY finished_at DESC, gate_id LIMIT ?", [*params, int(limit)])  # fmt: skip
-    return [dict(zip(COLUMNS[1:], r, strict=True)) for r in rows]
+    rows: list[dict[str, Any]] = store.gate_runs.latest(PLATFORM, limit=limit, gate_id=gate_id)
+    return rows
 
 
 def record_release(store: Any, summary: dict[str, Any], *, at: datetime) -> dict[str, Any] | None:

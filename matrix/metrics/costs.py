@@ -91,10 +91,7 @@ def _total_after(
     store: Any, provider: str, model: str, start: datetime
 ) -> tuple[int, float | None]:
     """All tenants' usage of one model from ``start``, and its cost at the prices in force (admin read)."""
-    with store.backend.transaction() as tx:
-        tenants = [r[0] for r in tx.query(
-            "SELECT DISTINCT tenant_id FROM telemetry WHERE kind = 'provider_call' AND provider = ? AND model = ?"
-            " AND recorded_at >= ?", [provider, model, start])]  # fmt: skip
+    tenants = store.pricing.tenants_calling(provider, model, start)
     rows, total, unpriced = 0, 0.0, 0
     for tenant in tenants:
         found = run_sql(store, ("telemetry",), tenant, _COST.format(
@@ -122,31 +119,25 @@ def set_price(
     if not provider or not model:
         raise UsageError("Name the provider and the model, e.g. openai gpt-5-mini.")
     rows, old_total = _total_after(store, provider, model, effective_from)
-    with store.backend.transaction() as tx:
-        tx.execute(
-            "INSERT INTO model_prices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [env.new_id(), provider, model, effective_from, input_per_mtok,
-             input_per_mtok if cached_input_per_mtok is None else cached_input_per_mtok,
-             output_per_mtok, audio_per_minute, note, actor, now],
-        )  # fmt: skip
+    store.pricing.add_price({
+        "price_id": env.new_id(), "provider": provider, "model": model, "effective_from": effective_from,
+        "input_per_mtok": input_per_mtok,
+        "cached_input_per_mtok": input_per_mtok if cached_input_per_mtok is None else cached_input_per_mtok,
+        "output_per_mtok": output_per_mtok, "audio_per_minute": audio_per_minute, "note": note,
+        "created_by": actor, "created_at": now,
+    })  # fmt: skip
     _, new_total = _total_after(store, provider, model, effective_from)
     audit = {"audit_id": env.new_id(), "provider": provider, "model": model, "effective_from": effective_from,
              "rows_repriced": rows, "old_total_usd": old_total, "new_total_usd": new_total or 0.0,
              "actor": actor, "changed_at": now}  # fmt: skip
-    with store.backend.transaction() as tx:
-        tx.execute(
-            "INSERT INTO price_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(audit.values())
-        )
+    store.pricing.add_audit(audit)
     return audit
 
 
 def cost_per_active_tenant(store: Any, *, since: datetime, until: datetime) -> dict[str, Any]:
     """Admin aggregate: AI cost of every tenant in the window over the tenants that were active
     (had at least one owner interaction). Unpriced usage is counted separately, not as $0."""
-    with store.backend.transaction() as tx:
-        active = [r[0] for r in tx.query(
-            "SELECT DISTINCT tenant_id FROM telemetry WHERE kind = 'request' AND recorded_at >= ? AND recorded_at < ?",
-            [since, until])]  # fmt: skip
+    active = store.pricing.active_tenants(since, until)
     total, unpriced = 0.0, 0
     for tenant in active:
         report = ai_cost(store, tenant, since=since, until=until)
@@ -168,12 +159,7 @@ def set_plan(
     store.tenants.require(tenant_id)
     row = {"tenant_id": tenant_id, "effective_from": effective_from, "plan": plan,
            "monthly_fee_usd": float(monthly_fee_usd), "created_by": actor, "created_at": now}  # fmt: skip
-    with store.backend.transaction() as tx:
-        tx.execute(
-            "DELETE FROM tenant_plans WHERE tenant_id = ? AND effective_from = ?",
-            [tenant_id, effective_from],
-        )
-        tx.execute("INSERT INTO tenant_plans VALUES (?, ?, ?, ?, ?, ?)", list(row.values()))
+    store.pricing.set_plan(row)
     return row
 
 
@@ -181,12 +167,7 @@ def revenue(store: Any, tenant_id: str, *, since: datetime, until: datetime) -> 
     """Subscription revenue in the window: each plan's monthly fee spread evenly over the year
     (fee × 12 / 365 a day) for the part of the window it was in force. None without any plan."""
     check_window(since, until)
-    with store.backend.transaction() as tx:
-        plans = tx.query(
-            "SELECT effective_from, monthly_fee_usd FROM tenant_plans WHERE tenant_id = ?"
-            " ORDER BY effective_from",
-            [tenant_id],
-        )
+    plans = store.pricing.plans(tenant_id)
     if not plans:
         return None
     total = 0.0

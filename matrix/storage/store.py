@@ -21,8 +21,11 @@ from matrix.errors import ConfigError, MigrationError, NotFoundError, StorageErr
 from matrix.storage import migrate as migrations
 from matrix.storage.base import Backend
 from matrix.storage.eventlog import EventLog
+from matrix.storage.gate_runs import SqlGateRuns
 from matrix.storage.modules import ModuleTables
+from matrix.storage.pricing import SqlPricing
 from matrix.storage.runtime import SqlApprovals, SqlRuntimeConfig, SqlSideEffects, SqlTaskQueue
+from matrix.storage.users import SqlDashboardUsers
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
 
@@ -152,6 +155,9 @@ class Store:
         self.side_effects = SqlSideEffects(backend)
         self.runtime_config = SqlRuntimeConfig(backend)
         self.modules = ModuleTables(backend)
+        self.pricing = SqlPricing(backend)
+        self.users = SqlDashboardUsers(backend)
+        self.gate_runs = SqlGateRuns(backend)
 
     def transaction(self) -> AbstractContextManager[object]:
         """One unit of work: everything done through this store inside it commits together."""

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from matrix import envelopes as env
-from matrix.clock import FrozenClock
+from matrix.clock import SYSTEM_CLOCK, Clock, FrozenClock
 from matrix.config import Settings
 from matrix.contracts import Catalog
-from matrix.errors import ContractError
-from matrix.storage import open_store
+from matrix.errors import ContractError, MatrixError
 
 DEMO_TENANT = "demo"
 DEMO_PASSWORD = "matrix-demo"  # the demo's own sign-in, printed on purpose; never use it elsewhere
@@ -87,8 +87,10 @@ def run_demo(
     tenants: int = 5,
     days: int = 14,
     progress: Callable[[int], None] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> None:
     """Check contracts, build the store, simulate traffic once, and print what to do next."""
+    from matrix.app import build
     from matrix.simulate import run_simulation
 
     report = Catalog(settings.contracts_dir).check()
@@ -101,17 +103,24 @@ def run_demo(
         f"[1/4] contracts ok: {report.schemas} schemas, "
         f"{report.valid_examples + report.invalid_examples} examples checked"
     )
-    with open_store(settings=settings, migrate=True) as store:
+    with build(settings, clock=clock, migrate=True) as app:
+        store = app.store
         echo(f"[2/4] store {store.url} ready at schema version {store.schema_version()}")
         store.tenants.add(DEMO_TENANT, "Demo Tenant")
-        start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+        start = clock.now().replace(microsecond=0) - timedelta(minutes=5)
         store.events.append_many(sample_chain(DEMO_TENANT, start))
         if store.events.count("sim-01"):
             echo("[3/4] simulated traffic already present (run `matrix simulate` to add more)")
         else:
             echo(f"[3/4] simulating {days} days of {tenants} tenants through the real runtime ...")
             sim = run_simulation(
-                store, settings, tenants=tenants, days=days, seed=7, progress=progress
+                store,
+                settings,
+                tenants=tenants,
+                days=days,
+                seed=7,
+                end=clock.now(),
+                progress=progress,
             )
             r = sim.as_dict()
             echo(
@@ -122,7 +131,7 @@ def run_demo(
             echo(f"      {r['note']}")
         _import_history(store, settings, echo)
         _users(store)
-    _gates(settings, echo)
+    _gates(settings, clock, echo)
     echo("")
     echo("Where to look next:")
     echo(f"  .venv/bin/matrix chat --tenant {DEMO_TENANT}          talk to Persona 1")
@@ -150,47 +159,56 @@ def _users(store: object) -> None:
         add_user(store, "manager", DEMO_PASSWORD, role="manager", tenants=["sim-01"])
 
 
-def _gates(settings: Settings, echo: Callable[[str], None]) -> None:
-    """Run the shipped gates on the demo store (its own process, so that kernels can open it)."""
-    import os
-    import subprocess
+def _gates(settings: Settings, clock: Clock, echo: Callable[[str], None]) -> None:
+    """Run the shipped gates on the demo store (closed by now, so that the kernels can open it)."""
     import sys
 
-    run_id = "demo-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    echo(f"[4/4] running the quality gates on the demo store (reports/gates/{run_id}/) ...")
-    env = {**os.environ, "MATRIX_STORAGE_URL": settings.storage_url,
-           "MATRIX_PROVIDER_MODE": os.environ.get("MATRIX_PROVIDER_MODE", "local")}  # fmt: skip
-    # The gate runner's progress bar (stderr) shows through; its JSON summary (stdout) is read here.
-    done = subprocess.run([sys.executable, "-m", "matrix", "gate", "run", "--all", "--run-id", run_id, "--json"],
-                          env=env, stdout=subprocess.PIPE, text=True, check=False)  # fmt: skip
-    try:
-        import json
+    from tqdm import tqdm
 
-        summary = json.loads(done.stdout)
-        passed = [g["id"] for g in summary["gates"] if g["verdict"] == "pass"]
-        echo(f"      {len(passed)} of {len(summary['gates'])} gates pass; the others, and why"
-             f" (details in reports/gates/{run_id}/summary.md):")  # fmt: skip
-        for gate in summary["gates"]:
-            if gate["verdict"] != "pass":
-                # The blocking reason first: a failed error-level check, then the rest.
-                ranked = sorted((c for c in gate["checks"] if c["outcome"] != "pass"),
-                                key=lambda c: c["outcome"] != "fail" or c["level"] != "error")  # fmt: skip
-                why = (gate["error"] or {}).get("message") or "; ".join(
-                    f"{c['name']}: {c['message']}" for c in ranked[:2]
-                )
-                echo(f"        {gate['id']} {gate['verdict']} — {why}")
-        echo(
-            "      (g02 needs a PostgreSQL server in MATRIX_GATE_POSTGRES_URL and a test run; `make test` has both)"
-        )
-    except (ValueError, KeyError):
-        echo(f"      the gate run did not finish (exit {done.returncode}); see its message above")
+    from matrix.cli.process import environment_defaults
+    from matrix.gates import service
+
+    run_id = "demo-" + clock.now().strftime("%Y%m%dT%H%M%SZ")
+    echo(f"[4/4] running the quality gates on the demo store (reports/gates/{run_id}/) ...")
+    try:
+        gates = service.choose(run_all=True)
+        # The kernels answer with the offline provider unless the user chose one.
+        with (
+            environment_defaults(MATRIX_PROVIDER_MODE="local"),
+            tqdm(total=len(gates), unit="gate", desc="gates", file=sys.stderr, disable=None) as bar,
+        ):
+            done = service.run(settings, clock=clock, gates=gates, run_id=run_id,
+                               storage_url=settings.storage_url, progress=bar.update)  # fmt: skip
+    except MatrixError as exc:
+        echo(f"      the gate run did not finish: {exc}")
+        return
+    verdicts = done.summary["gates"]
+    passed = [g["id"] for g in verdicts if g["verdict"] == "pass"]
+    echo(f"      {len(passed)} of {len(verdicts)} gates pass; the others, and why"
+         f" (details in reports/gates/{run_id}/summary.md):")  # fmt: skip
+    for gate in verdicts:
+        if gate["verdict"] != "pass":
+            echo(f"        {gate['id']} {gate['verdict']} — {_why(gate)}")
+    echo(
+        "      (g02 needs a PostgreSQL server in MATRIX_GATE_POSTGRES_URL and a test run; `make test` has both)"
+    )
+
+
+def _why(gate: dict[str, Any]) -> str:
+    """Why a gate did not pass: its error, else the blocking check first (a failed error-level
+    one), then the next."""
+    ranked = sorted((c for c in gate["checks"] if c["outcome"] != "pass"),
+                    key=lambda c: c["outcome"] != "fail" or c["level"] != "error")  # fmt: skip
+    why: str = (gate["error"] or {}).get("message") or "; ".join(
+        f"{c['name']}: {c['message']}" for c in ranked[:2]
+    )
+    return why
 
 
 def _import_history(store: object, settings: Settings, echo: Callable[[str], None]) -> None:
     """The project's own delivery history: its git commits and release tags, and its last test run."""
     from pathlib import Path
 
-    from matrix.errors import MatrixError
     from matrix.sources.git import import_git
     from matrix.sources.junit import import_junit
 

@@ -150,3 +150,29 @@ class EnvelopeValidator:
 def validator_for(contracts_dir: Path) -> EnvelopeValidator:
     """A cached validator for one contracts folder."""
     return EnvelopeValidator(Catalog(contracts_dir))
+
+
+def read_envelopes(text: str, name: str = "input") -> list[Any]:
+    """The envelopes in ``text``: one JSON object, a JSON array, or one object per line (NDJSON).
+
+    Raises:
+        ContractError: a line of NDJSON is not JSON (named by ``name`` and its line number).
+    """
+    import json
+
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        found = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                found.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ContractError(
+                    f"{name} line {number} is not JSON ({exc.msg} at column {exc.colno});"
+                    " give a JSON object, a JSON array, or one object per line."
+                ) from None
+        return found
+    return doc if isinstance(doc, list) else [doc]

@@ -10,9 +10,12 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matrix.storage import Store
+
+if TYPE_CHECKING:
+    from matrix.runtime import Scheduler
 
 
 def make_server(store: Store, *, host: str = "127.0.0.1", port: int = 8050) -> Any:
@@ -25,20 +28,13 @@ def make_server(store: Store, *, host: str = "127.0.0.1", port: int = 8050) -> A
 
 
 def serve(
-    store: Store, *, host: str, port: int, scheduler: bool, echo: Callable[[str], None]
+    store: Store, *, host: str, port: int, scheduler: Scheduler | None, echo: Callable[[str], None]
 ) -> None:
-    """Serve until SIGINT/SIGTERM; the scheduler (when on) stops after its current job."""
-    from matrix.concierge import Concierge
-    from matrix.providers import selector
-    from matrix.runtime import Scheduler, Worker
-    from matrix.runtime.handlers import default_handlers
-    from matrix.runtime.jobs import queue_jobs
-
+    """Serve until SIGINT/SIGTERM; the ``scheduler`` (when given) runs beside the dashboards and
+    stops after its current job."""
     server = make_server(store, host=host, port=port)
-    jobs = None
-    if scheduler:
-        concierge = Concierge(store, store.settings, selector(store.settings))
-        jobs = Scheduler(jobs=queue_jobs(concierge, Worker(store, default_handlers())))
+    jobs = scheduler
+    if jobs is not None:
         threading.Thread(target=jobs.run, name="scheduler", daemon=True).start()
 
     def stop(signum: int, _frame: Any) -> None:

@@ -1,0 +1,132 @@
+"""``matrix import``: delivery and cost sources into the store (importing twice adds nothing)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import click
+
+from matrix.cli.options import CONTEXT, json_option, open_app, storage_option
+from matrix.cli.output import emit
+
+
+@click.group("import", context_settings=CONTEXT)
+def import_group() -> None:
+    """Import delivery and cost sources (idempotent: importing twice adds nothing)."""
+
+
+def _import_options(f: Any, *, folder: bool = False) -> Any:
+    f = json_option(f)
+    f = storage_option(f)
+    f = click.option(
+        "--tenant",
+        "tenant_id",
+        default="platform",
+        show_default=True,
+        help="Tenant the rows belong to (delivery data usually belongs to the platform).",
+    )(f)
+    return click.argument(
+        "path", type=click.Path(exists=True, dir_okay=folder, file_okay=not folder)
+    )(f)
+
+
+def _skip_bad_option(f: Any) -> Any:
+    return click.option(
+        "--skip-bad",
+        is_flag=True,
+        help="Skip malformed rows (reported) instead of refusing the file.",
+    )(f)
+
+
+def _run_import(kind: str, path: str, tenant_id: str, storage_url: str | None, as_json: bool,
+                **options: Any) -> None:  # fmt: skip
+    from matrix.sources import deliveries, junit, worklog
+
+    importer: Any = {
+        "worklog": worklog.import_worklog,
+        "costlog": worklog.import_costlog,
+        "junit": junit.import_junit,
+        "incidents": deliveries.import_incidents,
+    }[kind]
+    with open_app(storage_url) as app:
+        ensure_tenant(app.store, tenant_id)
+        report = importer(app.store, tenant_id, Path(path), now=app.clock.now(), **options)
+    # The CSV importers say why they skipped rows; the incident import never has.
+    text = _report_text if kind != "incidents" else _counts_text
+    emit(report.as_dict(), as_json, text)
+
+
+def ensure_tenant(store: Any, tenant_id: str) -> None:
+    """Register the tenant the rows go to (the platform by default) when it is new."""
+    store.tenants.add(tenant_id, "Platform" if tenant_id == "platform" else None)
+
+
+def _counts_text(r: dict[str, Any]) -> str:
+    return f"{r['source']}: read {r['read']}, added {r['added']}, skipped {r['skipped']}"
+
+
+def _report_text(r: dict[str, Any]) -> str:
+    why = ", ".join(f"{n} {reason}" for reason, n in r["skipped_because"].items())
+    return _counts_text(r) + (f" ({why})" if why else "")
+
+
+@import_group.command("worklog")
+@_import_options
+@_skip_bad_option
+def import_worklog(
+    path: str, tenant_id: str, storage_url: str | None, as_json: bool, skip_bad: bool
+) -> None:
+    """The origin's worklog.csv (date, start_time, end_time, duration_hours, phase, feature, ...)."""
+    _run_import("worklog", path, tenant_id, storage_url, as_json, skip_bad=skip_bad)
+
+
+@import_group.command("costlog")
+@_import_options
+@_skip_bad_option
+def import_costlog(
+    path: str, tenant_id: str, storage_url: str | None, as_json: bool, skip_bad: bool
+) -> None:
+    """The origin's costlog.csv (date, provider, service, environment, amount_brl, amount_usd, ...)."""
+    _run_import("costlog", path, tenant_id, storage_url, as_json, skip_bad=skip_bad)
+
+
+@import_group.command("junit")
+@_import_options
+def import_junit(path: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
+    """JUnit XML test results (e.g. pytest --junitxml)."""
+    _run_import("junit", path, tenant_id, storage_url, as_json)
+
+
+@import_group.command("incidents")
+@_import_options
+def import_incidents(path: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
+    """Incidents from CSV or JSON (incident_id, title, severity, started_at, resolved_at, deployment_id)."""
+    _run_import("incidents", path, tenant_id, storage_url, as_json)
+
+
+@import_group.command("git")
+@functools.partial(_import_options, folder=True)
+@click.option(
+    "--tag-pattern",
+    default="v*",
+    show_default=True,
+    help="Tags that count as releases (deployments).",
+)
+def import_git(
+    path: str, tenant_id: str, storage_url: str | None, as_json: bool, tag_pattern: str
+) -> None:
+    """A git repository's commits, and its release tags as deployments."""
+    from matrix.sources.git import import_git as read_git
+
+    repository = Path(path).parent if Path(path).name == ".git" else Path(path)
+    with open_app(storage_url) as app:
+        ensure_tenant(app.store, tenant_id)
+        commits, releases = read_git(app.store, tenant_id, repository, tag_pattern=tag_pattern,
+                                     now=app.clock.now())  # fmt: skip
+    result = {"commits": commits.as_dict(), "releases": releases.as_dict()}
+    emit(result, as_json, lambda r: "\n".join(_counts_text(v) for v in r.values()))
+
+
+COMMANDS = (import_group,)

@@ -1,0 +1,36 @@
+"""``matrix lab``: JupyterLab on the shipped notebooks, with this store as their default."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from matrix.cli.options import json_option, storage_option
+from matrix.cli.output import emit
+from matrix.cli.process import child_environment
+from matrix.config import Settings, absolute_storage_url, mask_secrets
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(1024, 65535), default=8888, show_default=True)
+@click.option("--dry-run", is_flag=True, help="Print the command instead of starting JupyterLab.")
+@storage_option
+@json_option
+def lab(port: int, dry_run: bool, storage_url: str | None, as_json: bool) -> None:
+    """Open JupyterLab on notebooks/ with this store as the notebooks' default."""
+    url = absolute_storage_url(Settings.load(storage_url=storage_url).storage_url)
+    command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={NOTEBOOKS}", f"--port={port}",
+               "--no-browser"]  # fmt: skip
+    if dry_run:
+        emit({"command": command, "MATRIX_STORAGE_URL": mask_secrets(url)}, as_json,
+             lambda r: f"MATRIX_STORAGE_URL={r['MATRIX_STORAGE_URL']} {' '.join(r['command'])}")  # fmt: skip
+        return
+    os.execvpe(command[0], command, child_environment(MATRIX_STORAGE_URL=url))
+
+
+COMMANDS = (lab,)

@@ -1,0 +1,87 @@
+"""Options every command group shares, and how a command gets the wired application.
+
+Command modules (here and in the business modules' packages) import from this module; it imports
+no command module, so that the root group can assemble them all without an import cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from matrix.config import Settings
+from matrix.errors import UsageError
+
+if TYPE_CHECKING:
+    from matrix.app import App
+    from matrix.storage import Store
+    from matrix.windows import Window
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(f)
+
+
+def storage_option(f: F) -> F:
+    return click.option(
+        "--storage-url",
+        metavar="URL",
+        help="Store to use (default: MATRIX_STORAGE_URL, else duckdb:///var/matrix.duckdb).",
+    )(f)
+
+
+def tenant_option(f: F) -> F:
+    return click.option("--tenant", "tenant_id", required=True, help="Tenant id (required).")(f)
+
+
+def actor_option(help_text: str | None = None) -> Callable[[F], F]:
+    """``--actor``, defaulting to the operator setting (MATRIX_OPERATOR, else $USER)."""
+    return click.option(
+        "--actor", default=lambda: Settings.load().operator, show_default="$USER", help=help_text
+    )
+
+
+def open_app(storage_url: str | None) -> App:
+    """The application for a command that reads or writes data (the store must exist and be
+    migrated); use it as ``with open_app(url) as app:``."""
+    from matrix.app import build
+
+    return build(storage_url=storage_url, must_exist=True)
+
+
+def open_existing(storage_url: str | None) -> Store:
+    """The store of :func:`open_app`, for commands that need nothing else."""
+    return open_app(storage_url).store
+
+
+def when(value: str | None, option: str) -> datetime | None:
+    """A date or time given as ``option``, in UTC (a date alone is its midnight); None stays None.
+
+    Raises:
+        UsageError: ``value`` is neither, with an example.
+    """
+    if value is None:
+        return None
+    from matrix.envelopes import parse_timestamp
+
+    try:
+        return parse_timestamp(value if "T" in value else value + "T00:00:00Z")
+    except ValueError:
+        raise UsageError(
+            f"{option} {value!r} is not a date; use 2026-11-01 or 2026-11-01T09:00:00Z."
+        ) from None
+
+
+def window(app: App, since: str | None, until: str | None, *, days: int | None = None) -> Window:
+    """The ``--since``/``--until`` window, defaulting to the one default window every face uses
+    (``days`` long when given)."""
+    from matrix.windows import DEFAULT_DAYS, default_window
+
+    return default_window(app.clock.now(), days=days or DEFAULT_DAYS,
+                          since=when(since, "--since"), until=when(until, "--until"))  # fmt: skip

@@ -1,0 +1,70 @@
+"""A tenant runtime-config update from what a person types: ``FIELD=VALUE`` assignments, a JSON
+document, and a key read apart from both (so that it stays out of shell history)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from matrix.errors import UsageError
+
+
+def config_update(
+    *,
+    assignments: Iterable[str] = (),
+    document: str | None = None,
+    openai_key: str | None = None,
+) -> dict[str, Any]:
+    """The nested update the assignments, the JSON ``document`` and the OpenAI key make.
+
+    Assignments are applied over the document, and the key over both. A value is read as a
+    boolean, null, a number or JSON when it looks like one, else kept as text, so
+    ``--set execution.confirmations_enabled=false`` sets a boolean.
+
+    Raises:
+        UsageError: the document is not a JSON object, an assignment is not ``FIELD=VALUE``, or
+            nothing is given.
+    """
+    update: dict[str, Any] = {}
+    if document is not None:
+        try:
+            loaded = json.loads(document)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"--file is not JSON: {exc.msg} at line {exc.lineno}.") from None
+        if not isinstance(loaded, dict):
+            raise UsageError("--file must hold a JSON object.")
+        update = loaded
+    for item in assignments:
+        field, sep, raw = item.partition("=")
+        if not sep or not field.strip():
+            raise UsageError(
+                f"--set {item!r} must look like FIELD=VALUE, e.g. openai.model=gpt-5-mini."
+            )
+        _assign(update, field.strip().split("."), parse_value(raw))
+    if openai_key is not None:
+        _assign(update, ["openai", "api_key"], openai_key)
+    if not update:
+        raise UsageError("Nothing to change: give --set FIELD=VALUE, --file or --openai-key-stdin.")
+    return update
+
+
+def parse_value(raw: str) -> Any:
+    """``raw`` as a boolean, null, a number or JSON when it looks like one, else as text."""
+    lowered = raw.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("null", "none"):
+        return None
+    try:
+        return (
+            json.loads(raw) if raw.strip()[:1] in "[{" else float(raw) if "." in raw else int(raw)
+        )
+    except ValueError:
+        return raw
+
+
+def _assign(tree: dict[str, Any], path: list[str], value: Any) -> None:
+    for key in path[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[path[-1]] = value

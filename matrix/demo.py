@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -88,8 +89,10 @@ def run_demo(
     days: int = 14,
     progress: Callable[[int], None] | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    gate_environment: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> None:
-    """Check contracts, build the store, simulate traffic once, and print what to do next."""
+    """Check contracts, build the store, simulate traffic once, run the gates, and print what to
+    do next. The gates' kernels run inside ``gate_environment()`` (their process environment)."""
     from matrix.app import build
     from matrix.simulate import run_simulation
 
@@ -131,7 +134,7 @@ def run_demo(
             echo(f"      {r['note']}")
         _import_history(store, settings, echo)
         _users(store)
-    _gates(settings, clock, echo)
+    _gates(settings, clock, echo, gate_environment)
     echo("")
     echo("Where to look next:")
     echo(f"  .venv/bin/matrix chat --tenant {DEMO_TENANT}          talk to Persona 1")
@@ -159,22 +162,21 @@ def _users(store: object) -> None:
         add_user(store, "manager", DEMO_PASSWORD, role="manager", tenants=["sim-01"])
 
 
-def _gates(settings: Settings, clock: Clock, echo: Callable[[str], None]) -> None:
+def _gates(settings: Settings, clock: Clock, echo: Callable[[str], None],
+           environment: Callable[[], AbstractContextManager[None]]) -> None:  # fmt: skip
     """Run the shipped gates on the demo store (closed by now, so that the kernels can open it)."""
     import sys
 
     from tqdm import tqdm
 
-    from matrix.cli.process import environment_defaults
     from matrix.gates import service
 
     run_id = "demo-" + clock.now().strftime("%Y%m%dT%H%M%SZ")
     echo(f"[4/4] running the quality gates on the demo store (reports/gates/{run_id}/) ...")
     try:
         gates = service.choose(run_all=True)
-        # The kernels answer with the offline provider unless the user chose one.
         with (
-            environment_defaults(MATRIX_PROVIDER_MODE="local"),
+            environment(),
             tqdm(total=len(gates), unit="gate", desc="gates", file=sys.stderr, disable=None) as bar,
         ):
             done = service.run(settings, clock=clock, gates=gates, run_id=run_id,

@@ -20,6 +20,13 @@ class UserRow:
     created_at: datetime
 
 
+def _row(
+    username: str, password_hash: str, role: str, tenants: str, created_at: datetime
+) -> UserRow:
+    return UserRow(username=username, password_hash=password_hash, role=role,
+                   tenants=tuple(json.loads(tenants)), created_at=created_at)  # fmt: skip
+
+
 class SqlDashboardUsers:
     """The ``dashboard_users`` table."""
 
@@ -52,10 +59,3 @@ class SqlDashboardUsers:
                 " ORDER BY username"
             )
         return [_row(*r) for r in rows]
-
-
-def _row(
-    username: str, password_hash: str, role: str, tenants: str, created_at: datetime
-) -> UserRow:
-    return UserRow(username=username, password_hash=password_hash, role=role,
-                   tenants=tuple(json.loads(tenants)), created_at=created_at)  # fmt: skip

@@ -57,20 +57,24 @@ class TenantDirectory(Protocol):
         ...
 
 
-class ApprovalStore(Protocol):
+class Journal(Protocol):
+    """Where every transition is recorded: the event log and the telemetry rows."""
+
+    @property
+    def events(self) -> EventSink: ...
+
+    @property
+    def telemetry(self) -> TelemetrySink: ...
+
+
+class ApprovalStore(Journal, Protocol):
     """The parts of the operational store the approval workflow uses."""
 
     @property
     def approvals(self) -> ApprovalRepository: ...
 
     @property
-    def events(self) -> EventSink: ...
-
-    @property
     def tasks(self) -> TaskQueueRepository: ...
-
-    @property
-    def telemetry(self) -> TelemetrySink: ...
 
     @property
     def tenants(self) -> TenantDirectory: ...

@@ -387,7 +387,7 @@ def chat(
         concierge = _concierge(store)
         messages = [message] if message is not None else _prompt_lines()
         for text in messages:
-            result = concierge.interact(tenant_id, session_id, text)
+            result = concierge.interact(tenant_id, session_id, text).as_dict()
             emit(result, as_json, _chat_text)
 
 
@@ -449,7 +449,7 @@ def approvals_list(
 ) -> None:
     """Confirmations, newest first."""
     with open_existing(storage_url) as store:
-        result = _concierge(store).list_confirmations(tenant_id, status, limit)
+        result = _concierge(store).list_confirmations(tenant_id, status, limit).as_dict()
     emit(
         result,
         as_json,
@@ -473,7 +473,7 @@ def _resolve(decision: str, confirmation_id: str, tenant_id: str, actor: str, re
             text += f"; task {r['downstream_task']['task_id']} queued"
         return text
 
-    emit(result, as_json, human)
+    emit(result.as_dict(), as_json, human)
 
 
 def _resolution_options(f: F) -> F:

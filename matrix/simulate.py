@@ -317,15 +317,15 @@ def _request(
             report.limit_refusals += 1
             return
         report.interactions += 1
-        report.providers[result["assistant_output"]["provider"]] += 1
-        confirmation = result.get("confirmation")
+        report.providers[result.assistant_output.provider] += 1
+        confirmation = result.confirmation
         if confirmation:
             roll = rng.random()
             if roll < profile.approve_rate + profile.reject_rate:
                 decision = "approve" if roll < profile.approve_rate else "reject"
                 delay = timedelta(minutes=rng.lognormvariate(1.5, 1.0))
                 heapq.heappush(timeline, (clock.now() + delay, rng.getrandbits(32),
-                                        _resolve(concierge, profile, confirmation["confirmation_id"], decision)))  # fmt: skip
+                                        _resolve(concierge, profile, confirmation.confirmation_id, decision)))  # fmt: skip
             # else: left to expire; the scheduler's sweep will expire it
 
     return act

@@ -10,7 +10,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html
 from dashboards.components import table
 from dashboards.context import current_user, filter_inputs, filters, guarded, message, store
 from matrix.access import User
-from matrix.approvals import Status
+from matrix.approvals import Resolution, Status
 from matrix.concierge import Concierge
 from matrix.errors import UsageError
 from matrix.providers import selector
@@ -56,7 +56,7 @@ def queue(user: User | None, tenant: str | None, since: str | None, until: str |
 
 
 def resolve(user: User | None, tenant: str | None, confirmation_id: str | None, decision: str,
-            reason: str | None = None) -> dict[str, Any]:  # fmt: skip
+            reason: str | None = None) -> Resolution:  # fmt: skip
     """Approve or reject one confirmation of ``tenant`` as ``user`` (a tenant the user may not see
     is refused exactly like an unknown one; an id of another tenant is not found)."""
     if user is None:
@@ -65,9 +65,8 @@ def resolve(user: User | None, tenant: str | None, confirmation_id: str | None, 
     if not confirmation_id:
         raise UsageError("Select a confirmation in the table first.")
     concierge = Concierge(store(), store().settings, selector(store().settings))
-    result: dict[str, Any] = concierge.resolve_confirmation(tenant_id, confirmation_id, decision,
-                                                            actor=user.username, reason=reason or None)  # fmt: skip
-    return result
+    return concierge.resolve_confirmation(tenant_id, confirmation_id, decision,
+                                          actor=user.username, reason=reason or None)  # fmt: skip
 
 
 def render(user: User | None, tenant: str | None, since: str | None, until: str | None, grain: str | None,
@@ -79,9 +78,9 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
     if trigger in ("approvals-approve-button", "approvals-reject-button"):
         picked = (selected or [{}])[0].get("confirmation_id")
         decision = "approve" if trigger == "approvals-approve-button" else "reject"
-        done = resolve(user, tenant, picked, decision, reason)["confirmation"]
+        done = resolve(user, tenant, picked, decision, reason).confirmation
         shown = message(
-            f"{done['confirmation_id']}: {done['status']} by {user.username if user else ''}", "ok"
+            f"{done.confirmation_id}: {done.status.value} by {user.username if user else ''}", "ok"
         )
     return shown, queue(user, tenant, since, until, grain, status), []
 

@@ -39,7 +39,7 @@ def approvals_list(
 ) -> None:
     """Confirmations, newest first."""
     with open_app(storage_url) as app:
-        result = app.concierge.list_confirmations(tenant_id, status, limit)
+        result = app.concierge.list_confirmations(tenant_id, status, limit).as_dict()
     columns = ("confirmation_id", "status", "task_type", "reason_code", "created_at", "expires_at")
     emit(result, as_json, lambda r: table(r["items"], columns))
 
@@ -53,7 +53,7 @@ def _resolution(decision: str) -> Any:
             result = app.concierge.resolve_confirmation(
                 tenant_id, confirmation_id, decision, actor=actor, reason=reason
             )
-        emit(result, as_json, _resolution_text)
+        emit(result.as_dict(), as_json, _resolution_text)
 
     return resolve
 

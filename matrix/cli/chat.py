@@ -33,7 +33,7 @@ def chat(
     session_id = session_id or new_id()
     with open_app(storage_url) as app:
         for text in [message] if message is not None else _prompt_lines():
-            emit(app.concierge.interact(tenant_id, session_id, text), as_json, _chat_text)
+            emit(app.concierge.interact(tenant_id, session_id, text).as_dict(), as_json, _chat_text)
 
 
 def _prompt_lines() -> Iterator[str]:

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from matrix.concierge.orchestrator import Concierge
+from matrix.concierge.facade import Concierge
 from matrix.concierge.planner import Plan, plan
+from matrix.concierge.responses import InteractionResult, PolicyView, Receipt
+from matrix.concierge.tenant import TenantRuntime
+from matrix.concierge.voice import Speech, Transcription
 
-__all__ = ["Concierge", "Plan", "plan"]
+__all__ = [
+    "Concierge",
+    "InteractionResult",
+    "Plan",
+    "PolicyView",
+    "Receipt",
+    "Speech",
+    "TenantRuntime",
+    "Transcription",
+    "plan",
+]

@@ -7,14 +7,11 @@ that the concierge and every provider share them without the concierge importing
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from matrix.approvals import ApprovalRepository
-from matrix.modules.tasks import TaskQueueRepository
+from matrix.approvals.ports import ApprovalStore
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,22 +126,6 @@ class ProviderSelector(Protocol):
         ...
 
 
-class EventSink(Protocol):
-    def append_many(self, envelopes: Sequence[dict[str, Any]]) -> Any: ...
-
-
-class TelemetrySink(Protocol):
-    def insert_many(self, rows: Sequence[dict[str, Any]]) -> int: ...
-
-
-class TenantDirectory(Protocol):
-    def get(self, tenant_id: str) -> Any: ...
-
-    def require(self, tenant_id: object) -> None:
-        """Raise NotFoundError for an unknown tenant."""
-        ...
-
-
 class RuntimeConfigRepository(Protocol):
     def get(self, tenant_id: str) -> tuple[dict[str, Any], int, datetime] | None: ...
 
@@ -157,25 +138,9 @@ class RuntimeConfigRepository(Protocol):
     def secret_names(self, tenant_id: str) -> set[str]: ...
 
 
-class RuntimeStore(Protocol):
-    """The parts of the operational store the concierge uses."""
-
-    @property
-    def events(self) -> EventSink: ...
-
-    @property
-    def approvals(self) -> ApprovalRepository: ...
-
-    @property
-    def tasks(self) -> TaskQueueRepository: ...
-
-    @property
-    def telemetry(self) -> TelemetrySink: ...
-
-    @property
-    def tenants(self) -> TenantDirectory: ...
+class RuntimeStore(ApprovalStore, Protocol):
+    """The parts of the operational store the concierge uses: the approval workflow's, and the
+    tenants' runtime config."""
 
     @property
     def runtime_config(self) -> RuntimeConfigRepository: ...
-
-    def transaction(self) -> AbstractContextManager[object]: ...

@@ -87,11 +87,11 @@ def runtime_smoke() -> str:
         result = concierge.interact(
             "smoke", "owner-1", "Agende uma reunião com a Ana amanhã às 10h"
         )
-        tasks = result["downstream_tasks"]
+        tasks = result.downstream_tasks
         if not tasks:
             return "no task created"
         Worker(store, default_handlers(), clock=clock).drain()
-        task = store.tasks.get("smoke", tasks[0]["task_id"])
+        task = store.tasks.get("smoke", tasks[0].task_id)
         return str(task.status if task else "missing")
 
 

@@ -178,6 +178,6 @@ def test_json_of_results_is_serialisable(tmp_path: Path) -> None:
     concierge = _concierge(f"duckdb:///{tmp_path / 'j.duckdb'}")
     concierge.store.tenants.add("acme")  # type: ignore[attr-defined]
     result = concierge.interact("acme", "s1", "Write off Pedro's debt")
-    json.dumps(result)
-    json.dumps(concierge.list_confirmations("acme"))
+    json.dumps(result.as_dict())
+    json.dumps(concierge.list_confirmations("acme").as_dict())
     concierge.store.close()  # type: ignore[attr-defined]

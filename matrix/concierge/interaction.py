@@ -1,0 +1,393 @@
+"""The interaction: owner message → plan → decision → task or approval → reply.
+
+It follows the origin's flow with its quirks fixed: a greeting creates no task, confirmations
+are on unless a tenant turns them off, the claim guard ignores words echoed from the owner.
+Every command and event is appended to the event log on the interaction's correlation and trace
+ids. What the interaction stores before calling the provider (the owner command, the task or
+approval) is written in one transaction; the provider is called outside it, so a slow model
+never holds the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from matrix import envelopes as env
+from matrix.approvals import Approval, ApprovalWorkflow, QueuedTask
+from matrix.clock import Clock
+from matrix.concierge import guard
+from matrix.concierge.language import language
+from matrix.concierge.planner import Plan, plan
+from matrix.concierge.ports import AssistantOutput, ProviderRequest, ProviderSelector, RuntimeStore
+from matrix.concierge.requests import Operation, check_input
+from matrix.concierge.responses import (
+    AvatarState,
+    InteractionResult,
+    OwnerCommandRef,
+    PolicyView,
+    Receipt,
+    ReceiptStatus,
+    SessionMode,
+    SessionState,
+)
+from matrix.concierge.tenant import TenantRuntime, TenantRuntimes
+from matrix.config import Settings
+from matrix.errors import ApprovalLimitError, MatrixError, NotFoundError, ProviderError, UsageError
+from matrix.modules.tasks import DEFAULT_MAX_ATTEMPTS, Task, TaskStatus
+from matrix.policy import Decision, Outcome, decide
+
+log = logging.getLogger(__name__)
+
+BASE_INSTRUCTIONS = (
+    "You are a neutral Owner Concierge for a modular SaaS (customers, agenda, billing, contracts,"
+    " WhatsApp CRM). Be concise and operational. Use the operational context you are given; never"
+    " claim an action is done unless the context says it is."
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Stored:
+    """What the request stored before the provider is called."""
+
+    task: Task | None
+    confirmation: Approval | None
+    receipts: list[Receipt]
+
+
+class Interaction:
+    """Handles owner requests for every tenant of one store."""
+
+    def __init__(
+        self, store: RuntimeStore, settings: Settings, providers: ProviderSelector,
+        runtimes: TenantRuntimes, approvals: ApprovalWorkflow, clock: Clock,
+    ) -> None:  # fmt: skip
+        self.store = store
+        self.settings = settings
+        self.providers = providers
+        self.runtimes = runtimes
+        self.approvals = approvals
+        self.clock = clock
+
+    def interact(
+        self, tenant_id: str, session_id: str, text: str = "", **options: Any
+    ) -> InteractionResult:
+        """Handle one owner request end to end (see ``Concierge.interact``).
+
+        Every attempt is measured: a request row with status ``ok``, ``error`` (the product
+        failed: provider, storage) or ``rejected`` (the request was refused: bad input, unknown
+        tenant, approval queue full), so the success SLI counts failures, not only successes.
+        """
+        started = time.perf_counter()
+        try:
+            return self._interact(tenant_id, session_id, text, **options)
+        except MatrixError as exc:
+            status = (
+                "rejected"
+                if isinstance(exc, UsageError | NotFoundError | ApprovalLimitError)
+                else "error"
+            )
+            self._record_failure(
+                tenant_id, status, type(exc).__name__, (time.perf_counter() - started) * 1000
+            )
+            raise
+
+    def _record_failure(self, tenant_id: str, status: str, error: str, latency_ms: float) -> None:
+        if not isinstance(tenant_id, str) or self.store.tenants.get(tenant_id) is None:
+            return  # nothing to attribute the failure to
+        try:
+            self.store.telemetry.insert_many([{
+                "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
+                "name": "owner.interaction", "module": env.OWNER, "status": status,
+                "latency_ms": latency_ms, "error_code": error,
+            }])  # fmt: skip
+        except MatrixError:
+            log.warning("could not record a failed interaction for tenant %s", tenant_id)
+
+    def _interact(
+        self,
+        tenant_id: str,
+        session_id: str,
+        text: str = "",
+        *,
+        operation: str = "send_message",
+        channel: str = "ui-chat",
+        attachments: list[dict[str, Any]] | tuple[dict[str, Any], ...] = (),
+        persona_overrides: dict[str, str] | None = None,
+        enabled: bool | None = None,
+        request_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> InteractionResult:
+        started = time.perf_counter()
+        request_id = request_id or env.new_id()
+        attachments = tuple(attachments)
+        overrides = check_input(
+            session_id, text, operation, channel, attachments, persona_overrides
+        )
+        runtime = self.runtimes.resolve(tenant_id)
+        overrides = overrides or runtime.personas
+        planned = plan(text, runtime.routing) if operation == Operation.SEND_MESSAGE else None
+        decision = (
+            decide(
+                planned.task_type,
+                planned.target_module,
+                runtime.policy,
+                confirmations_enabled=runtime.confirmations_enabled,
+            )
+            if planned
+            else None
+        )
+        now = self.clock.now()
+        chain = env.Chain(tenant_id=tenant_id, clock=self.clock,
+                          correlation_id=correlation_id or env.new_id(), trace_id=env.new_id())  # fmt: skip
+        mode = (
+            SessionMode.CONTINUOUS
+            if operation != Operation.SEND_MESSAGE and enabled
+            else SessionMode.ONE_SHOT
+        )
+        actor = {"actor_id": session_id, "actor_type": "owner", "channel": channel}
+        owner_command = chain.command(
+            "owner.command.create", env.OWNER, env.OWNER,
+            _owner_payload(text or operation, mode.value, attachments, overrides), actor,
+        )  # fmt: skip
+        caused = replace(chain, causation_id=owner_command["command_id"])
+        envelopes = [owner_command, caused.event(
+            "owner.command.created", env.OWNER, env.OWNER, status="info",
+            payload={"owner_command_id": owner_command["payload"]["owner_command_id"], "mode": mode.value},
+        )]  # fmt: skip
+        snapshot = {
+            "request_id": request_id, "session_id": session_id, "channel": channel,
+            "text": text, "attachments_count": len(attachments), "persona_overrides": overrides,
+        }  # fmt: skip
+        stored = self._store(caused, runtime, planned, decision, snapshot, actor, envelopes, now)
+        output = self._respond(tenant_id, runtime, text, operation, attachments, overrides,
+                               planned, decision, stored, chain.correlation_id)  # fmt: skip
+        after: list[env.Envelope] = []
+        if operation == Operation.SEND_MESSAGE:
+            output = self._guard(
+                caused, output, text, request_id, session_id, decision, stored, after
+            )
+        total_ms = (time.perf_counter() - started) * 1000
+        with self.store.transaction():
+            if after:
+                self.store.events.append_many(after)
+            self.store.telemetry.insert_many([
+                _provider_row(tenant_id, output, chain.correlation_id, self.clock.now()),
+                {"tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
+                 "name": "owner.interaction", "module": env.OWNER, "status": "ok",
+                 "latency_ms": total_ms, "correlation_id": chain.correlation_id, "feature": operation},
+            ])  # fmt: skip
+        return InteractionResult(
+            request_id=request_id,
+            owner_command=OwnerCommandRef(
+                command_id=owner_command["command_id"],
+                correlation_id=owner_command["correlation_id"],
+            ),
+            session_state=SessionState.after(operation, enabled),
+            avatar_state=AvatarState.after(operation, enabled),
+            assistant_output=output,
+            policy_decision=PolicyView.of(operation, planned, decision),
+            execution_receipts=tuple(stored.receipts),
+            confirmation=stored.confirmation,
+            downstream_tasks=(QueuedTask.of(stored.task),) if stored.task else (),
+        )
+
+    def _store(
+        self, caused: env.Chain, runtime: TenantRuntime, planned: Plan | None,
+        decision: Decision | None, snapshot: dict[str, Any], actor: dict[str, str],
+        envelopes: list[env.Envelope], now: datetime,
+    ) -> _Stored:  # fmt: skip
+        """Store the owner command and the task or approval it leads to, in one transaction."""
+        assert caused.causation_id is not None
+        receipts = [_receipt("owner.command.persisted", ReceiptStatus.PERSISTED, caused.causation_id,
+                             env.OWNER, caused, now)]  # fmt: skip
+        execution = runtime.config["execution"]
+        confirmation: Approval | None = None
+        task: Task | None = None
+        with self.store.transaction():
+            if decision and decision.outcome is Outcome.CONFIRM_REQUIRED:
+                self.approvals.ensure_room(caused.tenant_id, execution["max_pending_confirmations"])
+            assert planned is not None or decision is None
+            if decision and planned and decision.outcome is Outcome.ALLOW:
+                task, task_envelopes = self.build_task(caused, planned, snapshot, actor)
+                envelopes += task_envelopes
+                receipts.append(_receipt("module.task.queued", ReceiptStatus.QUEUED, task.task_id,
+                                         planned.target_module, caused, now))  # fmt: skip
+            elif decision and planned and decision.outcome is Outcome.CONFIRM_REQUIRED:
+                confirmation, requested = self.approvals.request(
+                    caused, reason_code=decision.reason_code, task_type=planned.task_type,
+                    target_module=planned.target_module, priority=planned.priority,
+                    route_rule_id=planned.route_rule_id, policy_rule_id=decision.policy_rule_id,
+                    request_snapshot=snapshot, configured_ttl=execution["confirmation_ttl_seconds"],
+                    at=now,
+                )  # fmt: skip
+                envelopes.append(requested)
+                receipts.append(_receipt("owner.confirmation.pending", ReceiptStatus.PENDING,
+                                         confirmation.confirmation_id, env.OWNER, caused, now))  # fmt: skip
+            self.store.events.append_many(envelopes)
+            if task is not None:
+                self.store.tasks.enqueue(task)
+        return _Stored(task=task, confirmation=confirmation, receipts=receipts)
+
+    def _respond(
+        self, tenant_id: str, runtime: TenantRuntime, text: str, operation: str,
+        attachments: tuple[dict[str, Any], ...], overrides: dict[str, str] | None,
+        planned: Plan | None, decision: Decision | None, stored: _Stored, corr: str,
+    ) -> AssistantOutput:  # fmt: skip
+        if operation != Operation.SEND_MESSAGE:
+            return AssistantOutput(text="Operation accepted.", provider="none", model=None,
+                                   latency_ms=0, fallback_reason="non_message_operation")  # fmt: skip
+        provider = self.providers(runtime.ai)
+        context = {
+            "execution_decision": decision.outcome.value if decision else "none",
+            "task_type": planned.task_type if planned else None,
+            "target_module": planned.target_module if planned else None,
+            "reason_code": decision.reason_code if decision else None,
+            "task_id": stored.task.task_id if stored.task else None,
+            "confirmation_id": stored.confirmation.confirmation_id if stored.confirmation else None,
+        }
+        instructions = "\n\n".join(
+            part for part in (
+                BASE_INSTRUCTIONS,
+                (overrides or {}).get("owner_concierge_prompt", ""),
+                "Operational context: " + ", ".join(f"{k}={v}" for k, v in context.items() if v),
+            ) if part
+        )  # fmt: skip
+        request = ProviderRequest(tenant_id=tenant_id, text=text, instructions=instructions,
+                                  attachments=attachments, context=context)  # fmt: skip
+        try:
+            return provider.respond(request)
+        except ProviderError as exc:
+            now = self.clock.now()
+            self.store.telemetry.insert_many([{
+                "tenant_id": tenant_id, "recorded_at": now, "kind": "provider_call",
+                "name": "owner.respond", "module": env.OWNER, "status": "error",
+                "provider": exc.provider or "openai", "model": runtime.ai.model or self.settings.openai_model,
+                "feature": "owner_chat", "correlation_id": corr, "error_code": exc.code,
+            }])  # fmt: skip
+            raise
+
+    def _guard(
+        self, caused: env.Chain, output: AssistantOutput, text: str, request_id: str,
+        session_id: str, decision: Decision | None, stored: _Stored, after: list[env.Envelope],
+    ) -> AssistantOutput:  # fmt: skip
+        """The claim guard: a reply that claims what did not happen is replaced (and recorded)."""
+        had_task, pending = stored.task is not None, stored.confirmation is not None
+        verdict = guard.check(output.text, text, had_task=had_task, pending_confirmation=pending,
+                              language=language(text))  # fmt: skip
+        if not verdict.blocked:
+            return output
+        blocked = caused.event(
+            "owner.response.claim.blocked", env.OWNER, env.OWNER, status="info",
+            payload={
+                "request_id": _uuid_or_new(request_id), "session_id": _uuid_or_new(session_id),
+                "reason_code": verdict.reason_code,
+                "original_text_sha256": hashlib.sha256(output.text.encode()).hexdigest(),
+                "provider": output.provider, "model": output.model,
+                "execution_decision": decision.outcome.value if decision else "none",
+                "had_downstream_task": had_task, "had_pending_confirmation": pending,
+            },
+        )  # fmt: skip
+        after.append(blocked)
+        reason = f"claim_guard:{verdict.reason_code}"
+        stored.receipts.append(_receipt("assistant.claim.blocked", ReceiptStatus.BLOCKED,
+                                        blocked["event_id"], env.OWNER, caused, self.clock.now()))  # fmt: skip
+        return AssistantOutput(
+            text=verdict.text, provider=output.provider, model=output.model,
+            latency_ms=output.latency_ms, usage=output.usage, attachments=output.attachments,
+            fallback_reason="|".join(r for r in (output.fallback_reason, reason) if r),
+        )  # fmt: skip
+
+    # -- tasks ------------------------------------------------------------------------------
+
+    def build_task(
+        self, caused: env.Chain, planned: Plan, snapshot: dict[str, Any], actor: dict[str, str]
+    ) -> tuple[Task, list[env.Envelope]]:
+        """The queued task for ``planned``, with its ``module.task.create`` command and
+        ``module.task.created`` event on ``caused`` (the chain the owner command caused)."""
+        task_id = env.new_id()
+        task_input = {
+            "request_id": snapshot["request_id"], "session_id": snapshot["session_id"],
+            "text": snapshot["text"], "attachments_count": snapshot["attachments_count"],
+            "planning_rule": planned.route_rule_id,
+        }  # fmt: skip
+        if snapshot.get("persona_overrides"):
+            task_input["persona_overrides"] = snapshot["persona_overrides"]
+        command = caused.command(
+            "module.task.create", env.OWNER, planned.target_module, actor=actor,
+            payload={"task_id": task_id, "task_type": planned.task_type,
+                     "priority": planned.priority, "input": task_input},
+        )  # fmt: skip
+        created = caused.event(
+            "module.task.created", env.OWNER, planned.target_module,
+            causation_id=command["command_id"],
+            payload={"task_id": task_id, "task_type": planned.task_type,
+                     "target_module": planned.target_module},
+        )  # fmt: skip
+        now = self.clock.now()
+        task = Task(
+            task_id=task_id, tenant_id=caused.tenant_id, task_type=planned.task_type,
+            target_module=planned.target_module, priority=planned.priority,
+            status=TaskStatus.QUEUED, attempts=0, max_attempts=DEFAULT_MAX_ATTEMPTS,
+            available_at=now, correlation_id=caused.correlation_id, trace_id=caused.trace_id,
+            command_id=command["command_id"], command=command, created_at=now,
+        )  # fmt: skip
+        return task, [command, created]
+
+    def approved_task(self, approval: Approval, actor: str) -> tuple[Task, list[env.Envelope]]:
+        """The task an approved confirmation queues, on the original request's chain."""
+        snapshot = approval.request_snapshot
+        planned = Plan(route_rule_id=approval.route_rule_id or "confirmation_resume",
+                       target_module=approval.target_module, task_type=approval.task_type,
+                       priority=approval.priority)  # fmt: skip
+        owner = {
+            "actor_id": actor,
+            "actor_type": "owner",
+            "channel": snapshot.get("channel") or "ui-chat",
+        }
+        return self.build_task(approval.chain(self.clock), planned, snapshot, owner)
+
+
+def _owner_payload(
+    text: str, mode: str, attachments: tuple[dict[str, Any], ...], overrides: dict[str, str] | None
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {"owner_command_id": env.new_id(), "text": text, "mode": mode}
+    if attachments:
+        payload["attachments"] = [
+            {"type": a["type"], "uri": a.get("uri") or "upload://local/unknown"}
+            for a in attachments
+        ]
+    if overrides:
+        payload["persona_overrides"] = overrides
+    return payload
+
+
+def _receipt(
+    name: str, status: ReceiptStatus, reference: str, target: str, chain: env.Chain, at: datetime
+) -> Receipt:
+    return Receipt(receipt=name, status=status, reference=reference, target_module=target,
+                   occurred_at=at, tenant_id=chain.tenant_id, correlation_id=chain.correlation_id,
+                   trace_id=chain.trace_id)  # fmt: skip
+
+
+def _provider_row(tenant_id: str, out: AssistantOutput, corr: str, at: datetime) -> dict[str, Any]:
+    return {
+        "tenant_id": tenant_id, "recorded_at": at, "kind": "provider_call", "name": "owner.respond",
+        "module": env.OWNER, "status": "fallback" if (out.fallback_reason or "").startswith("fallback:") else "ok",
+        "latency_ms": float(out.latency_ms), "provider": out.provider, "model": out.model,
+        "feature": "owner_chat", "correlation_id": corr, "input_tokens": out.usage.input,
+        "cached_tokens": out.usage.cached, "output_tokens": out.usage.output,
+        "reasoning_tokens": out.usage.reasoning, "audio_seconds": out.usage.audio_seconds,
+    }  # fmt: skip
+
+
+def _uuid_or_new(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError):
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"matrix:{value}"))

@@ -1,0 +1,126 @@
+"""Tenant runtime resolution: a tenant's stored config with defaults, its AI settings and rules.
+
+Reading resolves the config the interaction runs with (the shipped routing and policy unless
+the tenant overrides them); saving validates an update and records each kind of change as a
+``tenant.config.changed`` event, which the delivery metrics count as a deployment of kind
+``config``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from matrix import envelopes as env
+from matrix.clock import Clock
+from matrix.concierge.ports import RuntimeStore, TenantAI
+from matrix.concierge.runtime_config import DEFAULTS, changed_kinds, normalize, summary
+from matrix.policy import parse_policy, parse_routing
+from matrix.policy.rules import ExecutionPolicy, RoutingTable, shipped_policy, shipped_routing
+
+
+@dataclass(frozen=True, kw_only=True)
+class TenantRuntime:
+    """A tenant's resolved runtime: config, AI settings and rules."""
+
+    config: dict[str, Any]
+    ai: TenantAI
+    routing: RoutingTable
+    policy: ExecutionPolicy
+    key: str | None = field(default=None, repr=False)
+
+    @property
+    def personas(self) -> dict[str, str] | None:
+        """The tenant's non-blank persona prompts, if any."""
+        found = {
+            k: v for k, v in self.config["personas"].items() if isinstance(v, str) and v.strip()
+        }
+        return found or None
+
+    @property
+    def confirmations_enabled(self) -> bool:
+        """Confirmations are on unless the tenant explicitly turned them off."""
+        return self.config["execution"]["confirmations_enabled"] is not False
+
+
+class TenantRuntimes:
+    """Resolves and updates the runtime config of every tenant of one store."""
+
+    def __init__(self, store: RuntimeStore, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self._routing = shipped_routing()
+        self._policy = shipped_policy()
+
+    def resolve(self, tenant_id: str) -> TenantRuntime:
+        """The tenant's config with defaults, AI settings and rules (shipped or the tenant's).
+
+        Raises:
+            NotFoundError: unknown tenant.
+            PolicyError: the tenant's routing or execution override is invalid.
+        """
+        self.store.tenants.require(tenant_id)
+        stored = self.store.runtime_config.get(tenant_id)
+        config = normalize({}, stored[0] if stored else None)[0]
+        key = self.store.runtime_config.secret(tenant_id, "openai.api_key")
+        ai = TenantAI(
+            mode=config["provider"]["mode"],
+            api_key=key,
+            model=config["openai"]["model"] if stored else None,
+            base_url=config["openai"]["base_url"],
+        )
+        routing = self._routing
+        if config["policy"]["routing"]:
+            routing = parse_routing(
+                config["policy"]["routing"], f"tenant {tenant_id} policy.routing"
+            )
+        policy = self._policy
+        if config["policy"]["execution"]:
+            policy = parse_policy(
+                config["policy"]["execution"], f"tenant {tenant_id} policy.execution"
+            )
+        return TenantRuntime(config=config, ai=ai, routing=routing, policy=policy, key=key)
+
+    def summary(self, tenant_id: str) -> dict[str, Any]:
+        """The origin's runtime-config summary; secrets only as "configured"."""
+        self.store.tenants.require(tenant_id)
+        stored = self.store.runtime_config.get(tenant_id)
+        config = normalize({}, stored[0] if stored else None)[0]
+        updated = env.timestamp(stored[2]) if stored else None
+        return summary(
+            tenant_id, config, self.store.runtime_config.secret_names(tenant_id), updated
+        )
+
+    def save(self, tenant_id: str, update: Any) -> dict[str, Any]:
+        """Validate and store a config update; emits ``tenant.config.changed`` per kind changed."""
+        self.store.tenants.require(tenant_id)
+        stored = self.store.runtime_config.get(tenant_id)
+        before = stored[0] if stored else None
+        config, secrets = normalize(update, before)
+        old_names = self.store.runtime_config.secret_names(tenant_id)
+        secrets_changed = any(
+            v is not None and (v != "" or name in old_names) for name, v in secrets.items()
+        )
+        kinds = changed_kinds(before or DEFAULTS, config, secrets_changed)
+        now = self.clock.now()
+        with self.store.transaction():
+            version = self.store.runtime_config.save(tenant_id, config, secrets, now)
+            self.store.events.append_many(
+                [
+                    env.event(
+                        "tenant.config.changed",
+                        tenant_id=tenant_id,
+                        source_module=env.OWNER,
+                        target_module=env.OWNER,
+                        status="info",
+                        clock=self.clock,
+                        payload={
+                            "config_kind": kind,
+                            "version": str(version),
+                            "changed_fields": fields,
+                        },
+                    )
+                    for kind, fields in sorted(kinds.items())
+                ]
+            )
+        return self.summary(tenant_id)

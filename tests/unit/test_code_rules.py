@@ -8,6 +8,7 @@ The scan covers the package (``matrix/``) and the dashboards.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -182,9 +183,10 @@ def cycle_problems(root: Path) -> list[str]:
     graph = import_graph(root)
     problems = []
     for cycle in find_cycles(graph):
-        hops = [f"{a} -> {b} ({graph[a][b]})" for a, b in zip(cycle, cycle[1:], strict=False)]
+        hops = [f"{a} -> {b} ({graph[a][b]})" for a, b in itertools.pairwise(cycle)]
         problems.append(
-            f"{graph[cycle[0]][cycle[1]]}: import cycle {' -> '.join(cycle)}: " + "; ".join(hops)
+            f"{graph[cycle[0]][cycle[1]]}: import cycle {' -> '.join(cycle)}: "
+            + "; ".join(hops)
             + "; no import cycle: move the shared part down a layer, or import the other side's port"
         )
     return problems
@@ -215,7 +217,9 @@ def _strings(node: ast.AST) -> str:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(_strings(v) if not isinstance(v, ast.FormattedValue) else "x" for v in node.values)
+        return "".join(
+            _strings(v) if not isinstance(v, ast.FormattedValue) else "x" for v in node.values
+        )
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return _strings(node.left) + _strings(node.right)
     return ""
@@ -252,8 +256,10 @@ def rule_problems(root: Path) -> list[str]:
                         f"{rel}:{line}: {owner}.{node.attr}(); only matrix/clock.py reads the time:"
                         " ask the clock (store.clock, a passed clock, or SYSTEM_CLOCK at an entry point)"
                     )
-                if owner == "os" and node.attr in ("environ", "getenv", "putenv", "environb") and (
-                    rel != ENVIRONMENT_HOME
+                if (
+                    owner == "os"
+                    and node.attr in ("environ", "getenv", "putenv", "environb")
+                    and (rel != ENVIRONMENT_HOME)
                 ):
                     problems.append(
                         f"{rel}:{line}: os.{node.attr}; only matrix/config.py reads the environment:"

@@ -136,4 +136,6 @@ def test_the_walker_covers_the_dashboards(tmp_path: Path, monkeypatch) -> None: 
     monkeypatch.setattr(__import__(__name__, fromlist=["x"]), "ROOT", root)
     problems = _violations()
     assert any("dashboards/theme.py" in p and "imports duckdb" in p for p in problems)
-    assert any("matrix/viz.py" in p and "dashboards.theme (layer 8) from layer 5" in p for p in problems)
+    assert any(
+        "matrix/viz.py" in p and "dashboards.theme (layer 8) from layer 5" in p for p in problems
+    )

@@ -977,11 +977,9 @@ def _spec_option(f: Any) -> Any:
 def _spec(spec_path: str | None) -> Any:
     from pathlib import Path
 
-    return (
-        Path(spec_path)
-        if spec_path
-        else Path(__file__).resolve().parent.parent / "notebooks" / "gates" / "gates.json"
-    )
+    from matrix import paths
+
+    return Path(spec_path) if spec_path else paths.gates_file()
 
 
 @gate.command("list")

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from matrix.config import Settings, absolute_storage_url
+from matrix.config import Settings, absolute_storage_url, export_for_kernels
 from matrix.gates.spec import Gate
 
 RECORD_ENV = "MATRIX_GATE_RECORD"
+"""The variable that tells a gate notebook's ``record()`` where to write (the ``gate_record``
+setting)."""
 
 
 @dataclass(kw_only=True)
@@ -42,10 +44,11 @@ def _execute(
     import papermill as pm
 
     record = Path(tempfile.mkstemp(prefix=f"{gate.id}-", suffix=".jsonl")[1])
-    os.environ[RECORD_ENV] = str(record)
     # Kernels run in the notebook's folder: a relative DuckDB path must point at the same file.
-    os.environ["MATRIX_STORAGE_URL"] = absolute_storage_url(
-        storage_url or Settings.load().storage_url
+    # This worker process exists to run kernels, so it exports both for the kernels it starts.
+    export_for_kernels(
+        storage_url=absolute_storage_url(storage_url or Settings.load().storage_url),
+        gate_record=str(record),
     )
     started = time.perf_counter()
     error = None

@@ -463,8 +463,8 @@ def metrics_check(catalog_path: str | None, as_json: bool) -> None:
 @metrics.command("compute")
 @click.argument("name")
 @tenant_option
-@click.option("--since", help="Start (inclusive), e.g. 2026-11-01 (default: 7 days ago).")
-@click.option("--until", help="End (exclusive) (default: now).")
+@click.option("--since", help="Start (inclusive), e.g. 2026-11-01 (default: 14 days before --until).")
+@click.option("--until", help="End (exclusive) (default: midnight after today, UTC).")
 @click.option(
     "--grain",
     type=click.Choice(["hour", "day", "week", "month", "all"]),
@@ -476,13 +476,13 @@ def metrics_check(catalog_path: str | None, as_json: bool) -> None:
 def metrics_compute(name: str, tenant_id: str, since: str | None, until: str | None, grain: str,
                     storage_url: str | None, as_json: bool) -> None:  # fmt: skip
     """Compute one metric for a tenant, by bucket, with its provenance."""
-    from datetime import UTC, datetime, timedelta
-
     from matrix.cli import _when
+    from matrix.clock import SYSTEM_CLOCK
     from matrix.metrics import compute
+    from matrix.windows import default_window
 
-    end = _when(until, "--until") or datetime.now(UTC)
-    start = _when(since, "--since") or end - timedelta(days=7)
+    window = default_window(SYSTEM_CLOCK.now(), since=_when(since, "--since"), until=_when(until, "--until"))
+    start, end = window.since, window.until
     with open_existing(storage_url) as store:
         result = compute(store, name, tenant_id=tenant_id, since=start, until=end, grain=grain)
 

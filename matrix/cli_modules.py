@@ -463,7 +463,7 @@ def metrics_check(catalog_path: str | None, as_json: bool) -> None:
 @metrics.command("compute")
 @click.argument("name")
 @tenant_option
-@click.option("--since", help="Start (inclusive), e.g. 2026-11-01 (default: 14 days before --until).")
+@click.option("--since", help="Start (inclusive), e.g. 2026-11-01 (default: 14 days earlier).")
 @click.option("--until", help="End (exclusive) (default: midnight after today, UTC).")
 @click.option(
     "--grain",
@@ -481,7 +481,9 @@ def metrics_compute(name: str, tenant_id: str, since: str | None, until: str | N
     from matrix.metrics import compute
     from matrix.windows import default_window
 
-    window = default_window(SYSTEM_CLOCK.now(), since=_when(since, "--since"), until=_when(until, "--until"))
+    window = default_window(
+        SYSTEM_CLOCK.now(), since=_when(since, "--since"), until=_when(until, "--until")
+    )
     start, end = window.since, window.until
     with open_existing(storage_url) as store:
         result = compute(store, name, tenant_id=tenant_id, since=start, until=end, grain=grain)

@@ -326,13 +326,27 @@ def default_in_child(name: str, value: str) -> str:
     return os.environ.get(name) or value
 
 
-def export_for_kernels(*, storage_url: str | None = None, gate_record: str | None = None) -> None:
-    """Set the store URL (``MATRIX_STORAGE_URL``) and the gate record file
-    (``MATRIX_GATE_RECORD``) in this process's environment, so that the notebook kernels it starts
-    inherit them. Only for a process that exists to run kernels (a gate runner's worker)."""
-    for name, value in (("MATRIX_STORAGE_URL", storage_url), ("MATRIX_GATE_RECORD", gate_record)):
+_KERNEL_VARIABLES = {
+    "storage_url": "MATRIX_STORAGE_URL",
+    "gate_record": "MATRIX_GATE_RECORD",
+    "provider_mode": "MATRIX_PROVIDER_MODE",
+}
+
+
+def export_for_kernels(
+    *,
+    storage_url: str | None = None,
+    gate_record: str | None = None,
+    provider_mode: str | None = None,
+) -> None:
+    """Set the store URL (``MATRIX_STORAGE_URL``), the gate record file (``MATRIX_GATE_RECORD``)
+    and the AI provider mode (``MATRIX_PROVIDER_MODE``) in this process's environment, so that
+    the notebook kernels it starts inherit them; None leaves a variable as it is. Only for a
+    process that exists to run kernels (a gate runner's worker, a benchmark)."""
+    given = {"storage_url": storage_url, "gate_record": gate_record, "provider_mode": provider_mode}
+    for name, value in given.items():
         if value is not None:
-            os.environ[name] = value
+            os.environ[_KERNEL_VARIABLES[name]] = value
 
 
 @contextmanager
@@ -341,7 +355,7 @@ def kernel_environment(
 ) -> Iterator[None]:
     """:func:`export_for_kernels` for the duration of a ``with`` block, then the previous values
     back (for a process that runs kernels in between other work)."""
-    saved = {n: os.environ.get(n) for n in ("MATRIX_STORAGE_URL", "MATRIX_GATE_RECORD")}
+    saved = {n: os.environ.get(n) for n in _KERNEL_VARIABLES.values()}
     export_for_kernels(storage_url=storage_url, gate_record=gate_record)
     try:
         yield

@@ -280,6 +280,49 @@ def _by_place(problem: str) -> tuple[str, int]:
     return path, int(line)
 
 
+# -- errors ------------------------------------------------------------------------------------
+
+# Not errors: leaving the process, and Python's own protocols.
+NOT_ERRORS = (SystemExit, KeyboardInterrupt, StopIteration, GeneratorExit)
+
+
+def error_problems(root: Path) -> list[str]:
+    """Every ``raise SomeClass(...)`` whose class, looked up in its imported module, does not
+    derive from MatrixError. Only the real tree can be imported, so this rule reads ``root``'s
+    files but resolves names in the installed package."""
+    import builtins
+    import importlib
+
+    from matrix.errors import MatrixError
+
+    problems = []
+    for source in _sources(root):
+        raised = [
+            n for n in ast.walk(source.tree) if isinstance(n, ast.Raise) and n.exc is not None
+        ]
+        if not raised:
+            continue
+        if source.module.endswith("__main__"):
+            continue  # importing it would run the program
+        module = importlib.import_module(source.module)
+        for node in raised:
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            name = ast.unparse(target)
+            first, *rest = name.split(".")
+            value: object = getattr(module, first, getattr(builtins, first, None))
+            for part in rest:
+                value = getattr(value, part, None)
+            if not isinstance(value, type) or not issubclass(value, BaseException):
+                continue  # a variable holding an error (re-raised), or a class local to a function
+            if not issubclass(value, (MatrixError, *NOT_ERRORS)):
+                problems.append(
+                    f"{source.rel}:{node.lineno}: raise {name}; every error matrix raises derives"
+                    f" from MatrixError: raise one of matrix.errors (add `class X(MatrixError,"
+                    f" {value.__name__})` to keep the type callers catch)"
+                )
+    return sorted(problems, key=_by_place)
+
+
 # -- the tests ---------------------------------------------------------------------------------
 
 
@@ -293,6 +336,10 @@ def test_modules_stay_small() -> None:
 
 def test_sql_backend_clock_and_environment_stay_home() -> None:
     assert rule_problems(ROOT) == []
+
+
+def test_every_raised_error_derives_from_matrix_error() -> None:
+    assert error_problems(ROOT) == []
 
 
 PLANTED = {

@@ -37,6 +37,16 @@ def policy_dir() -> Path:
     return PACKAGE / "policy" / "data"
 
 
+def metric_catalog_file() -> Path:
+    """The metric catalog (metrics as data)."""
+    return PACKAGE / "metrics" / "catalog.json"
+
+
+def dora_benchmarks_file() -> Path:
+    """The DORA report clusters the delivery metrics are placed in."""
+    return PACKAGE / "metrics" / "dora_benchmarks.json"
+
+
 def migrations_dir() -> Path:
     """The versioned SQL migrations of the operational store."""
     return PACKAGE / "storage" / "migrations"

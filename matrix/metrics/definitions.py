@@ -14,10 +14,10 @@ import json
 import operator
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from matrix import paths
 from matrix.errors import ConfigError, UsageError
 from matrix.issues import Issue, Level
 
@@ -112,7 +112,7 @@ def _shipped_catalog() -> MetricCatalog:
 
 def _read_catalog(path: Path | None) -> MetricCatalog:
     if path is None:
-        text = resources.files("matrix.metrics").joinpath("catalog.json").read_text("utf-8")
+        text = paths.metric_catalog_file().read_text("utf-8")
         source = "catalog.json"
     else:
         try:

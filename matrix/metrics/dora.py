@@ -21,9 +21,9 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
+from matrix import paths
 from matrix.errors import UsageError
 from matrix.metrics.engine import check_window, query, run_sql
 
@@ -34,7 +34,7 @@ LEVELS = ("elite", "high", "medium", "low")
 
 @cache
 def _benchmarks() -> dict[str, Any]:
-    text = resources.files("matrix.metrics").joinpath("dora_benchmarks.json").read_text()
+    text = paths.dora_benchmarks_file().read_text(encoding="utf-8")
     years: dict[str, Any] = json.loads(text)["years"]
     return years
 

@@ -12,9 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import resources
 from typing import Any
 
+from matrix import paths
 from matrix.errors import PolicyError
 from matrix.issues import Issues
 
@@ -243,14 +243,12 @@ def load_json(text: str, source: str) -> Any:
 
 
 def shipped_routing() -> RoutingTable:
-    text = resources.files("matrix.policy").joinpath("data/task-routing.json").read_text("utf-8")
+    text = (paths.policy_dir() / "task-routing.json").read_text("utf-8")
     return parse_routing(load_json(text, "task-routing.json"), "task-routing.json")
 
 
 def shipped_policy() -> ExecutionPolicy:
-    text = (
-        resources.files("matrix.policy").joinpath("data/execution-policy.json").read_text("utf-8")
-    )
+    text = (paths.policy_dir() / "execution-policy.json").read_text("utf-8")
     return parse_policy(load_json(text, "execution-policy.json"), "execution-policy.json")
 
 

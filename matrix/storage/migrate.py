@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from matrix import paths
 from matrix.clock import SYSTEM_CLOCK, Clock
 from matrix.errors import MigrationError
 from matrix.storage.base import Backend, Dialect, Tx
@@ -64,11 +64,7 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
     A migration without a down section must say so with a ``-- migrate:forward-only`` line.
     """
     found = []
-    folder: Traversable = (
-        directory
-        if directory is not None
-        else resources.files("matrix.storage").joinpath("migrations")
-    )
+    folder: Traversable = directory if directory is not None else paths.migrations_dir()
     for entry in folder.iterdir():
         match = _FILE.match(entry.name)
         if not match:

@@ -6,8 +6,9 @@ are masked wherever a setting is displayed.
 
 This is the only module that reads or writes the process environment. Code that starts another
 process (a notebook kernel, a subprocess) asks for its environment here:
-:func:`child_environment` builds a subprocess's variables, :func:`export_for_kernels` hands the
-store and the gate record to notebook kernels, :func:`matrix_environment` lists the ``MATRIX_*``
+:func:`child_environment` builds a subprocess's variables (with :func:`default_in_child` for a
+default the user may override), :func:`export_for_kernels` hands the store, the gate record and
+the provider mode to notebook kernels, :func:`matrix_environment` lists the ``MATRIX_*``
 variables set, and :func:`running_in_ci` says whether CI is running us.
 """
 
@@ -15,8 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -347,24 +347,6 @@ def export_for_kernels(
     for name, value in given.items():
         if value is not None:
             os.environ[_KERNEL_VARIABLES[name]] = value
-
-
-@contextmanager
-def kernel_environment(
-    *, storage_url: str | None = None, gate_record: str | None = None
-) -> Iterator[None]:
-    """:func:`export_for_kernels` for the duration of a ``with`` block, then the previous values
-    back (for a process that runs kernels in between other work)."""
-    saved = {n: os.environ.get(n) for n in _KERNEL_VARIABLES.values()}
-    export_for_kernels(storage_url=storage_url, gate_record=gate_record)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def matrix_environment() -> dict[str, str]:

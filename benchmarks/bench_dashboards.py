@@ -24,7 +24,7 @@ import statistics
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from common import spread
 from dashboards.app import create_app
 from dashboards.probe import callback_request
 from matrix.access import add_user
+from matrix.clock import SYSTEM_CLOCK
 from matrix.config import Settings
 from matrix.metrics.costs import set_price
 from matrix.storage import open_store
@@ -62,7 +63,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = SYSTEM_CLOCK.now().replace(hour=0, minute=0, second=0, microsecond=0)
     bench_metrics.START = today - timedelta(days=bench_metrics.DAYS)
     since, until = (
         bench_metrics.START.date().isoformat(),

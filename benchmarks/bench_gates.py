@@ -24,11 +24,12 @@ from pathlib import Path
 import papermill as pm
 from common import spread
 
-from matrix.gates.runner import RECORD_ENV, run_gates
+from matrix import paths
+from matrix.config import default_in_child, export_for_kernels
+from matrix.gates.runner import run_gates
 from matrix.gates.spec import load_gates
 from matrix.storage import open_store
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -36,13 +37,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    gates = load_gates(ROOT / "notebooks" / "gates" / "gates.json")
+    gates = load_gates(paths.gates_file())
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         url = f"duckdb:///{work / 'store.duckdb'}"
         open_store(url, migrate=True).close()
-        os.environ["MATRIX_STORAGE_URL"] = url
-        os.environ.setdefault("MATRIX_PROVIDER_MODE", "local")
+        export_for_kernels(
+            storage_url=url, provider_mode=default_in_child("MATRIX_PROVIDER_MODE", "local")
+        )
         suite: dict[str, list[float]] = {"1": [], "2": []}
         for run in range(args.runs):
             for jobs in (1, 2):
@@ -58,7 +60,7 @@ def main() -> None:
                 started = time.perf_counter()
                 run_gates([gate], work / f"one-{gate.id}-{run}", jobs=1, storage_url=url)
                 runner.append(time.perf_counter() - started)
-                os.environ[RECORD_ENV] = str(work / f"bare-{gate.id}-{run}.jsonl")
+                export_for_kernels(gate_record=str(work / f"bare-{gate.id}-{run}.jsonl"))
                 parameters = dict(gate.parameters)
                 if gate.needs:
                     parameters["upstream"] = {n: None for n in gate.needs}

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from matrix.clock import SYSTEM_CLOCK
 from matrix.config import Settings
 from matrix.metrics import compute, load_catalog
 from matrix.storage import open_store
@@ -162,13 +163,13 @@ def main() -> None:
                 print(f"{name:36} engine {r['engine_s'] * 1000:7.1f} ms  hand SQL {r['hand_sql_s'] * 1000:7.1f} ms"
                       f"  pandas {r['pandas_s'] * 1000:7.1f} ms")  # fmt: skip
         store.close()
-    report = {"benchmark": "metrics", "when": datetime.now(UTC).isoformat(timespec="seconds"), "rows": args.rows,
+    report = {"benchmark": "metrics", "when": SYSTEM_CLOCK.now().isoformat(timespec="seconds"), "rows": args.rows,
               "tenant_rows": tenant_rows, "load_seconds": load_s, "runs": args.runs, "metrics": results,
               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # fmt: skip
     total = {k: sum(r[k] for r in results.values()) for k in ("engine_s", "hand_sql_s", "pandas_s")}
     report["catalog_totals_s"] = total
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"metrics-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json").write_text(
+    (RESULTS / f"metrics-{SYSTEM_CLOCK.now():%Y%m%dT%H%M%SZ}.json").write_text(
         json.dumps(report, indent=2)
     )
     print(json.dumps({k: v for k, v in report.items() if k != "metrics"}, indent=2))

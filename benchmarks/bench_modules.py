@@ -15,7 +15,6 @@ import argparse
 import json
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,7 @@ def bodies(tenant: str, n: int) -> list[bytes]:
     for i in range(n):
         out.append(json.dumps({
             "event_id": env.new_id(), "tenant_id": tenant, "provider": "evolution-api", "instance_id": "bench",
-            "event_type": "message.inbound", "occurred_at": env.timestamp(datetime.now(UTC)),
+            "event_type": "message.inbound", "occurred_at": env.timestamp(SYSTEM_CLOCK.now()),
             "trace_id": f"trace-{i:08d}", "payload": {"message_id": f"wamid-{env.new_id()}",
             "from_e164": f"+551197{i % 250:07d}", "push_name": "Contato", "message_type": "text",
             "text": "Oi, quero saber o preço", "raw": {}},
@@ -88,14 +87,14 @@ def main() -> None:
     args = parser.parse_args()
     report: dict[str, Any] = {
         "benchmark": "modules",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "when": SYSTEM_CLOCK.now().isoformat(timespec="seconds"),
     }
     with tempfile.TemporaryDirectory(prefix="matrix-bench-") as tmp:
         report["duckdb"] = bench(f"duckdb:///{tmp}/m.duckdb", args.runs)
     with ThrowawayPostgres(fsync=True) as pg:
         report["postgres"] = bench(pg.create_database(), args.runs)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"modules-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out = RESULTS / f"modules-{SYSTEM_CLOCK.now():%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
 

@@ -23,7 +23,6 @@ import sys
 import tempfile
 import textwrap
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from common import spread
 from tqdm import tqdm
 
 from matrix import envelopes as env
+from matrix.clock import SYSTEM_CLOCK
 from matrix.concierge import Concierge
 from matrix.config import Settings
 from matrix.modules.tasks import Task, TaskStatus
@@ -89,7 +89,7 @@ WORKER = textwrap.dedent(
 def enqueue(url: str, n: int) -> None:
     settings = Settings.load(storage_url=url)
     with open_store(settings=settings) as store:
-        now = datetime.now(UTC)
+        now = SYSTEM_CLOCK.now()
         tasks = []
         for _ in range(n):
             task_id, corr = env.new_id(), env.new_id()
@@ -171,7 +171,7 @@ def main() -> None:
     parser.add_argument("--simulate-runs", type=int, default=3)
     parser.add_argument("--skip-simulate", action="store_true")
     args = parser.parse_args()
-    report: dict[str, Any] = {"benchmark": "runtime", "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    report: dict[str, Any] = {"benchmark": "runtime", "when": SYSTEM_CLOCK.now().isoformat(timespec="seconds"),
                               "machine": {"python": platform.python_version(), "platform": platform.platform()}}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="matrix-bench-") as tmp:
         report["interactions_duckdb"] = bench_interactions(f"duckdb:///{tmp}/i.duckdb", args.runs)
@@ -182,7 +182,7 @@ def main() -> None:
     if not args.skip_simulate:
         report["simulate_20x30"] = bench_simulate(args.simulate_runs)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"runtime-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out = RESULTS / f"runtime-{SYSTEM_CLOCK.now():%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(report, indent=2))
     print(json.dumps({k: v for k, v in report.items() if k != "machine"}, indent=2))
     print(f"wrote {out}")

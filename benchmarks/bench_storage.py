@@ -30,7 +30,7 @@ from common import spread
 from tqdm import tqdm
 
 from matrix import envelopes as env
-from matrix.clock import FrozenClock
+from matrix.clock import SYSTEM_CLOCK, FrozenClock
 from matrix.config import Settings
 from matrix.storage import open_store
 from matrix.testing.postgres import ThrowawayPostgres
@@ -165,7 +165,7 @@ def main() -> None:
     clock = FrozenClock(datetime(2026, 11, 1, tzinfo=UTC))
     report: dict[str, Any] = {
         "benchmark": "storage",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "when": SYSTEM_CLOCK.now().isoformat(timespec="seconds"),
         "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "args": vars(args),
@@ -187,7 +187,7 @@ def main() -> None:
             else:
                 parser.error(f"unknown backend {backend!r}; use duckdb and/or postgres")
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"storage-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out = RESULTS / f"storage-{SYSTEM_CLOCK.now():%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(report, indent=2))
     print(f"\nwrote {out}\n")
     print(

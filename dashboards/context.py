@@ -6,22 +6,23 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from dash import html
 
 from matrix.access import User
+from matrix.clock import SYSTEM_CLOCK, Clock
 from matrix.config import Settings
 from matrix.envelopes import parse_timestamp
 from matrix.errors import MatrixError, UsageError
 from matrix.metrics.engine import GRAINS as ENGINE_GRAINS
 from matrix.storage import Store
+from matrix.windows import default_window as window_for
 
 GRAINS = tuple(
     g for g in ENGINE_GRAINS if g != "all"
 )  # a filter picks buckets; "all" is one number
-DEFAULT_DAYS = 14
 
 
 @dataclass
@@ -58,10 +59,16 @@ class Filters:
     grain: str
 
 
+def clock() -> Clock:
+    """The clock of the dashboards' store (the system clock before one is set)."""
+    return RUNTIME.store.clock if RUNTIME.store is not None else SYSTEM_CLOCK
+
+
 def default_window(now: datetime | None = None) -> tuple[str, str]:
-    """The default filter dates (ISO): the last 14 days, ending tomorrow so today is included."""
-    end = (now or datetime.now(UTC)).date() + timedelta(days=1)
-    return (end - timedelta(days=DEFAULT_DAYS)).isoformat(), end.isoformat()
+    """The default filter dates (ISO) of :func:`matrix.windows.default_window`: the last 14 days,
+    ending tomorrow so today is included."""
+    window = window_for(now or clock().now())
+    return window.since.date().isoformat(), window.until.date().isoformat()
 
 
 def filters(user: User | None, tenant: str | None, since: str | None, until: str | None,

@@ -11,6 +11,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from matrix.errors import InvalidValueError
+
 
 class Clock(Protocol):
     """Anything that can tell the current UTC time."""
@@ -57,7 +59,9 @@ class VirtualClock(FrozenClock):
 
 def _aware(at: datetime) -> datetime:
     if at.tzinfo is None:
-        raise ValueError(f"clock times must be timezone-aware; got naive {at.isoformat()}")
+        raise InvalidValueError(
+            f"clock times must be timezone-aware; got naive {at.isoformat()}: add tzinfo=UTC."
+        )
     return at.astimezone(UTC)
 
 

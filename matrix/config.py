@@ -3,6 +3,13 @@
 Resolution order is explicit argument, then environment, then default. ``matrix config show``
 prints every setting with where its value came from; secrets inside values (passwords in URLs)
 are masked wherever a setting is displayed.
+
+This is the only module that reads or writes the process environment. Code that starts another
+process (a notebook kernel, a subprocess) asks for its environment here:
+:func:`child_environment` builds a subprocess's variables (with :func:`default_in_child` for a
+default the user may override), :func:`export_for_kernels` hands the store, the gate record and
+the provider mode to notebook kernels, :func:`matrix_environment` lists the ``MATRIX_*``
+variables set, and :func:`running_in_ci` says whether CI is running us.
 """
 
 from __future__ import annotations
@@ -14,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from matrix import paths
 from matrix.errors import ConfigError
+from matrix.issues import Issues
 
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "gpt-5-mini"
+"""The AI model a tenant gets when neither it nor the platform names one."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,7 +54,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         name="contracts_dir",
         env="MATRIX_CONTRACTS_DIR",
-        default=str(_PROJECT_ROOT / "contracts"),
+        default=str(paths.contracts_dir()),
         help="Folder with the JSON Schemas that every command, event and verdict is checked against.",
     ),
     Setting(
@@ -84,7 +94,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         name="openai_model",
         env="MATRIX_OPENAI_MODEL",
-        default="gpt-5-mini",
+        default=DEFAULT_MODEL,
         help="Default model when a tenant sets none.",
     ),
     Setting(
@@ -151,7 +161,7 @@ class Settings:
     provider_mode: str = "auto"
     openai_api_key: str = ""
     openai_base_url: str = "https://api.openai.com/v1"
-    openai_model: str = "gpt-5-mini"
+    openai_model: str = DEFAULT_MODEL
     provider_timeout_seconds: float = 20.0
     session_secret: str = ""
     operator: str = "operator"
@@ -174,6 +184,7 @@ class Settings:
             raise ConfigError(f"Unknown setting {sorted(unknown)[0]!r}; known: {sorted(_BY_NAME)}.")
         values: dict[str, Any] = {}
         sources: dict[str, str] = {}
+        issues = Issues()
         for setting in SETTINGS:
             if explicit.get(setting.name) is not None:
                 raw, source = explicit[setting.name], "argument"
@@ -183,8 +194,14 @@ class Settings:
                 raw, source = env[setting.fallback_env], f"env {setting.fallback_env}"
             else:
                 raw, source = setting.default, "default"
-            values[setting.name] = _convert(setting, raw)
+            try:
+                values[setting.name] = _convert(setting, raw)
+            except ConfigError as exc:  # collected: every wrong setting is named at once
+                issues.error(setting.env, str(exc))
+                values[setting.name] = _convert(setting, setting.default)
             sources[setting.name] = source
+        if issues.errors:
+            raise ConfigError(" ".join(i.message for i in issues.errors))
         return cls(
             storage_url=str(values["storage_url"]),
             contracts_dir=Path(values["contracts_dir"]),
@@ -198,7 +215,7 @@ class Settings:
             if values["openai_api_key"]
             else "",
             openai_base_url=str(values["openai_base_url"]).rstrip("/"),
-            openai_model=str(values["openai_model"]) or "gpt-5-mini",
+            openai_model=str(values["openai_model"]) or DEFAULT_MODEL,
             provider_timeout_seconds=values["provider_timeout_seconds"],
             session_secret=str(values["session_secret"]),
             operator=str(values["operator"]),
@@ -281,3 +298,63 @@ def mask_secrets(text: str) -> str:
     """Replace passwords in URLs and ``password=`` query parameters with ``****``."""
     text = _URL_PASSWORD.sub(r"\g<head>****", text)
     return _QUERY_PASSWORD.sub(r"\g<head>****", text)
+
+
+# -- the process environment -------------------------------------------------------------------
+
+
+def child_environment(
+    base: Mapping[str, str] | None = None, **overrides: str | None
+) -> dict[str, str]:
+    """The variables for a subprocess: this process's environment (or ``base``) with
+    ``overrides`` applied; an override of ``None`` removes the variable.
+
+    Example: ``subprocess.run(cmd, env=child_environment(MATRIX_STORAGE_URL=url))``.
+    """
+    env = dict(os.environ if base is None else base)
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def default_in_child(name: str, value: str) -> str:
+    """``value`` unless this process already sets ``name`` (for a subprocess's defaults, e.g. the
+    local AI provider unless the user chose another)."""
+    return os.environ.get(name) or value
+
+
+_KERNEL_VARIABLES = {
+    "storage_url": "MATRIX_STORAGE_URL",
+    "gate_record": "MATRIX_GATE_RECORD",
+    "provider_mode": "MATRIX_PROVIDER_MODE",
+}
+
+
+def export_for_kernels(
+    *,
+    storage_url: str | None = None,
+    gate_record: str | None = None,
+    provider_mode: str | None = None,
+) -> None:
+    """Set the store URL (``MATRIX_STORAGE_URL``), the gate record file (``MATRIX_GATE_RECORD``)
+    and the AI provider mode (``MATRIX_PROVIDER_MODE``) in this process's environment, so that
+    the notebook kernels it starts inherit them; None leaves a variable as it is. Only for a
+    process that exists to run kernels (a gate runner's worker, a benchmark)."""
+    given = {"storage_url": storage_url, "gate_record": gate_record, "provider_mode": provider_mode}
+    for name, value in given.items():
+        if value is not None:
+            os.environ[_KERNEL_VARIABLES[name]] = value
+
+
+def matrix_environment() -> dict[str, str]:
+    """Every ``MATRIX_*`` variable this process has (what a deployment's settings come from)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("MATRIX_")}
+
+
+def running_in_ci(env: Mapping[str, str] | None = None) -> bool:
+    """Whether CI runs us (``CI`` set to true, 1 or yes, as CI services do); then a missing
+    service is a failure, not a skip."""
+    return (os.environ if env is None else env).get("CI", "").lower() in ("1", "true", "yes")

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urljoin
 
 from matrix.errors import ConfigError, ContractError
+from matrix.issues import Issue as BaseIssue
+from matrix.issues import Level
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -30,21 +32,16 @@ Kind = Literal["command", "event"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class Issue:
-    """One problem found by :meth:`Catalog.check`."""
+class Issue(BaseIssue):
+    """One problem found by :meth:`Catalog.check`; ``where`` is the file, relative to the catalog."""
 
-    level: Literal["error", "warning"]
-    file: str
-    message: str
-    pointer: str = ""
+    @property
+    def file(self) -> str:
+        return self.where
 
     def as_dict(self) -> dict[str, str]:
-        return {
-            "level": self.level,
-            "file": self.file,
-            "pointer": self.pointer,
-            "message": self.message,
-        }
+        return {"level": str(self.level), "file": self.where, "pointer": self.pointer,
+                "message": self.message}  # fmt: skip
 
 
 @dataclass(kw_only=True)
@@ -94,12 +91,14 @@ class Catalog:
             try:
                 schema = json.loads(path.read_text(encoding="utf-8"))
             except json.JSONDecodeError as exc:
-                self._load_errors.append(Issue(level="error", file=rel, message=f"not JSON: {exc}"))
+                self._load_errors.append(
+                    Issue(level=Level.ERROR, where=rel, message=f"not JSON: {exc}")
+                )
                 continue
             schema_id = schema.get("$id") if isinstance(schema, dict) else None
             if not schema_id:
                 self._load_errors.append(
-                    Issue(level="error", file=rel, message="schema has no $id")
+                    Issue(level=Level.ERROR, where=rel, message="schema has no $id")
                 )
                 continue
             self._schemas[schema_id] = schema
@@ -247,8 +246,8 @@ class Catalog:
             except SchemaError as exc:
                 report.issues.append(
                     Issue(
-                        level="error",
-                        file=rel,
+                        level=Level.ERROR,
+                        where=rel,
                         pointer=pointer_of(exc.absolute_path),
                         message=f"not a valid 2020-12 schema: {exc.message}",
                     )
@@ -258,14 +257,14 @@ class Catalog:
                 list(self.validator(schema_id).iter_errors({}))
             except Exception as exc:  # referencing raises its own Unresolvable tree
                 report.issues.append(
-                    Issue(level="error", file=rel, message=f"unresolvable $ref: {exc}")
+                    Issue(level=Level.ERROR, where=rel, message=f"unresolvable $ref: {exc}")
                 )
         for expect_valid, path, example in self._examples(report):
             rel = str(path.relative_to(self.root))
             try:
                 schema_id = self.resolve_id(str(example.get("schema", "")))
             except ContractError as exc:
-                report.issues.append(Issue(level="error", file=rel, message=str(exc)))
+                report.issues.append(Issue(level=Level.ERROR, where=rel, message=str(exc)))
                 continue
             errs = self.errors(schema_id, example.get("instance"))
             if expect_valid:
@@ -273,8 +272,8 @@ class Catalog:
                 for err in errs[:5]:
                     report.issues.append(
                         Issue(
-                            level="error",
-                            file=rel,
+                            level=Level.ERROR,
+                            where=rel,
                             pointer=pointer_of(err.absolute_path),
                             message=f"valid example fails: {err.message}",
                         )
@@ -285,16 +284,16 @@ class Catalog:
             if not isinstance(expected, str):
                 report.issues.append(
                     Issue(
-                        level="error",
-                        file=rel,
+                        level=Level.ERROR,
+                        where=rel,
                         message='invalid example has no "invalid_at" JSON pointer',
                     )
                 )
             elif not errs:
                 report.issues.append(
                     Issue(
-                        level="error",
-                        file=rel,
+                        level=Level.ERROR,
+                        where=rel,
                         pointer=expected,
                         message="invalid example passes validation",
                     )
@@ -303,8 +302,8 @@ class Catalog:
                 got = sorted({pointer_of(e.absolute_path) for e in errs})
                 report.issues.append(
                     Issue(
-                        level="error",
-                        file=rel,
+                        level=Level.ERROR,
+                        where=rel,
                         pointer=expected,
                         message=f"invalid example fails, but at {got}, not at {expected!r}",
                     )
@@ -318,14 +317,16 @@ class Catalog:
                     example = json.loads(path.read_text(encoding="utf-8"))
                 except json.JSONDecodeError as exc:
                     rel = str(path.relative_to(self.root))
-                    report.issues.append(Issue(level="error", file=rel, message=f"not JSON: {exc}"))
+                    report.issues.append(
+                        Issue(level=Level.ERROR, where=rel, message=f"not JSON: {exc}")
+                    )
                     continue
                 if not isinstance(example, dict) or "instance" not in example:
                     rel = str(path.relative_to(self.root))
                     report.issues.append(
                         Issue(
-                            level="error",
-                            file=rel,
+                            level=Level.ERROR,
+                            where=rel,
                             message='example must be an object with "schema" and "instance"',
                         )
                     )

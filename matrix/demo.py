@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -89,10 +88,9 @@ def run_demo(
     days: int = 14,
     progress: Callable[[int], None] | None = None,
     clock: Clock = SYSTEM_CLOCK,
-    gate_environment: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> None:
     """Check contracts, build the store, simulate traffic once, run the gates, and print what to
-    do next. The gates' kernels run inside ``gate_environment()`` (their process environment)."""
+    do next."""
     from matrix.app import build
     from matrix.simulate import run_simulation
 
@@ -134,7 +132,7 @@ def run_demo(
             echo(f"      {r['note']}")
         _import_history(store, settings, echo)
         _users(store)
-    _gates(settings, clock, echo, gate_environment)
+    _gates(settings, clock, echo)
     echo("")
     echo("Where to look next:")
     echo(f"  .venv/bin/matrix chat --tenant {DEMO_TENANT}          talk to Persona 1")
@@ -162,8 +160,7 @@ def _users(store: object) -> None:
         add_user(store, "manager", DEMO_PASSWORD, role="manager", tenants=["sim-01"])
 
 
-def _gates(settings: Settings, clock: Clock, echo: Callable[[str], None],
-           environment: Callable[[], AbstractContextManager[None]]) -> None:  # fmt: skip
+def _gates(settings: Settings, clock: Clock, echo: Callable[[str], None]) -> None:
     """Run the shipped gates on the demo store (closed by now, so that the kernels can open it)."""
     import sys
 
@@ -175,12 +172,14 @@ def _gates(settings: Settings, clock: Clock, echo: Callable[[str], None],
     echo(f"[4/4] running the quality gates on the demo store (reports/gates/{run_id}/) ...")
     try:
         gates = service.choose(run_all=True)
-        with (
-            environment(),
-            tqdm(total=len(gates), unit="gate", desc="gates", file=sys.stderr, disable=None) as bar,
-        ):
+        # The gates' kernels answer with the offline provider unless the user chose one.
+        mode = "local" if settings.sources.get("provider_mode", "default") == "default" else None
+        with tqdm(
+            total=len(gates), unit="gate", desc="gates", file=sys.stderr, disable=None
+        ) as bar:
             done = service.run(settings, clock=clock, gates=gates, run_id=run_id,
-                               storage_url=settings.storage_url, progress=bar.update)  # fmt: skip
+                               storage_url=settings.storage_url, progress=bar.update,
+                               provider_mode=mode)  # fmt: skip
     except MatrixError as exc:
         echo(f"      the gate run did not finish: {exc}")
         return

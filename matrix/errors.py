@@ -7,6 +7,8 @@ converts them once: the CLI prints one line and exits with :attr:`MatrixError.ex
     MatrixError
     ├── ConfigError               a setting or URL is wrong (exit 2)
     │   └── UsageError            a command was called wrongly (exit 2)
+    │       └── InvalidValueError a value has the wrong form (a naive time, a malformed row);
+    │                             also a ValueError
     ├── MissingDependencyError    an optional extra or a system binary is missing (exit 2)
     ├── ContractError             a document does not match its JSON Schema (schema id + pointer)
     ├── StorageError              the store cannot be reached or refused an operation
@@ -39,6 +41,11 @@ class ConfigError(MatrixError):
 
 class UsageError(ConfigError):
     """A command or function was called with arguments that cannot work."""
+
+
+class InvalidValueError(UsageError, ValueError):
+    """A value has the wrong form: a naive time, a malformed row of an imported file. It is also
+    a ``ValueError``, as Python code expects of a bad value."""
 
 
 class MissingDependencyError(MatrixError):

@@ -7,12 +7,13 @@ show(result)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from matrix.config import Settings
 from matrix.metrics import MetricResult, compute
 from matrix.storage import Store, open_store
+from matrix.windows import DEFAULT_DAYS, default_window
 
 _STORE: Store | None = None
 
@@ -26,12 +27,18 @@ def connect(storage_url: str | None = None) -> Store:
 
 
 def _window(days: int, until: datetime | None) -> tuple[datetime, datetime]:
-    end = until or datetime.now(UTC)
-    return end - timedelta(days=days), end
+    """The default window of every face (:func:`matrix.windows.default_window`), by the store's clock."""
+    window = default_window(connect().clock.now(), days=days, until=until)
+    return window.since, window.until
 
 
 def metric(
-    name: str, *, tenant: str, days: int = 14, grain: str = "day", until: datetime | None = None
+    name: str,
+    *,
+    tenant: str,
+    days: int = DEFAULT_DAYS,
+    grain: str = "day",
+    until: datetime | None = None,
 ) -> MetricResult:
     since, end = _window(days, until)
     return compute(connect(), name, tenant_id=tenant, since=since, until=end, grain=grain)
@@ -75,7 +82,8 @@ def margin(*, tenant: str, days: int = 30) -> dict[str, Any]:
 def slo(*, tenant: str) -> list[dict[str, Any]]:
     from matrix.metrics.slo import status
 
-    return [s.as_dict() for s in status(connect(), tenant, at=datetime.now(UTC))]
+    store = connect()
+    return [s.as_dict() for s in status(store, tenant, at=store.clock.now())]
 
 
 def approvals(*, tenant: str, status: str = "all", limit: int = 200) -> Any:
@@ -115,9 +123,8 @@ def contracts_report() -> Any:
 def record(name: str, value: Any) -> Any:
     """Record a value for the gate that runs this notebook (the runner reads it); returns the value."""
     import json
-    import os
 
-    path = os.environ.get("MATRIX_GATE_RECORD")
+    path = Settings.load().gate_record
     if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps({"name": name, "value": value}, default=str) + "\n")

@@ -6,7 +6,6 @@ fail under ``CI=true``: CI must run them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from matrix.clock import FrozenClock
-from matrix.config import Settings
+from matrix.config import Settings, running_in_ci
 from matrix.storage import Store, open_store
 from matrix.testing.postgres import INSTALL_HINT, ThrowawayPostgres, find_bin_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+IN_CI = running_in_ci()
 
 
 def require_service(available: bool, reason: str) -> None:

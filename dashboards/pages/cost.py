@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from dash import Dash, Input, Output, dcc, html
@@ -31,7 +30,7 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
            by: str | None = "model") -> Any:  # fmt: skip
     f = filters(user, tenant, since, until, grain)
     report = ai_cost(store(), f.tenant, since=f.since, until=f.until, by=by or "model")
-    budget = budget_status(store(), f.tenant, at=min(f.until, datetime.now(UTC)))
+    budget = budget_status(store(), f.tenant, at=min(f.until, store().clock.now()))
     margin = gross_margin(store(), f.tenant, since=f.since, until=f.until, cost=report)
     alerts = ", ".join(
         f"{a['severity']} {a['factor']}× ({a['long']}/{a['short']})" for a in budget["alerts"]

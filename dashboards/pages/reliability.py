@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from dash import Dash, Output, html
@@ -26,7 +25,7 @@ def render(
 ) -> Any:
     f = filters(user, tenant, since, until, grain)
     template = plot_template(palette(f.tenant))
-    slos = [s.as_dict() for s in status(store(), f.tenant, at=min(f.until, datetime.now(UTC)))]
+    slos = [s.as_dict() for s in status(store(), f.tenant, at=min(f.until, store().clock.now()))]
     firing = [f"{s['slo']}: {a['severity']} {a['factor']}×" for s in slos for a in s["alerts"]]
     return [
         html.P("Burn-rate alerts firing: " + (", ".join(firing) or "none"), id="reliability-alerts"),

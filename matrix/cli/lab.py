@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 
+from matrix import paths
 from matrix.cli.options import json_option, storage_option
 from matrix.cli.output import emit
-from matrix.cli.process import child_environment
-from matrix.config import Settings, absolute_storage_url, mask_secrets
-
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+from matrix.config import Settings, absolute_storage_url, child_environment, mask_secrets
 
 
 @click.command()
@@ -24,7 +21,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 def lab(port: int, dry_run: bool, storage_url: str | None, as_json: bool) -> None:
     """Open JupyterLab on notebooks/ with this store as the notebooks' default."""
     url = absolute_storage_url(Settings.load(storage_url=storage_url).storage_url)
-    command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={NOTEBOOKS}", f"--port={port}",
+    command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={paths.notebooks_dir()}", f"--port={port}",
                "--no-browser"]  # fmt: skip
     if dry_run:
         emit({"command": command, "MATRIX_STORAGE_URL": mask_secrets(url)}, as_json,

@@ -39,16 +39,13 @@ def demo(tenants: int, days: int, serve_after: bool, port: int, storage_url: str
     """Build the embedded demo store, simulate traffic once, run the gates, and serve the dashboards."""
     from tqdm import tqdm
 
-    from matrix.cli.process import environment_defaults
     from matrix.demo import run_demo
 
     settings = Settings.load(storage_url=storage_url)
     with tqdm(
         total=days, unit="day", desc="      simulating", file=sys.stderr, disable=None
     ) as bar:
-        # The gates' kernels answer with the offline provider unless the user chose one.
-        run_demo(settings, echo=click.echo, tenants=tenants, days=days, progress=bar.update,
-                 gate_environment=lambda: environment_defaults(MATRIX_PROVIDER_MODE="local"))  # fmt: skip
+        run_demo(settings, echo=click.echo, tenants=tenants, days=days, progress=bar.update)
     if serve_after:
         _serve(storage_url, host="127.0.0.1", port=port, scheduler=True)
 

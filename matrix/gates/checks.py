@@ -6,22 +6,21 @@ notebooks stay one call per cell, and the same code is tested directly.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import subprocess
 import tempfile
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from matrix import __version__
-from matrix.clock import FrozenClock
+from matrix import __version__, paths
+from matrix.clock import SYSTEM_CLOCK, FrozenClock
 from matrix.concierge import Concierge
 from matrix.concierge.runtime_config import normalize
-from matrix.config import SETTINGS, Settings, mask_secrets
+from matrix.config import SETTINGS, Settings, mask_secrets, matrix_environment
 from matrix.errors import MatrixError
 from matrix.metrics import compute
 from matrix.metrics.budgets import budget_status
@@ -32,9 +31,10 @@ from matrix.runtime import Worker
 from matrix.runtime.handlers import default_handlers
 from matrix.sources.junit import junit_totals
 from matrix.storage import Store, open_store
-from matrix.storage.migrate import code_version, current_version, load_migrations, migrate, rollback
+from matrix.storage.migrate import code_version, load_migrations
+from matrix.windows import DEFAULT_DAYS, default_window
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = paths.project_root()
 
 # -- g02 pre-production ------------------------------------------------------------------------
 
@@ -63,23 +63,27 @@ def tenant_config_problems(store: Store) -> list[str]:
 
 def missing_migrations(url: str) -> int:
     """Apply every migration to a new, empty store at ``url``; how many short of the code it ended."""
-    with open_store(url, migrate=True) as store, store.backend.transaction() as tx:
-        return code_version() - current_version(tx)
+    with open_store(url, migrate=True) as store:
+        return code_version() - store.admin.schema_version()
 
 
-def missing_migrations_postgres(server_url: str) -> int:
-    """:func:`missing_migrations` on a new database of the PostgreSQL server at ``server_url``, dropped after."""
+def missing_migrations_postgres(server_url: str | None = None) -> int | None:
+    """:func:`missing_migrations` on a new database of the PostgreSQL server at ``server_url``
+    (default: the ``gate_postgres_url`` setting), dropped after; None when no server is named."""
+    server_url = server_url or Settings.load().gate_postgres_url
+    if not server_url:
+        return None
     with open_store(server_url, check_schema=False) as server:
-        url = server.backend.create_database(f"gate_fresh_{uuid.uuid4().hex[:16]}")  # type: ignore[attr-defined]
+        url = server.admin.create_database(f"gate_fresh_{uuid.uuid4().hex[:16]}")
         try:
             return missing_migrations(url)
         finally:
-            server.backend.drop_database(url)  # type: ignore[attr-defined]
+            server.admin.drop_database(url)
 
 
 def runtime_smoke() -> str:
     """One owner interaction on a new in-memory store, through the worker to its task's end state."""
-    clock = FrozenClock(datetime.now(UTC))
+    clock = FrozenClock(SYSTEM_CLOCK.now())
     settings = Settings.load(storage_url="duckdb:///:memory:", provider_mode="local")
     with open_store(settings=settings, clock=clock, migrate=True) as store:
         store.tenants.add("smoke")
@@ -137,21 +141,18 @@ class TableShape:
 def snapshot(store: Store) -> dict[str, TableShape]:
     """Every table's row count and, per column, its non-null count and an order-free digest."""
     shapes: dict[str, TableShape] = {}
-    with store.backend.transaction() as tx:
-        for table in _tables(tx):
-            columns = _columns(tx, table)
-            counts = [0] * len(columns)
-            digests = [0] * len(columns)
-            rows = tx.query(f"SELECT {', '.join(columns)} FROM {table}")
-            for row in rows:
-                for i, value in enumerate(row):
-                    if value is not None:
-                        counts[i] += 1
-                        digests[i] += int.from_bytes(
-                            hashlib.blake2b(repr(value).encode(), digest_size=8).digest()
-                        )
-            shapes[table] = TableShape(rows=len(rows), columns={
-                c: (counts[i], f"{digests[i] % 2**64:016x}") for i, c in enumerate(columns)})  # fmt: skip
+    for table, columns, rows in store.admin.tables():
+        counts = [0] * len(columns)
+        digests = [0] * len(columns)
+        for row in rows:
+            for i, value in enumerate(row):
+                if value is not None:
+                    counts[i] += 1
+                    digests[i] += int.from_bytes(
+                        hashlib.blake2b(repr(value).encode(), digest_size=8).digest()
+                    )
+        shapes[table] = TableShape(rows=len(rows), columns={
+            c: (counts[i], f"{digests[i] % 2**64:016x}") for i, c in enumerate(columns)})  # fmt: skip
     return shapes
 
 
@@ -200,26 +201,8 @@ class DrillReport:
 def copy_store(source: Store, target_url: str, version: int) -> Store:
     """A new store at ``target_url`` with ``source``'s schema version and every row of its tables."""
     target = open_store(target_url, check_schema=False)
-    migrate(target.backend, target=version)
-    with source.backend.transaction() as src, target.backend.transaction() as dst:
-        for table in _tables(src):
-            columns = _columns(src, table)
-            rows = src.query(f"SELECT {', '.join(columns)} FROM {table}")
-            if rows:
-                dst.insert_rows(table, tuple(columns), [tuple(r) for r in rows])
+    source.admin.copy_into(target.admin, version)
     return target
-
-
-def _tables(tx: Any) -> list[str]:
-    return [r[0] for r in tx.query(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema IN ('main', 'public')"
-        " AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY 1")]  # fmt: skip
-
-
-def _columns(tx: Any, table: str) -> list[str]:
-    return [r[0] for r in tx.query(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-        [table])]  # fmt: skip
 
 
 def rollback_drill(storage_url: str | None = None, *, migrations_dir: str | Path | None = None,
@@ -236,21 +219,20 @@ def rollback_drill(storage_url: str | None = None, *, migrations_dir: str | Path
     source = open_store(storage_url, check_schema=False)
     scratch = tempfile.mkdtemp(prefix="matrix-drill-")
     try:
-        with source.backend.transaction() as tx:
-            version = current_version(tx)
+        version = source.admin.schema_version()
         target_url = (f"duckdb:///{scratch}/copy.duckdb" if source.dialect == "duckdb"
-                      else source.backend.create_database(f"drill_{uuid.uuid4().hex[:16]}"))  # type: ignore[attr-defined]  # fmt: skip
+                      else source.admin.create_database(f"drill_{uuid.uuid4().hex[:16]}"))  # fmt: skip
         copy = copy_store(source, target_url, version)
         try:
             start = version if version < newest else max(0, newest - release_migrations)
             if start < version:
-                rollback(copy.backend, target=start, migrations=migrations)
+                copy.admin.rollback(target=start, migrations_list=migrations)
             report.from_version = start
             before = snapshot(copy)
             report.tables, report.rows = len(before), sum(s.rows for s in before.values())
-            migrate(copy.backend, migrations=migrations)
+            copy.admin.migrate(migrations_list=migrations)
             report.upgrade = compare(before, snapshot(copy))
-            rollback(copy.backend, target=start, migrations=migrations)
+            copy.admin.rollback(target=start, migrations_list=migrations)
             restored = snapshot(copy)
             report.restore = compare(before, restored)
             extra = compare(restored, before)  # rows that appeared and stayed
@@ -262,7 +244,7 @@ def rollback_drill(storage_url: str | None = None, *, migrations_dir: str | Path
         finally:
             copy.close()
             if source.dialect != "duckdb":
-                source.backend.drop_database(target_url)  # type: ignore[attr-defined]
+                source.admin.drop_database(target_url)
     finally:
         source.close()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -319,11 +301,7 @@ def required_settings(env: dict[str, str]) -> list[str]:
 
 def deploy_readiness(env_file: str | Path | None = None) -> dict[str, Any]:
     """Check a deployment's settings (an env file, else this process's environment)."""
-    env = (
-        read_env_file(env_file)
-        if env_file
-        else {k: v for k, v in os.environ.items() if k.startswith("MATRIX_")}
-    )
+    env = read_env_file(env_file) if env_file else matrix_environment()
     known = {s.env: s for s in SETTINGS}
     missing = [name for name in required_settings(env) if name not in env]
     placeholders = [name for name, value in env.items() if name in known and is_placeholder(value)]
@@ -347,8 +325,8 @@ def deploy_readiness(env_file: str | Path | None = None) -> dict[str, Any]:
         except MatrixError as exc:
             result["postgres_reachable"], result["reason"] = False, str(exc)
             return result
-        with store, store.backend.transaction() as tx:
-            result["migrations_current"] = current_version(tx) == code_version()
+        with store:
+            result["migrations_current"] = store.admin.schema_version() == code_version()
         result["postgres_reachable"] = True
     return result
 
@@ -357,16 +335,17 @@ def deploy_readiness(env_file: str | Path | None = None) -> dict[str, Any]:
 
 
 def worst_across_tenants(
-    store: Store, metric: str, *, days: float = 7, now: datetime | None = None
+    store: Store, metric: str, *, days: int | None = None, now: datetime | None = None
 ) -> float | None:
-    """The catalog metric over the last ``days`` for every tenant with data, and the worst value
-    by the metric's target (lowest for a floor, highest for a ceiling). None when no tenant has data."""
+    """The catalog metric over the default window (:func:`matrix.windows.default_window`,
+    ``days`` long) for every tenant with data, and the worst value by the metric's target (lowest
+    for a floor, highest for a ceiling). None when no tenant has data."""
     catalog = load_catalog()
     definition = catalog.get(metric)
-    until = now or datetime.now(UTC)
+    window = default_window(now or store.clock.now(), days=days or DEFAULT_DAYS)
     values = []
     for tenant in store.tenants.list():
-        result = compute(store, metric, tenant_id=tenant.tenant_id, since=until - timedelta(days=days), until=until,
+        result = compute(store, metric, tenant_id=tenant.tenant_id, since=window.since, until=window.until,
                          grain="all", catalog=catalog)  # fmt: skip
         if result.total is not None:
             values.append(result.total)
@@ -378,7 +357,7 @@ def worst_across_tenants(
 
 def tenants_burning_budget(store: Store, *, now: datetime | None = None) -> list[str]:
     """Tenants whose AI spend fires a page-level burn-rate alert or has passed the monthly budget."""
-    at = now or datetime.now(UTC)
+    at = now or store.clock.now()
     burning = []
     for tenant in store.tenants.list():
         status = budget_status(store, tenant.tenant_id, at=at)
@@ -389,12 +368,11 @@ def tenants_burning_budget(store: Store, *, now: datetime | None = None) -> list
 
 
 def dora_level(
-    store: Store, *, tenant: str = "platform", days: float = 30, year: int = 2024
+    store: Store, *, tenant: str = "platform", days: int = 30, year: int = 2024
 ) -> str | None:
-    """The overall DORA level of ``tenant`` in the ``year`` report's clusters (None without data)."""
+    """The overall DORA level of ``tenant`` in the ``year`` report's clusters over the default
+    window ``days`` long (None without data)."""
     if store.tenants.get(tenant) is None:
         return None
-    until = datetime.now(UTC)
-    return dora(
-        store, tenant, since=until - timedelta(days=days), until=until, benchmark_year=year
-    ).level
+    window = default_window(store.clock.now(), days=days)
+    return dora(store, tenant, since=window.since, until=window.until, benchmark_year=year).level

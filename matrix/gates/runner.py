@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from matrix.config import Settings, absolute_storage_url
+from matrix.config import Settings, absolute_storage_url, export_for_kernels
 from matrix.gates.spec import Gate
 
 RECORD_ENV = "MATRIX_GATE_RECORD"
+"""The variable that tells a gate notebook's ``record()`` where to write (the ``gate_record``
+setting)."""
 
 
 @dataclass(kw_only=True)
@@ -36,16 +38,22 @@ class GateResult:
 
 
 def _execute(
-    gate: Gate, output: Path, storage_url: str | None, parameters: dict[str, Any]
+    gate: Gate,
+    output: Path,
+    storage_url: str | None,
+    parameters: dict[str, Any],
+    provider_mode: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, float]:
     """Run one notebook in this (worker) process; return what it recorded and any error."""
     import papermill as pm
 
     record = Path(tempfile.mkstemp(prefix=f"{gate.id}-", suffix=".jsonl")[1])
-    os.environ[RECORD_ENV] = str(record)
     # Kernels run in the notebook's folder: a relative DuckDB path must point at the same file.
-    os.environ["MATRIX_STORAGE_URL"] = absolute_storage_url(
-        storage_url or Settings.load().storage_url
+    # This worker process exists to run kernels, so it exports both for the kernels it starts.
+    export_for_kernels(
+        storage_url=absolute_storage_url(storage_url or Settings.load().storage_url),
+        gate_record=str(record),
+        provider_mode=provider_mode,
     )
     started = time.perf_counter()
     error = None
@@ -112,8 +120,8 @@ def evaluate(
 
 
 def run_gates(gates: list[Gate], out_dir: Path, *, jobs: int = 2, storage_url: str | None = None,
-              progress: Any = None) -> list[GateResult]:  # fmt: skip
-    """Run ``gates`` up to ``jobs`` at a time; a gate that ``needs`` others starts after them and
+              progress: Any = None, provider_mode: str | None = None) -> list[GateResult]:  # fmt: skip
+    """Run ``gates`` up to ``jobs`` at a time (their kernels on ``provider_mode`` when given); a gate that ``needs`` others starts after them and
     gets their verdicts as its ``upstream`` parameter (None for a needed gate not in this run)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     chosen = {g.id for g in gates}
@@ -129,7 +137,12 @@ def run_gates(gates: list[Gate], out_dir: Path, *, jobs: int = 2, storage_url: s
                         n: done[n].verdict if n in done else None for n in gate.needs
                     }
                 future = pool.submit(
-                    _execute, gate, out_dir / f"{gate.id}.ipynb", storage_url, parameters
+                    _execute,
+                    gate,
+                    out_dir / f"{gate.id}.ipynb",
+                    storage_url,
+                    parameters,
+                    provider_mode,
                 )
                 running[future] = gate
                 pending.remove(gate)

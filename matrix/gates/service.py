@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from matrix import paths
 from matrix.clock import Clock
 from matrix.config import Settings
 from matrix.errors import MatrixError, UsageError
 from matrix.gates.runner import GateResult
 from matrix.gates.spec import Gate, load_gates
 
-DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "notebooks" / "gates" / "gates.json"
 RELEASE_GATE = "g03_release_dry_run"
 
 
@@ -68,7 +68,7 @@ class GateRun:
 
 def spec_path(path: str | Path | None) -> Path:
     """The gate spec file: ``path``, else the shipped notebooks/gates/gates.json."""
-    return Path(path) if path else DEFAULT_SPEC
+    return Path(path) if path else paths.gates_file()
 
 
 def choose(
@@ -104,11 +104,13 @@ def run(
     storage_url: str | None = None,
     record_deployment: bool = False,
     progress: Callable[[int], Any] | None = None,
+    provider_mode: str | None = None,
 ) -> GateRun:
     """Run ``gates`` (see :func:`choose`) into ``<reports_dir>/gates/<run_id>/`` and record them.
 
     ``storage_url`` is the store the kernels open when it differs from the settings' (and is
-    written into the summary). The store must not be held open by this process while the
+    written into the summary); ``provider_mode`` the AI provider the kernels use (default: the
+    settings'). The store must not be held open by this process while the
     kernels run: an embedded DuckDB file has one writer.
     """
     from matrix.gates.report import write_reports
@@ -117,7 +119,8 @@ def run(
     started = clock.now()
     run_id = run_id or started.strftime("%Y%m%dT%H%M%SZ")
     out_dir = settings.reports_dir / "gates" / run_id
-    results = run_gates(list(gates), out_dir, jobs=jobs, storage_url=storage_url, progress=progress)
+    results = run_gates(list(gates), out_dir, jobs=jobs, storage_url=storage_url, progress=progress,
+                        provider_mode=provider_mode)  # fmt: skip
     summary = write_reports(results, out_dir, run_id=run_id, started=started, finished=clock.now(),
                             contracts_dir=settings.contracts_dir, storage_url=storage_url,
                             commit=current_commit())  # fmt: skip

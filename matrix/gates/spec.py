@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from matrix.errors import ConfigError, UsageError
+from matrix.issues import Issues
 from matrix.metrics.definitions import COMPARE, load_catalog
 
 OPERATORS = tuple(COMPARE)
@@ -53,25 +54,26 @@ def load_gates(path: Path) -> list[Gate]:
         raise ConfigError(f"Cannot read the gate spec {path}: {exc.strerror}.") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path} line {exc.lineno}: not JSON ({exc.msg}).") from None
-    problems: list[str] = []
+    issues = Issues()
     gates: list[Gate] = []
     catalog = load_catalog()
     seen: set[str] = set()
     for i, raw in enumerate(doc.get("gates", []) if isinstance(doc, dict) else []):
         where = f"gates[{i}]"
         if not isinstance(raw, dict):
-            problems.append(f"{where} must be an object")
+            issues.error(where, "must be an object")
             continue
         gate_id = raw.get("id")
         if not isinstance(gate_id, str) or not _ID.match(gate_id):
-            problems.append(f"{where}.id {gate_id!r} must look like g01_contract_checks")
+            issues.error(f"{where}.id", f"{gate_id!r} must look like g01_contract_checks")
         elif gate_id in seen:
-            problems.append(f"{where}.id {gate_id!r} is a duplicate")
+            issues.error(f"{where}.id", f"{gate_id!r} is a duplicate")
         seen.add(str(gate_id))
         notebook = Path(path).parent / str(raw.get("notebook", ""))
         if not raw.get("notebook") or not notebook.is_file():
-            problems.append(
-                f"{where}.notebook {raw.get('notebook')!r} does not exist next to {Path(path).name}"
+            issues.error(
+                f"{where}.notebook",
+                f"{raw.get('notebook')!r} does not exist next to {Path(path).name}",
             )
         checks = []
         for j, check in enumerate(raw.get("checks", [])):
@@ -79,7 +81,7 @@ def load_gates(path: Path) -> list[Gate]:
                 try:
                     target = catalog.get(str(check["metric"])).target
                 except UsageError as exc:
-                    problems.append(f"{where}.checks[{j}].metric: {exc}")
+                    issues.error(f"{where}.checks[{j}].metric:", str(exc))
                     continue
                 if target is not None:
                     check = {"op": target.op, "threshold": target.value, **check}
@@ -90,20 +92,21 @@ def load_gates(path: Path) -> list[Gate]:
                 or "threshold" not in check
                 or not check.get("name")
             ):
-                problems.append(
-                    f"{where}.checks[{j}] needs name, op (one of {list(OPERATORS)}) and threshold"
+                issues.error(
+                    f"{where}.checks[{j}]",
+                    f"needs name, op (one of {list(OPERATORS)}) and threshold",
                 )
                 continue
             if check.get("level", "error") not in ("warning", "error"):
-                problems.append(f"{where}.checks[{j}].level must be warning or error")
+                issues.error(f"{where}.checks[{j}].level", "must be warning or error")
                 continue
             checks.append(Check(name=check["name"], op=check["op"], threshold=check["threshold"],
                                 level=check.get("level", "error"), metric=check.get("metric")))  # fmt: skip
         if not checks:
-            problems.append(f"{where} checks nothing; a gate needs at least one check")
+            issues.error(where, "checks nothing; a gate needs at least one check")
         needs = raw.get("needs", [])
         if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
-            problems.append(f"{where}.needs must be a list of gate ids")
+            issues.error(f"{where}.needs", "must be a list of gate ids")
             needs = []
         gates.append(Gate(id=str(gate_id), title=str(raw.get("title") or gate_id), notebook=notebook,
                           parameters=dict(raw.get("parameters") or {}), checks=tuple(checks),
@@ -111,9 +114,8 @@ def load_gates(path: Path) -> list[Gate]:
     for i, gate in enumerate(gates):
         for need in gate.needs:
             if need not in seen or need == gate.id:
-                problems.append(f"gates[{i}].needs {need!r} is not another gate of the spec")
-    if problems:
-        raise ConfigError(
-            f"{len(problems)} problem(s) in {Path(path).name}: " + "; ".join(problems) + "."
-        )
+                issues.error(f"gates[{i}].needs", f"{need!r} is not another gate of the spec")
+    if issues.errors:
+        shown = "; ".join(f"{i.where} {i.message}" for i in issues.errors)
+        raise ConfigError(f"{len(issues.errors)} problem(s) in {Path(path).name}: {shown}.")
     return gates

@@ -14,11 +14,12 @@ import json
 import operator
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from matrix import paths
 from matrix.errors import ConfigError, UsageError
+from matrix.issues import Issue, Level
 
 # Source table → its default time column.
 SOURCES = {
@@ -74,16 +75,6 @@ class Metric:
         return out
 
 
-@dataclass(frozen=True, kw_only=True)
-class Issue:
-    level: Literal["error", "warning"]
-    metric: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.level}: {self.metric}: {self.message}"
-
-
 @dataclass(kw_only=True)
 class MetricCatalog:
     version: str
@@ -121,7 +112,7 @@ def _shipped_catalog() -> MetricCatalog:
 
 def _read_catalog(path: Path | None) -> MetricCatalog:
     if path is None:
-        text = resources.files("matrix.metrics").joinpath("catalog.json").read_text("utf-8")
+        text = paths.metric_catalog_file().read_text("utf-8")
         source = "catalog.json"
     else:
         try:
@@ -141,14 +132,14 @@ def parse_catalog(doc: Any) -> MetricCatalog:
     raw = doc.get("metrics") if isinstance(doc, dict) else None
     if not isinstance(raw, list):
         catalog.issues.append(
-            Issue(level="error", metric="(catalog)", message='needs a "metrics" list')
+            Issue(level=Level.ERROR, where="(catalog)", message='needs a "metrics" list')
         )
         return catalog
     for index, item in enumerate(raw):
         name = item.get("name") if isinstance(item, dict) else None
         label = name if isinstance(name, str) else f"metrics[{index}]"
         problems = _problems(item, catalog)
-        catalog.issues += [Issue(level=level, metric=label, message=m) for level, m in problems]
+        catalog.issues += [Issue(level=Level(lv), where=label, message=m) for lv, m in problems]
         if isinstance(name, str) and not any(level == "error" for level, _ in problems):
             target = item.get("target")
             catalog.metrics[name] = Metric(

@@ -21,11 +21,11 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
+from matrix import paths
 from matrix.errors import UsageError
-from matrix.metrics.engine import check_window, run_sql
+from matrix.metrics.engine import check_window, query, run_sql
 
 Statistic = Literal["median", "p90", "mean"]
 BENCHMARK_YEARS = (2021, 2023, 2024)
@@ -34,7 +34,7 @@ LEVELS = ("elite", "high", "medium", "low")
 
 @cache
 def _benchmarks() -> dict[str, Any]:
-    text = resources.files("matrix.metrics").joinpath("dora_benchmarks.json").read_text()
+    text = paths.dora_benchmarks_file().read_text(encoding="utf-8")
     years: dict[str, Any] = json.loads(text)["years"]
     return years
 
@@ -140,25 +140,12 @@ def _collect(
 ) -> _Rows:
     sim = "" if include_simulated else " AND NOT simulated"
     tables = ("commits", "deployments", "incidents", "event_log")
-    # A change of the tenant's prompt, model, policy or runtime config is a deployment of kind config.
-    deployments = run_sql(store, tables, tenant_id, (
-        "SELECT deployment_id, service, kind, status, deployed_at FROM deployments"
-        f" WHERE tenant_id = ? AND deployed_at >= ? AND deployed_at < ?{sim}"
-        " UNION ALL SELECT envelope_id, 'tenant-config', 'config', 'success', occurred_at FROM event_log"
-        " WHERE tenant_id = ? AND name = 'tenant.config.changed' AND occurred_at >= ? AND occurred_at < ?"
-        " ORDER BY 5"), [tenant_id, since, until, tenant_id, since, until])  # fmt: skip
-    lead = run_sql(store, tables, tenant_id, f"""
-        WITH d AS (
-            SELECT deployment_id, service, deployed_at,
-                   lag(deployed_at) OVER (PARTITION BY service ORDER BY deployed_at) AS previous_at
-            FROM deployments WHERE tenant_id = ? AND status = 'success' AND kind = 'code'{sim})
-        SELECT d.deployed_at, epoch(d.deployed_at) - epoch(c.committed_at)
-        FROM d JOIN commits c ON c.tenant_id = ? AND c.repo = d.service AND c.committed_at <= d.deployed_at
-             AND (d.previous_at IS NULL OR c.committed_at > d.previous_at)
-        WHERE d.deployed_at >= ? AND d.deployed_at < ?""", [tenant_id, tenant_id, since, until])  # fmt: skip
-    incidents = run_sql(store, tables, tenant_id, (
-        "SELECT incident_id, started_at, resolved_at, deployment_id FROM incidents"
-        f" WHERE tenant_id = ? AND started_at >= ? AND started_at < ?{sim}"), [tenant_id, since, until])  # fmt: skip
+    deployments = run_sql(store, tables, tenant_id, query("dora.deployments", sim=sim),
+                          [tenant_id, since, until, tenant_id, since, until])  # fmt: skip
+    lead = run_sql(store, tables, tenant_id, query("dora.lead_times", sim=sim),
+                   [tenant_id, tenant_id, since, until])  # fmt: skip
+    incidents = run_sql(store, tables, tenant_id, query("dora.incidents", sim=sim),
+                        [tenant_id, since, until])  # fmt: skip
     return _Rows(
         deployments=deployments, lead=[(r[0], float(r[1])) for r in lead], incidents=incidents
     )

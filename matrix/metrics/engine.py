@@ -150,6 +150,49 @@ def run_sql(
         con.close()
 
 
+# The read-only queries of the delivery (DORA) and reliability (SLO) reports, by name; the
+# placeholders in braces are filled by :func:`query` with SQL fragments of the caller's own
+# definitions (never with user input).
+QUERIES = {
+    # A change of the tenant's prompt, model, policy or runtime config is a deployment of kind config.
+    "dora.deployments": (
+        "SELECT deployment_id, service, kind, status, deployed_at FROM deployments"
+        " WHERE tenant_id = ? AND deployed_at >= ? AND deployed_at < ?{sim}"
+        " UNION ALL SELECT envelope_id, 'tenant-config', 'config', 'success', occurred_at FROM event_log"
+        " WHERE tenant_id = ? AND name = 'tenant.config.changed' AND occurred_at >= ? AND occurred_at < ?"
+        " ORDER BY 5"
+    ),
+    "dora.lead_times": """
+        WITH d AS (
+            SELECT deployment_id, service, deployed_at,
+                   lag(deployed_at) OVER (PARTITION BY service ORDER BY deployed_at) AS previous_at
+            FROM deployments WHERE tenant_id = ? AND status = 'success' AND kind = 'code'{sim})
+        SELECT d.deployed_at, epoch(d.deployed_at) - epoch(c.committed_at)
+        FROM d JOIN commits c ON c.tenant_id = ? AND c.repo = d.service AND c.committed_at <= d.deployed_at
+             AND (d.previous_at IS NULL OR c.committed_at > d.previous_at)
+        WHERE d.deployed_at >= ? AND d.deployed_at < ?""",
+    "dora.incidents": (
+        "SELECT incident_id, started_at, resolved_at, deployment_id FROM incidents"
+        " WHERE tenant_id = ? AND started_at >= ? AND started_at < ?{sim}"
+    ),
+    "slo.counts": (
+        "SELECT count(*), coalesce(sum(CASE WHEN {good} THEN 0 ELSE 1 END), 0) FROM {source}"
+        " WHERE tenant_id = ? AND {time_column} >= ? AND {time_column} < ? AND ({valid})"
+    ),
+    "slo.latency_percentiles": (
+        "SELECT date_trunc('{grain}', recorded_at) AS bucket, quantile_cont(latency_ms, 0.5),"
+        " quantile_cont(latency_ms, 0.95), quantile_cont(latency_ms, 0.99), count(*) FROM telemetry"
+        " WHERE tenant_id = ? AND recorded_at >= ? AND recorded_at < ? AND kind = 'request'"
+        " AND name = 'owner.interaction' AND latency_ms IS NOT NULL GROUP BY 1 ORDER BY 1"
+    ),
+}  # fmt: skip
+
+
+def query(name: str, **fragments: str) -> str:
+    """The read-only query ``name`` of :data:`QUERIES` with its fragments filled in."""
+    return QUERIES[name].format(**fragments)
+
+
 def _duck_type(pg_type: str) -> str:
     return {"timestamp with time zone": "TIMESTAMPTZ", "boolean": "BOOLEAN", "bigint": "BIGINT", "integer": "INTEGER",
             "double precision": "DOUBLE", "numeric": "DECIMAL(14,2)", "date": "DATE"}.get(pg_type, "VARCHAR")  # fmt: skip

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from matrix.errors import UsageError
-from matrix.metrics.engine import run_sql
+from matrix.metrics.engine import query, run_sql
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,8 +71,8 @@ class SloStatus:
 def _counts(
     store: Any, slo: Slo, tenant_id: str, start: datetime, end: datetime
 ) -> tuple[int, int]:
-    sql = (f"SELECT count(*), coalesce(sum(CASE WHEN {slo.good} THEN 0 ELSE 1 END), 0) FROM {slo.source}"
-           f" WHERE tenant_id = ? AND {slo.time_column} >= ? AND {slo.time_column} < ? AND ({slo.valid})")  # fmt: skip
+    sql = query("slo.counts", good=slo.good, source=slo.source, time_column=slo.time_column,
+                valid=slo.valid)  # fmt: skip
     [(valid, bad)] = run_sql(store, (slo.source,), tenant_id, sql, [tenant_id, start, end],
                              window=(slo.time_column, start, end))  # fmt: skip
     return int(valid), int(bad)
@@ -142,12 +142,8 @@ def latency_percentiles(store: Any, tenant_id: str, *, since: datetime, until: d
     if grain not in GRAINS or grain == "all":
         raise UsageError(f"grain must be one of {list(GRAINS[:-1])}, got {grain!r}.")
     check_window(since, until)
-    rows = run_sql(store, ("telemetry",), tenant_id, (
-        f"SELECT date_trunc('{grain}', recorded_at) AS bucket, quantile_cont(latency_ms, 0.5),"
-        " quantile_cont(latency_ms, 0.95), quantile_cont(latency_ms, 0.99), count(*) FROM telemetry"
-        " WHERE tenant_id = ? AND recorded_at >= ? AND recorded_at < ? AND kind = 'request'"
-        " AND name = 'owner.interaction' AND latency_ms IS NOT NULL GROUP BY 1 ORDER BY 1"),
-        [tenant_id, since, until], window=("recorded_at", since, until))  # fmt: skip
+    rows = run_sql(store, ("telemetry",), tenant_id, query("slo.latency_percentiles", grain=grain),
+                   [tenant_id, since, until], window=("recorded_at", since, until))  # fmt: skip
     return [{"bucket": b, "p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "requests": int(n)}
             for b, p50, p95, p99, n in rows]  # fmt: skip
 

@@ -12,10 +12,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import resources
 from typing import Any
 
+from matrix import paths
 from matrix.errors import PolicyError
+from matrix.issues import Issues
 
 MODULES = (
     "mod-01-owner-concierge", "mod-02-whatsapp-crm", "mod-03-clientes", "mod-04-agenda",
@@ -79,42 +80,29 @@ class ExecutionPolicy:
     source: str
 
 
-class _Issues:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.items: list[str] = []
-
-    def add(self, where: str, message: str) -> None:
-        self.items.append(f"{self.source}: {where}: {message}")
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise PolicyError(self.items)
-
-
-def _start(doc: Any, source: str, shape: str) -> _Issues:
+def _start(doc: Any, source: str, shape: str) -> Issues:
     """Issues of a rule file's root: it must be an object with a version."""
-    issues = _Issues(source)
+    issues = Issues(prefix=source)
     if not isinstance(doc, dict):
-        issues.add("(root)", f"must be a JSON object with {shape}")
-        issues.raise_if_any()
+        issues.error("(root)", f"must be a JSON object with {shape}")
+        issues.raise_for_errors(PolicyError)
     if not _text(doc.get("version")):
-        issues.add("version", 'is required (e.g. "1.0.0")')
+        issues.error("version", 'is required (e.g. "1.0.0")')
     return issues
 
 
-def _rule_id(raw: Any, index: int, seen: set[str], issues: _Issues) -> tuple[str, str | None]:
+def _rule_id(raw: Any, index: int, seen: set[str], issues: Issues) -> tuple[str, str | None]:
     """Where a rule is (for messages) and its id, or None when missing, duplicate or not a rule."""
     rule_id = raw.get("rule_id") if isinstance(raw, dict) else None
     where = f"rules[{index}]" + (f" ({rule_id})" if _text(rule_id) else "")
     if not isinstance(raw, dict):
-        issues.add(where, "must be an object")
+        issues.error(where, "must be an object")
         return where, None
     if not _text(rule_id):
-        issues.add(f"{where}.rule_id", "is required")
+        issues.error(f"{where}.rule_id", "is required")
         return where, None
     if rule_id in seen:
-        issues.add(f"{where}.rule_id", f"duplicate rule id {rule_id!r}")
+        issues.error(f"{where}.rule_id", f"duplicate rule id {rule_id!r}")
         return where, None
     seen.add(str(rule_id))
     return where, str(rule_id)
@@ -124,9 +112,9 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and value.strip() != ""
 
 
-def _check_route(route: Any, where: str, issues: _Issues) -> Route | None:
+def _check_route(route: Any, where: str, issues: Issues) -> Route | None:
     if not isinstance(route, dict):
-        issues.add(where, "must be an object with target_module, task_type and priority")
+        issues.error(where, "must be an object with target_module, task_type and priority")
         return None
     ok = True
     for field, allowed in (
@@ -135,11 +123,11 @@ def _check_route(route: Any, where: str, issues: _Issues) -> Route | None:
         ("priority", PRIORITIES),
     ):
         if route.get(field) not in allowed:
-            issues.add(f"{where}.{field}", f"{route.get(field)!r} is not one of {list(allowed)}")
+            issues.error(f"{where}.{field}", f"{route.get(field)!r} is not one of {list(allowed)}")
             ok = False
     extra = set(route) - {"target_module", "task_type", "priority"}
     if extra:
-        issues.add(where, f"unknown field(s) {sorted(extra)}")
+        issues.error(where, f"unknown field(s) {sorted(extra)}")
         ok = False
     if not ok:
         return None
@@ -159,7 +147,7 @@ def parse_routing(doc: Any, source: str = "task-routing") -> RoutingTable:
     issues = _start(doc, source, "version and rules")
     raw_rules = doc.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
-        issues.add("rules", "must be a non-empty list")
+        issues.error("rules", "must be a non-empty list")
         raw_rules = []
     rules: list[RoutingRule] = []
     seen: set[str] = set()
@@ -170,21 +158,21 @@ def parse_routing(doc: Any, source: str = "task-routing") -> RoutingTable:
         groups_raw = raw.get("all")
         groups: list[tuple[str, ...]] = []
         if not isinstance(groups_raw, list) or not groups_raw:
-            issues.add(f"{where}.all", "must be a non-empty list of keyword lists")
+            issues.error(f"{where}.all", "must be a non-empty list of keyword lists")
         else:
             for g, group in enumerate(groups_raw):
                 if not isinstance(group, list) or not group:
-                    issues.add(f"{where}.all[{g}]", "must be a non-empty list of keywords")
+                    issues.error(f"{where}.all[{g}]", "must be a non-empty list of keywords")
                     continue
                 blank = [k for k in group if not _text(k) or k.strip() == "*"]
                 if blank:
-                    issues.add(f"{where}.all[{g}]", f"blank or bare-wildcard keyword(s) {blank}")
+                    issues.error(f"{where}.all[{g}]", f"blank or bare-wildcard keyword(s) {blank}")
                     continue
                 groups.append(tuple(normalize(k) for k in group))
         route = _check_route(raw.get("route"), f"{where}.route", issues)
         if route and rule_id and groups:
             rules.append(RoutingRule(rule_id=rule_id, groups=tuple(groups), route=route))
-    issues.raise_if_any()
+    issues.raise_for_errors(PolicyError)
     return RoutingTable(version=str(doc["version"]), rules=tuple(rules), source=source)
 
 
@@ -198,13 +186,13 @@ def parse_policy(doc: Any, source: str = "execution-policy") -> ExecutionPolicy:
     default = doc.get("default_decision")
     outcomes = [o.value for o in Outcome]
     if not isinstance(default, dict) or default.get("decision") not in outcomes:
-        issues.add("default_decision.decision", f"must be one of {outcomes}")
+        issues.error("default_decision.decision", f"must be one of {outcomes}")
         default = {"decision": "allow", "reason_code": "default_allow"}
     elif not _text(default.get("reason_code")):
-        issues.add("default_decision.reason_code", "is required")
+        issues.error("default_decision.reason_code", "is required")
     raw_rules = doc.get("rules")
     if not isinstance(raw_rules, list):
-        issues.add("rules", "must be a list")
+        issues.error("rules", "must be a list")
         raw_rules = []
     rules: list[PolicyRule] = []
     seen: set[str] = set()
@@ -219,10 +207,12 @@ def parse_policy(doc: Any, source: str = "execution-policy") -> ExecutionPolicy:
             ("decision", outcomes),
         ):
             if raw.get(field) not in allowed:
-                issues.add(f"{where}.{field}", f"{raw.get(field)!r} is not one of {list(allowed)}")
+                issues.error(
+                    f"{where}.{field}", f"{raw.get(field)!r} is not one of {list(allowed)}"
+                )
                 ok = False
         if not _text(raw.get("reason_code")):
-            issues.add(f"{where}.reason_code", "is required")
+            issues.error(f"{where}.reason_code", "is required")
             ok = False
         if ok:
             rules.append(
@@ -232,7 +222,7 @@ def parse_policy(doc: Any, source: str = "execution-policy") -> ExecutionPolicy:
                     reason_code=raw["reason_code"],
                 )
             )  # fmt: skip
-    issues.raise_if_any()
+    issues.raise_for_errors(PolicyError)
     return ExecutionPolicy(
         version=str(doc["version"]),
         default_decision=Outcome(default["decision"]),
@@ -253,14 +243,12 @@ def load_json(text: str, source: str) -> Any:
 
 
 def shipped_routing() -> RoutingTable:
-    text = resources.files("matrix.policy").joinpath("data/task-routing.json").read_text("utf-8")
+    text = (paths.policy_dir() / "task-routing.json").read_text("utf-8")
     return parse_routing(load_json(text, "task-routing.json"), "task-routing.json")
 
 
 def shipped_policy() -> ExecutionPolicy:
-    text = (
-        resources.files("matrix.policy").joinpath("data/execution-policy.json").read_text("utf-8")
-    )
+    text = (paths.policy_dir() / "execution-policy.json").read_text("utf-8")
     return parse_policy(load_json(text, "execution-policy.json"), "execution-policy.json")
 
 

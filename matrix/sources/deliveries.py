@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from matrix.errors import UsageError
+from matrix.errors import InvalidValueError, UsageError
 from matrix.sources.report import ImportReport
 
 KINDS = ("code", "config")
@@ -25,7 +25,7 @@ def _when(value: Any, where: str, *, optional: bool = False) -> datetime | None:
     try:
         at = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(
+        raise InvalidValueError(
             f"{where}: {value!r} is not a date-time like 2026-11-02T10:00:00Z"
         ) from None
     return at if at.tzinfo else at.replace(tzinfo=UTC)
@@ -44,16 +44,12 @@ def record_deployment(
         raise UsageError(
             "Name the service and the version, e.g. `matrix deploy record api 2026.11.2`."
         )
-    now = now or datetime.now(UTC)
+    now = now or store.clock.now()
     key = hashlib.sha256(f"{tenant_id}:{service}:{version}".encode()).hexdigest()[:32]
     row = {"deployment_id": key, "tenant_id": tenant_id, "service": service, "version": version, "kind": kind,
            "commit_sha": commit, "deployed_at": at or now, "status": status, "simulated": False,
            "source": "manual", "created_at": now}  # fmt: skip
-    with store.backend.transaction() as tx:
-        added = tx.insert_rows(
-            "deployments", tuple(row), [tuple(row.values())], skip_existing="deployment_id"
-        )
-    return row, added == 1
+    return row, store.delivery.add("deployments", [row]) == 1
 
 
 def import_incidents(
@@ -61,7 +57,7 @@ def import_incidents(
 ) -> ImportReport:
     """Incidents from CSV (header row) or JSON (a list of objects) with the fields
     incident_id, title, severity, started_at, resolved_at (optional), deployment_id (optional)."""
-    now = now or datetime.now(UTC)
+    now = now or store.clock.now()
     text = Path(path).read_text(encoding="utf-8")
     try:
         items = (
@@ -82,36 +78,23 @@ def import_incidents(
         where = f"{Path(path).name} {'line' if Path(path).suffix != '.json' else 'item'} {index}"
         try:
             if not isinstance(item, dict) or not str(item.get("incident_id") or "").strip():
-                raise ValueError(f"{where}: incident_id is required")
+                raise InvalidValueError(f"{where}: incident_id is required")
             if not str(item.get("title") or "").strip():
-                raise ValueError(f"{where}: title is required")
+                raise InvalidValueError(f"{where}: title is required")
             started = _when(item.get("started_at"), f"{where} started_at")
             resolved = _when(item.get("resolved_at"), f"{where} resolved_at", optional=True)
             if resolved is not None and started is not None and resolved < started:
-                raise ValueError(f"{where}: resolved_at is before started_at")
-            rows.append((str(item["incident_id"]), tenant_id, str(item["title"]), str(item.get("severity") or "sev3"),
-                         started, resolved, item.get("deployment_id") or None, False, now))  # fmt: skip
+                raise InvalidValueError(f"{where}: resolved_at is before started_at")
+            rows.append({"incident_id": str(item["incident_id"]), "tenant_id": tenant_id,
+                         "title": str(item["title"]), "severity": str(item.get("severity") or "sev3"),
+                         "started_at": started, "resolved_at": resolved,
+                         "deployment_id": item.get("deployment_id") or None, "simulated": False,
+                         "created_at": now})  # fmt: skip
         except ValueError as exc:
             problems.append(str(exc))
     if problems:
         raise UsageError(
             f"{len(problems)} bad incident(s), nothing imported: " + "; ".join(problems[:5]) + "."
         )
-    columns = (
-        "incident_id",
-        "tenant_id",
-        "title",
-        "severity",
-        "started_at",
-        "resolved_at",
-        "deployment_id",
-        "simulated",
-        "created_at",
-    )
-    with store.backend.transaction() as tx:
-        report.added = (
-            tx.insert_rows("incidents", columns, rows, skip_existing="incident_id") if rows else 0
-        )
-    if len(rows) - report.added:
-        report.skip("already imported", len(rows) - report.added)
+    report.stored(store.delivery.add("incidents", rows), len(rows))
     return report

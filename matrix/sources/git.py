@@ -40,7 +40,7 @@ def import_git(store: Any, tenant_id: str, repo: Path, *, tag_pattern: str = "v*
     """Import commits and matching tags; returns the commits' report and the deployments'."""
     repo = Path(repo)
     name = name or repo.resolve().name
-    now = now or datetime.now(UTC)
+    now = now or store.clock.now()
     log = _git(repo, "log", "--all", f"--format=%H{_SEP}%an{_SEP}%aI{_SEP}%cI{_SEP}%P{_SEP}%s")
     commits = ImportReport(source=f"git:{name}")
     rows = []
@@ -48,44 +48,16 @@ def import_git(store: Any, tenant_id: str, repo: Path, *, tag_pattern: str = "v*
         if not line.strip():
             continue
         commits.read += 1
-        sha, author, authored, committed, parents, subject = [
-            *line.split(_SEP),
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ][:6]
-        rows.append((f"{name}:{sha}", tenant_id, name, sha, author, _when(authored), _when(committed),
-                     len(parents.split()) > 1, subject, now))  # fmt: skip
-    columns = (
-        "commit_id",
-        "tenant_id",
-        "repo",
-        "sha",
-        "author",
-        "authored_at",
-        "committed_at",
-        "is_merge",
-        "subject",
-        "created_at",
-    )
-    with store.backend.transaction() as tx:
-        commits.added = (
-            tx.insert_rows("commits", columns, rows, skip_existing="commit_id") if rows else 0
-        )
-    if commits.read - commits.added:
-        commits.skip("already imported", commits.read - commits.added)
+        sha, author, authored, committed, parents, subject = [*line.split(_SEP), *[""] * 6][:6]
+        rows.append({"commit_id": f"{name}:{sha}", "tenant_id": tenant_id, "repo": name, "sha": sha,
+                     "author": author, "authored_at": _when(authored), "committed_at": _when(committed),
+                     "is_merge": len(parents.split()) > 1, "subject": subject, "created_at": now})  # fmt: skip
+    commits.stored(store.delivery.add("commits", rows), commits.read)
 
     releases = ImportReport(source=f"git-tags:{name}")
-    tags = _git(
-        repo,
-        "for-each-ref",
-        "refs/tags",
-        f"--format=%(refname:short){_SEP}%(*objectname){_SEP}%(objectname)",
-    )
-    deploy_rows = []
+    tags = _git(repo, "for-each-ref", "refs/tags",
+                f"--format=%(refname:short){_SEP}%(*objectname){_SEP}%(objectname)")  # fmt: skip
+    deployments = []
     for line in tags.splitlines():
         if not line.strip():
             continue
@@ -95,33 +67,11 @@ def import_git(store: Any, tenant_id: str, repo: Path, *, tag_pattern: str = "v*
             releases.skip(f"tag does not match {tag_pattern}")
             continue
         sha = peeled or target
-        when = _when(_git(repo, "show", "-s", "--format=%cI", sha))
         key = hashlib.sha256(f"{tenant_id}:{name}:{tag}".encode()).hexdigest()[:32]
-        deploy_rows.append(
-            (
-                key,
-                tenant_id,
-                name,
-                tag,
-                "code",
-                sha,
-                when,
-                "success",
-                False,
-                f"git-tag:{tag_pattern}",
-                now,
-            )
-        )
-    deploy_columns = ("deployment_id", "tenant_id", "service", "version", "kind", "commit_sha", "deployed_at", "status",
-                      "simulated", "source", "created_at")  # fmt: skip
-    with store.backend.transaction() as tx:
-        releases.added = (
-            tx.insert_rows(
-                "deployments", deploy_columns, deploy_rows, skip_existing="deployment_id"
-            )
-            if deploy_rows
-            else 0
-        )
-    if len(deploy_rows) - releases.added:
-        releases.skip("already imported", len(deploy_rows) - releases.added)
+        deployments.append({"deployment_id": key, "tenant_id": tenant_id, "service": name, "version": tag,
+                            "kind": "code", "commit_sha": sha,
+                            "deployed_at": _when(_git(repo, "show", "-s", "--format=%cI", sha)),
+                            "status": "success", "simulated": False, "source": f"git-tag:{tag_pattern}",
+                            "created_at": now})  # fmt: skip
+    releases.stored(store.delivery.add("deployments", deployments), len(deployments))
     return commits, releases

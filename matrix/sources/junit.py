@@ -55,7 +55,7 @@ def import_junit(
     now: datetime | None = None,
 ) -> ImportReport:
     """Import every test case of a JUnit file; a second import of the same run adds nothing."""
-    now = now or datetime.now(UTC)
+    now = now or store.clock.now()
     report = ImportReport(source=f"junit:{Path(path).name}")
     rows = []
     for suite, cases in read_junit(path):
@@ -78,41 +78,11 @@ def import_junit(
                 duration = float(case.get("time") or 0)
             except ValueError:
                 duration = 0.0
-            rows.append(
-                (
-                    key,
-                    tenant_id,
-                    run,
-                    suite.get("name") or "",
-                    classname,
-                    name,
-                    status,
-                    duration,
-                    recorded,
-                    now,
-                )
-            )
-    columns = (
-        "result_id",
-        "tenant_id",
-        "run_id",
-        "suite",
-        "classname",
-        "name",
-        "status",
-        "duration_s",
-        "recorded_at",
-        "created_at",
-    )
-    unique = list({r[0]: r for r in rows}.values())
+            rows.append({"result_id": key, "tenant_id": tenant_id, "run_id": run, "suite": suite.get("name") or "",
+                         "classname": classname, "name": name, "status": status, "duration_s": duration,
+                         "recorded_at": recorded, "created_at": now})  # fmt: skip
+    unique = list({r["result_id"]: r for r in rows}.values())
     if len(unique) < len(rows):
         report.skip("the same test twice in one run", len(rows) - len(unique))
-    with store.backend.transaction() as tx:
-        report.added = (
-            tx.insert_rows("test_results", columns, unique, skip_existing="result_id")
-            if unique
-            else 0
-        )
-    if len(unique) - report.added:
-        report.skip("already imported", len(unique) - report.added)
+    report.stored(store.delivery.add("test_results", unique), len(unique))
     return report

@@ -18,6 +18,12 @@ class ImportReport:
         self.skipped += count
         self.reasons[reason] = self.reasons.get(reason, 0) + count
 
+    def stored(self, added: int, offered: int) -> None:
+        """Count what the store took of ``offered`` rows; the rest were already imported."""
+        self.added = added
+        if offered - added:
+            self.skip("already imported", offered - added)
+
     def as_dict(self) -> dict[str, Any]:
         return {"source": self.source, "read": self.read, "added": self.added, "skipped": self.skipped,
                 "skipped_because": self.reasons}  # fmt: skip

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from matrix.errors import UsageError
+from matrix.errors import InvalidValueError, UsageError
 from matrix.sources.report import ImportReport
 
 WORKLOG_COLUMNS = (
@@ -70,7 +70,7 @@ def _date(value: str, where: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"{where}: date {value!r} is not YYYY-MM-DD") from None
+        raise InvalidValueError(f"{where}: date {value!r} is not YYYY-MM-DD") from None
 
 
 def _clock(day: date, value: str, where: str) -> datetime | None:
@@ -79,16 +79,16 @@ def _clock(day: date, value: str, where: str) -> datetime | None:
     try:
         return datetime.combine(day, time.fromisoformat(value.strip()), tzinfo=UTC)
     except ValueError:
-        raise ValueError(f"{where}: time {value!r} is not HH:MM") from None
+        raise InvalidValueError(f"{where}: time {value!r} is not HH:MM") from None
 
 
 def _decimal(value: str, where: str) -> Decimal:
     try:
         number = Decimal(value.strip())
     except InvalidOperation:
-        raise ValueError(f"{where}: {value!r} is not a number") from None
+        raise InvalidValueError(f"{where}: {value!r} is not a number") from None
     if number < 0:
-        raise ValueError(f"{where}: {value!r} is negative")
+        raise InvalidValueError(f"{where}: {value!r} is negative")
     return number
 
 
@@ -117,20 +117,8 @@ def _import(
         )
     for problem in problems:
         report.skip(problem.split(": ", 1)[1])
-    keys = list(records[0]) if records else []
-    rows = [tuple({**r, "tenant_id": tenant_id, "source": report.source, "created_at": now}[k] for k in
-                  [*keys, "tenant_id", "source", "created_at"]) for r in records]  # fmt: skip
-    with store.backend.transaction() as tx:
-        added = (
-            tx.insert_rows(
-                table, [*keys, "tenant_id", "source", "created_at"], rows, skip_existing="entry_id"
-            )
-            if rows
-            else 0
-        )
-    report.added = added
-    if len(records) - added:
-        report.skip("already imported", len(records) - added)
+    extra = {"tenant_id": tenant_id, "source": report.source, "created_at": now}
+    report.stored(store.delivery.add(table, [{**r, **extra} for r in records]), len(records))
     return report
 
 
@@ -142,7 +130,7 @@ def import_worklog(
         hours = _decimal(row["duration_hours"], f"{where} duration_hours")
         for field in ("phase", "feature", "actor", "status"):
             if not (row.get(field) or "").strip():
-                raise ValueError(f"{where}: {field} is empty")
+                raise InvalidValueError(f"{where}: {field} is empty")
         return {"entry_id": entry_id, "work_date": day, "start_at": _clock(day, row["start_time"], where),
                 "end_at": _clock(day, row["end_time"], where), "duration_hours": float(hours),
                 "phase": row["phase"].strip(), "feature": row["feature"].strip(),
@@ -150,7 +138,7 @@ def import_worklog(
                 "status": row["status"].strip(), "notes": row.get("notes")}  # fmt: skip
 
     return _import(store, tenant_id, path, "worklog", WORKLOG_COLUMNS, "worklog", build, skip_bad=skip_bad,
-                   now=now or datetime.now(UTC))  # fmt: skip
+                   now=now or store.clock.now())  # fmt: skip
 
 
 def import_costlog(
@@ -159,7 +147,7 @@ def import_costlog(
     def build(row: dict[str, str], where: str, entry_id: str) -> dict[str, Any]:
         for field in ("provider", "service", "environment", "category"):
             if not (row.get(field) or "").strip():
-                raise ValueError(f"{where}: {field} is empty")
+                raise InvalidValueError(f"{where}: {field} is empty")
         return {"entry_id": entry_id, "cost_date": _date(row["date"], where),
                 "provider": row["provider"].strip(), "service": row["service"].strip(),
                 "environment": row["environment"].strip(),
@@ -168,4 +156,4 @@ def import_costlog(
                 "category": row["category"].strip(), "reference": row.get("reference")}  # fmt: skip
 
     return _import(store, tenant_id, path, "costlog", COSTLOG_COLUMNS, "costlog", build, skip_bad=skip_bad,
-                   now=now or datetime.now(UTC))  # fmt: skip
+                   now=now or store.clock.now())  # fmt: skip

@@ -43,6 +43,29 @@ class Tx(Protocol):
         ...
 
 
+class BulkInsertTx(ABC):
+    """What every backend's transaction shares for :meth:`Tx.insert_rows`: nothing to do for no
+    rows, and the column list and conflict clause of the bulk insert."""
+
+    def insert_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Row],
+        *,
+        skip_existing: str | None = None,
+    ) -> int:
+        if not rows:
+            return 0
+        conflict = f" ON CONFLICT ({skip_existing}) DO NOTHING" if skip_existing else ""
+        return self._insert(table, columns, rows, skip_existing, ", ".join(columns), conflict)
+
+    @abstractmethod
+    def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Row],
+                skip_existing: str | None, cols: str, conflict: str) -> int:  # fmt: skip
+        """Insert a non-empty batch with the backend's bulk path; how many rows were added."""
+
+
 class Backend(ABC):
     """A database reachable through transactions."""
 

@@ -21,13 +21,13 @@ import duckdb
 import pyarrow as pa
 
 from matrix.errors import StorageError, StoreLockedError
-from matrix.storage.base import Backend, Row
+from matrix.storage.base import Backend, BulkInsertTx, Row
 from matrix.storage.lease import FileLease
 
 _SMALL_BATCH = 64
 
 
-class DuckDBTx:
+class DuckDBTx(BulkInsertTx):
     """A transaction on one DuckDB connection."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -43,18 +43,8 @@ class DuckDBTx:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self._con.execute(sql, list(params)).fetchall()
 
-    def insert_rows(
-        self,
-        table: str,
-        columns: Sequence[str],
-        rows: Sequence[Row],
-        *,
-        skip_existing: str | None = None,
-    ) -> int:
-        if not rows:
-            return 0
-        cols = ", ".join(columns)
-        conflict = f" ON CONFLICT ({skip_existing}) DO NOTHING" if skip_existing else ""
+    def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Row],
+                skip_existing: str | None, cols: str, conflict: str) -> int:  # fmt: skip
         if len(rows) <= _SMALL_BATCH:
             # A VALUES list beats building an Arrow table for a handful of rows, and an
             # anti-join beats ON CONFLICT (about 700 against 400 single-row commits/s here).

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from matrix import paths
+from matrix.clock import SYSTEM_CLOCK, Clock
 from matrix.errors import MigrationError
 from matrix.storage.base import Backend, Dialect, Tx
 
@@ -64,11 +64,7 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
     A migration without a down section must say so with a ``-- migrate:forward-only`` line.
     """
     found = []
-    folder: Traversable = (
-        directory
-        if directory is not None
-        else resources.files("matrix.storage").joinpath("migrations")
-    )
+    folder: Traversable = directory if directory is not None else paths.migrations_dir()
     for entry in folder.iterdir():
         match = _FILE.match(entry.name)
         if not match:
@@ -127,9 +123,14 @@ def code_version() -> int:
 
 
 def migrate(
-    backend: Backend, *, target: int | None = None, migrations: list[Migration] | None = None
+    backend: Backend,
+    *,
+    target: int | None = None,
+    migrations: list[Migration] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> MigrationReport:
-    """Bring the store up to ``target`` (default: the newest migration), all or nothing.
+    """Bring the store up to ``target`` (default: the newest migration), all or nothing; each
+    applied migration is recorded with ``clock``'s time.
 
     Raises:
         MigrationError: the store is newer than this code, or an applied migration was changed.
@@ -148,7 +149,7 @@ def migrate(
                 tx.execute(
                     "INSERT INTO schema_migrations (version, name, checksum, applied_at)"
                     " VALUES (?, ?, ?, ?)",
-                    (migration.version, migration.name, migration.checksum, datetime.now(UTC)),
+                    (migration.version, migration.name, migration.checksum, clock.now()),
                 )
                 applied.append(f"{migration.version:04d}_{migration.name}")
         after = current_version(tx)

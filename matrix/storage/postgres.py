@@ -19,7 +19,7 @@ import psycopg
 
 from matrix.config import mask_secrets
 from matrix.errors import StorageError
-from matrix.storage.base import Backend, Row
+from matrix.storage.base import Backend, BulkInsertTx, Row
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -28,7 +28,7 @@ def _adapt(sql: str) -> str:
     return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
 
 
-class PostgresTx:
+class PostgresTx(BulkInsertTx):
     """A transaction on one psycopg connection."""
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
@@ -44,17 +44,8 @@ class PostgresTx:
             cur.execute(_adapt(sql), list(params))
             return list(cur.fetchall())
 
-    def insert_rows(
-        self,
-        table: str,
-        columns: Sequence[str],
-        rows: Sequence[Row],
-        *,
-        skip_existing: str | None = None,
-    ) -> int:
-        if not rows:
-            return 0
-        cols = ", ".join(columns)
+    def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Row],
+                skip_existing: str | None, cols: str, conflict: str) -> int:  # fmt: skip
         stage = f"_stage_{table}_{zlib.crc32(cols.encode()):08x}"
         with self._conn.cursor() as cur:
             # The staging table copies the column types, not the constraints or defaults.
@@ -66,7 +57,6 @@ class PostgresTx:
             with cur.copy(f"COPY {stage} ({cols}, __ord) FROM STDIN") as copy:
                 for i, row in enumerate(rows):
                     copy.write_row((*row, i))
-            conflict = f" ON CONFLICT ({skip_existing}) DO NOTHING" if skip_existing else ""
             cur.execute(
                 f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} ORDER BY __ord{conflict}"
             )

@@ -19,7 +19,9 @@ from matrix.config import Settings, mask_secrets
 from matrix.envelopes import validator_for
 from matrix.errors import ConfigError, MigrationError, NotFoundError, StorageError, UsageError
 from matrix.storage import migrate as migrations
+from matrix.storage.admin import StoreAdmin
 from matrix.storage.base import Backend
+from matrix.storage.delivery import DeliveryRecords
 from matrix.storage.eventlog import EventLog
 from matrix.storage.gate_runs import SqlGateRuns
 from matrix.storage.modules import ModuleTables
@@ -158,6 +160,8 @@ class Store:
         self.pricing = SqlPricing(backend)
         self.users = SqlDashboardUsers(backend)
         self.gate_runs = SqlGateRuns(backend)
+        self.delivery = DeliveryRecords(backend)
+        self.admin = StoreAdmin(backend, clock)
 
     def transaction(self) -> AbstractContextManager[object]:
         """One unit of work: everything done through this store inside it commits together."""

@@ -19,6 +19,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from matrix.config import child_environment, default_in_child, running_in_ci
 from matrix.errors import MissingDependencyError, StorageError
 
 INSTALL_HINT = (
@@ -126,9 +127,9 @@ def run_with_throwaway_store(command: list[str]) -> int:
     where the missing binaries are an error."""
     from matrix.storage import open_store
 
-    env = {**os.environ, "MATRIX_PROVIDER_MODE": os.environ.get("MATRIX_PROVIDER_MODE", "local")}
+    env = child_environment(MATRIX_PROVIDER_MODE=default_in_child("MATRIX_PROVIDER_MODE", "local"))
     if find_bin_dir() is None:
-        if os.environ.get("CI") == "true":
+        if running_in_ci():
             print(f"error: {INSTALL_HINT}", file=sys.stderr)
             return 2
         print(f"note: {INSTALL_HINT} Using a throwaway DuckDB store instead.", file=sys.stderr)

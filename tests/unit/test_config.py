@@ -58,3 +58,32 @@ def test_frozen_clock_moves_only_when_told() -> None:
     assert clock.advance(90) == at + timedelta(seconds=90)
     with pytest.raises(ValueError, match="timezone-aware"):
         FrozenClock(datetime(2026, 1, 1))
+
+
+def test_every_wrong_setting_is_named_at_once() -> None:
+
+    with pytest.raises(ConfigError) as info:
+        Settings.load({"MATRIX_LOCK_TIMEOUT": "soon", "MATRIX_DEBUG": "maybe"})
+    assert "MATRIX_LOCK_TIMEOUT='soon'" in str(info.value)
+    assert "MATRIX_DEBUG='maybe'" in str(info.value)
+
+
+def test_the_default_model_is_named_once() -> None:
+    from matrix.config import DEFAULT_MODEL
+
+    assert Settings.load({}).openai_model == DEFAULT_MODEL
+    assert Settings.load({"MATRIX_OPENAI_MODEL": "gpt-5"}).openai_model == "gpt-5"
+
+
+def test_child_environment_overrides_and_removes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matrix.config import child_environment, default_in_child, running_in_ci
+
+    env = child_environment({"A": "1", "B": "2"}, B=None, C="3")
+    assert env == {"A": "1", "C": "3"}
+    monkeypatch.setenv("MATRIX_PROVIDER_MODE", "off")
+    assert default_in_child("MATRIX_PROVIDER_MODE", "local") == "off"
+    assert child_environment(MATRIX_STORAGE_URL="duckdb:///x.duckdb")["MATRIX_STORAGE_URL"] == (
+        "duckdb:///x.duckdb"
+    )
+    assert running_in_ci({"CI": "true"}) and running_in_ci({"CI": "1"})
+    assert not running_in_ci({"CI": ""}) and not running_in_ci({})

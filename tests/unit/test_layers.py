@@ -1,4 +1,8 @@
-"""The layer rules of STYLE.md, enforced by walking every import in matrix/."""
+"""The layer rules of STYLE.md, enforced by walking every import in matrix/ and dashboards/.
+
+dashboards/ is an entry point (the top layer, beside the CLI and ``serve``), and the only home of
+dash: nothing in the package may import it.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +24,9 @@ LAYERS = {
     "concierge": 3,
     "modules": 2, "policy": 2, "approvals": 2, "memory": 2,
     "envelopes": 1, "contracts": 1, "telemetry": 1,
-    "errors": 0, "clock": 0, "config": 0, "windows": 0, "issues": 0, "__init__": 0,
+    "errors": 0, "clock": 0, "config": 0, "windows": 0, "issues": 0, "paths": 0, "__init__": 0,
 }  # fmt: skip
+ENTRY_FOLDERS = {"dashboards": 8}  # top-level packages beside matrix/, by layer
 
 # Each heavy library has one home.
 HOMES = {
@@ -30,12 +35,20 @@ HOMES = {
     "papermill": {"matrix/gates/runner.py"},
     "openai": {"matrix/providers/openai.py"},
     "dash": set(),  # dash lives in dashboards/, outside the package
+    "dash_ag_grid": set(),
 }
+HOME_FOLDERS = {"dash": "dashboards/", "dash_ag_grid": "dashboards/"}
 
 
 def _component(module: str) -> str:
     parts = module.split(".")
+    if parts[0] in ENTRY_FOLDERS:
+        return parts[0]
     return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _layer(component: str) -> int | None:
+    return ENTRY_FOLDERS.get(component, LAYERS.get(component))
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
@@ -51,26 +64,33 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 
 def _violations() -> list[str]:
     problems = []
-    for path in sorted(PACKAGE.rglob("*.py")):
+    paths = [(p, "matrix") for p in sorted(PACKAGE.rglob("*.py"))]
+    for folder in ENTRY_FOLDERS:
+        paths += [(p, folder) for p in sorted((ROOT / folder).rglob("*.py"))]
+    for path, top_package in paths:
         rel = path.relative_to(ROOT).as_posix()
-        own = _component("matrix." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts))
-        if own not in LAYERS:
+        base = PACKAGE if top_package == "matrix" else ROOT / top_package
+        own = _component(top_package + "." + ".".join(path.relative_to(base).with_suffix("").parts))
+        own_layer = _layer(own)
+        if own_layer is None:
             problems.append(f"{rel}: component {own!r} has no layer; add it to LAYERS")
             continue
         for line, name in _imports(path):
             top = name.split(".")[0]
-            if top in HOMES and rel not in HOMES[top]:
+            home = HOME_FOLDERS.get(top)
+            if top in HOMES and rel not in HOMES[top] and not (home and rel.startswith(home)):
                 problems.append(
-                    f"{rel}:{line}: imports {name}; only {sorted(HOMES[top]) or ['dashboards/']} may"
+                    f"{rel}:{line}: imports {name}; only {sorted(HOMES[top]) or [home]} may"
                 )
-            if top == "matrix" and name != "matrix":
+            if (top == "matrix" and name != "matrix") or top in ENTRY_FOLDERS:
                 target = _component(name)
-                if target not in LAYERS:
+                target_layer = _layer(target)
+                if target_layer is None:
                     problems.append(f"{rel}:{line}: imports unknown component {name}")
-                elif LAYERS[target] > LAYERS[own]:
+                elif target_layer > own_layer:
                     problems.append(
-                        f"{rel}:{line}: imports {name} (layer {LAYERS[target]}) from layer"
-                        f" {LAYERS[own]}; a module may import only its own layer or below"
+                        f"{rel}:{line}: imports {name} (layer {target_layer}) from layer"
+                        f" {own_layer}; a module may import only its own layer or below"
                     )
     return problems
 
@@ -85,6 +105,7 @@ def test_the_walker_catches_a_violation(tmp_path: Path, monkeypatch) -> None:  #
 
     root = tmp_path / "proj"
     shutil.copytree(PACKAGE, root / "matrix")
+    shutil.copytree(ROOT / "dashboards", root / "dashboards")
     (root / "matrix" / "clock.py").write_text(
         (root / "matrix" / "clock.py").read_text()
         + "\nimport duckdb\nfrom matrix.storage import open_store\n"
@@ -95,4 +116,26 @@ def test_the_walker_catches_a_violation(tmp_path: Path, monkeypatch) -> None:  #
     assert any("matrix/clock.py" in p and "imports duckdb" in p for p in problems)
     assert any(
         "matrix/clock.py" in p and "matrix.storage (layer 4) from layer 0" in p for p in problems
+    )
+
+
+def test_the_walker_covers_the_dashboards(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """dashboards/ is an entry point: the package may not import it, and it may not import duckdb."""
+    import shutil
+
+    root = tmp_path / "proj"
+    shutil.copytree(PACKAGE, root / "matrix")
+    shutil.copytree(ROOT / "dashboards", root / "dashboards")
+    (root / "dashboards" / "theme.py").write_text(
+        (root / "dashboards" / "theme.py").read_text() + "\nimport duckdb\n"
+    )
+    (root / "matrix" / "viz.py").write_text(
+        (root / "matrix" / "viz.py").read_text() + "\nfrom dashboards.theme import plot_template\n"
+    )
+    monkeypatch.setattr(__import__(__name__, fromlist=["x"]), "PACKAGE", root / "matrix")
+    monkeypatch.setattr(__import__(__name__, fromlist=["x"]), "ROOT", root)
+    problems = _violations()
+    assert any("dashboards/theme.py" in p and "imports duckdb" in p for p in problems)
+    assert any(
+        "matrix/viz.py" in p and "dashboards.theme (layer 8) from layer 5" in p for p in problems
     )

@@ -14,27 +14,9 @@ from typing import Any
 
 from matrix import envelopes as env
 from matrix.errors import UsageError
-from matrix.metrics.engine import check_window, run_sql
+from matrix.metrics.engine import check_window, query, run_sql
 
 DIMENSIONS = ("provider", "model", "feature", "module")
-
-# One provider call's cost at the price in force when it was made (NULL when unpriced).
-_CALL_COST = """((coalesce(t.input_tokens, 0) - coalesce(t.cached_tokens, 0)) * p.input_per_mtok / 1e6
-           + coalesce(t.cached_tokens, 0) * p.cached_input_per_mtok / 1e6
-           + coalesce(t.output_tokens, 0) * p.output_per_mtok / 1e6
-           + coalesce(t.audio_seconds, 0) / 60.0 * p.audio_per_minute)"""
-# The tenant's provider calls matching {where}, each joined to the price in force at its time.
-_PRICED_CALLS = """(SELECT * FROM telemetry WHERE kind = 'provider_call' AND {where}) t
-ASOF LEFT JOIN model_prices p
-  ON t.provider = p.provider AND t.model = p.model AND t.recorded_at >= p.effective_from"""
-_COST = f"""
-SELECT {{group}} AS grp, count(*) AS calls,
-       count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls,
-       sum({_CALL_COST}) AS cost_usd,
-       list(DISTINCT t.provider || '/' || t.model) FILTER (WHERE p.price_id IS NULL) AS unpriced_models
-FROM {_PRICED_CALLS}
-GROUP BY 1 ORDER BY 1
-"""
 
 
 @dataclass(kw_only=True)
@@ -57,7 +39,7 @@ def ai_cost(
         raise UsageError(f"by must be one of {list(DIMENSIONS)}, got {by!r}.")
     check_window(since, until)
     where = "tenant_id = ? AND recorded_at >= ? AND recorded_at < ?"
-    rows = run_sql(store, ("telemetry",), tenant_id, _COST.format(group=f"t.{by}", where=where),
+    rows = run_sql(store, ("telemetry",), tenant_id, query("costs.by_group", group=f"t.{by}", where=where),
                    [tenant_id, since, until], window=("recorded_at", since, until), shared=("model_prices",))  # fmt: skip
     report = CostReport(by=by)
     unpriced_models: set[str] = set()
@@ -77,11 +59,9 @@ def spent_in_windows(
 ) -> list[float]:
     """What the tenant's priced AI usage cost in each window ending at ``at`` (one scan for all)."""
     start = at - max(windows)
-    sums = ", ".join(
-        f"coalesce(sum({_CALL_COST}) FILTER (WHERE t.recorded_at >= ?), 0)" for _ in windows
-    )
+    sums = ", ".join(query("costs.spent_since") for _ in windows)
     where = "tenant_id = ? AND recorded_at >= ? AND recorded_at < ?"
-    [row] = run_sql(store, ("telemetry",), tenant_id, f"SELECT {sums} FROM {_PRICED_CALLS.format(where=where)}",
+    [row] = run_sql(store, ("telemetry",), tenant_id, query("costs.sums", sums=sums, where=where),
                     [at - w for w in windows] + [tenant_id, start, at], window=("recorded_at", start, at),
                     shared=("model_prices",))  # fmt: skip
     return [float(v) for v in row]
@@ -94,7 +74,7 @@ def _total_after(
     tenants = store.pricing.tenants_calling(provider, model, start)
     rows, total, unpriced = 0, 0.0, 0
     for tenant in tenants:
-        found = run_sql(store, ("telemetry",), tenant, _COST.format(
+        found = run_sql(store, ("telemetry",), tenant, query("costs.by_group",
             group="t.model", where="tenant_id = ? AND provider = ? AND model = ? AND recorded_at >= ?"),
             [tenant, provider, model, start], shared=("model_prices",))  # fmt: skip
         for _, calls, unpriced_calls, cost, _ in found:

@@ -150,7 +150,17 @@ def run_sql(
         con.close()
 
 
-# The read-only queries of the delivery (DORA) and reliability (SLO) reports, by name; the
+# One provider call's cost at the price in force when it was made (NULL when unpriced).
+_CALL_COST = """((coalesce(t.input_tokens, 0) - coalesce(t.cached_tokens, 0)) * p.input_per_mtok / 1e6
+           + coalesce(t.cached_tokens, 0) * p.cached_input_per_mtok / 1e6
+           + coalesce(t.output_tokens, 0) * p.output_per_mtok / 1e6
+           + coalesce(t.audio_seconds, 0) / 60.0 * p.audio_per_minute)"""
+# The tenant's provider calls matching {where}, each joined to the price in force at its time.
+_PRICED_CALLS = """(SELECT * FROM telemetry WHERE kind = 'provider_call' AND {where}) t
+ASOF LEFT JOIN model_prices p
+  ON t.provider = p.provider AND t.model = p.model AND t.recorded_at >= p.effective_from"""
+
+# The read-only queries of the delivery (DORA), reliability (SLO) and AI cost reports, by name; the
 # placeholders in braces are filled by :func:`query` with SQL fragments of the caller's own
 # definitions (never with user input).
 QUERIES = {
@@ -185,6 +195,17 @@ QUERIES = {
         " WHERE tenant_id = ? AND recorded_at >= ? AND recorded_at < ? AND kind = 'request'"
         " AND name = 'owner.interaction' AND latency_ms IS NOT NULL GROUP BY 1 ORDER BY 1"
     ),
+    # AI cost by {group}: calls, unpriced calls, cost at the prices in force, unpriced models.
+    "costs.by_group": f"""
+        SELECT {{group}} AS grp, count(*) AS calls,
+               count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls,
+               sum({_CALL_COST}) AS cost_usd,
+               list(DISTINCT t.provider || '/' || t.model) FILTER (WHERE p.price_id IS NULL) AS unpriced_models
+        FROM {_PRICED_CALLS}
+        GROUP BY 1 ORDER BY 1""",
+    # One sum per window (each ``costs.spent_since`` takes the window's start) in one scan.
+    "costs.spent_since": f"coalesce(sum({_CALL_COST}) FILTER (WHERE t.recorded_at >= ?), 0)",
+    "costs.sums": f"SELECT {{sums}} FROM {_PRICED_CALLS}",
 }  # fmt: skip
 
 

@@ -10,20 +10,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from matrix.app import App, build
 from matrix.config import Settings
 from matrix.metrics import MetricResult, compute
-from matrix.storage import Store, open_store
+from matrix.storage import Store
 from matrix.windows import DEFAULT_DAYS, default_window
 
-_STORE: Store | None = None
+_APP: App | None = None
 
 
 def connect(storage_url: str | None = None) -> Store:
     """Open (once per kernel) the store at ``storage_url`` or ``MATRIX_STORAGE_URL``."""
-    global _STORE
-    if _STORE is None or (storage_url and _STORE.settings.storage_url != storage_url):
-        _STORE = open_store(settings=Settings.load(storage_url=storage_url), must_exist=True)
-    return _STORE
+    global _APP
+    if _APP is None or (storage_url and _APP.settings.storage_url != storage_url):
+        if _APP is not None:
+            _APP.close()
+        _APP = build(Settings.load(storage_url=storage_url), must_exist=True)
+    return _APP.store
 
 
 def _window(days: int, until: datetime | None) -> tuple[datetime, datetime]:

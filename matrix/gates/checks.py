@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from matrix import __version__, paths
+from matrix.app import build
 from matrix.clock import SYSTEM_CLOCK, FrozenClock
-from matrix.concierge import Concierge
 from matrix.concierge.runtime_config import normalize
 from matrix.config import SETTINGS, Settings, mask_secrets, matrix_environment
 from matrix.errors import MatrixError
@@ -26,9 +26,6 @@ from matrix.metrics import compute
 from matrix.metrics.budgets import budget_status
 from matrix.metrics.definitions import load_catalog
 from matrix.metrics.dora import dora
-from matrix.providers import selector
-from matrix.runtime import Worker
-from matrix.runtime.handlers import default_handlers
 from matrix.sources.junit import junit_totals
 from matrix.storage import Store, open_store
 from matrix.storage.migrate import code_version, load_migrations
@@ -50,7 +47,7 @@ def junit_failures(path: str | Path | None) -> int | None:
 def tenant_config_problems(store: Store) -> list[str]:
     """Every tenant's stored runtime config, prompts (personas) and policy rules, validated."""
     problems = []
-    concierge = Concierge(store, store.settings, selector(store.settings))
+    concierge = build(store=store).concierge
     for tenant in store.tenants.list():
         stored = store.runtime_config.get(tenant.tenant_id)
         try:
@@ -85,16 +82,16 @@ def runtime_smoke() -> str:
     """One owner interaction on a new in-memory store, through the worker to its task's end state."""
     clock = FrozenClock(SYSTEM_CLOCK.now())
     settings = Settings.load(storage_url="duckdb:///:memory:", provider_mode="local")
-    with open_store(settings=settings, clock=clock, migrate=True) as store:
+    with build(settings, clock=clock, migrate=True) as app:
+        store = app.store
         store.tenants.add("smoke")
-        concierge = Concierge(store, settings, selector(settings), clock)
-        result = concierge.interact(
+        result = app.concierge.interact(
             "smoke", "owner-1", "Agende uma reunião com a Ana amanhã às 10h"
         )
         tasks = result.downstream_tasks
         if not tasks:
             return "no task created"
-        Worker(store, default_handlers(), clock=clock).drain()
+        app.worker.drain()
         task = store.tasks.get("smoke", tasks[0].task_id)
         return str(task.status if task else "missing")
 

@@ -63,11 +63,12 @@ def test_every_face_gives_the_same_number_with_its_defaults(
     from dashboards import context
     from dashboards.pages import overview
     from matrix import notebook
+    from matrix.app import build
     from matrix.gates import checks
 
     store = open_store(url, clock=clock)
     try:
-        monkeypatch.setattr(notebook, "_STORE", store)
+        monkeypatch.setattr(notebook, "_APP", build(store=store))
         notebook_value = notebook.metric(METRIC, tenant="acme", grain="all").total
 
         monkeypatch.setattr(context.RUNTIME, "store", store)

@@ -520,18 +520,19 @@ def approvals_reject(confirmation_id: str, tenant_id: str, actor: str, reason: s
 @storage_option
 @json_option
 def worker(once: bool, max_seconds: float | None, storage_url: str | None, as_json: bool) -> None:
-    """Run the scheduler: the task queue, approval expiry, and periodic jobs. Ctrl-C stops cleanly."""
-    from matrix.runtime import Scheduler, Worker
-    from matrix.runtime.handlers import default_handlers
-    from matrix.runtime.jobs import queue_jobs
+    """Run the scheduler: the task queue, approval expiry, due reminders and outbound messages.
 
-    with open_existing(storage_url) as store:
-        task_worker = Worker(store, default_handlers())
-        scheduler = Scheduler(jobs=queue_jobs(_concierge(store), task_worker))
+    Ctrl-C stops cleanly.
+    """
+    from matrix.app import build
+
+    with build(Settings.load(storage_url=storage_url), must_exist=True) as app:
+        scheduler = app.scheduler()
         scheduler.install_signal_handlers()
+        click.echo(app.outbound_status().message, err=True)
         if not once and not as_json:
             click.echo(
-                f"worker {task_worker.worker_id} on {store.url}; Ctrl-C stops after the current task",
+                f"worker {app.worker.worker_id} on {app.store.url}; Ctrl-C stops after the current task",
                 err=True,
             )
         scheduler.run(max_seconds=max_seconds, until_idle=once)
@@ -736,15 +737,17 @@ def simulate(tenants: int, days: int, seed: int, storage_url: str | None, as_jso
     Owners, AI replies (from a local OpenAI-compatible endpoint) and module work are simulated;
     everything else — planning, policy, approvals, queue, worker, events, telemetry — is real.
     """
+    from functools import partial
+
     from tqdm import tqdm
 
+    from matrix.app import build
     from matrix.simulate import run_simulation
 
     with open_existing(storage_url) as store, tqdm(total=days, unit="day", desc="simulating",
                                                    file=sys.stderr, disable=None) as bar:  # fmt: skip
-        report = run_simulation(
-            store, store.settings, tenants=tenants, days=days, seed=seed, progress=bar.update
-        )
+        report = run_simulation(partial(build, store=store), tenants=tenants, days=days, seed=seed,
+                                progress=bar.update)  # fmt: skip
 
     def human(r: dict[str, Any]) -> str:
         return (

@@ -89,6 +89,9 @@ def run_demo(
     progress: Callable[[int], None] | None = None,
 ) -> None:
     """Check contracts, build the store, simulate traffic once, and print what to do next."""
+    from functools import partial
+
+    from matrix.app import build
     from matrix.simulate import run_simulation
 
     report = Catalog(settings.contracts_dir).check()
@@ -111,7 +114,7 @@ def run_demo(
         else:
             echo(f"[3/4] simulating {days} days of {tenants} tenants through the real runtime ...")
             sim = run_simulation(
-                store, settings, tenants=tenants, days=days, seed=7, progress=progress
+                partial(build, store=store), tenants=tenants, days=days, seed=7, progress=progress
             )
             r = sim.as_dict()
             echo(

@@ -2,7 +2,8 @@
 
 The web server is Werkzeug's threaded server on the given host and port (127.0.0.1 by default,
 for one machine; put a reverse proxy with TLS in front for anything else). The scheduler runs
-the task queue and approval expiry in a background thread, as ``matrix worker`` does.
+every job ``matrix worker`` runs (the task queue, approval expiry, due reminders and outbound
+messages) in a background thread, and says at start whether outbound delivery is on.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from matrix.app import build
 from matrix.storage import Store
 
 
@@ -28,18 +30,9 @@ def serve(
     store: Store, *, host: str, port: int, scheduler: bool, echo: Callable[[str], None]
 ) -> None:
     """Serve until SIGINT/SIGTERM; the scheduler (when on) stops after its current job."""
-    from matrix.concierge import Concierge
-    from matrix.providers import selector
-    from matrix.runtime import Scheduler, Worker
-    from matrix.runtime.handlers import default_handlers
-    from matrix.runtime.jobs import queue_jobs
-
     server = make_server(store, host=host, port=port)
-    jobs = None
-    if scheduler:
-        concierge = Concierge(store, store.settings, selector(store.settings))
-        jobs = Scheduler(jobs=queue_jobs(concierge, Worker(store, default_handlers())))
-        threading.Thread(target=jobs.run, name="scheduler", daemon=True).start()
+    app = build(store=store, clock=store.clock)
+    jobs = app.scheduler() if scheduler else None
 
     def stop(signum: int, _frame: Any) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -47,6 +40,9 @@ def serve(
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     echo(f"dashboards: http://{host}:{server.server_port}/  (Ctrl-C stops)")
+    if jobs is not None:
+        echo(app.outbound_status().message)
+        threading.Thread(target=jobs.run, name="scheduler", daemon=True).start()
     try:
         server.serve_forever()
     finally:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from matrix.modules.outbound import TransportError
+from matrix.modules.crm.outbound import TransportError
 from matrix.providers.evolution import EvolutionTransport
 
 KEY = "evo-key-0123456789"

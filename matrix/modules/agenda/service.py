@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from matrix import envelopes as env
+from matrix.clock import Clock
 from matrix.errors import NotFoundError, UsageError
-from matrix.modules import outbound
 from matrix.modules.context import Work
+from matrix.modules.crm import outbound
 from matrix.modules.ports import ModuleStore, Record
 
 SYSTEM_ACTOR = {"actor_id": "agenda-scheduler", "actor_type": "system", "channel": "scheduler"}
@@ -71,13 +72,14 @@ def _payload(reminder: Record) -> dict[str, object]:
     }  # fmt: skip
 
 
-def dispatch_due(store: ModuleStore, clock: object, *, limit: int = 100) -> int:
+def dispatch_due(store: ModuleStore, clock: Clock, *, limit: int = 100) -> int:
     """Hand every due reminder (any tenant) to its channel; returns how many."""
-    now = clock.now()  # type: ignore[attr-defined]
-    due = store.modules.reminders.where("status = 'scheduled' AND schedule_at <= ?", [now],
-                                        order="schedule_at", limit=limit)  # fmt: skip
+    now = clock.now()
+    due = store.modules.reminders.due(
+        [("scheduled", "schedule_at", now)], order="schedule_at", limit=limit
+    )
     for reminder in due:
-        work = Work(tenant_id=reminder["tenant_id"], clock=clock, correlation_id=reminder["correlation_id"],  # type: ignore[arg-type]
+        work = Work(tenant_id=reminder["tenant_id"], clock=clock, correlation_id=reminder["correlation_id"],
                     trace_id=reminder["trace_id"])  # fmt: skip
         with store.transaction():
             if reminder["channel"] == "ui-chat":

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from matrix.cli import emit
+from matrix.cli import emit, json_option, storage_option, tenant_option
 from matrix.clock import SYSTEM_CLOCK
 from matrix.modules.context import Work
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def tenant_command(f: F) -> F:
+    """The options every module command takes: --tenant, --storage-url and --json."""
+    return tenant_option(storage_option(json_option(f)))
 
 
 def work(tenant_id: str) -> Work:

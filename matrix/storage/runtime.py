@@ -69,16 +69,9 @@ class SqlApprovals:
         return found[0] if found else None
 
     def resolve(
-        self,
-        tenant_id: str,
-        confirmation_id: str,
-        *,
-        status: Status,
-        at: datetime,
-        actor: str | None,
-        reason: str | None,
-        task_id: str | None = None,
-    ) -> bool:
+        self, tenant_id: str, confirmation_id: str, *, status: Status, at: datetime,
+        actor: str | None, reason: str | None, task_id: str | None = None,
+    ) -> bool:  # fmt: skip
         with self._backend.transaction() as tx:
             changed = tx.execute(
                 "UPDATE approvals SET status = ?, resolved_at = ?, resolved_by = ?,"

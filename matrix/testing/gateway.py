@@ -16,8 +16,10 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from matrix.testing.http import LocalServer
 
 _PATH = "/message/sendText/"
 
@@ -33,7 +35,7 @@ class Delivered:
     message_id: str
 
 
-class EvolutionGateway:
+class EvolutionGateway(LocalServer):
     """A real HTTP server on 127.0.0.1 (a free port) that records what it is sent.
 
     Attributes:
@@ -44,35 +46,17 @@ class EvolutionGateway:
     """
 
     def __init__(self, *, api_key: str | None = None, host: str = "127.0.0.1") -> None:
+        super().__init__(_handler(self), host=host, name="evolution-gateway")
         self.api_key = api_key
         self.seen: list[dict[str, Any]] = []
         self.delivered: list[Delivered] = []
         self.replies: list[tuple[int, dict[str, Any]]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, 0), _handler(self))
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> EvolutionGateway:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="evolution-gateway", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> EvolutionGateway:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+        """The base URL to configure as the Evolution gateway."""
+        return self.origin
 
     def fail(
         self, status: int = 503, *, times: int = 1, error: str = "gateway unavailable"

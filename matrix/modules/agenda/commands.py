@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import click
 
-from matrix.cli import (
-    CONTEXT,
-    emit,
-    json_option,
-    open_existing,
-    storage_option,
-    table,
-    tenant_option,
-)
+from matrix.cli import CONTEXT, emit, open_existing, table
+from matrix.modules.agenda import service
+from matrix.modules.commands import tenant_command
 
 
 @click.group(context_settings=CONTEXT)
@@ -21,17 +15,11 @@ def agenda() -> None:
 
 
 @agenda.command("list")
-@tenant_option
-@storage_option
-@json_option
+@tenant_command
 def agenda_list(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     """Appointments with their reminder status."""
     with open_existing(storage_url) as store:
-        reminders = {
-            r["appointment_id"]: r for r in store.modules.reminders.find(tenant_id, limit=10_000)
-        }
-        rows = [{**a, "reminder": reminders.get(a["appointment_id"], {}).get("status")}
-                for a in store.modules.appointments.find(tenant_id, order="start_at", limit=10_000)]  # fmt: skip
+        rows = service.appointments(store, tenant_id)
     emit(
         rows,
         as_json,

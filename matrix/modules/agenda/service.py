@@ -145,3 +145,12 @@ def cancel(store: ModuleStore, work: Work, appointment_id: str) -> Record:
                 store.events.append_many([work.event("agenda.reminder.canceled", env.AGENDA, env.OWNER,
                                                      _payload(reminder), status="info")])  # fmt: skip
     return {**appointment, "status": "canceled"}
+
+
+def appointments(store: ModuleStore, tenant_id: str, *, limit: int = 10_000) -> list[Record]:
+    """The tenant's appointments by start, each with its reminder's status (``reminder``)."""
+    reminders = {
+        r["appointment_id"]: r for r in store.modules.reminders.find(tenant_id, limit=limit)
+    }
+    return [{**a, "reminder": reminders.get(a["appointment_id"], {}).get("status")}
+            for a in store.modules.appointments.find(tenant_id, order="start_at", limit=limit)]  # fmt: skip

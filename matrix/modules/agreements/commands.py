@@ -7,9 +7,9 @@ from typing import IO
 
 import click
 
-from matrix.cli import CONTEXT, emit, json_option, open_existing, storage_option, tenant_option
+from matrix.cli import CONTEXT, emit, open_existing
 from matrix.errors import UsageError
-from matrix.modules.commands import show, work
+from matrix.modules.commands import show, tenant_command, work
 
 
 @click.group(context_settings=CONTEXT)
@@ -19,9 +19,7 @@ def agreements() -> None:
 
 @agreements.command("template")
 @click.argument("source", type=click.File("r", encoding="utf-8"), metavar="FILE|-")
-@tenant_option
-@storage_option
-@json_option
+@tenant_command
 def agreements_template(
     source: IO[str], tenant_id: str, storage_url: str | None, as_json: bool
 ) -> None:
@@ -45,7 +43,6 @@ def agreements_template(
 
 @agreements.command("render")
 @click.argument("key")
-@tenant_option
 @click.option("--customer", "customer_id", required=True)
 @click.option(
     "--values",
@@ -56,8 +53,7 @@ def agreements_template(
 @click.option(
     "--out", "out", type=click.Path(dir_okay=False), help="Write the document here (.docx or .md)."
 )
-@storage_option
-@json_option
+@tenant_command
 def agreements_render(key: str, tenant_id: str, customer_id: str, values_json: str, out: str | None,
                       storage_url: str | None, as_json: bool) -> None:  # fmt: skip
     """Render the latest version of a template for a customer; the document is kept."""

@@ -6,17 +6,9 @@ from datetime import date
 
 import click
 
-from matrix.cli import (
-    CONTEXT,
-    emit,
-    json_option,
-    open_existing,
-    storage_option,
-    table,
-    tenant_option,
-)
+from matrix.cli import CONTEXT, emit, open_existing, table
 from matrix.errors import UsageError
-from matrix.modules.commands import show, work
+from matrix.modules.commands import show, tenant_command, work
 
 
 @click.group(context_settings=CONTEXT)
@@ -26,13 +18,11 @@ def billing() -> None:
 
 @billing.command("charge")
 @click.argument("customer_id")
-@tenant_option
 @click.option("--amount", required=True)
 @click.option("--currency", default="BRL", show_default=True)
 @click.option("--due", "due", required=True, help="Due date, e.g. 2026-12-10.")
 @click.option("--key", "external_key", help="Your invoice id; charging it again changes nothing.")
-@storage_option
-@json_option
+@tenant_command
 def billing_charge(customer_id: str, tenant_id: str, amount: str, currency: str, due: str, external_key: str | None,
                    storage_url: str | None, as_json: bool) -> None:  # fmt: skip
     """Create a charge for a customer."""
@@ -54,11 +44,9 @@ def billing_charge(customer_id: str, tenant_id: str, amount: str, currency: str,
 
 @billing.command("pay")
 @click.argument("charge_id")
-@tenant_option
 @click.option("--amount", required=True)
 @click.option("--currency", default="BRL", show_default=True)
-@storage_option
-@json_option
+@tenant_command
 def billing_pay(
     charge_id: str,
     tenant_id: str,
@@ -83,9 +71,7 @@ def billing_pay(
 
 @billing.command("collect")
 @click.argument("charge_id")
-@tenant_option
-@storage_option
-@json_option
+@tenant_command
 def billing_collect(charge_id: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     """Ask Persona 2 to send a collection message (delivered by `matrix worker`)."""
     from matrix.modules.billing import service
@@ -96,9 +82,7 @@ def billing_collect(charge_id: str, tenant_id: str, storage_url: str | None, as_
 
 
 @billing.command("list")
-@tenant_option
-@storage_option
-@json_option
+@tenant_command
 def billing_list(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     """The tenant's charges."""
     with open_existing(storage_url) as store:

@@ -7,18 +7,10 @@ from typing import IO
 
 import click
 
-from matrix.cli import (
-    CONTEXT,
-    emit,
-    json_option,
-    open_existing,
-    storage_option,
-    table,
-    tenant_option,
-)
+from matrix.cli import CONTEXT, emit, open_existing, table
 from matrix.clock import SYSTEM_CLOCK
 from matrix.errors import UsageError
-from matrix.modules.commands import show, work
+from matrix.modules.commands import show, tenant_command, work
 
 
 @click.group(context_settings=CONTEXT)
@@ -28,10 +20,8 @@ def crm() -> None:
 
 @crm.command("capture")
 @click.argument("name")
-@tenant_option
 @click.option("--phone", required=True, help="WhatsApp number in E.164.")
-@storage_option
-@json_option
+@tenant_command
 def crm_capture(
     name: str, tenant_id: str, phone: str, storage_url: str | None, as_json: bool
 ) -> None:
@@ -48,12 +38,10 @@ def crm_capture(
 
 @crm.command("move")
 @click.argument("lead_id")
-@tenant_option
 @click.option("--to", "to_stage", required=True, help="Target stage, e.g. contacted.")
 @click.option("--trigger", help="The funnel's trigger for this move, e.g. first_contact_attempt.")
 @click.option("--reason", "reason_code", help="Needed to reopen a lost or disqualified lead.")
-@storage_option
-@json_option
+@tenant_command
 def crm_move(lead_id: str, tenant_id: str, to_stage: str, trigger: str | None, reason_code: str | None,
              storage_url: str | None, as_json: bool) -> None:  # fmt: skip
     """Move a lead through the funnel (the error says which trigger the move needs)."""
@@ -71,9 +59,7 @@ def crm_move(lead_id: str, tenant_id: str, to_stage: str, trigger: str | None, r
 
 @crm.command("convert")
 @click.argument("lead_id")
-@tenant_option
-@storage_option
-@json_option
+@tenant_command
 def crm_convert(lead_id: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     """Turn a lead into a customer (once)."""
     from matrix.modules.crm import leads
@@ -84,9 +70,7 @@ def crm_convert(lead_id: str, tenant_id: str, storage_url: str | None, as_json: 
 
 
 @crm.command("leads")
-@tenant_option
-@storage_option
-@json_option
+@tenant_command
 def crm_leads(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     """The tenant's leads."""
     with open_existing(storage_url) as store:
@@ -100,12 +84,10 @@ def crm_leads(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
 
 @crm.command("ingest")
 @click.argument("source", type=click.File("rb"), metavar="FILE|-")
-@tenant_option
 @click.option(
     "--signature", required=True, help="The X-Evolution-Signature of the body (HMAC-SHA256, hex)."
 )
-@storage_option
-@json_option
+@tenant_command
 def crm_ingest(
     source: IO[bytes], tenant_id: str, signature: str, storage_url: str | None, as_json: bool
 ) -> None:

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import click
 
-from matrix.cli import (
-    CONTEXT,
-    emit,
-    json_option,
-    open_existing,
-    storage_option,
-    table,
-    tenant_option,
-)
-from matrix.modules.commands import show, work
+from matrix.cli import CONTEXT, emit, open_existing, table
+from matrix.modules.commands import show, tenant_command, work
 
 
 @click.group(context_settings=CONTEXT)
@@ -23,14 +15,12 @@ def customers() -> None:
 
 @customers.command("add")
 @click.argument("name")
-@tenant_option
 @click.option("--phone", help="WhatsApp number in E.164, e.g. +5511999990000.")
 @click.option("--email")
 @click.option(
     "--key", "external_key", help="Your id for this customer; adding it again changes nothing."
 )
-@storage_option
-@json_option
+@tenant_command
 def customers_add(name: str, tenant_id: str, phone: str | None, email: str | None, external_key: str | None,
                   storage_url: str | None, as_json: bool) -> None:  # fmt: skip
     """Add a customer (idempotent by --key)."""
@@ -48,9 +38,7 @@ def customers_add(name: str, tenant_id: str, phone: str | None, email: str | Non
 
 
 @customers.command("list")
-@tenant_option
-@storage_option
-@json_option
+@tenant_command
 def customers_list(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     """The tenant's customers."""
     with open_existing(storage_url) as store:
@@ -67,11 +55,9 @@ def customers_list(tenant_id: str, storage_url: str | None, as_json: bool) -> No
 @customers.command("merge")
 @click.argument("keep_id")
 @click.argument("duplicate_id")
-@tenant_option
 @click.option("--actor", required=True, help="Who merges (recorded in the audit).")
 @click.option("--reason")
-@storage_option
-@json_option
+@tenant_command
 def customers_merge(keep_id: str, duplicate_id: str, tenant_id: str, actor: str, reason: str | None,
                     storage_url: str | None, as_json: bool) -> None:  # fmt: skip
     """Fold DUPLICATE_ID into KEEP_ID; the duplicate is archived and the merge audited."""

@@ -25,11 +25,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from matrix import envelopes as env
-from matrix.clock import Clock, VirtualClock
+from matrix.clock import SYSTEM_CLOCK, Clock, VirtualClock
 from matrix.concierge import Concierge
 from matrix.config import Settings
 from matrix.contracts import Catalog
@@ -176,7 +176,7 @@ def run_simulation(
     gateway that fails now and then; its scheduler runs the jobs ``matrix worker`` runs.
     """
     rng = random.Random(seed)
-    end = (end or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = (end or SYSTEM_CLOCK.now()).replace(hour=0, minute=0, second=0, microsecond=0)
     clock = VirtualClock(end - timedelta(days=days))
     report = SimulationReport(tenants=tenants, days=days, seed=seed)
     started = time.perf_counter()

@@ -1,4 +1,5 @@
-"""The business modules as a registry: each module package exports one :class:`ModuleSpec`.
+"""The business modules as a registry: each module package exports one :class:`ModuleSpec`
+(``SPEC`` in its ``spec.py``).
 
 A spec names what the module brings — its task handlers, its scheduler jobs, the outcomes it
 reports for outbound messages, its CLI command group and its tables — so that the worker, the
@@ -92,9 +93,9 @@ def specs() -> tuple[ModuleSpec, ...]:
     """Every registered module's spec, in :data:`PACKAGES` order."""
     found = []
     for package in PACKAGES:
-        spec = getattr(importlib.import_module(package), "SPEC", None)
+        spec = getattr(importlib.import_module(f"{package}.spec"), "SPEC", None)
         if not isinstance(spec, ModuleSpec):
-            raise ConfigError(f"Module package {package!r} exports no SPEC (a ModuleSpec).")
+            raise ConfigError(f"{package}.spec defines no SPEC (a ModuleSpec); add one.")
         found.append(spec)
     return tuple(found)
 

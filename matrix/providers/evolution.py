@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -180,9 +181,9 @@ class TenantTransports:
                 f" follow-ups and collections stay queued; to turn it on, {HOW_TO_TURN_ON}"))  # fmt: skip
         if not off:
             return OutboundStatus(state=OutboundState.ON, tenants_on=tuple(on), message=(
-                f"outbound delivery is on for every tenant ({', '.join(on)}), each through its own gateway"))  # fmt: skip
+                f"outbound delivery is on for every tenant ({_names(on)}), each through its own gateway"))  # fmt: skip
         return OutboundStatus(state=OutboundState.PARTIAL, tenants_on=tuple(on), tenants_off=off, message=(
-            f"outbound delivery is on for {', '.join(on)} and off for {', '.join(off)}: their messages"
+            f"outbound delivery is on for {_names(on)} and off for {_names(off)}: their messages"
             f" stay queued; to turn it on, {HOW_TO_TURN_ON}"))  # fmt: skip
 
     def send(self, *, tenant_id: str, phone_e164: str, text: str, idempotency_key: str) -> str:
@@ -195,3 +196,8 @@ class TenantTransports:
                                        instance_id=gateway.instance_id, timeout=self.timeout)  # fmt: skip
         return transport.send(tenant_id=tenant_id, phone_e164=phone_e164, text=text,
                               idempotency_key=idempotency_key)  # fmt: skip
+
+
+def _names(tenants: Sequence[str], shown: int = 5) -> str:
+    more = f" and {len(tenants) - shown} more" if len(tenants) > shown else ""
+    return ", ".join(tenants[:shown]) + more

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from matrix.errors import UsageError
 from matrix.modules import registry
 from matrix.storage.base import Backend
 
@@ -86,7 +87,9 @@ class Table:
 
     def _column(self, column: str) -> None:
         if column not in self.columns:
-            raise ValueError(f"{self.name} has no column {column}")
+            raise UsageError(
+                f"Table {self.name} has no column {column!r}; its columns: {', '.join(self.columns)}."
+            )
 
     def update(
         self, tenant_id: str, key: str, changes: Record, *, expect: Record | None = None

@@ -55,3 +55,21 @@ def test_the_app_scheduler_holds_every_job() -> None:
     with build(settings, transport=RecordingTransport()) as app:
         status = app.outbound_status()
     assert status.state == "on" and "RecordingTransport" in status.message
+
+
+def test_outbound_status_names_the_tenants_without_a_gateway() -> None:
+    settings = Settings.load(storage_url="duckdb:///:memory:", provider_mode="local")
+    with build(settings) as app:
+        for tenant in ("acme", "beta"):
+            app.store.tenants.add(tenant)
+        app.concierge.save_config("acme", {"integrations": {"crm_evolution": {
+            "base_url": "http://127.0.0.1:9", "instance_id": "acme-main", "api_key": "evo-key-123456"}}})  # fmt: skip
+        status = app.outbound_status()
+        routed = app.transport.tenants()  # type: ignore[attr-defined]
+    assert status.state == "partial" and routed == {"acme"}
+    assert status.tenants_on == ("acme",) and status.tenants_off == ("beta",)
+    assert "off for beta" in status.message and "MATRIX_EVOLUTION_BASE_URL" in status.message
+    platform = Settings.load(storage_url="duckdb:///:memory:", evolution_base_url="http://127.0.0.1:9",
+                             evolution_api_key="evo-platform-key")  # fmt: skip
+    with build(platform) as app:
+        assert app.outbound_status().every_tenant and app.transport.tenants() is None  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from typing import Any
 
 from matrix import envelopes as env
 from matrix.clock import Clock
-from matrix.errors import MatrixError
+from matrix.errors import MatrixError, UsageError
 from matrix.modules import values
 from matrix.modules.context import Work
 from matrix.modules.ports import ModuleStore, Record, Transport
@@ -77,7 +77,9 @@ def enqueue(
     """Queue one message; returns it and whether it is new."""
     values.phone(phone)
     if context_type not in CONTEXTS:
-        raise ValueError(f"unknown outbound context {context_type!r}")
+        raise UsageError(
+            f"Unknown outbound context {context_type!r}; use one of {', '.join(CONTEXTS)}."
+        )
     with store.transaction():
         found = store.modules.outbound.find(
             work.tenant_id, idempotency_key=idempotency_key, limit=1

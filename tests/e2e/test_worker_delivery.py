@@ -9,8 +9,10 @@ user would start it.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -157,3 +159,28 @@ def test_worker_delivers_a_message_and_a_followup_once_after_a_gateway_failure(
         assert sorted(m["attempts"] for m in messages) == [1, 1, 2]
         assert app.store.events.count("acme", name="crm.followup.sent") == 1
         assert manual_id in {m["message_id"] for m in messages}
+
+
+def test_serve_runs_the_same_jobs_and_says_whether_outbound_delivery_is_on(
+    tmp_path: Path, gateway: EvolutionGateway
+) -> None:
+    url = f"duckdb:///{tmp_path / 'serve.duckdb'}"
+    reminder_id = seed_due_reminder(url)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
+    env.update(MATRIX_STORAGE_URL=url, MATRIX_PROVIDER_MODE="local", **platform(gateway))
+    proc = subprocess.Popen([str(MATRIX), "serve", "--port", "0"], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("dashboards: http://127.0.0.1:")
+        assert proc.stdout.readline().startswith("outbound delivery is on")
+        deadline = time.monotonic() + 20
+        while not gateway.sent_to(PHONE) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert [m.idempotency_key for m in gateway.sent_to(PHONE)] == [f"reminder:{reminder_id}"]
+    assert reminder_state(url, reminder_id)[0] == "sent"

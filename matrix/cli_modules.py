@@ -1,8 +1,5 @@
-"""``matrix customers|crm|agenda|billing``: the common module actions from the command line.
-
-Each command works on one tenant, prints a readable result (``--json`` for the record), and
-records the same events the runtime would, on a correlation of its own.
-"""
+"""``matrix metrics|import|prices|deploy|gate``, and the business modules' command groups, which
+each module's package brings (``matrix.modules.registry``)."""
 
 from __future__ import annotations
 

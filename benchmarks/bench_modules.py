@@ -25,9 +25,9 @@ from matrix import envelopes as env
 from matrix.clock import SYSTEM_CLOCK
 from matrix.config import Settings
 from matrix.contracts import Catalog
-from matrix.modules import inbox, outbound
 from matrix.modules.context import Work
-from matrix.modules.outbound import RecordingTransport
+from matrix.modules.crm import inbox, outbound
+from matrix.modules.crm.outbound import RecordingTransport
 from matrix.storage import open_store
 from matrix.testing.postgres import ThrowawayPostgres
 

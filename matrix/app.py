@@ -18,6 +18,8 @@ from matrix.config import Settings
 
 if TYPE_CHECKING:
     from matrix.concierge import Concierge
+    from matrix.modules.ports import Transport
+    from matrix.providers.evolution import OutboundStatus
     from matrix.runtime import Scheduler, Worker
     from matrix.storage import Store
 
@@ -31,6 +33,7 @@ class App:
     store: Store
     worker_id: str | None = None
     lease_seconds: float | None = None
+    _transport: Transport | None = field(default=None, repr=False)
     _owns_store: bool = field(default=True, repr=False)
 
     @cached_property
@@ -50,12 +53,40 @@ class App:
             self.store, default_handlers(), clock=self.clock, worker_id=self.worker_id, **extra
         )
 
-    def scheduler(self) -> Scheduler:
-        """A scheduler holding every background job."""
-        from matrix.runtime import Scheduler
-        from matrix.runtime.jobs import queue_jobs
+    @cached_property
+    def transport(self) -> Transport:
+        """The outbound WhatsApp transport: the one given to :func:`build` (the simulator's), else
+        each tenant's Evolution gateway (its ``integrations.crm_evolution``) or the platform's
+        (``MATRIX_EVOLUTION_*``). A tenant with neither has its messages left queued."""
+        if self._transport is not None:
+            return self._transport
+        from matrix.providers.evolution import TenantTransports, platform_gateway
 
-        return Scheduler(jobs=queue_jobs(self.concierge, self.worker))
+        return TenantTransports(self.store, platform=platform_gateway(self.settings))
+
+    def outbound_status(self) -> OutboundStatus:
+        """Whether outbound delivery is on, for whom, and how to turn it on: for the worker,
+        ``matrix serve`` and the dashboards to say plainly."""
+        from matrix.providers.evolution import OutboundState, OutboundStatus, TenantTransports
+
+        if isinstance(self.transport, TenantTransports):
+            return self.transport.status()
+        return OutboundStatus(state=OutboundState.ON, every_tenant=True, message=(
+            f"outbound delivery is on: every tenant's messages go through {type(self.transport).__name__}"))  # fmt: skip
+
+    def scheduler(self) -> Scheduler:
+        """A scheduler holding every background job: the task queue, approval expiry, and every
+        module's jobs (due reminders; outbound messages, which carry follow-ups and collections)."""
+        from matrix.providers.evolution import TenantTransports
+        from matrix.runtime import Scheduler
+        from matrix.runtime.jobs import standard_jobs
+
+        transport = self.transport
+        routed = {"tenants": transport.tenants} if isinstance(transport, TenantTransports) else {}
+        jobs = standard_jobs(
+            self.store, self.concierge, self.worker, transport, self.clock, **routed
+        )
+        return Scheduler(jobs=jobs, clock=self.clock)
 
     def close(self) -> None:
         if self._owns_store:
@@ -78,11 +109,13 @@ def build(
     must_exist: bool = False,
     worker_id: str | None = None,
     lease_seconds: float | None = None,
+    transport: Transport | None = None,
 ) -> App:
     """Wire an application from ``settings`` (default: the environment) and ``clock``.
 
     Pass ``store`` to wire around an already open store (tests, notebooks); the app then does
-    not close it.
+    not close it. Pass ``transport`` to send outbound messages through it instead of the
+    configured gateways (the simulator's recording transport, tests).
     """
     from matrix.storage import open_store
 
@@ -91,4 +124,4 @@ def build(
     if store is None:
         store = open_store(settings=settings, clock=clock, migrate=migrate, must_exist=must_exist)
     return App(settings=settings, clock=clock, store=store, worker_id=worker_id,
-               lease_seconds=lease_seconds, _owns_store=owns)  # fmt: skip
+               lease_seconds=lease_seconds, _transport=transport, _owns_store=owns)  # fmt: skip

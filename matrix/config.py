@@ -144,6 +144,26 @@ SETTINGS: tuple[Setting, ...] = (
         default="",
         help="PostgreSQL server URL the pre-production gate checks fresh migrations against.",
     ),
+    Setting(
+        name="evolution_base_url",
+        env="MATRIX_EVOLUTION_BASE_URL",
+        default="",
+        help="The platform's Evolution API (WhatsApp) gateway, for tenants without their own"
+        " integrations.crm_evolution; empty leaves their outbound messages queued.",
+    ),
+    Setting(
+        name="evolution_api_key",
+        env="MATRIX_EVOLUTION_API_KEY",
+        default="",
+        help="The API key of the platform's Evolution gateway.",
+        secret=True,
+    ),
+    Setting(
+        name="evolution_instance",
+        env="MATRIX_EVOLUTION_INSTANCE",
+        default="default",
+        help="The Evolution instance the platform's gateway sends from.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -168,6 +188,9 @@ class Settings:
     debug: bool = False
     gate_record: str = ""
     gate_postgres_url: str = ""
+    evolution_base_url: str = ""
+    evolution_api_key: str = ""
+    evolution_instance: str = "default"
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -222,6 +245,9 @@ class Settings:
             debug=values["debug"],
             gate_record=str(values["gate_record"]),
             gate_postgres_url=str(values["gate_postgres_url"]),
+            evolution_base_url=str(values["evolution_base_url"]).rstrip("/"),
+            evolution_api_key=str(values["evolution_api_key"]).strip(),
+            evolution_instance=str(values["evolution_instance"]) or "default",
             sources=sources,
         )
 

@@ -91,6 +91,8 @@ def run_demo(
 ) -> None:
     """Check contracts, build the store, simulate traffic once, run the gates, and print what to
     do next."""
+    from functools import partial
+
     from matrix.app import build
     from matrix.simulate import run_simulation
 
@@ -115,8 +117,7 @@ def run_demo(
         else:
             echo(f"[3/4] simulating {days} days of {tenants} tenants through the real runtime ...")
             sim = run_simulation(
-                store,
-                settings,
+                partial(build, store=store),
                 tenants=tenants,
                 days=days,
                 seed=7,

@@ -2,7 +2,8 @@
 
 The web server is Werkzeug's threaded server on the given host and port (127.0.0.1 by default,
 for one machine; put a reverse proxy with TLS in front for anything else). The scheduler runs
-the task queue and approval expiry in a background thread, as ``matrix worker`` does.
+every job ``matrix worker`` runs (the task queue, approval expiry, due reminders and outbound
+messages) in a background thread, and says at start whether outbound delivery is on.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from matrix.storage import Store
 
 if TYPE_CHECKING:
-    from matrix.runtime import Scheduler
+    from matrix.app import App
 
 
 def make_server(store: Store, *, host: str = "127.0.0.1", port: int = 8050) -> Any:
@@ -27,15 +28,11 @@ def make_server(store: Store, *, host: str = "127.0.0.1", port: int = 8050) -> A
     return werkzeug_server(host, port, create_app(store).server, threaded=True)
 
 
-def serve(
-    store: Store, *, host: str, port: int, scheduler: Scheduler | None, echo: Callable[[str], None]
-) -> None:
-    """Serve until SIGINT/SIGTERM; the ``scheduler`` (when given) runs beside the dashboards and
-    stops after its current job."""
-    server = make_server(store, host=host, port=port)
-    jobs = scheduler
-    if jobs is not None:
-        threading.Thread(target=jobs.run, name="scheduler", daemon=True).start()
+def serve(app: App, *, host: str, port: int, scheduler: bool, echo: Callable[[str], None]) -> None:
+    """Serve ``app``'s dashboards until SIGINT/SIGTERM; with ``scheduler``, every background job
+    runs beside them and stops after its current job."""
+    server = make_server(app.store, host=host, port=port)
+    jobs = app.scheduler() if scheduler else None
 
     def stop(signum: int, _frame: Any) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -43,6 +40,9 @@ def serve(
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     echo(f"dashboards: http://{host}:{server.server_port}/  (Ctrl-C stops)")
+    if jobs is not None:
+        echo(app.outbound_status().message)
+        threading.Thread(target=jobs.run, name="scheduler", daemon=True).start()
     try:
         server.serve_forever()
     finally:

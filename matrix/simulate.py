@@ -25,25 +25,28 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from matrix import envelopes as env
-from matrix.clock import VirtualClock
+from matrix.clock import SYSTEM_CLOCK, Clock, VirtualClock
 from matrix.concierge import Concierge
 from matrix.config import Settings
 from matrix.contracts import Catalog
 from matrix.errors import ApprovalLimitError, ApprovalStateError, ProviderError
 from matrix.metrics.costs import set_plan, set_price
-from matrix.modules import agenda, billing, customers, inbox, leads, outbound
+from matrix.modules.billing import service as billing
 from matrix.modules.context import Work
-from matrix.modules.outbound import RecordingTransport
-from matrix.providers import selector
-from matrix.runtime import Worker
-from matrix.runtime.handlers import default_handlers
-from matrix.runtime.module_handlers import OUTCOMES
+from matrix.modules.crm import inbox, leads
+from matrix.modules.crm.outbound import RecordingTransport
+from matrix.modules.customers import service as customers
+from matrix.modules.ports import Transport
+from matrix.runtime import Scheduler, Worker
 from matrix.storage import Store
 from matrix.testing.openai_server import OpenAIServer, Randomness
+
+# Every simulated tenant's id starts with this.
+SIM_PREFIX = "sim-"
 
 # Subscription plans of simulated tenants (USD per month).
 PLANS = [("starter", 49.0), ("growth", 149.0), ("scale", 399.0)]
@@ -131,9 +134,35 @@ class SimulationReport:
         }  # fmt: skip
 
 
+class Runtime(Protocol):
+    """What the simulator drives: one wired application on the simulation's clock."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def concierge(self) -> Concierge: ...
+
+    @property
+    def worker(self) -> Worker: ...
+
+    def scheduler(self) -> Scheduler: ...
+
+
+class Wiring(Protocol):
+    """Builds the application around the simulation's clock and gateway (``matrix.app.build``
+    with the store bound: ``functools.partial(build, store=store)``)."""
+
+    def __call__(
+        self, *, clock: Clock, transport: Transport, worker_id: str, lease_seconds: float
+    ) -> Runtime: ...
+
+
 def run_simulation(
-    store: Store,
-    settings: Settings,
+    wire: Wiring,
     *,
     tenants: int,
     days: int,
@@ -141,22 +170,24 @@ def run_simulation(
     end: datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationReport:
-    """Drive ``tenants`` tenants for ``days`` days ending at ``end`` (default: today, 00:00 UTC)."""
+    """Drive ``tenants`` tenants for ``days`` days ending at ``end`` (default: today, 00:00 UTC).
+
+    The runtime is the real one, wired by ``wire`` on a virtual clock, with a recording WhatsApp
+    gateway that fails now and then; its scheduler runs the jobs ``matrix worker`` runs.
+    """
     rng = random.Random(seed)
-    end = (end or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = (end or SYSTEM_CLOCK.now()).replace(hour=0, minute=0, second=0, microsecond=0)
     clock = VirtualClock(end - timedelta(days=days))
     report = SimulationReport(tenants=tenants, days=days, seed=seed)
     started = time.perf_counter()
     server = OpenAIServer(randomness=Randomness(seed=seed, error_rate=0.02, burst=4)).start()
     report.ai_endpoint = server.base_url
     try:
-        concierge = Concierge(store, settings, selector(settings), clock)
-        worker = Worker(
-            store, default_handlers(), clock=clock, worker_id="simulator", lease_seconds=120
-        )
-        world = _World(store=store, clock=clock, rng=rng, report=report,
-                       transport=RecordingTransport(fail_rate=0.04, rng=random.Random(seed + 1)),
-                       catalog=Catalog(settings.contracts_dir))  # fmt: skip
+        transport = RecordingTransport(fail_rate=0.04, rng=random.Random(seed + 1))
+        app = wire(clock=clock, transport=transport, worker_id="simulator", lease_seconds=120)
+        store, concierge, worker = app.store, app.concierge, app.worker
+        world = _World(store=store, clock=clock, rng=rng, report=report, scheduler=app.scheduler(),
+                       worker=worker, catalog=Catalog(app.settings.contracts_dir))  # fmt: skip
         profiles = _tenants(store, concierge, tenants, rng, server.base_url, clock.now())
         _prices(store, clock.now())
         with store.session():
@@ -165,41 +196,21 @@ def run_simulation(
             store.tenants.add("platform", "Platform")
             for _day in range(days):
                 world.delivery(clock.now())
-                _simulate_day(concierge, worker, world, profiles, clock, rng, report)
+                _simulate_day(concierge, world, profiles, clock, rng, report)
                 if progress:
                     progress(1)
             clock.advance(timedelta(hours=1))
-            world.settle(concierge, worker)
+            world.settle()
     finally:
         server.stop()
-    with store.backend.transaction() as tx:
-        for status, count in tx.query(
-            "SELECT status, count(*) FROM task_queue WHERE tenant_id LIKE 'sim-%' GROUP BY status"
-        ):
-            report.tasks[str(status)] = int(count)
-        for status, count in tx.query(
-            "SELECT status, count(*) FROM approvals WHERE tenant_id LIKE 'sim-%' GROUP BY status"
-        ):
-            report.approvals[str(status)] = int(count)
-        for label, sql in (
-            (
-                "leads_by_stage",
-                "SELECT stage, count(*) FROM crm_leads WHERE tenant_id LIKE 'sim-%' GROUP BY stage",
-            ),
-            (
-                "charges_by_status",
-                "SELECT status, count(*) FROM billing_charges WHERE tenant_id LIKE 'sim-%' GROUP BY status",
-            ),
-            (
-                "outbound_by_status",
-                "SELECT status, count(*) FROM outbound_messages WHERE tenant_id LIKE 'sim-%' GROUP BY status",
-            ),
-            (
-                "reminders_by_status",
-                "SELECT status, count(*) FROM agenda_reminders WHERE tenant_id LIKE 'sim-%' GROUP BY status",
-            ),
-        ):
-            report.domain[label] = {str(k): int(v) for k, v in tx.query(sql)}
+    report.tasks.update(store.tasks.status_counts(tenant_prefix=SIM_PREFIX))
+    report.approvals.update(store.approvals.status_counts(tenant_prefix=SIM_PREFIX))
+    for label, table, column in (("leads_by_stage", "leads", "stage"), ("charges_by_status", "charges", "status"),
+                                 ("outbound_by_status", "outbound", "status"),
+                                 ("reminders_by_status", "reminders", "status")):  # fmt: skip
+        report.domain[label] = getattr(store.modules, table).count_by(
+            column, tenant_prefix=SIM_PREFIX
+        )
     report.seconds = time.perf_counter() - started
     return report
 
@@ -218,7 +229,7 @@ def _tenants(
 ) -> list[_Profile]:
     profiles = []
     for i in range(1, n + 1):
-        tenant_id = f"sim-{i:02d}"
+        tenant_id = f"{SIM_PREFIX}{i:02d}"
         store.tenants.add(tenant_id, f"Simulated Business {i:02d}")
         if store.runtime_config.get(tenant_id) is None:
             config: dict[str, Any] = {"provider": {"mode": "local"},
@@ -243,8 +254,7 @@ def _tenants(
 
 def _prices(store: Store, start: datetime) -> None:
     """Price the simulated models (list prices) when they have no price yet."""
-    with store.backend.transaction() as tx:
-        priced = {(p, m) for p, m in tx.query("SELECT DISTINCT provider, model FROM model_prices")}
+    priced = {(p["provider"], p["model"]) for p in store.pricing.prices()}
     for (provider, model), (input_price, cached, output) in PRICES.items():
         if (provider, model) not in priced:
             set_price(store, provider=provider, model=model, effective_from=start - timedelta(days=1),
@@ -270,7 +280,7 @@ def owner_request(rng: random.Random, language: str = "pt") -> str:
 
 
 def _simulate_day(
-    concierge: Concierge, worker: Worker, world: _World, profiles: list[_Profile], clock: VirtualClock,
+    concierge: Concierge, world: _World, profiles: list[_Profile], clock: VirtualClock,
     rng: random.Random, report: SimulationReport,
 ) -> None:  # fmt: skip
     day_start = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -296,9 +306,9 @@ def _simulate_day(
         if at > clock.now():
             clock.set(at)
         action()
-        world.settle(concierge, worker)
+        world.settle()
     clock.set(day_start + timedelta(days=1))
-    world.settle(concierge, worker)
+    world.settle()
 
 
 def _request(
@@ -356,7 +366,8 @@ class _World:
     clock: VirtualClock
     rng: random.Random
     report: SimulationReport
-    transport: RecordingTransport
+    scheduler: Scheduler
+    worker: Worker
     catalog: Catalog
 
     def seed(self, tenant_id: str, days: int) -> None:
@@ -453,28 +464,27 @@ class _World:
         for _ in range(self.rng.randint(1, 6)):
             at = deployed - timedelta(hours=self.rng.lognormvariate(2.5, 1.0))
             sha = env.new_id().replace("-", "")[:40]
-            commits.append((f"matrix-sim:{sha}", "platform", "matrix-sim", sha, "simulated developer", at, at, False,
-                            "simulated change", now))  # fmt: skip
+            commits.append({"commit_id": f"matrix-sim:{sha}", "tenant_id": "platform", "repo": "matrix-sim",
+                            "sha": sha, "author": "simulated developer", "authored_at": at, "committed_at": at,
+                            "is_merge": False, "subject": "simulated change", "created_at": now})  # fmt: skip
         failed = self.rng.random() < 0.08
-        deployment = (env.new_id(), "platform", "matrix-sim", version, "code", None, deployed,
-                      "failed" if failed else "success", True, "simulation", now)  # fmt: skip
-        with self.store.backend.transaction() as tx:
-            tx.insert_rows("commits", ("commit_id", "tenant_id", "repo", "sha", "author", "authored_at", "committed_at",
-                                       "is_merge", "subject", "created_at"), commits, skip_existing="commit_id")  # fmt: skip
-            tx.insert_rows("deployments", ("deployment_id", "tenant_id", "service", "version", "kind", "commit_sha",
-                                           "deployed_at", "status", "simulated", "source", "created_at"), [deployment])  # fmt: skip
+        deployment = {"deployment_id": env.new_id(), "tenant_id": "platform", "service": "matrix-sim",
+                      "version": version, "kind": "code", "deployed_at": deployed,
+                      "status": "failed" if failed else "success", "simulated": True, "source": "simulation",
+                      "created_at": now}  # fmt: skip
+        with self.store.transaction():
+            self.store.delivery.add("commits", commits)
+            self.store.delivery.add("deployments", [deployment])
             if not failed and self.rng.random() < 0.12:
                 started = deployed + timedelta(hours=self.rng.uniform(0.2, 6))
                 resolved = started + timedelta(hours=self.rng.lognormvariate(0.3, 0.8))
-                tx.insert_rows("incidents", ("incident_id", "tenant_id", "title", "severity", "started_at", "resolved_at",
-                                             "deployment_id", "simulated", "created_at"),
-                               [(env.new_id(), "platform", "simulated incident", self.rng.choice(["sev2", "sev3"]),
-                                 started, resolved, None, True, now)])  # fmt: skip
+                self.store.delivery.add("incidents", [{
+                    "incident_id": env.new_id(), "tenant_id": "platform", "title": "simulated incident",
+                    "severity": self.rng.choice(["sev2", "sev3"]), "started_at": started,
+                    "resolved_at": resolved, "simulated": True, "created_at": now}])  # fmt: skip
 
-    def settle(self, concierge: Concierge, worker: Worker) -> None:
-        """Let the runtime catch up: tasks, approval expiry, due reminders, outbound messages."""
-        worker.drain(max_tasks=200)
-        concierge.expire_due()
-        agenda.dispatch_due(self.store, self.clock)
-        outbound.dispatch_due(self.store, self.transport, self.clock, on_outcome=OUTCOMES)
-        worker.drain(max_tasks=200)
+    def settle(self) -> None:
+        """Let the runtime catch up: the queued tasks, then every scheduler job (approval expiry,
+        due reminders, outbound messages, and the tasks they lead to) until none has work."""
+        self.worker.drain(max_tasks=200)
+        self.scheduler.run(until_idle=True)

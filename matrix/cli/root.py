@@ -48,14 +48,11 @@ def cli() -> None:
 
 
 def module_commands() -> list[click.Command]:
-    """The business modules' command groups (customers, crm, agenda, billing, agreements).
+    """The business modules' command groups, from the module registry: a new module brings its
+    commands in its own package (``matrix/modules/<name>/commands.py``)."""
+    from matrix.modules import registry
 
-    This is the one place the root learns of them: once each module's package exports its
-    commands in the module registry, this reads them from there.
-    """
-    from matrix.cli_modules import agenda, agreements, billing, crm, customers
-
-    return [customers, crm, agenda, billing, agreements]
+    return list(registry.command_groups())
 
 
 for _group in GROUPS:

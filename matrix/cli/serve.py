@@ -54,8 +54,7 @@ def _serve(storage_url: str | None, *, host: str, port: int, scheduler: bool) ->
     from matrix.serve import serve as run
 
     with open_app(storage_url) as app:
-        jobs = app.scheduler() if scheduler else None
-        run(app.store, host=host, port=port, scheduler=jobs, echo=click.echo)
+        run(app, host=host, port=port, scheduler=scheduler, echo=click.echo)
 
 
 COMMANDS = (serve, demo)

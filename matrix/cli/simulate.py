@@ -23,14 +23,17 @@ def simulate(tenants: int, days: int, seed: int, storage_url: str | None, as_jso
     Owners, AI replies (from a local OpenAI-compatible endpoint) and module work are simulated;
     everything else — planning, policy, approvals, queue, worker, events, telemetry — is real.
     """
+    from functools import partial
+
     from tqdm import tqdm
 
+    from matrix.app import build
     from matrix.simulate import run_simulation
 
     with open_app(storage_url) as app, tqdm(total=days, unit="day", desc="simulating",
                                             file=sys.stderr, disable=None) as bar:  # fmt: skip
-        report = run_simulation(app.store, app.settings, tenants=tenants, days=days, seed=seed,
-                                end=app.clock.now(), progress=bar.update)  # fmt: skip
+        report = run_simulation(partial(build, store=app.store), tenants=tenants, days=days,
+                                seed=seed, end=app.clock.now(), progress=bar.update)  # fmt: skip
     emit(report.as_dict(), as_json, _text)
 
 

@@ -14,10 +14,14 @@ from matrix.cli.output import emit, table
 @storage_option
 @json_option
 def worker(once: bool, max_seconds: float | None, storage_url: str | None, as_json: bool) -> None:
-    """Run the scheduler: the task queue, approval expiry, and periodic jobs. Ctrl-C stops cleanly."""
+    """Run the scheduler: the task queue, approval expiry, due reminders and outbound messages.
+
+    Ctrl-C stops cleanly.
+    """
     with open_app(storage_url) as app:
         scheduler = app.scheduler()
         scheduler.install_signal_handlers()
+        click.echo(app.outbound_status().message, err=True)
         if not once and not as_json:
             click.echo(
                 f"worker {app.worker.worker_id} on {app.store.url}; Ctrl-C stops after the current task",

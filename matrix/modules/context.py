@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matrix import envelopes as env
 from matrix.clock import Clock
 from matrix.modules.ports import ModuleStore, Record, TableGateway
+
+if TYPE_CHECKING:
+    from matrix.modules.tasks import Task
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,6 +23,12 @@ class Work:
     correlation_id: str
     trace_id: str
     causation_id: str | None = None
+
+    @classmethod
+    def of(cls, task: Task, clock: Clock) -> Work:
+        """The work of a queued task: its tenant and correlation, caused by its command."""
+        return cls(tenant_id=task.tenant_id, clock=clock, correlation_id=task.correlation_id,
+                   trace_id=task.trace_id, causation_id=task.command_id)  # fmt: skip
 
     @classmethod
     def new(cls, tenant_id: str, clock: Clock) -> Work:
@@ -65,3 +74,8 @@ def create_once(
         table.insert(record)
         store.events.append_many(events(record))
     return record, "created"
+
+
+Outcome = Callable[[ModuleStore, Work, Record, str, str | None, bool], None]
+"""Called after an outbound send: (store, work, message, status sent|failed|dead, error code,
+retryable); the module that asked for the message reports it on the message's correlation."""

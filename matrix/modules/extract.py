@@ -1,4 +1,5 @@
-"""Reading what an owner asked for from free text: when, how much, which phone, whose name.
+"""Reading what an owner asked for from free text: when, how much, which phone, whose name, and
+in which language.
 
 Deterministic and conservative: what cannot be read is None, and the handler that needs it
 fails with a clear reason rather than guessing.
@@ -16,6 +17,11 @@ from matrix.policy.rules import normalize, words
 WEEKDAYS = {
     "segunda": 0, "terca": 1, "quarta": 2, "quinta": 3, "sexta": 4, "sabado": 5, "domingo": 6,
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+}  # fmt: skip
+_PORTUGUESE = {
+    "oi", "ola", "bom", "dia", "tarde", "noite", "obrigado", "obrigada", "por", "favor", "voce",
+    "agendar", "cobrar", "cliente", "reuniao", "fatura", "com", "para", "uma", "um", "nao", "sim",
+    "tudo", "bem", "que", "da", "do", "de", "na", "no", "e", "o", "a", "campanha", "dar", "baixa",
 }  # fmt: skip
 _TIME = re.compile(r"\b(\d{1,2})(?:[:h](\d{2}))?\s*(h|am|pm)?\b")
 _PHONE = re.compile(r"(\+?\d[\d\s().-]{7,18}\d)")
@@ -112,3 +118,14 @@ def person(text: str) -> str | None:
         return None
     name = match.group(1).strip(" ,.")
     return name if len(name) >= 2 else None
+
+
+def language(text: str) -> str:
+    """ "pt" when the message looks Portuguese, else "en"."""
+    tokens = words(text)
+    hits = sum(1 for t in tokens if t in _PORTUGUESE)
+    return (
+        "pt"
+        if (tokens and hits / len(tokens) >= 0.2) or any(c in text for c in "ãõçáéíóúâê")
+        else "en"
+    )

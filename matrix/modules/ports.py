@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, Protocol
 
 Record = dict[str, Any]
@@ -18,9 +19,16 @@ class TableGateway(Protocol):
         self, tenant_id: str, *, order: str | None = None, limit: int = 1000, **equals: Any
     ) -> list[Record]: ...
 
-    def where(
-        self, sql_where: str, params: list[Any], *, order: str, limit: int
-    ) -> list[Record]: ...
+    def due(
+        self, when: Sequence[tuple[str, str, datetime]], *, order: str, limit: int,
+        tenants: Collection[str] | None = None,
+    ) -> list[Record]:  # fmt: skip
+        """Rows of every tenant (or of ``tenants``) in one of the given states long enough.
+
+        Each ``(status, time_column, at)`` matches the rows whose status is ``status`` and whose
+        ``time_column`` is at or before ``at``; this is how the schedulers find due work.
+        """
+        ...
 
     def update(
         self, tenant_id: str, key: str, changes: Record, *, expect: Record | None = None
@@ -28,46 +36,9 @@ class TableGateway(Protocol):
 
 
 class Tables(Protocol):
-    @property
-    def customers(self) -> TableGateway: ...
-    @property
-    def customer_merges(self) -> TableGateway: ...
-    @property
-    def leads(self) -> TableGateway: ...
-    @property
-    def lead_history(self) -> TableGateway: ...
-    @property
-    def appointments(self) -> TableGateway: ...
-    @property
-    def reminders(self) -> TableGateway: ...
-    @property
-    def charges(self) -> TableGateway: ...
-    @property
-    def payments(self) -> TableGateway: ...
-    @property
-    def outbound(self) -> TableGateway: ...
-    @property
-    def conversations(self) -> TableGateway: ...
-    @property
-    def messages(self) -> TableGateway: ...
-    @property
-    def webhook_receipts(self) -> TableGateway: ...
-    @property
-    def agreement_templates(self) -> TableGateway: ...
-    @property
-    def accounts(self) -> TableGateway: ...
-    @property
-    def contacts(self) -> TableGateway: ...
-    @property
-    def deals(self) -> TableGateway: ...
-    @property
-    def activities(self) -> TableGateway: ...
-    @property
-    def todos(self) -> TableGateway: ...
-    @property
-    def campaigns(self) -> TableGateway: ...
-    @property
-    def agreement_documents(self) -> TableGateway: ...
+    """Every module's tables by the name its spec gives them (``store.modules.customers``)."""
+
+    def __getattr__(self, name: str) -> TableGateway: ...
 
 
 class Events(Protocol):
@@ -90,3 +61,9 @@ class Trace(Protocol):
     correlation_id: str
     trace_id: str
     causation_id: str | None
+
+
+class Transport(Protocol):
+    """Sends one WhatsApp text; returns the provider's message id (raises TransportError)."""
+
+    def send(self, *, tenant_id: str, phone_e164: str, text: str, idempotency_key: str) -> str: ...

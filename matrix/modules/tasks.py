@@ -8,10 +8,15 @@ A worker that dies leaves its lease to expire; the task is then claimed again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
+
+from matrix.clock import Clock
+from matrix.errors import MatrixError
+from matrix.modules.ports import ModuleStore
 
 DEFAULT_MAX_ATTEMPTS = 5
 BACKOFF_BASE_SECONDS = 2.0
@@ -90,7 +95,7 @@ class TaskQueueRepository(Protocol):
     def counts(self, tenant_id: str) -> dict[str, int]: ...
 
 
-class TaskFailure(Exception):
+class TaskFailure(MatrixError):
     """Raised by a task handler: a stable code, a message, and whether a retry may succeed."""
 
     def __init__(self, code: str, message: str, *, retryable: bool) -> None:
@@ -98,3 +103,29 @@ class TaskFailure(Exception):
         self.code = code
         self.message = message
         self.retryable = retryable
+
+
+class TaskContext(Protocol):
+    """What a handler gets from the worker: the task, the store, the clock, the effect ledger."""
+
+    @property
+    def task(self) -> Task: ...
+
+    @property
+    def store(self) -> ModuleStore: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def effect(self, name: str, perform: Callable[[str], Any], *, kind: str | None = None) -> Any:
+        """Perform a side effect at most once per task and return its result."""
+        ...
+
+
+Handler = Callable[[TaskContext], str]
+"""A task handler: does the work and returns a one-line result summary, or raises TaskFailure."""
+
+
+def text_of(ctx: TaskContext) -> str:
+    """What the owner asked for, as the planner passed it to the task."""
+    return str(ctx.task.input.get("text") or "")

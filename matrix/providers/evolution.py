@@ -1,4 +1,4 @@
-"""The Evolution API (WhatsApp) transport: real HTTP, the tenant's instance and key.
+"""The Evolution API (WhatsApp) transport: real HTTP, the tenant's (or the platform's) gateway.
 
 ``POST {base_url}/message/sendText/{instance}`` with header ``apikey`` and ``{number, text}``
 (the number is the E.164 digits without ``+``); a non-2xx answer is retried once with the
@@ -11,10 +11,16 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from matrix.modules.outbound import TransportError
+from matrix.config import Settings
+from matrix.modules.crm.outbound import TransportError
 from matrix.providers.base import sanitize
+
+SECRET = "crm_evolution.api_key"
 
 
 class EvolutionTransport:
@@ -78,40 +84,120 @@ def _message_id(payload: Any) -> str | None:
     return None
 
 
-class UnconfiguredTransport:
-    """What a tenant without Evolution settings gets: every send fails, permanently, saying why."""
+@dataclass(frozen=True, kw_only=True)
+class Gateway:
+    """Where one tenant's (or the platform's) WhatsApp messages go."""
 
-    def send(self, *, tenant_id: str, phone_e164: str, text: str, idempotency_key: str) -> str:
-        raise TransportError(
-            "evolution_not_configured",
-            f"tenant {tenant_id} has no WhatsApp gateway: set integrations.crm_evolution.base_url,"
-            " instance_id and its api key (matrix tenant config)",
-            retryable=False,
-        )
+    base_url: str
+    api_key: str = field(repr=False)
+    instance_id: str
+
+
+class OutboundState(StrEnum):
+    ON = "on"
+    PARTIAL = "partial"
+    OFF = "off"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboundStatus:
+    """Whether the scheduler can deliver outbound WhatsApp messages, and for which tenants.
+
+    ``message`` says it in a sentence, with how to turn delivery on when it is off for anyone.
+    """
+
+    state: OutboundState
+    message: str
+    tenants_on: tuple[str, ...] = ()
+    tenants_off: tuple[str, ...] = ()
+    every_tenant: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"state": self.state.value, "message": self.message, "every_tenant": self.every_tenant,
+                "tenants_on": list(self.tenants_on), "tenants_off": list(self.tenants_off)}  # fmt: skip
+
+
+HOW_TO_TURN_ON = (
+    "set MATRIX_EVOLUTION_BASE_URL, MATRIX_EVOLUTION_API_KEY and MATRIX_EVOLUTION_INSTANCE for every"
+    " tenant, or give one tenant its own gateway with `matrix tenant config ID --set"
+    " integrations.crm_evolution.base_url=URL --set integrations.crm_evolution.instance_id=NAME"
+    " --set integrations.crm_evolution.api_key=KEY`"
+)
+
+
+def platform_gateway(settings: Settings) -> Gateway | None:
+    """The platform's gateway from settings (MATRIX_EVOLUTION_*), or None when not configured."""
+    if not (settings.evolution_base_url and settings.evolution_api_key):
+        return None
+    return Gateway(base_url=settings.evolution_base_url, api_key=settings.evolution_api_key,
+                   instance_id=settings.evolution_instance)  # fmt: skip
 
 
 class TenantTransports:
-    """Routes each send to the tenant's own Evolution instance (from its runtime config)."""
+    """Routes each send to the tenant's own Evolution instance (its runtime config
+    ``integrations.crm_evolution`` with its stored api key), else to the platform's gateway.
 
-    def __init__(self, store: Any) -> None:
+    A tenant with neither has no transport: :meth:`tenants` leaves it out, so its messages stay
+    queued until a gateway is configured, and :meth:`status` says so.
+    """
+
+    def __init__(
+        self, store: Any, *, platform: Gateway | None = None, timeout: float = 10.0
+    ) -> None:
         self.store = store
+        self.platform = platform
+        self.timeout = timeout
 
-    def send(self, *, tenant_id: str, phone_e164: str, text: str, idempotency_key: str) -> str:
+    def gateway(self, tenant_id: str) -> Gateway | None:
         stored = self.store.runtime_config.get(tenant_id)
         evolution = ((stored[0] if stored else {}).get("integrations") or {}).get(
             "crm_evolution"
         ) or {}
-        key = self.store.runtime_config.secret(tenant_id, "crm_evolution.api_key")
-        transport: Any = UnconfiguredTransport()
-        if evolution.get("base_url") and evolution.get("instance_id") and key:
-            transport = EvolutionTransport(
-                base_url=evolution["base_url"], api_key=key, instance_id=evolution["instance_id"]
-            )
-        return str(
-            transport.send(
-                tenant_id=tenant_id,
-                phone_e164=phone_e164,
-                text=text,
-                idempotency_key=idempotency_key,
-            )
+        key = self.store.runtime_config.secret(tenant_id, SECRET)
+        if evolution.get("base_url") and key:
+            return Gateway(base_url=evolution["base_url"], api_key=key,
+                           instance_id=evolution.get("instance_id") or "default")  # fmt: skip
+        return self.platform
+
+    def tenants(self) -> frozenset[str] | None:
+        """The tenants that have a gateway (None: every tenant, through the platform's)."""
+        if self.platform is not None:
+            return None
+        return frozenset(
+            t for t in self.store.runtime_config.tenants_with_secret(SECRET) if self.gateway(t)
         )
+
+    def status(self) -> OutboundStatus:
+        if self.platform is not None:
+            return OutboundStatus(state=OutboundState.ON, every_tenant=True, message=(
+                f"outbound delivery is on: WhatsApp messages go through the Evolution gateway at"
+                f" {self.platform.base_url} (instance {self.platform.instance_id}), or a tenant's own"))  # fmt: skip
+        known = [t.tenant_id for t in self.store.tenants.list()]
+        on = sorted(self.tenants() or ())
+        off = tuple(t for t in known if t not in on)
+        if not on:
+            return OutboundStatus(state=OutboundState.OFF, tenants_off=off, message=(
+                "outbound delivery is off: no WhatsApp gateway is configured, so reminders,"
+                f" follow-ups and collections stay queued; to turn it on, {HOW_TO_TURN_ON}"))  # fmt: skip
+        if not off:
+            return OutboundStatus(state=OutboundState.ON, tenants_on=tuple(on), message=(
+                f"outbound delivery is on for every tenant ({_names(on)}), each through its own gateway"))  # fmt: skip
+        return OutboundStatus(state=OutboundState.PARTIAL, tenants_on=tuple(on), tenants_off=off, message=(
+            f"outbound delivery is on for {_names(on)} and off for {_names(off)}: their messages"
+            f" stay queued; to turn it on, {HOW_TO_TURN_ON}"))  # fmt: skip
+
+    def send(self, *, tenant_id: str, phone_e164: str, text: str, idempotency_key: str) -> str:
+        gateway = self.gateway(tenant_id)
+        if gateway is None:
+            raise TransportError("evolution_not_configured", (
+                f"tenant {tenant_id} has no WhatsApp gateway; to send its messages, {HOW_TO_TURN_ON}"),
+                retryable=True)  # fmt: skip
+        transport = EvolutionTransport(base_url=gateway.base_url, api_key=gateway.api_key,
+                                       instance_id=gateway.instance_id, timeout=self.timeout)  # fmt: skip
+        return transport.send(tenant_id=tenant_id, phone_e164=phone_e164, text=text,
+                              idempotency_key=idempotency_key)  # fmt: skip
+
+
+def _names(tenants: Sequence[str], shown: int = 5) -> str:
+    more = f" and {len(tenants) - shown} more" if len(tenants) > shown else ""
+    return ", ".join(tenants[:shown]) + more

@@ -1,12 +1,14 @@
 """The registry of task handlers: task type → function that does the work.
 
-The business modules' handlers are registered by default. A task type with no handler (a
-custom routing rule's, or ``customer.delete.request``, which the shipped policy denies) goes to
-the dead-letter state with the reason ``NO_HANDLER``.
+Every business module's handlers are registered by default (from its spec in
+``matrix.modules.registry``). A task type with no handler (a custom routing rule's, or
+``customer.delete.request``, which the shipped policy denies) goes to the dead-letter state with
+the reason ``NO_HANDLER``.
 """
 
 from __future__ import annotations
 
+from matrix.modules import registry
 from matrix.runtime.worker import Handler
 
 _REGISTRY: dict[str, Handler] = {}
@@ -19,6 +21,4 @@ def register(task_type: str, handler: Handler) -> None:
 
 def default_handlers() -> dict[str, Handler]:
     """The module handlers plus every handler registered here."""
-    from matrix.runtime.module_handlers import module_handlers
-
-    return {**module_handlers(), **_REGISTRY}
+    return {**registry.handlers(), **_REGISTRY}

@@ -1,14 +1,18 @@
-"""The scheduler's jobs: the task queue and approval expiry (what ``matrix worker`` and
-``matrix serve`` run), plus due reminders and outbound messages (the simulator, with its
-transport)."""
+"""The scheduler's jobs: the task queue and approval expiry, plus every module's jobs (due
+reminders, outbound messages with the follow-ups and collections they carry), the same list for
+``matrix worker``, ``matrix serve`` and the simulator."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from matrix.modules import agenda, outbound
-from matrix.modules.outbound import Transport
-from matrix.runtime.module_handlers import OUTCOMES
+from matrix.clock import Clock
+from matrix.modules import registry
+from matrix.modules.context import Outcome
+from matrix.modules.ports import ModuleStore, Transport
 from matrix.runtime.scheduler import Job
 from matrix.runtime.worker import Worker
 
@@ -21,17 +25,38 @@ def queue_jobs(concierge: Any, worker: Worker) -> list[Job]:
     ]
 
 
+def _every_tenant() -> Collection[str] | None:
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deliveries:
+    """What the modules' jobs run against (implements :class:`matrix.modules.registry.JobContext`).
+
+    ``tenants`` says whose outbound messages the transport can send now (None: everyone's); the
+    others stay queued.
+    """
+
+    store: ModuleStore
+    clock: Clock
+    transport: Transport
+    tenants: Callable[[], Collection[str] | None] = _every_tenant
+    outcomes: Mapping[str, Outcome] = field(default_factory=registry.outcomes)
+
+    def outbound_tenants(self) -> Collection[str] | None:
+        return self.tenants()
+
+
+def module_jobs(deliveries: Deliveries) -> list[Job]:
+    """Every registered module's scheduler jobs, bound to ``deliveries``."""
+    return [Job(name=job.name, every_seconds=job.every_seconds, fn=functools.partial(job.run, deliveries))
+            for job in registry.jobs()]  # fmt: skip
+
+
 def standard_jobs(
-    store: Any, concierge: Any, worker: Worker, transport: Transport, clock: Any
-) -> list[Job]:
-    """The queue jobs plus due reminders and outbound messages through ``transport``."""
-
-    def deliver() -> int:
-        stats = outbound.dispatch_due(store, transport, clock, on_outcome=OUTCOMES)
-        return stats.sent + stats.retried + stats.dead
-
-    return [
-        *queue_jobs(concierge, worker),
-        Job(name="reminders", every_seconds=5.0, fn=lambda: agenda.dispatch_due(store, clock)),
-        Job(name="outbound", every_seconds=1.0, fn=deliver),
-    ]
+    store: Any, concierge: Any, worker: Worker, transport: Transport, clock: Clock,
+    tenants: Callable[[], Collection[str] | None] = _every_tenant,
+) -> list[Job]:  # fmt: skip
+    """Every job: the queue jobs, then the modules' jobs with outbound messages through ``transport``."""
+    deliveries = Deliveries(store=store, clock=clock, transport=transport, tenants=tenants)
+    return [*queue_jobs(concierge, worker), *module_jobs(deliveries)]

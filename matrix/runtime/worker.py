@@ -75,7 +75,7 @@ class WorkerStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-class _LostClaim(Exception):
+class _LostClaim(MatrixError):
     """Our lease ran out and another worker took the task; undo our work."""
 
 

@@ -6,10 +6,13 @@ These tables implement the ``ModuleStore`` repositories declared in ``matrix.mod
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from matrix.errors import UsageError
+from matrix.modules import registry
 from matrix.storage.base import Backend
 
 Record = dict[str, Any]
@@ -44,8 +47,7 @@ class Table:
     ) -> list[Record]:
         clauses, params = ["tenant_id = ?"], [tenant_id]
         for column, value in equals.items():
-            if column not in self.columns:
-                raise ValueError(f"{self.name} has no column {column}")
+            self._column(column)
             clauses.append(f"{column} = ?")
             params.append(value)
         sql = f"SELECT {', '.join(self.columns)} FROM {self.name} WHERE {' AND '.join(clauses)}"
@@ -55,11 +57,39 @@ class Table:
             rows = tx.query(sql, params)
         return [self._record(r) for r in rows]
 
-    def where(self, sql_where: str, params: list[Any], *, order: str, limit: int) -> list[Record]:
-        """Admin sweep across tenants (for schedulers): a raw condition, ordered and bounded."""
-        sql = f"SELECT {', '.join(self.columns)} FROM {self.name} WHERE {sql_where} ORDER BY {order} LIMIT {int(limit)}"
+    def due(
+        self, when: Sequence[tuple[str, str, datetime]], *, order: str, limit: int,
+        tenants: Collection[str] | None = None,
+    ) -> list[Record]:  # fmt: skip
+        """Admin sweep across tenants (for schedulers): rows in a state since long enough."""
+        clauses, params = [], []
+        for status, column, at in when:
+            self._column(column)
+            clauses.append(f"(status = ? AND {column} <= ?)")
+            params += [status, at]
+        sql = f"SELECT {', '.join(self.columns)} FROM {self.name} WHERE ({' OR '.join(clauses)})"
+        if tenants is not None:
+            if not tenants:
+                return []
+            sql += f" AND tenant_id IN ({', '.join('?' * len(tenants))})"
+            params += sorted(tenants)
+        for column in order.split(","):
+            self._column(column.strip())
         with self._backend.transaction() as tx:
-            return [self._record(r) for r in tx.query(sql, params)]
+            rows = tx.query(f"{sql} ORDER BY {order} LIMIT {int(limit)}", params)
+        return [self._record(r) for r in rows]
+
+    def count_by(self, column: str, *, tenant_prefix: str) -> dict[str, int]:
+        """Admin read: how many rows of the tenants whose id starts with ``tenant_prefix`` hold
+        each value of ``column`` (a simulation's summary)."""
+        self._column(column)
+        return count_by(self._backend, self.name, column, tenant_prefix)
+
+    def _column(self, column: str) -> None:
+        if column not in self.columns:
+            raise UsageError(
+                f"Table {self.name} has no column {column!r}; its columns: {', '.join(self.columns)}."
+            )
 
     def update(
         self, tenant_id: str, key: str, changes: Record, *, expect: Record | None = None
@@ -87,6 +117,17 @@ class Table:
         return out
 
 
+def count_by(backend: Backend, table: str, column: str, tenant_prefix: str) -> dict[str, int]:
+    """Rows per value of ``column`` in ``table``, over the tenants whose id starts with the prefix."""
+    pattern = tenant_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with backend.transaction() as tx:
+        rows = tx.query(
+            f"SELECT {column}, count(*) FROM {table} WHERE tenant_id LIKE ? ESCAPE '\\' GROUP BY {column}",
+            [pattern],
+        )
+    return {str(value): int(n) for value, n in rows}
+
+
 def _to_db(column: str, value: Any) -> Any:
     if column in _JSON:
         return json.dumps(value if value is not None else {}, default=str, ensure_ascii=False)
@@ -94,68 +135,18 @@ def _to_db(column: str, value: Any) -> Any:
 
 
 class ModuleTables:
-    """Every module table of one store."""
+    """Every module table of one store, as the module specs declare them (``modules.customers``)."""
 
     def __init__(self, backend: Backend) -> None:
-        self.customers = Table(backend, "customers", "customer_id", (
-            "customer_id", "tenant_id", "external_key", "display_name", "primary_phone", "primary_email",
-            "origin", "status", "lead_id", "merged_into", "metadata", "created_at", "updated_at"))  # fmt: skip
-        self.customer_merges = Table(backend, "customer_merges", "merge_id", (
-            "merge_id", "tenant_id", "kept_customer_id", "merged_customer_id", "actor", "reason",
-            "snapshot", "merged_at"))  # fmt: skip
-        self.leads = Table(backend, "crm_leads", "lead_id", (
-            "lead_id", "tenant_id", "external_key", "display_name", "phone_e164", "source_channel", "stage",
-            "customer_id", "metadata", "created_at", "updated_at"))  # fmt: skip
-        self.lead_history = Table(backend, "crm_lead_stage_history", "history_id", (
-            "history_id", "tenant_id", "lead_id", "from_stage", "to_stage", "trigger", "reason_code",
-            "actor", "changed_at"))  # fmt: skip
-        self.appointments = Table(backend, "agenda_appointments", "appointment_id", (
-            "appointment_id", "tenant_id", "external_key", "customer_id", "title", "start_at", "end_at",
-            "timezone", "status", "correlation_id", "created_at", "updated_at"))  # fmt: skip
-        self.reminders = Table(backend, "agenda_reminders", "reminder_id", (
-            "reminder_id", "tenant_id", "appointment_id", "schedule_at", "channel", "message", "phone_e164",
-            "status", "dispatch_id", "error_code", "correlation_id", "trace_id", "created_at", "updated_at"))  # fmt: skip
-        self.charges = Table(backend, "billing_charges", "charge_id", (
-            "charge_id", "tenant_id", "external_key", "customer_id", "amount", "currency", "due_date",
-            "status", "collection_state", "created_at", "updated_at"))  # fmt: skip
-        self.payments = Table(backend, "billing_payments", "payment_id", (
-            "payment_id", "tenant_id", "charge_id", "external_key", "amount", "currency", "paid_at",
-            "created_at"))  # fmt: skip
-        self.conversations = Table(backend, "crm_conversations", "conversation_id", (
-            "conversation_id", "tenant_id", "contact_e164", "display_name", "lead_id", "last_message_preview",
-            "last_message_at", "unread_count", "created_at", "updated_at"))  # fmt: skip
-        self.messages = Table(backend, "crm_messages", "message_row_id", (
-            "message_row_id", "tenant_id", "conversation_id", "provider_message_id", "direction", "message_type",
-            "text", "delivery_state", "occurred_at", "created_at"))  # fmt: skip
-        self.webhook_receipts = Table(backend, "webhook_receipts", "receipt_id", (
-            "receipt_id", "tenant_id", "event_id", "event_type", "received_at"))  # fmt: skip
-        self.agreement_templates = Table(backend, "agreement_templates", "template_id", (
-            "template_id", "tenant_id", "template_key", "version", "title", "fields", "clauses", "created_at"))  # fmt: skip
-        self.agreement_documents = Table(backend, "agreement_documents", "document_id", (
-            "document_id", "tenant_id", "template_id", "template_key", "template_version", "customer_id",
-            "field_values", "markdown", "docx_base64", "created_at"))  # fmt: skip
-        self.accounts = Table(backend, "crm_accounts", "account_id", (
-            "account_id", "tenant_id", "external_key", "name", "document_number", "status", "created_at",
-            "updated_at"))  # fmt: skip
-        self.contacts = Table(backend, "crm_contacts", "contact_id", (
-            "contact_id", "tenant_id", "account_id", "external_key", "display_name", "phone_e164", "email",
-            "status", "created_at", "updated_at"))  # fmt: skip
-        self.deals = Table(backend, "crm_deals", "deal_id", (
-            "deal_id", "tenant_id", "lead_id", "account_id", "contact_id", "external_key", "title", "stage",
-            "amount", "currency", "created_at", "updated_at"))  # fmt: skip
-        self.activities = Table(backend, "crm_activities", "activity_id", (
-            "activity_id", "tenant_id", "deal_id", "contact_id", "kind", "title", "body", "occurred_at",
-            "created_at"))  # fmt: skip
-        self.todos = Table(backend, "crm_todos", "todo_id", (
-            "todo_id", "tenant_id", "deal_id", "title", "due_at", "status", "priority", "created_at",
-            "updated_at"))  # fmt: skip
-        self.campaigns = Table(backend, "crm_campaigns", "campaign_id", (
-            "campaign_id", "tenant_id", "external_key", "name", "audience", "message", "state", "scheduled_at",
-            "created_at", "updated_at"))  # fmt: skip
-        self.outbound = Table(backend, "outbound_messages", "message_id", (
-            "message_id", "tenant_id", "idempotency_key", "context_type", "context_id", "phone_e164", "text",
-            "status", "attempts", "max_attempts", "available_at", "provider_message_id", "error_code",
-            "error_message", "correlation_id", "trace_id", "causation_id", "created_at", "updated_at"))  # fmt: skip
+        self._tables = {t.attr: Table(backend, t.name, t.key, t.columns) for t in registry.tables()}
+
+    def __getattr__(self, name: str) -> Table:
+        try:
+            return self._tables[name]
+        except KeyError:
+            raise AttributeError(
+                f"No module declares a table {name!r}; known: {', '.join(sorted(self._tables))}."
+            ) from None
 
 
-__all__ = ["ModuleTables", "Record", "Table"]
+__all__ = ["ModuleTables", "Record", "Table", "count_by"]

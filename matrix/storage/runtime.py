@@ -16,6 +16,7 @@ from typing import Any
 from matrix.approvals import Approval, Status
 from matrix.modules.tasks import Task, TaskStatus
 from matrix.storage.base import Backend, Tx
+from matrix.storage.modules import count_by
 
 
 def _utc(at: datetime | None) -> datetime | None:
@@ -68,16 +69,9 @@ class SqlApprovals:
         return found[0] if found else None
 
     def resolve(
-        self,
-        tenant_id: str,
-        confirmation_id: str,
-        *,
-        status: Status,
-        at: datetime,
-        actor: str | None,
-        reason: str | None,
-        task_id: str | None = None,
-    ) -> bool:
+        self, tenant_id: str, confirmation_id: str, *, status: Status, at: datetime,
+        actor: str | None, reason: str | None, task_id: str | None = None,
+    ) -> bool:  # fmt: skip
         with self._backend.transaction() as tx:
             changed = tx.execute(
                 "UPDATE approvals SET status = ?, resolved_at = ?, resolved_by = ?,"
@@ -91,6 +85,10 @@ class SqlApprovals:
         if status is None:
             return self._select("tenant_id = ?", [tenant_id], limit)
         return self._select("tenant_id = ? AND status = ?", [tenant_id, status.value], limit)
+
+    def status_counts(self, *, tenant_prefix: str) -> dict[str, int]:
+        """Admin read: approvals per status over the tenants whose id starts with the prefix."""
+        return count_by(self._backend, "approvals", "status", tenant_prefix)
 
     def due_for_expiry(self, now: datetime, *, limit: int) -> builtins.list[Approval]:
         return self._select("status = 'pending' AND expires_at <= ?", [now], limit)
@@ -208,6 +206,10 @@ class SqlTaskQueue:
                 [tenant_id],
             )
         return {str(s): int(n) for s, n in rows}
+
+    def status_counts(self, *, tenant_prefix: str) -> dict[str, int]:
+        """Admin read: tasks per status over the tenants whose id starts with the prefix."""
+        return count_by(self._backend, "task_queue", "status", tenant_prefix)
 
     def _finish(
         self,
@@ -338,4 +340,10 @@ class SqlRuntimeConfig:
     def secret_names(self, tenant_id: str) -> set[str]:
         with self._backend.transaction() as tx:
             rows = tx.query("SELECT name FROM tenant_secrets WHERE tenant_id = ?", [tenant_id])
+        return {str(r[0]) for r in rows}
+
+    def tenants_with_secret(self, name: str) -> set[str]:
+        """Admin read: the tenants that have stored the secret ``name``."""
+        with self._backend.transaction() as tx:
+            rows = tx.query("SELECT tenant_id FROM tenant_secrets WHERE name = ?", [name])
         return {str(r[0]) for r in rows}

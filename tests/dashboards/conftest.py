@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from matrix.access import User, add_user
+from matrix.app import build
 from matrix.config import Settings
 from matrix.simulate import run_simulation
 from matrix.storage import Store, open_store
@@ -23,7 +25,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     settings = Settings.load(storage_url=f"duckdb:///{folder / 'store.duckdb'}", provider_mode="local",
                              reports_dir=str(folder / "reports"))  # fmt: skip
     store = open_store(settings=settings, migrate=True)
-    run_simulation(store, settings, tenants=2, days=3, seed=11, end=END)
+    run_simulation(partial(build, store=store), tenants=2, days=3, seed=11, end=END)
     from matrix.concierge import Concierge
     from matrix.providers import selector
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import nbformat
 import papermill as pm
 import pytest
 
+from matrix.app import build
 from matrix.config import Settings
 from matrix.simulate import run_simulation
 from matrix.storage import open_store
@@ -23,7 +25,9 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"duckdb:///{tmp_path_factory.mktemp('nb') / 'sim.duckdb'}"
     settings = Settings.load(storage_url=url)
     with open_store(settings=settings, migrate=True) as store:
-        run_simulation(store, settings, tenants=2, days=4, seed=3, end=datetime.now(UTC))
+        run_simulation(
+            partial(build, store=store), tenants=2, days=4, seed=3, end=datetime.now(UTC)
+        )
     return url
 
 

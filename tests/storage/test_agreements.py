@@ -10,8 +10,9 @@ import pytest
 
 from matrix.clock import FrozenClock
 from matrix.errors import NotFoundError, UsageError
-from matrix.modules import agreements, customers
+from matrix.modules.agreements import service as agreements
 from matrix.modules.context import Work
+from matrix.modules.customers import service as customers
 from matrix.storage import Store
 
 FIELDS = [

@@ -7,10 +7,12 @@ import pytest
 from matrix.clock import FrozenClock
 from matrix.concierge import Concierge
 from matrix.errors import UsageError
-from matrix.modules import campaigns, crm_core, customers, outbound
 from matrix.modules.context import Work
-from matrix.modules.leads import TransitionError
-from matrix.modules.outbound import RecordingTransport
+from matrix.modules.crm import campaigns, outbound
+from matrix.modules.crm import core as crm_core
+from matrix.modules.crm.leads import TransitionError
+from matrix.modules.crm.outbound import RecordingTransport
+from matrix.modules.customers import service as customers
 from matrix.runtime import Worker
 from matrix.runtime.handlers import default_handlers
 from matrix.storage import Store

@@ -11,7 +11,7 @@ import pytest
 from matrix.clock import FrozenClock
 from matrix.contracts import Catalog
 from matrix.errors import ContractError, WebhookRejectedError
-from matrix.modules import inbox
+from matrix.modules.crm import inbox
 from matrix.storage import Store
 from tests.conftest import ROOT
 

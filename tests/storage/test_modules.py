@@ -10,13 +10,18 @@ import pytest
 
 from matrix.clock import FrozenClock
 from matrix.errors import NotFoundError, UsageError
-from matrix.modules import agenda, billing, crm, customers, leads, outbound
+from matrix.modules import registry
+from matrix.modules.agenda import service as agenda
+from matrix.modules.billing import service as billing
 from matrix.modules.context import Work
-from matrix.modules.outbound import RecordingTransport
-from matrix.runtime.module_handlers import OUTCOMES
+from matrix.modules.crm import funnel as crm
+from matrix.modules.crm import leads, outbound
+from matrix.modules.crm.outbound import RecordingTransport
+from matrix.modules.customers import service as customers
 from matrix.storage import Store
 
 PHONE = "+5511999990000"
+OUTCOMES = registry.outcomes()
 
 
 @pytest.fixture

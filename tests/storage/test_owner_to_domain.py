@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 from matrix.clock import FrozenClock
 from matrix.concierge import Concierge
-from matrix.modules import billing, customers
+from matrix.modules.billing import service as billing
 from matrix.modules.context import Work
-from matrix.modules.outbound import RecordingTransport
+from matrix.modules.crm.outbound import RecordingTransport
+from matrix.modules.customers import service as customers
 from matrix.runtime import Scheduler, Worker
 from matrix.runtime.handlers import default_handlers
 from matrix.runtime.jobs import standard_jobs

@@ -2,56 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
-from matrix.modules.outbound import TransportError
+from matrix.modules.crm.outbound import TransportError
 from matrix.providers.evolution import EvolutionTransport
+from matrix.testing.gateway import EvolutionGateway as Gateway
 
 KEY = "evo-key-0123456789"
 
 
-class Gateway:
-    def __init__(self) -> None:
-        self.replies: list[tuple[int, dict[str, Any]]] = []
-        self.seen: list[dict[str, Any]] = []
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-                gateway.seen.append({"path": self.path, "apikey": self.headers.get("apikey"),
-                                     "key": self.headers.get("idempotency-key"), "body": body})  # fmt: skip
-                status, reply = (
-                    gateway.replies.pop(0) if gateway.replies else (201, {"key": {"id": "WA-1"}})
-                )
-                raw = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("content-length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
 @pytest.fixture
 def gateway() -> Iterator[Gateway]:
-    g = Gateway()
-    yield g
-    g.server.shutdown()
+    with Gateway() as g:
+        yield g
 
 
 def _send(gateway: Gateway) -> str:

@@ -42,6 +42,17 @@ HOMES = {
 HOME_FOLDERS = {"dash": "dashboards/", "dash_ag_grid": "dashboards/"}
 
 
+# A module's command group (matrix/modules/<m>/commands.py, and the helpers they share in
+# matrix/modules/commands.py) is an entry point: it parses options and prints, like the CLI.
+COMMANDS_LAYER = 8
+
+
+def _own_layer(rel: str, layer: int) -> int:
+    if rel.startswith("matrix/modules/") and rel.endswith("/commands.py"):
+        return COMMANDS_LAYER
+    return layer
+
+
 def _component(module: str) -> str:
     parts = module.split(".")
     if parts[0] in ENTRY_FOLDERS:
@@ -74,6 +85,8 @@ def _violations() -> list[str]:
         base = PACKAGE if top_package == "matrix" else ROOT / top_package
         own = _component(top_package + "." + ".".join(path.relative_to(base).with_suffix("").parts))
         own_layer = _layer(own)
+        if own_layer is not None:
+            own_layer = _own_layer(rel, own_layer)
         if own_layer is None:
             problems.append(f"{rel}: component {own!r} has no layer; add it to LAYERS")
             continue

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
-from matrix.modules import crm, outbound, values
+from matrix.modules import values
 from matrix.modules.context import Work, create_once
-from matrix.modules.leads import TransitionError
+from matrix.modules.crm import funnel, outbound
+from matrix.modules.crm.leads import TransitionError
 from matrix.modules.ports import ModuleStore, Record
 
 
@@ -20,7 +21,7 @@ def create(store: ModuleStore, work: Work, *, name: str, message: str, audience:
            external_key: str | None = None) -> tuple[Record, str]:  # fmt: skip
     """A campaign in ``draft``; emits ``crm.campaign.created``."""
     if audience != "customers" and not (
-        audience.startswith("leads:") and audience[6:] in crm.STAGES
+        audience.startswith("leads:") and audience[6:] in funnel.STAGES
     ):
         raise UsageError(f"audience must be 'customers' or 'leads:<stage>', got {audience!r}.")
     if not isinstance(message, str) or len(message.strip()) < 3:
@@ -41,7 +42,7 @@ def move(
         campaign = store.modules.campaigns.get(work.tenant_id, campaign_id)
         if campaign is None:
             raise NotFoundError(f"No campaign {campaign_id!r} for tenant {work.tenant_id!r}.")
-        verdict = crm.check_campaign(campaign["state"], to_state, trigger)
+        verdict = funnel.check_campaign(campaign["state"], to_state, trigger)
         if not verdict.ok:
             raise TransitionError(verdict.message("campaign", campaign["state"], to_state), code=str(verdict.code),
                                   expected_trigger=verdict.expected_trigger)  # fmt: skip

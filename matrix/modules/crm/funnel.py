@@ -49,6 +49,12 @@ FUNNEL: dict[tuple[str, str], tuple[str, bool]] = {
     ("disqualified", "nurturing"): ("manual_override_reopen", True),
 }
 
+
+def _no_reason(triggers: dict[tuple[str, str], str]) -> dict[tuple[str, str], tuple[str, bool]]:
+    """A flow none of whose moves needs a reason, in the funnel's (trigger, reason) shape."""
+    return {move: (trigger, False) for move, trigger in triggers.items()}
+
+
 # The public stage of `crm.lead.created` (the contract's five values).
 PUBLIC_STAGE = {
     "contacted": "new",
@@ -58,16 +64,18 @@ PUBLIC_STAGE = {
 }
 
 CAMPAIGN_STATES = ("draft", "scheduled", "running", "paused", "completed", "canceled", "failed")
-CAMPAIGN_FLOW: dict[tuple[str, str], tuple[str, bool]] = {
-    ("draft", "scheduled"): ("schedule_campaign", False),
-    ("scheduled", "running"): ("start_window_open", False),
-    ("scheduled", "canceled"): ("cancel_campaign", False),
-    ("running", "paused"): ("pause_campaign", False),
-    ("paused", "running"): ("resume_campaign", False),
-    ("running", "completed"): ("batch_finished", False),
-    ("running", "failed"): ("fatal_delivery_error", False),
-    ("paused", "canceled"): ("cancel_campaign", False),
-}
+CAMPAIGN_FLOW = _no_reason(
+    {
+        ("draft", "scheduled"): "schedule_campaign",
+        ("scheduled", "running"): "start_window_open",
+        ("scheduled", "canceled"): "cancel_campaign",
+        ("running", "paused"): "pause_campaign",
+        ("paused", "running"): "resume_campaign",
+        ("running", "completed"): "batch_finished",
+        ("running", "failed"): "fatal_delivery_error",
+        ("paused", "canceled"): "cancel_campaign",
+    }
+)
 
 COLLECTION_STATES = (
     "requested",
@@ -80,18 +88,20 @@ COLLECTION_STATES = (
     "paid",
     "failed",
 )
-COLLECTION_FLOW: dict[tuple[str, str], tuple[str, bool]] = {
-    ("requested", "queued"): ("enqueue_message", False),
-    ("queued", "sent"): ("provider_send_ok", False),
-    ("sent", "delivered"): ("provider_delivery_ack", False),
-    ("delivered", "read"): ("provider_read_ack", False),
-    ("read", "promise_to_pay"): ("customer_promised_payment", False),
-    ("read", "overdue_followup"): ("promise_timeout_or_no_response", False),
-    ("promise_to_pay", "paid"): ("payment_confirmed_by_module_05", False),
-    ("sent", "failed"): ("provider_send_error", False),
-    ("failed", "queued"): ("retry_eligible", False),
-    ("queued", "failed"): ("provider_send_error", False),
-}
+COLLECTION_FLOW = _no_reason(
+    {
+        ("requested", "queued"): "enqueue_message",
+        ("queued", "sent"): "provider_send_ok",
+        ("sent", "delivered"): "provider_delivery_ack",
+        ("delivered", "read"): "provider_read_ack",
+        ("read", "promise_to_pay"): "customer_promised_payment",
+        ("read", "overdue_followup"): "promise_timeout_or_no_response",
+        ("promise_to_pay", "paid"): "payment_confirmed_by_module_05",
+        ("sent", "failed"): "provider_send_error",
+        ("failed", "queued"): "retry_eligible",
+        ("queued", "failed"): "provider_send_error",
+    }
+)
 
 
 class TransitionCode(StrEnum):

@@ -13,8 +13,9 @@ from decimal import Decimal
 
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
-from matrix.modules import crm, outbound, values
+from matrix.modules import values
 from matrix.modules.context import Work, create_once
+from matrix.modules.crm import funnel, outbound
 from matrix.modules.ports import ModuleStore, Record
 
 BILLING_ACTOR = {"actor_id": "billing", "actor_type": "system", "channel": "billing"}
@@ -122,7 +123,7 @@ def request_collection(
             "currency": charge["currency"], "channel": "whatsapp", "phone_e164": phone, "message": text}, BILLING_ACTOR)  # fmt: skip
         state = charge["collection_state"] or "requested"
         target = "queued" if state in ("requested", "failed") else state
-        verdict = crm.check_collection(
+        verdict = funnel.check_collection(
             state, target, "enqueue_message" if state == "requested" else "retry_eligible"
         )
         if not verdict.ok:

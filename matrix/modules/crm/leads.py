@@ -6,8 +6,10 @@ from typing import Any
 
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
-from matrix.modules import crm, customers, values
+from matrix.modules import values
 from matrix.modules.context import Work, create_once
+from matrix.modules.crm import funnel
+from matrix.modules.customers import service as customers
 from matrix.modules.ports import ModuleStore, Record
 
 SOURCE_CHANNELS = ("whatsapp", "web", "manual")
@@ -52,7 +54,7 @@ def move(
     """
     with store.transaction():
         lead = require(store, work.tenant_id, lead_id)
-        verdict = crm.check_lead(lead["stage"], to_stage, trigger, reason_code)
+        verdict = funnel.check_lead(lead["stage"], to_stage, trigger, reason_code)
         if not verdict.ok:
             raise TransitionError(verdict.message("lead", lead["stage"], to_stage), code=str(verdict.code),
                                   expected_trigger=verdict.expected_trigger)  # fmt: skip

@@ -16,8 +16,8 @@ from typing import Any
 from matrix import envelopes as env
 from matrix.contracts import Catalog
 from matrix.errors import WebhookRejectedError
-from matrix.modules import leads
 from matrix.modules.context import Work
+from matrix.modules.crm import leads
 from matrix.modules.ports import ModuleStore, Record
 
 SCHEMA = "integration/evolution-webhook"

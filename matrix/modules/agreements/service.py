@@ -18,8 +18,9 @@ from xml.sax.saxutils import escape
 
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
-from matrix.modules import customers, values
+from matrix.modules import values
 from matrix.modules.context import Work
+from matrix.modules.customers import service as customers
 from matrix.modules.ports import ModuleStore, Record
 
 FIELD_TYPES = ("text", "tax_id", "email", "phone", "money", "number", "date")

@@ -10,15 +10,17 @@ the module that asked for it (reminder, collection, follow-up events).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from matrix import envelopes as env
+from matrix.clock import Clock
+from matrix.errors import MatrixError, UsageError
 from matrix.modules import values
 from matrix.modules.context import Work
-from matrix.modules.ports import ModuleStore, Record
+from matrix.modules.ports import ModuleStore, Record, Transport
 from matrix.modules.tasks import backoff
 
 CONTEXTS = ("reminder", "collection", "followup", "manual")
@@ -26,18 +28,14 @@ DEFAULT_MAX_ATTEMPTS = 5
 SENDING_TIMEOUT = timedelta(minutes=5)
 
 
-class TransportError(Exception):
+class TransportError(MatrixError):
+    """A send failed: a stable ``code``, a sanitised message, and whether a retry may succeed."""
+
     def __init__(self, code: str, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.retryable = retryable
-
-
-class Transport(Protocol):
-    """Sends one WhatsApp text; returns the provider's message id."""
-
-    def send(self, *, tenant_id: str, phone_e164: str, text: str, idempotency_key: str) -> str: ...
 
 
 @dataclass
@@ -79,7 +77,9 @@ def enqueue(
     """Queue one message; returns it and whether it is new."""
     values.phone(phone)
     if context_type not in CONTEXTS:
-        raise ValueError(f"unknown outbound context {context_type!r}")
+        raise UsageError(
+            f"Unknown outbound context {context_type!r}; use one of {', '.join(CONTEXTS)}."
+        )
     with store.transaction():
         found = store.modules.outbound.find(
             work.tenant_id, idempotency_key=idempotency_key, limit=1
@@ -113,19 +113,20 @@ class DispatchStats:
 def dispatch_due(
     store: ModuleStore,
     transport: Transport,
-    clock: Any,
+    clock: Clock,
     *,
     on_outcome: Mapping[str, Outcome],
     limit: int = 50,
+    tenants: Collection[str] | None = None,
 ) -> DispatchStats:
-    """Send every due queued message (any tenant), oldest first."""
+    """Send every due queued message (of every tenant, or of ``tenants``), oldest first."""
     stats = DispatchStats()
     now = clock.now()
     # A message left "sending" by a dispatcher that died is picked up again after a while; the
     # idempotency key lets the gateway drop the duplicate if the first send did go out.
-    due = store.modules.outbound.where(
-        "(status = 'queued' AND available_at <= ?) OR (status = 'sending' AND updated_at <= ?)",
-        [now, now - SENDING_TIMEOUT], order="available_at, created_at", limit=limit,
+    due = store.modules.outbound.due(
+        [("queued", "available_at", now), ("sending", "updated_at", now - SENDING_TIMEOUT)],
+        order="available_at, created_at", limit=limit, tenants=tenants,
     )  # fmt: skip
     for message in due:
         claimed = store.modules.outbound.update(message["tenant_id"], message["message_id"],
@@ -141,45 +142,33 @@ def dispatch_due(
                                          text=message["text"], idempotency_key=message["idempotency_key"])  # fmt: skip
         except TransportError as exc:
             final = not exc.retryable or attempt >= message["max_attempts"]
-            changes: Record = {"attempts": attempt, "error_code": exc.code, "error_message": exc.message[:500],
-                               "updated_at": clock.now()}  # fmt: skip
-            if final:
-                changes["status"] = "dead"
-            else:
+            changes: Record = {"status": "dead" if final else "queued", "attempts": attempt, "error_code": exc.code,
+                               "error_message": exc.message[:500], "updated_at": clock.now()}  # fmt: skip
+            if not final:
                 changes["available_at"] = clock.now() + backoff(attempt)
-            with store.transaction():
-                if not final:
-                    changes["status"] = "queued"
-                store.modules.outbound.update(message["tenant_id"], message["message_id"], changes,
-                                              expect={"status": "sending"})  # fmt: skip
-                handler = on_outcome.get(message["context_type"])
-                if handler:
-                    handler(
-                        store,
-                        work,
-                        {**message, **changes},
-                        "dead" if final else "failed",
-                        exc.code,
-                        not final,
-                    )
+            _settle(
+                store, work, on_outcome, message, changes, "dead" if final else "failed", exc.code
+            )
             if final:
                 stats.dead += 1
             else:
                 stats.retried += 1
             continue
-        with store.transaction():
-            store.modules.outbound.update(message["tenant_id"], message["message_id"], {
-                "status": "sent", "attempts": attempt, "provider_message_id": provider_id, "updated_at": clock.now(),
-            }, expect={"status": "sending"})  # fmt: skip
-            handler = on_outcome.get(message["context_type"])
-            if handler:
-                handler(
-                    store,
-                    work,
-                    {**message, "provider_message_id": provider_id},
-                    "sent",
-                    None,
-                    False,
-                )
+        changes = {"status": "sent", "attempts": attempt, "provider_message_id": provider_id,
+                   "updated_at": clock.now()}  # fmt: skip
+        _settle(store, work, on_outcome, message, changes, "sent", None)
         stats.sent += 1
     return stats
+
+
+def _settle(
+    store: ModuleStore, work: Work, on_outcome: Mapping[str, Outcome], message: Record,
+    changes: Record, outcome: str, error: str | None,
+) -> None:  # fmt: skip
+    """Record a send's result and let the module that asked for the message report it."""
+    with store.transaction():
+        store.modules.outbound.update(message["tenant_id"], message["message_id"], changes,
+                                      expect={"status": "sending"})  # fmt: skip
+        handler = on_outcome.get(message["context_type"])
+        if handler:
+            handler(store, work, {**message, **changes}, outcome, error, outcome == "failed")

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from matrix import envelopes as env
+from matrix.clock import Clock
 from matrix.errors import NotFoundError, UsageError
-from matrix.modules import outbound
 from matrix.modules.context import Work
+from matrix.modules.crm import outbound
 from matrix.modules.ports import ModuleStore, Record
 
 SYSTEM_ACTOR = {"actor_id": "agenda-scheduler", "actor_type": "system", "channel": "scheduler"}
@@ -71,13 +72,14 @@ def _payload(reminder: Record) -> dict[str, object]:
     }  # fmt: skip
 
 
-def dispatch_due(store: ModuleStore, clock: object, *, limit: int = 100) -> int:
+def dispatch_due(store: ModuleStore, clock: Clock, *, limit: int = 100) -> int:
     """Hand every due reminder (any tenant) to its channel; returns how many."""
-    now = clock.now()  # type: ignore[attr-defined]
-    due = store.modules.reminders.where("status = 'scheduled' AND schedule_at <= ?", [now],
-                                        order="schedule_at", limit=limit)  # fmt: skip
+    now = clock.now()
+    due = store.modules.reminders.due(
+        [("scheduled", "schedule_at", now)], order="schedule_at", limit=limit
+    )
     for reminder in due:
-        work = Work(tenant_id=reminder["tenant_id"], clock=clock, correlation_id=reminder["correlation_id"],  # type: ignore[arg-type]
+        work = Work(tenant_id=reminder["tenant_id"], clock=clock, correlation_id=reminder["correlation_id"],
                     trace_id=reminder["trace_id"])  # fmt: skip
         with store.transaction():
             if reminder["channel"] == "ui-chat":
@@ -143,3 +145,12 @@ def cancel(store: ModuleStore, work: Work, appointment_id: str) -> Record:
                 store.events.append_many([work.event("agenda.reminder.canceled", env.AGENDA, env.OWNER,
                                                      _payload(reminder), status="info")])  # fmt: skip
     return {**appointment, "status": "canceled"}
+
+
+def appointments(store: ModuleStore, tenant_id: str, *, limit: int = 10_000) -> list[Record]:
+    """The tenant's appointments by start, each with its reminder's status (``reminder``)."""
+    reminders = {
+        r["appointment_id"]: r for r in store.modules.reminders.find(tenant_id, limit=limit)
+    }
+    return [{**a, "reminder": reminders.get(a["appointment_id"], {}).get("status")}
+            for a in store.modules.appointments.find(tenant_id, order="start_at", limit=limit)]  # fmt: skip

@@ -1,0 +1,1 @@
+"""Agreements: contract templates rendered for a customer into Markdown and DOCX."""

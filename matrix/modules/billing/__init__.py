@@ -1,0 +1,1 @@
+"""Billing (module 05): charges, payments that settle them, and collections over WhatsApp."""

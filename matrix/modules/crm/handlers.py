@@ -1,0 +1,95 @@
+"""The CRM's (Persona 2's) task handlers: capture a lead, follow up on WhatsApp, send a campaign;
+and how a follow-up's delivery is reported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matrix import envelopes as env
+from matrix.modules import extract
+from matrix.modules.context import Work
+from matrix.modules.crm import campaigns, leads, outbound
+from matrix.modules.customers.handlers import named_customer
+from matrix.modules.ports import ModuleStore, Record
+from matrix.modules.tasks import TaskContext, TaskFailure, text_of
+from matrix.policy.rules import words
+
+# Words of a campaign request that do not name the campaign.
+_CAMPAIGN_FILLER = {"campanha", "campaign", "de", "da", "do", "the", "a", "o", "para", "todos", "everyone"}  # fmt: skip
+
+
+def capture_lead(ctx: TaskContext) -> str:
+    text = text_of(ctx)
+    name, phone = extract.person(text), extract.phone(text)
+    if not name or not phone:
+        raise TaskFailure(
+            "MISSING_LEAD_DETAILS", "a lead needs a name and a WhatsApp number", retryable=False
+        )
+    lead, status = leads.capture(ctx.store, Work.of(ctx.task, ctx.clock), display_name=name, phone=phone,
+                                 source_channel="manual")  # fmt: skip
+    return f"lead {lead['display_name']} {status}"
+
+
+def send_followup(ctx: TaskContext) -> str:
+    customer = named_customer(ctx)
+    phone = customer.get("primary_phone")
+    if not phone:
+        raise TaskFailure(
+            "NO_PHONE", f"{customer['display_name']} has no WhatsApp number", retryable=False
+        )
+    first = customer["display_name"].split()[0]
+    text = f"Olá {first}, tudo bem? Passando para dar continuidade à nossa conversa." \
+        if extract.language(text_of(ctx)) == "pt" else f"Hi {first}, just following up on our conversation."  # fmt: skip
+    work = Work.of(ctx.task, ctx.clock)
+    message, new = outbound.enqueue(ctx.store, work, context_type="followup", context_id=ctx.task.task_id,
+                                    phone=phone, text=text, idempotency_key=f"followup:{ctx.task.task_id}")  # fmt: skip
+    if new:
+        ctx.store.events.append_many(
+            [work.event("crm.followup.scheduled", env.CRM, env.OWNER, _followup_payload(message))]
+        )
+    return f"follow-up to {customer['display_name']} queued"
+
+
+def _followup_payload(message: Record) -> dict[str, Any]:
+    return {"followup_id": message["message_id"], "campaign_id": None, "channel": "whatsapp",
+            "schedule_at": env.timestamp(message["available_at"]), "phone_e164": message["phone_e164"]}  # fmt: skip
+
+
+def followup_outcome(
+    store: ModuleStore, work: Work, message: Record, status: str, error: str | None, retryable: bool
+) -> None:
+    """Report a follow-up's delivery: sent, or failed once its message is dead."""
+    if status == "sent":
+        store.events.append_many([work.event("crm.followup.sent", env.CRM, env.OWNER,
+                                             {**_followup_payload(message), "provider_message_id": message["provider_message_id"]},
+                                             status="completed")])  # fmt: skip
+    elif status == "dead":
+        store.events.append_many([work.event("crm.followup.failed", env.CRM, env.OWNER,
+                                             {**_followup_payload(message), "error_code": error or "DELIVERY_FAILED",
+                                              "retryable": False}, status="failed")])  # fmt: skip
+
+
+def send_campaign(ctx: TaskContext) -> str:
+    """An approved campaign blast: the draft campaign named in the request, or a new one."""
+    text = text_of(ctx)
+    tokens = set(words(text)) - _CAMPAIGN_FILLER
+    drafts = ctx.store.modules.campaigns.find(ctx.task.tenant_id, state="draft", limit=1000)
+    named = [c for c in drafts if tokens & set(words(c["name"]))]
+    work = Work.of(ctx.task, ctx.clock)
+    if named:
+        campaign = named[0]
+    else:
+        campaign, _ = campaigns.create(ctx.store, work, name=f"Campanha {ctx.task.task_id[:8]}",
+                                       message=text if len(text) <= 500 else text[:497] + "...",
+                                       external_key=f"task:{ctx.task.task_id}")  # fmt: skip
+    queued = ctx.effect(
+        "campaign.send", lambda _key: campaigns.send(ctx.store, work, campaign["campaign_id"])
+    )
+    return f"campaign {campaign['name']} sent to {queued} recipients"
+
+
+HANDLERS = {
+    "crm.campaign.send": send_campaign,
+    "crm.lead.capture": capture_lead,
+    "crm.followup.send": send_followup,
+}

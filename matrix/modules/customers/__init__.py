@@ -1,0 +1,1 @@
+"""Customers (module 03): idempotent by external key, merged with an audit record."""

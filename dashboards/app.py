@@ -45,6 +45,7 @@ body { margin: 0; font-family: var(--font-body); }
 .status-breach, .status-low { color: #d64545; } .status-ok, .status-elite { color: var(--color-primary); }
 .alert { padding: 10px 14px; border-radius: var(--radius-md); margin: 8px 0; }
 .alert-error { background: #fde8e8; color: #8a1c1c; } .alert-ok { background: #e3f6ea; color: #1f5c40; }
+.alert-warning { background: #fff4d6; color: #6b4e00; }
 .toolbar { display: flex; gap: 8px; align-items: center; margin: 8px 0; }
 .filters input, .toolbar input { width: 9rem; padding: 6px 8px; border-radius: 6px; border: 1px solid var(--color-border); }
 .shell input, .shell .dash-dropdown { color: #102a43; }

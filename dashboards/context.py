@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from dash import html
 
 from matrix.access import User
+from matrix.app import App, build
 from matrix.clock import SYSTEM_CLOCK, Clock
 from matrix.config import Settings
 from matrix.envelopes import parse_timestamp
@@ -29,6 +30,7 @@ GRAINS = tuple(
 class _Runtime:
     store: Store | None = None
     settings: Settings | None = None
+    app: App | None = None
 
 
 RUNTIME = _Runtime()
@@ -38,6 +40,23 @@ def store() -> Store:
     if RUNTIME.store is None:
         raise MatrixError("The dashboards have no store; start them with `matrix serve`.")
     return RUNTIME.store
+
+
+def application() -> App:
+    """The application wired around the dashboards' store (the concierge, the transports)."""
+    if RUNTIME.app is None or RUNTIME.app.store is not store():
+        RUNTIME.app = build(store=store(), clock=store().clock)
+    return RUNTIME.app
+
+
+def outbound_notice(page: str, tenant_id: str) -> list[html.Div]:
+    """A warning on ``page`` when the tenant's outbound WhatsApp delivery is off (never silently
+    nothing)."""
+    off = application().outbound_off_for(tenant_id)
+    notice = html.Div(
+        off, className="alert alert-warning", role="status", id=f"{page}-outbound-off"
+    )
+    return [notice] if off else []
 
 
 def current_user() -> User | None:

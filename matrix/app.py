@@ -74,6 +74,17 @@ class App:
         return OutboundStatus(state=OutboundState.ON, every_tenant=True, message=(
             f"outbound delivery is on: every tenant's messages go through {type(self.transport).__name__}"))  # fmt: skip
 
+    def outbound_off_for(self, tenant_id: str) -> str | None:
+        """Why ``tenant_id``'s outbound WhatsApp messages stay queued and how to send them, or None
+        when they are delivered (for a page that shows one tenant)."""
+        from matrix.providers.evolution import HOW_TO_TURN_ON, TenantTransports
+
+        transport = self.transport
+        if not isinstance(transport, TenantTransports) or transport.gateway(tenant_id):
+            return None
+        return (f"Outbound WhatsApp delivery is off for {tenant_id}: its reminders, follow-ups and"
+                f" collections stay queued. To turn it on, {HOW_TO_TURN_ON}.")  # fmt: skip
+
     def scheduler(self) -> Scheduler:
         """A scheduler holding every background job: the task queue, approval expiry, and every
         module's jobs (due reminders; outbound messages, which carry follow-ups and collections)."""

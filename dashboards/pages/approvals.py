@@ -8,12 +8,18 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from dashboards.components import table
-from dashboards.context import current_user, filter_inputs, filters, guarded, message, store
+from dashboards.context import (
+    application,
+    current_user,
+    filter_inputs,
+    filters,
+    guarded,
+    message,
+    store,
+)
 from matrix.access import User
 from matrix.approvals import Resolution, Status
-from matrix.concierge import Concierge
 from matrix.errors import UsageError
-from matrix.providers import selector
 
 PATH, NAME = "/approvals", "Approvals"
 COLUMNS = (
@@ -64,8 +70,7 @@ def resolve(user: User | None, tenant: str | None, confirmation_id: str | None, 
     tenant_id = user.require(store(), tenant)
     if not confirmation_id:
         raise UsageError("Select a confirmation in the table first.")
-    concierge = Concierge(store(), store().settings, selector(store().settings))
-    return concierge.resolve_confirmation(tenant_id, confirmation_id, decision,
+    return application().concierge.resolve_confirmation(tenant_id, confirmation_id, decision,
                                           actor=user.username, reason=reason or None)  # fmt: skip
 
 

@@ -7,7 +7,14 @@ from typing import Any
 from dash import Dash, Output, html
 
 from dashboards.components import card, row
-from dashboards.context import current_user, filter_inputs, filters, guarded, store
+from dashboards.context import (
+    current_user,
+    filter_inputs,
+    filters,
+    guarded,
+    outbound_notice,
+    store,
+)
 from matrix.access import User
 from matrix.metrics import compute, load_catalog
 from matrix.metrics.costs import ai_cost, gross_margin
@@ -48,7 +55,8 @@ def render(
                       "%", note=margin["reason"] or ("upper bound" if margin["upper_bound"] else None)))  # fmt: skip
     cards.append(card("overview-approvals-pending", "Approvals waiting", db.approvals.count_pending(f.tenant),
                       "pending", note="now"))  # fmt: skip
-    return row(*cards)
+    notice = outbound_notice("overview", f.tenant)
+    return html.Div([*notice, row(*cards)]) if notice else row(*cards)
 
 
 def register(app: Dash) -> None:

@@ -7,7 +7,15 @@ from typing import Any
 from dash import Dash, Output, html
 
 from dashboards.components import graph
-from dashboards.context import current_user, filter_inputs, filters, guarded, palette, store
+from dashboards.context import (
+    current_user,
+    filter_inputs,
+    filters,
+    guarded,
+    outbound_notice,
+    palette,
+    store,
+)
 from dashboards.theme import plot_template
 from matrix import viz
 from matrix.access import User
@@ -28,6 +36,7 @@ def render(
     slos = [s.as_dict() for s in status(store(), f.tenant, at=min(f.until, store().clock.now()))]
     firing = [f"{s['slo']}: {a['severity']} {a['factor']}×" for s in slos for a in s["alerts"]]
     return [
+        *outbound_notice("reliability", f.tenant),
         html.P("Burn-rate alerts firing: " + (", ".join(firing) or "none"), id="reliability-alerts"),
         graph("reliability-slo-table", viz.slo_table(slos), template),
         graph("reliability-latency-graph",

@@ -239,3 +239,25 @@ def test_the_benchmark_requests_run_every_main_callback(app: Any, window: tuple[
         assert answer.status_code == 200 and "alert-error" not in answer.get_data(as_text=True), (
             page
         )
+
+
+def test_pages_say_when_outbound_delivery_is_off_and_how_to_turn_it_on(
+    app: Any, seeded: Store, admin: User, window: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboards import context
+    from matrix.app import build
+    from matrix.config import Settings
+
+    for page in (overview, reliability):
+        name = page.__name__.rsplit(".", 1)[-1]
+        notice = _find(page.render(admin, "sim-01", *window, "day"), f"{name}-outbound-off")
+        assert notice is not None, page.__name__
+        assert "sim-01" in notice.children and "MATRIX_EVOLUTION_BASE_URL" in notice.children
+        assert "sim-02" not in notice.children  # one tenant's page names no other tenant
+
+    platform = Settings.load(storage_url=seeded.settings.storage_url, provider_mode="local",
+                             evolution_base_url="http://127.0.0.1:9/", evolution_api_key="k")  # fmt: skip
+    monkeypatch.setattr(context.RUNTIME, "app", build(platform, store=seeded, clock=seeded.clock))
+    for page in (overview, reliability):
+        name = page.__name__.rsplit(".", 1)[-1]
+        assert _find(page.render(admin, "sim-01", *window, "day"), f"{name}-outbound-off") is None

@@ -30,11 +30,10 @@ from common import spread
 from tqdm import tqdm
 
 from matrix import envelopes as env
+from matrix.app import build
 from matrix.clock import SYSTEM_CLOCK
-from matrix.concierge import Concierge
 from matrix.config import Settings
 from matrix.modules.tasks import Task, TaskStatus
-from matrix.providers import selector
 from matrix.simulate import owner_request
 from matrix.storage import open_store
 from matrix.testing.postgres import ThrowawayPostgres
@@ -51,7 +50,7 @@ def bench_interactions(url: str, runs: int, per_run: int = 200) -> dict[str, Any
     settings = Settings.load(storage_url=url, provider_mode="local")
     store = open_store(settings=settings, migrate=True)
     store.tenants.add("bench")
-    concierge = Concierge(store, settings, selector(settings))
+    concierge = build(settings, store=store).concierge
     concierge.save_config("bench", {"execution": {"max_pending_confirmations": 500}})
     rng = random.Random(11)
     concierge.interact("bench", "warm-up", "Oi")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from matrix.app import build
 from matrix.clock import FrozenClock
 from matrix.config import Settings, running_in_ci
 from matrix.storage import Store, open_store
@@ -73,12 +74,10 @@ def store(backend_url: str, clock: FrozenClock) -> Iterator[Store]:
 @pytest.fixture
 def concierge(store: Store, clock: FrozenClock):  # type: ignore[no-untyped-def]
     """Persona 1 on each backend, with the local provider and a frozen clock; tenant "acme"."""
-    from matrix.concierge import Concierge
-    from matrix.providers import selector
 
     settings = Settings.load(storage_url=store.settings.storage_url, provider_mode="local")
     store.tenants.add("acme", "ACME")
-    return Concierge(store, settings, selector(settings), clock)
+    return build(settings, store=store, clock=clock).concierge
 
 
 @pytest.fixture

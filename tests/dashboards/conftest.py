@@ -26,10 +26,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
                              reports_dir=str(folder / "reports"))  # fmt: skip
     store = open_store(settings=settings, migrate=True)
     run_simulation(partial(build, store=store), tenants=2, days=3, seed=11, end=END)
-    from matrix.concierge import Concierge
-    from matrix.providers import selector
 
-    concierge = Concierge(store, settings, selector(settings))
+    concierge = build(settings, store=store).concierge
     for tenant in (
         "sim-01",
         "sim-02",

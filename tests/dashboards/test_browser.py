@@ -14,8 +14,7 @@ import pytest
 
 from dashboards.pages import PAGES
 from dashboards.probe import callback_request
-from matrix.concierge import Concierge
-from matrix.providers import selector
+from matrix.app import build
 from matrix.storage import Store
 from tests.conftest import ROOT
 from tests.dashboards.conftest import PASSWORD
@@ -125,7 +124,7 @@ def test_admin_opens_every_page_and_reads_the_overview(
 def test_manager_approves_a_pending_confirmation(
     browser: Any, base_url: str, seeded: Store
 ) -> None:
-    concierge = Concierge(seeded, seeded.settings, selector(seeded.settings))
+    concierge = build(seeded.settings, store=seeded).concierge
     confirmation = concierge.interact("sim-01", "owner-1", WRITE_OFF)["confirmation"][
         "confirmation_id"
     ]

@@ -13,9 +13,8 @@ from dashboards.context import filters, guarded
 from dashboards.pages import PAGES, approvals, cost, delivery, gates, overview, reliability, traces
 from dashboards.probe import callback_request
 from matrix.access import User
-from matrix.concierge import Concierge
+from matrix.app import build
 from matrix.errors import ApprovalStateError, NotFoundError, UsageError
-from matrix.providers import selector
 from matrix.storage import Store
 from tests.conftest import ROOT
 from tests.dashboards.conftest import PASSWORD
@@ -121,7 +120,7 @@ def test_bad_filters_are_messages(app: Any, admin: User, window: tuple[str, str]
 
 def test_approve_from_the_queue_with_the_cli_rules_and_audit(app: Any, seeded: Store, manager: User,
                                                             window: tuple[str, str]) -> None:  # fmt: skip
-    concierge = Concierge(seeded, seeded.settings, selector(seeded.settings))
+    concierge = build(seeded.settings, store=seeded).concierge
     mine = concierge.interact("sim-01", "owner-1", WRITE_OFF)["confirmation"]["confirmation_id"]
     theirs = concierge.interact("sim-02", "owner-1", WRITE_OFF)["confirmation"]["confirmation_id"]
     _, rows, _ = approvals.render(manager, "sim-01", *window, "day", "pending")
@@ -202,7 +201,7 @@ def test_tenant_palette_themes_the_app(app: Any, seeded: Store) -> None:
     from dashboards import theme
     from dashboards.context import palette
 
-    concierge = Concierge(seeded, seeded.settings, selector(seeded.settings))
+    concierge = build(seeded.settings, store=seeded).concierge
     assert palette("sim-02") == "darkgreen" and palette(None) == "darkgreen"
     concierge.save_config("sim-02", {"brand": {"palette": "sunset"}})
     assert palette("sim-02") == "sunset"
@@ -245,7 +244,6 @@ def test_pages_say_when_outbound_delivery_is_off_and_how_to_turn_it_on(
     app: Any, seeded: Store, admin: User, window: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from dashboards import context
-    from matrix.app import build
     from matrix.config import Settings
 
     for page in (overview, reliability):

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from matrix.app import build
 from matrix.concierge import Concierge
 from matrix.config import Settings
 from matrix.errors import ApprovalStateError
-from matrix.providers import selector
 from matrix.storage import open_store
 from tests.conftest import ROOT
 
@@ -25,7 +25,7 @@ from tests.conftest import ROOT
 def _concierge(url: str) -> Concierge:
     settings = Settings.load(storage_url=url, provider_mode="local")
     store = open_store(settings=settings, migrate=True)
-    return Concierge(store, settings, selector(settings))
+    return build(settings, store=store).concierge
 
 
 def _pending(url: str) -> str:
@@ -69,16 +69,15 @@ def test_threads_approving_one_confirmation_enqueue_one_task_duckdb(tmp_path: Pa
 APPROVER = textwrap.dedent(
     """
     import json, sys, time
-    from matrix.concierge import Concierge
+    from matrix.app import build
     from matrix.config import Settings
     from matrix.errors import ApprovalStateError
-    from matrix.providers import selector
     from matrix.storage import open_store
 
     url, cid, start_at = sys.argv[1], sys.argv[2], float(sys.argv[3])
     settings = Settings.load(storage_url=url, provider_mode="local")
     store = open_store(settings=settings)
-    concierge = Concierge(store, settings, selector(settings))
+    concierge = build(settings, store=store).concierge
     time.sleep(max(0.0, start_at - time.time()))
     try:
         concierge.resolve_confirmation("acme", cid, "approve", actor="proc")

@@ -10,18 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from matrix.concierge import Concierge
+from matrix.app import build
 from matrix.config import Settings
-from matrix.providers import selector
 from matrix.storage import open_store
 from tests.conftest import ROOT
 
 RUNNER = textwrap.dedent(
     """
     import sys, time
-    from matrix.concierge import Concierge
+    from matrix.app import build
     from matrix.config import Settings
-    from matrix.providers import selector
     from matrix.runtime import Job, Scheduler, Worker
     from matrix.storage import open_store
 
@@ -35,7 +33,7 @@ RUNNER = textwrap.dedent(
         return "booked"
 
     worker = Worker(store, {"agenda.commitment.schedule": slow})
-    concierge = Concierge(store, settings, selector(settings))
+    concierge = build(settings, store=store).concierge
     scheduler = Scheduler(jobs=[
         Job(name="tasks", every_seconds=0.1, fn=lambda: worker.run_once().claimed),
         Job(name="expiry", every_seconds=1.0, fn=concierge.expire_due),
@@ -54,7 +52,7 @@ def test_stop_signal_lets_the_claimed_task_finish(tmp_path: Path, signum: int) -
     settings = Settings.load(storage_url=url, provider_mode="local")
     with open_store(settings=settings, migrate=True) as store:
         store.tenants.add("acme")
-        concierge = Concierge(store, settings, selector(settings))
+        concierge = build(settings, store=store).concierge
         task_id = concierge.interact("acme", "s1", "Schedule a meeting with Ana")[
             "downstream_tasks"
         ][0]["task_id"]

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from matrix.app import build
 from matrix.cli import main
-from matrix.concierge import Concierge
 from matrix.config import Settings
 from matrix.errors import ProviderError
-from matrix.providers import selector
 from matrix.storage import open_store
 from matrix.testing.openai_server import Behavior, OpenAIServer
 
@@ -30,7 +29,7 @@ def test_tenant_key_never_leaves_the_secret_store(
     settings = Settings.load(storage_url=url)
     store = open_store(settings=settings, migrate=True)
     store.tenants.add("acme")
-    concierge = Concierge(store, settings, selector(settings))
+    concierge = build(settings, store=store).concierge
     summary = concierge.save_config(
         "acme", {"openai": {"api_key": KEY, "base_url": openai_server.base_url}}
     )

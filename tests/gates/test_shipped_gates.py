@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from matrix.app import build
 from matrix.cli import main
 from matrix.concierge import Concierge
 from matrix.gates import checks
@@ -63,10 +64,9 @@ def test_g04_fails_when_a_migration_loses_data(
     store = open_store(url, clock=clock, migrate=True)
     store.tenants.add("acme")
     from matrix.config import Settings
-    from matrix.providers import selector
 
     settings = Settings.load(storage_url=url, provider_mode="local")
-    _busy(store, Concierge(store, settings, selector(settings), clock))
+    _busy(store, build(settings, store=store, clock=clock).concierge)
     store.close()
     planted = tmp_path / "migrations"
     shutil.copytree(str(resources.files("matrix.storage").joinpath("migrations")), planted)

@@ -1,5 +1,5 @@
 """A real HTTP server on 127.0.0.1 in a background thread: the base of the local stand-ins for
-outside services (the Evolution gateway), started and stopped like a context manager."""
+outside services (the OpenAI-compatible server, the Evolution gateway), started and stopped like a context manager."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ class LocalServer:
         self, handler: type[BaseHTTPRequestHandler], *, host: str = "127.0.0.1", name: str
     ) -> None:
         self._httpd = ThreadingHTTPServer((host, 0), handler)
+        self._httpd.daemon_threads = True
         self._name = name
 
     @property

@@ -20,8 +20,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from matrix.testing.http import LocalServer
 
 ENDPOINTS = {
     "/v1/responses": "responses",
@@ -80,25 +82,18 @@ class OpenAIServer:
                     self, 404, {"error": {"message": "not found", "type": "invalid_request_error"}}
                 )
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._server = LocalServer(Handler, name="fake-openai")
 
     @property
     def base_url(self) -> str:
-        port = self._httpd.server_address[1]
-        return f"http://127.0.0.1:{port}/v1"
+        return f"{self._server.origin}/v1"
 
     def start(self) -> OpenAIServer:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="fake-openai", daemon=True
-        )
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._server.stop()
 
     def __enter__(self) -> OpenAIServer:
         return self.start()

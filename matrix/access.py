@@ -13,6 +13,7 @@ from typing import Any, Literal
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matrix.errors import NotFoundError, UsageError
+from matrix.issues import Issues
 from matrix.storage.users import UserRow
 
 Role = Literal["admin", "manager"]
@@ -52,19 +53,19 @@ class User:
 def add_user(store: Any, username: str, password: str, *, role: str, tenants: list[str] | tuple[str, ...] = (),
              now: datetime | None = None) -> User:  # fmt: skip
     """Create or replace a user; a manager needs at least one existing tenant."""
-    problems = []
+    issues = Issues()
     if not _NAME.match(username or ""):
-        problems.append(
-            f"username {username!r} must be 2-63 lowercase letters, digits, '.', '_' or '-'"
+        issues.error(
+            "username",
+            f"username {username!r} must be 2-63 lowercase letters, digits, '.', '_' or '-'",
         )
     if role not in ROLES:
-        problems.append(f"role must be admin or manager, got {role!r}")
+        issues.error("role", f"role must be admin or manager, got {role!r}")
     if len(password or "") < 8:
-        problems.append("password must have at least 8 characters")
+        issues.error("password", "password must have at least 8 characters")
     if role == "manager" and not tenants:
-        problems.append("a manager needs at least one tenant (--tenant ID)")
-    if problems:
-        raise UsageError("; ".join(problems) + ".")
+        issues.error("tenants", "a manager needs at least one tenant (--tenant ID)")
+    issues.raise_invalid("")
     for tenant in tenants:
         store.tenants.require(tenant)
     user = User(username=username, role=role, tenants=tuple(sorted(set(tenants))))  # type: ignore[arg-type]

@@ -26,6 +26,12 @@ converts them once: the CLI prints one line and exits with :attr:`MatrixError.ex
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matrix.issues import Issue
+
 
 class MatrixError(Exception):
     """Base class of every error matrix raises on purpose."""
@@ -40,7 +46,16 @@ class ConfigError(MatrixError):
 
 
 class UsageError(ConfigError):
-    """A command or function was called with arguments that cannot work."""
+    """A command or function was called with arguments that cannot work.
+
+    Attributes:
+        issues: when a validator collected them, every problem with the field it names
+            (``Issue.where``), so that a boundary can point at each field.
+    """
+
+    def __init__(self, message: str, *, issues: Sequence[Issue] = ()) -> None:
+        super().__init__(message)
+        self.issues = tuple(issues)
 
 
 class InvalidValueError(UsageError, ValueError):

@@ -88,6 +88,17 @@ class Issues:
         if self.errors:
             raise error(self.messages())
 
+    def raise_invalid(self, what: str, *, then: str = "") -> None:
+        """When any error was collected, raise one :class:`UsageError` that lists every error's
+        message after ``what`` ("Invalid runtime config") and carries the issues, so that a
+        boundary can point at each field; ``then`` is a sentence to add ("Nothing was stored.")."""
+        from matrix.errors import UsageError
+
+        if self.errors:
+            listed = "; ".join(i.message for i in self.errors)
+            raise UsageError(f"{what}{': ' if what else ''}{listed}.{' ' + then if then else ''}",
+                             issues=self.errors)  # fmt: skip
+
     def __iter__(self) -> Iterator[Issue]:
         return iter(self.items)
 

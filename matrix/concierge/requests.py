@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from matrix.errors import UsageError
+from matrix.issues import Issues
 
 
 class Operation(StrEnum):
@@ -45,54 +45,68 @@ def check_input(
     Raises:
         UsageError: every problem found, each naming its field; nothing is stored.
     """
-    problems = []
+    issues = Issues()
     if (
         not isinstance(session_id, str)
         or not session_id.strip()
         or len(session_id) > MAX_SESSION_ID
     ):
-        problems.append(f"session_id must be a non-empty id (at most {MAX_SESSION_ID} characters)")
+        issues.error(
+            "session_id", f"session_id must be a non-empty id (at most {MAX_SESSION_ID} characters)"
+        )
     if operation not in OPERATIONS:
-        problems.append(f"operation must be one of {list(OPERATIONS)}, got {operation!r}")
+        issues.error("operation", f"operation must be one of {list(OPERATIONS)}, got {operation!r}")
     if channel not in CHANNELS:
-        problems.append(f"channel must be one of {list(CHANNELS)}, got {channel!r}")
+        issues.error("channel", f"channel must be one of {list(CHANNELS)}, got {channel!r}")
     if operation == Operation.SEND_MESSAGE:
         if not isinstance(text, str) or not text.strip():
-            problems.append("payload.text must not be empty for send_message")
+            issues.error("payload.text", "payload.text must not be empty for send_message")
         elif len(text) > MAX_TEXT:
-            problems.append(f"payload.text is {len(text):,} characters; the limit is {MAX_TEXT:,}")
+            issues.error(
+                "payload.text",
+                f"payload.text is {len(text):,} characters; the limit is {MAX_TEXT:,}",
+            )
     if len(attachments) > MAX_ATTACHMENTS:
-        problems.append(
-            f"payload.attachments has {len(attachments)} items; the limit is {MAX_ATTACHMENTS}"
+        issues.error(
+            "payload.attachments",
+            f"payload.attachments has {len(attachments)} items; the limit is {MAX_ATTACHMENTS}",
         )
     for i, item in enumerate(attachments[:MAX_ATTACHMENTS]):
         where = f"payload.attachments[{i}]"
         if not isinstance(item, dict):
-            problems.append(f"{where} must be an object")
+            issues.error(where, f"{where} must be an object")
             continue
         if item.get("type") not in ATTACHMENT_TYPES:
-            problems.append(f"{where}.type must be one of {list(ATTACHMENT_TYPES)}")
+            issues.error(f"{where}.type", f"{where}.type must be one of {list(ATTACHMENT_TYPES)}")
         data = item.get("data_base64")
         if data is not None and (not isinstance(data, str) or len(data) > MAX_BASE64):
             size = len(data) if isinstance(data, str) else 0
-            problems.append(
-                f"{where}.data_base64 is {size:,} characters; the limit is {MAX_BASE64:,}"
+            issues.error(
+                f"{where}.data_base64",
+                f"{where}.data_base64 is {size:,} characters; the limit is {MAX_BASE64:,}",
             )
         excerpt = item.get("text_excerpt")
         if excerpt is not None and (not isinstance(excerpt, str) or len(excerpt) > MAX_EXCERPT):
-            problems.append(f"{where}.text_excerpt is over {MAX_EXCERPT:,} characters")
+            issues.error(
+                f"{where}.text_excerpt", f"{where}.text_excerpt is over {MAX_EXCERPT:,} characters"
+            )
     cleaned: dict[str, str] | None = None
     if overrides is not None:
         if not isinstance(overrides, dict):
-            problems.append("payload.persona_overrides must be an object")
+            issues.error("payload.persona_overrides", "payload.persona_overrides must be an object")
         else:
             unknown = set(overrides) - PERSONA_FIELDS
             if unknown:
-                problems.append(f"payload.persona_overrides has unknown field(s) {sorted(unknown)}")
+                issues.error(
+                    "payload.persona_overrides",
+                    f"payload.persona_overrides has unknown field(s) {sorted(unknown)}",
+                )
             cleaned = {k: v.strip() for k, v in overrides.items()
                        if k not in unknown and isinstance(v, str) and v.strip()}  # fmt: skip
             if not cleaned and not unknown:
-                problems.append("payload.persona_overrides needs at least one non-blank prompt")
-    if problems:
-        raise UsageError("Invalid interaction: " + "; ".join(problems) + ". Nothing was stored.")
+                issues.error(
+                    "payload.persona_overrides",
+                    "payload.persona_overrides needs at least one non-blank prompt",
+                )
+    issues.raise_invalid("Invalid interaction", then="Nothing was stored.")
     return cleaned or None

@@ -13,6 +13,7 @@ from typing import Any
 
 from matrix.approvals import max_pending, ttl_seconds
 from matrix.errors import PolicyError, UsageError
+from matrix.issues import Issues
 from matrix.policy.rules import parse_policy, parse_routing
 
 DEFAULT_MODEL = "gpt-5-mini"
@@ -113,12 +114,12 @@ def normalize(
     """
     if not isinstance(update, dict):
         raise UsageError('config must be a JSON object, e.g. {"openai": {"model": "gpt-5-mini"}}.')
-    problems: list[str] = []
+    issues = Issues()
     for path in _leaf_paths(update):
         if path not in _KNOWN and not any(
             path[: len(k)] == k for k in (("policy", "routing"), ("policy", "execution"))
         ):
-            problems.append(f"unknown field {'.'.join(path)}")
+            issues.error(".".join(path), f"unknown field {'.'.join(path)}")
     result = copy.deepcopy(previous) if previous else copy.deepcopy(DEFAULTS)
     for path in _walk(DEFAULTS):
         if _get(result, path) is _MISSING:
@@ -129,7 +130,7 @@ def normalize(
         if value is _MISSING or value is None:
             continue
         if not isinstance(value, str):
-            problems.append(f"{'.'.join(path)} must be a string")
+            issues.error(".".join(path), f"{'.'.join(path)} must be a string")
             continue
         tokens = value.split()
         secrets[name] = tokens[0] if tokens else ""
@@ -140,23 +141,25 @@ def normalize(
         field = ".".join(path)
         if path in _BOOLEANS:
             if not isinstance(value, bool):
-                problems.append(f"{field} must be true or false, got {value!r}")
+                issues.error(field, f"{field} must be true or false, got {value!r}")
                 continue
         elif path == ("provider", "mode"):
             if value not in PROVIDER_MODES:
-                problems.append(f"{field} must be one of {list(PROVIDER_MODES)}, got {value!r}")
+                issues.error(field, f"{field} must be one of {list(PROVIDER_MODES)}, got {value!r}")
                 continue
         elif path == ("brand", "palette"):
             if value not in PALETTES:
-                problems.append(f"{field} must be one of {list(PALETTES)}, got {value!r}")
+                issues.error(field, f"{field} must be one of {list(PALETTES)}, got {value!r}")
                 continue
         elif path == ("execution", "whatsapp_ai_mode"):
             if value not in WHATSAPP_AI_MODES:
-                problems.append(f"{field} must be one of {list(WHATSAPP_AI_MODES)}, got {value!r}")
+                issues.error(
+                    field, f"{field} must be one of {list(WHATSAPP_AI_MODES)}, got {value!r}"
+                )
                 continue
         elif path == ("execution", "whatsapp_ai_min_confidence"):
             if isinstance(value, bool) or not isinstance(value, int | float):
-                problems.append(f"{field} must be a number between 0 and 1, got {value!r}")
+                issues.error(field, f"{field} must be a number between 0 and 1, got {value!r}")
                 continue
             value = min(1.0, max(0.0, float(value)))
         elif path == ("execution", "max_pending_confirmations"):
@@ -169,14 +172,16 @@ def normalize(
                     value, f"tenant policy.{path[1]}"
                 )
             except PolicyError as exc:
-                problems.extend(exc.issues)
+                for problem in exc.issues:
+                    issues.error(field, problem)
                 continue
         elif path == ("ai_budget", "monthly_usd"):
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, int | float) or value < 0
             ):
-                problems.append(
-                    f"{field} must be a number of US dollars (0 or more) or null, got {value!r}"
+                issues.error(
+                    field,
+                    f"{field} must be a number of US dollars (0 or more) or null, got {value!r}",
                 )
                 continue
             value = None if value is None else float(value)
@@ -184,22 +189,23 @@ def normalize(
             if value is not None and not (
                 isinstance(value, str) and value.startswith(("http://", "https://"))
             ):
-                problems.append(f"{field} must be an http(s) URL or null, got {value!r}")
+                issues.error(field, f"{field} must be an http(s) URL or null, got {value!r}")
                 continue
             value = value.rstrip("/") if value else None
         else:
             if not isinstance(value, str):
-                problems.append(f"{field} must be a string, got {value!r}")
+                issues.error(field, f"{field} must be a string, got {value!r}")
                 continue
             value = value.strip()
             if path[0] == "personas" and len(value) > _PROMPT_LIMIT:
-                problems.append(f"{field} is {len(value)} characters; the limit is {_PROMPT_LIMIT}")
+                issues.error(
+                    field, f"{field} is {len(value)} characters; the limit is {_PROMPT_LIMIT}"
+                )
                 continue
             if path == ("openai", "model") and not value:
                 value = DEFAULT_MODEL
         _set(result, path, value)
-    if problems:
-        raise UsageError("Invalid runtime config: " + "; ".join(problems) + ".")
+    issues.raise_invalid("Invalid runtime config")
     return result, secrets
 
 

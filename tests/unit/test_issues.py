@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from matrix.access import add_user
+from matrix.concierge.requests import check_input
+from matrix.concierge.runtime_config import normalize
 from matrix.errors import ConfigError, InvalidValueError, PolicyError, UsageError
 from matrix.issues import Issue, Issues, Level
 
@@ -40,3 +45,23 @@ def test_a_bad_value_is_a_matrix_error_and_a_value_error() -> None:
     with pytest.raises(InvalidValueError) as info:
         FrozenClock(datetime(2026, 11, 2))
     assert isinstance(info.value, UsageError) and isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("check", "fields"),
+    [
+        (lambda: normalize({"brand": {"palette": "neon"}, "openai": {"modle": "x"}}, None),
+         {"brand.palette", "openai.modle"}),
+        (lambda: check_input("", "", "dance", "telegram", (), None),
+         {"session_id", "operation", "channel"}),
+        (lambda: add_user(None, "X", "short", role="boss"), {"username", "role", "password"}),
+    ],
+    ids=["runtime-config", "interaction", "dashboard-user"],
+)  # fmt: skip
+def test_validators_name_every_bad_field_at_once(check: Any, fields: set[str]) -> None:
+    """Every validator collects all its issues, and the error carries each field it names."""
+    with pytest.raises(UsageError) as info:
+        check()
+    assert {i.where for i in info.value.issues} == fields
+    for issue in info.value.issues:
+        assert issue.message in str(info.value)

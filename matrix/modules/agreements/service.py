@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
+from matrix.issues import Issues
 from matrix.modules import values
 from matrix.modules.context import Work
 from matrix.modules.customers import service as customers
@@ -32,34 +33,38 @@ def save_template(
     store: ModuleStore, work: Work, *, key: Any, title: Any, fields: Any, clauses: Any
 ) -> Record:
     """Validate and store a template version; every problem is listed in one error."""
-    problems: list[str] = []
+    issues = Issues()
     if not isinstance(key, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{1,60}", key or ""):
-        problems.append(f"key {key!r} must be 2-61 lower-case letters, digits, '-' or '_'")
+        issues.error("key", f"key {key!r} must be 2-61 lower-case letters, digits, '-' or '_'")
     if not isinstance(title, str) or len(title.strip()) < 3:
-        problems.append("title must have at least 3 characters")
+        issues.error("title", "title must have at least 3 characters")
     names: set[str] = set()
     if not isinstance(fields, list) or not fields:
-        problems.append("fields must be a non-empty list")
+        issues.error("fields", "fields must be a non-empty list")
         fields = []
     for i, field in enumerate(fields):
         where = f"fields[{i}]"
         if not isinstance(field, dict):
-            problems.append(f"{where} must be an object with name, label, type and required")
+            issues.error(where, f"{where} must be an object with name, label, type and required")
             continue
         name = field.get("name")
         if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_]+", name or ""):
-            problems.append(f"{where}.name {name!r} must be lower_snake_case")
+            issues.error(f"{where}.name", f"{where}.name {name!r} must be lower_snake_case")
         elif name in names or name in AUTOMATIC:
-            problems.append(
-                f"{where}.name {name!r} is {'a duplicate' if name in names else 'filled automatically'}"
+            issues.error(
+                f"{where}.name",
+                f"{where}.name {name!r} is {'a duplicate' if name in names else 'filled automatically'}",
             )
         names.add(str(name))
         if field.get("type") not in FIELD_TYPES:
-            problems.append(f"{where}.type {field.get('type')!r} is not one of {list(FIELD_TYPES)}")
+            issues.error(
+                f"{where}.type",
+                f"{where}.type {field.get('type')!r} is not one of {list(FIELD_TYPES)}",
+            )
         if not isinstance(field.get("required", False), bool):
-            problems.append(f"{where}.required must be true or false")
+            issues.error(f"{where}.required", f"{where}.required must be true or false")
     if not isinstance(clauses, list) or not clauses:
-        problems.append("clauses must be a non-empty list")
+        issues.error("clauses", "clauses must be a non-empty list")
         clauses = []
     for i, clause in enumerate(clauses):
         if (
@@ -67,15 +72,15 @@ def save_template(
             or not isinstance(clause.get("title"), str)
             or not isinstance(clause.get("body"), str)
         ):
-            problems.append(f"clauses[{i}] must be an object with a title and a body")
+            issues.error(f"clauses[{i}]", f"clauses[{i}] must be an object with a title and a body")
             continue
         for used in _PLACEHOLDER.findall(clause["body"]):
             if used not in names and used not in AUTOMATIC:
-                problems.append(
-                    f"clauses[{i}] uses {{{{{used}}}}}, which is no field of the template"
+                issues.error(
+                    f"clauses[{i}]",
+                    f"clauses[{i}] uses {{{{{used}}}}}, which is no field of the template",
                 )
-    if problems:
-        raise UsageError("Invalid agreement template: " + "; ".join(problems) + ".")
+    issues.raise_invalid("Invalid agreement template")
     with store.transaction():
         versions = store.modules.agreement_templates.find(
             work.tenant_id, template_key=key, order="version DESC", limit=1
@@ -123,21 +128,23 @@ def render(
 def _check_values(fields: list[dict[str, Any]], given: dict[str, Any]) -> dict[str, str]:
     if not isinstance(given, dict):
         raise UsageError("values must be an object of field name → value.")
-    problems = [f"unknown field {k!r}" for k in given if k not in {f["name"] for f in fields}]
+    issues = Issues()
+    for key in given:
+        if key not in {f["name"] for f in fields}:
+            issues.error(f"values.{key}", f"unknown field {key!r}")
     out: dict[str, str] = {}
     for field in fields:
         name, value = field["name"], given.get(field["name"])
         if value in (None, ""):
             if field.get("required"):
-                problems.append(f"{name} ({field.get('label', name)}) is required")
+                issues.error(f"values.{name}", f"{name} ({field.get('label', name)}) is required")
             out[name] = ""
             continue
         try:
             out[name] = _format(field["type"], value, name)
         except UsageError as exc:
-            problems.append(str(exc).rstrip("."))
-    if problems:
-        raise UsageError("Cannot render the agreement: " + "; ".join(problems) + ".")
+            issues.error(f"values.{name}", str(exc).rstrip("."))
+    issues.raise_invalid("Cannot render the agreement")
     return out
 
 

@@ -12,11 +12,11 @@ import copy
 from typing import Any
 
 from matrix.approvals import max_pending, ttl_seconds
+from matrix.config import DEFAULT_MODEL
 from matrix.errors import PolicyError, UsageError
 from matrix.issues import Issues
 from matrix.policy.rules import parse_policy, parse_routing
 
-DEFAULT_MODEL = "gpt-5-mini"
 PROVIDER_MODES = ("auto", "openai", "local", "off")
 WHATSAPP_AI_MODES = ("suggest_only", "assist_execute")
 SECRET_FIELDS = {

@@ -147,7 +147,8 @@ def run_demo(
     echo("  .venv/bin/matrix tenant show sim-01")
     echo("  .venv/bin/matrix --help")
     echo(
-        f"Dashboards: sign in as admin / {DEMO_PASSWORD} (every tenant) or manager / {DEMO_PASSWORD} (sim-01 only)."
+        f"Dashboards (`.venv/bin/matrix serve`, or `make demo` without SERVE=0): sign in as admin /"
+        f" {DEMO_PASSWORD} (every tenant) or manager / {DEMO_PASSWORD} (sim-01 only)."
     )
 
 

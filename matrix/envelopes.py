@@ -175,8 +175,13 @@ def validator_for(contracts_dir: Path) -> EnvelopeValidator:
     return EnvelopeValidator(Catalog(contracts_dir))
 
 
+CONTRACT_EXAMPLE_KEYS = frozenset({"description", "schema", "instance"})
+"""The keys of a file of ``contracts/examples/``: the envelope is its ``instance``."""
+
+
 def read_envelopes(text: str, name: str = "input") -> list[Any]:
     """The envelopes in ``text``: one JSON object, a JSON array, or one object per line (NDJSON).
+    A contract example (``contracts/examples/*/NAME.json``) stands for the envelope it holds.
 
     Raises:
         ContractError: a line of NDJSON is not JSON (named by ``name`` and its line number).
@@ -198,4 +203,8 @@ def read_envelopes(text: str, name: str = "input") -> list[Any]:
                     " give a JSON object, a JSON array, or one object per line."
                 ) from None
         return found
-    return doc if isinstance(doc, list) else [doc]
+    found = doc if isinstance(doc, list) else [doc]
+    return [
+        d["instance"] if isinstance(d, dict) and set(d) == CONTRACT_EXAMPLE_KEYS else d
+        for d in found
+    ]

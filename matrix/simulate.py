@@ -201,6 +201,7 @@ def run_simulation(
                     progress(1)
             clock.advance(timedelta(hours=1))
             world.settle()
+        _detach(store, concierge, server.base_url)
     finally:
         server.stop()
     report.tasks.update(store.tasks.status_counts(tenant_prefix=SIM_PREFIX))
@@ -222,6 +223,16 @@ class _Profile:
     daily_requests: float
     approve_rate: float
     reject_rate: float
+
+
+def _detach(store: Store, concierge: Concierge, ai_url: str) -> None:
+    """Point the tenants that talked to the simulation's AI endpoint, which stops with it, back to
+    the local provider, so that a user's next `matrix chat` gets an answer instead of an error."""
+    for tenant in store.tenants.list():
+        stored = store.runtime_config.get(tenant.tenant_id)
+        if stored and (stored[0].get("openai") or {}).get("base_url") == ai_url:
+            concierge.save_config(tenant.tenant_id, {"provider": {"mode": "local"},
+                                                     "openai": {"api_key": "", "base_url": None}})  # fmt: skip
 
 
 def _tenants(

@@ -9,6 +9,7 @@ import click
 
 from matrix.cli.options import CONTEXT, json_option, open_app, storage_option
 from matrix.cli.output import emit, table
+from matrix.errors import UsageError
 
 
 @click.group(context_settings=CONTEXT)
@@ -36,6 +37,12 @@ def user_add(username: str, role: str, tenants: tuple[str, ...], password_stdin:
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
+    elif not sys.stdin.isatty():
+        raise UsageError(
+            "There is no terminal to type the password in; pipe it in with --password-stdin,"
+            " e.g. `printf '%s\\n' \"$PASSWORD\" | matrix user add NAME --role manager"
+            " --tenant T --password-stdin`."
+        )
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with open_app(storage_url) as app:

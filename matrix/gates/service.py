@@ -87,10 +87,12 @@ def choose(
     unknown = [i for i in ids if i not in known]
     if unknown:
         hints = [
-            f"{u} (did you mean {', '.join(difflib.get_close_matches(u, known, n=1)) or 'none'}?)"
+            f"{u} (did you mean {close[0]}?)"
+            if (close := difflib.get_close_matches(u, known, n=1))
+            else u
             for u in unknown
         ]
-        raise UsageError(f"Unknown gate(s): {'; '.join(hints)}.")
+        raise UsageError(f"Unknown gate(s): {'; '.join(hints)}; known: {', '.join(known)}.")
     return gates if run_all else [known[i] for i in ids]
 
 

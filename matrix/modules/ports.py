@@ -34,6 +34,10 @@ class TableGateway(Protocol):
         self, tenant_id: str, key: str, changes: Record, *, expect: Record | None = None
     ) -> bool: ...
 
+    def insert_once(self, record: Record) -> bool:
+        """Insert unless a unique key already holds the record's values; whether it did."""
+        ...
+
 
 class Tables(Protocol):
     """Every module's tables by the name its spec gives them (``store.modules.customers``)."""

@@ -116,6 +116,19 @@ class Table:
             out[column] = value
         return out
 
+    def insert_once(self, record: Record) -> bool:
+        """Insert a row unless one of the table's unique keys already holds its values.
+
+        Returns whether it was inserted. Concurrent writers of the same key do not fail: on
+        PostgreSQL the second waits for the first to commit, then skips, so a natural-key upsert
+        is this call followed by a read by that key.
+        """
+        values = [_to_db(c, record.get(c)) for c in self.columns]
+        marks = ", ".join("?" * len(self.columns))
+        sql = f"INSERT INTO {self.name} ({', '.join(self.columns)}) VALUES ({marks})"
+        with self._backend.transaction() as tx:
+            return tx.execute(f"{sql} ON CONFLICT DO NOTHING", values) == 1
+
 
 def count_by(backend: Backend, table: str, column: str, tenant_prefix: str) -> dict[str, int]:
     """Rows per value of ``column`` in ``table``, over the tenants whose id starts with the prefix."""

@@ -75,7 +75,9 @@ class EventLog:
         with self._backend.transaction() as tx:
             for start in range(0, len(rows), batch_size):
                 chunk = rows[start : start + batch_size]
-                added += tx.insert_rows("event_log", COLUMNS, chunk, skip_existing="tenant_id, envelope_id")
+                added += tx.insert_rows(
+                    "event_log", COLUMNS, chunk, skip_existing="tenant_id, envelope_id"
+                )
                 if progress:
                     progress(len(chunk))
         return AppendResult(added=added, duplicates=total - added)

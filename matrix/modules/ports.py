@@ -34,8 +34,9 @@ class TableGateway(Protocol):
         self, tenant_id: str, key: str, changes: Record, *, expect: Record | None = None
     ) -> bool: ...
 
-    def insert_once(self, record: Record) -> bool:
-        """Insert unless a unique key already holds the record's values; whether it did."""
+    def insert_once(self, record: Record, *, key: tuple[str, ...]) -> bool:
+        """Insert unless the tenant has a row with the same ``key`` columns (a unique key);
+        whether it did. Safe for concurrent writers of one key."""
         ...
 
 

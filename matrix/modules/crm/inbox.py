@@ -29,7 +29,7 @@ from matrix.modules.context import Work
 from matrix.modules.crm import leads
 from matrix.modules.ports import ModuleStore, Record
 
-SCHEMA = "integration/evolution-webhook"
+SCHEMA = "https://schemas.matrix-workbench.dev/v1/integration/evolution-webhook.schema.json"
 DELIVERY = {
     "message.delivery_update": None,
     "message.read_update": "read",
@@ -100,7 +100,7 @@ def ingest(
         if not store.modules.webhook_receipts.insert_once({
             "receipt_id": env.new_id(), "tenant_id": tenant_id, "event_id": doc["event_id"],
             "event_type": doc["event_type"], "received_at": now,
-        }):  # fmt: skip
+        }, key=("event_id",)):  # fmt: skip
             return {**result, "status": "duplicate"}
         if doc["event_type"] == "message.inbound" and payload.get("from_e164"):
             result["inbound"] = _inbound(store, work, doc, payload)
@@ -132,9 +132,16 @@ def _inbound(
 ) -> dict[str, Any]:
     phone = payload["from_e164"]
     name = (payload.get("push_name") or "").strip() or f"Lead {phone[-4:]}"
-    lead, lead_status = leads.capture(store, work, display_name=name if len(name) >= 2 else f"Lead {phone[-4:]}",
-                                      phone=phone, metadata={"origin": "evolution_webhook"})  # fmt: skip
-    conversation = _conversation(store, work, phone, name, lead["lead_id"])
+    found = store.modules.conversations.find(work.tenant_id, contact_e164=phone, limit=1)
+    if found and found[0]["lead_id"]:
+        # A known contact: its lead was captured with its first message.
+        conversation, lead, lead_status = found[0], {"lead_id": found[0]["lead_id"]}, "idempotent"
+    else:
+        lead, lead_status = leads.capture(store, work, display_name=name if len(name) >= 2 else f"Lead {phone[-4:]}",
+                                          phone=phone, metadata={"origin": "evolution_webhook"})  # fmt: skip
+        conversation = (
+            found[0] if found else _conversation(store, work, phone, name, lead["lead_id"])
+        )
     occurred = env.parse_timestamp(doc["occurred_at"])
     text = payload.get("text") or ""
     if not store.modules.messages.insert_once({
@@ -142,7 +149,7 @@ def _inbound(
         "provider_message_id": payload["message_id"], "direction": "inbound",
         "message_type": payload.get("message_type", "text"), "text": text, "delivery_state": "received",
         "occurred_at": occurred, "created_at": work.clock.now(),
-    }):  # fmt: skip
+    }, key=("provider_message_id",)):  # fmt: skip
         return {
             "status": "idempotent",
             "lead_id": lead["lead_id"],
@@ -161,14 +168,11 @@ def _inbound(
 
 def _conversation(store: ModuleStore, work: Work, phone: str, name: str, lead_id: str) -> Record:
     table = store.modules.conversations
-    found = table.find(work.tenant_id, contact_e164=phone, limit=1)
-    if found:
-        return found[0]
     now = work.clock.now()
     conversation = {"conversation_id": env.new_id(), "tenant_id": work.tenant_id, "contact_e164": phone,
                     "display_name": name, "lead_id": lead_id, "last_message_preview": None,
                     "last_message_at": None, "unread_count": 0, "created_at": now, "updated_at": now}  # fmt: skip
-    if table.insert_once(conversation):
+    if table.insert_once(conversation, key=("contact_e164",)):
         return conversation
     # A concurrent webhook of the same contact opened it first; its row is committed by now.
     return table.find(work.tenant_id, contact_e164=phone, limit=1)[0]

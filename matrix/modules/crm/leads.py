@@ -49,7 +49,7 @@ def capture(
         lead = {"lead_id": env.new_id(), "tenant_id": work.tenant_id, "external_key": key, "display_name": name,
                 "phone_e164": phone, "source_channel": source_channel, "stage": "new", "customer_id": None,
                 "metadata": metadata or {}, "created_at": now, "updated_at": now}  # fmt: skip
-        if not table.insert_once(lead):
+        if not table.insert_once(lead, key=("external_key",)):
             # A concurrent writer stored this key first; its row is committed by now.
             return table.find(work.tenant_id, external_key=key, limit=1)[0], "idempotent"
         store.events.append_many([work.event("crm.lead.created", env.CRM, env.OWNER, {

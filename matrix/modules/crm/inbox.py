@@ -6,7 +6,7 @@ against ``contracts/integration/evolution-webhook.schema.json``, and its ``event
 a replayed event is acknowledged and ignored. A rejected webhook stores nothing.
 
 Webhooks arrive concurrently (a burst from one contact, a gateway replaying an event), so every
-write is keyed by a natural key and never read-then-written: the receipt, the lead, the
+write is keyed by a natural key and no read-then-write can race: the receipt, the lead, the
 conversation and the message are inserted unless their key is stored (then read), the unread
 count is incremented in SQL, the preview follows the provider's message time (an older message
 filed last does not replace it), and a delivery state only moves forward (``sent`` →

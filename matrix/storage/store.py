@@ -24,6 +24,7 @@ from matrix.storage.base import Backend
 from matrix.storage.delivery import DeliveryRecords
 from matrix.storage.eventlog import EventLog
 from matrix.storage.gate_runs import SqlGateRuns
+from matrix.storage.inbox import SqlInbox
 from matrix.storage.modules import ModuleTables
 from matrix.storage.pricing import SqlPricing
 from matrix.storage.runtime import SqlApprovals, SqlRuntimeConfig, SqlSideEffects, SqlTaskQueue
@@ -162,6 +163,7 @@ class Store:
         self.gate_runs = SqlGateRuns(backend)
         self.delivery = DeliveryRecords(backend)
         self.admin = StoreAdmin(backend, clock)
+        self.inbox = SqlInbox(backend)
 
     def transaction(self) -> AbstractContextManager[object]:
         """One unit of work: everything done through this store inside it commits together."""

@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import shutil
 import secrets
+import shutil
 import statistics
 import tempfile
 import threading

@@ -71,11 +71,11 @@ def create_app(store: Store, *, secret: str | None = None) -> Dash:
     Raises:
         ConfigError: the secret is shorter than 32 random bytes.
     """
-    context.RUNTIME.store = store
     app = Dash(__name__, use_pages=True, pages_folder="", suppress_callback_exceptions=True,
                title="Matrix Workbench")  # fmt: skip
     server = app.server
     sessions, throttle = guard.install(app, store, secret=secret)
+    context.RUNTIME.store = store  # once the store's secret is known to be fit to serve
     logins = LoginManager(server)
     logins.user_loader(
         lambda username: (
@@ -99,7 +99,11 @@ def themed(tenant: str | None) -> dict[str, str]:
     """The shell's palette: the tenant's, when the signed-in user may see that tenant (otherwise
     the default, so that the answer tells nothing about other tenants)."""
     user = context.current_user()
-    visible = user is not None and (user.role == "admin" or tenant in user.tenants)
+    visible = (
+        user is not None
+        and isinstance(tenant, str)  # a forged request may send any JSON
+        and (user.role == "admin" or tenant in user.tenants)
+    )
     return theme.variables(context.palette(tenant if visible else None))
 
 

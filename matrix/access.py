@@ -45,7 +45,7 @@ class User:
 
     def require(self, store: Any, tenant_id: str | None) -> str:
         """``tenant_id`` when this user may see it; otherwise the same error as an unknown tenant."""
-        if not tenant_id:
+        if not tenant_id or not isinstance(tenant_id, str):  # a forged request may send any JSON
             raise UsageError("Choose a tenant.")
         if self.role != "admin" and tenant_id not in self.tenants:
             raise NotFoundError(f"Unknown tenant {tenant_id!r}.")

@@ -10,9 +10,9 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def content_security_policy(script_hashes: Sequence[str] = ()) -> str:
     """The CSP: everything from this origin only. Scripts: our files plus the inline scripts
-    whose hashes are given (Dash's renderer start-up), never other inline code or eval. Styles
+    whose hashes are given (``sha256-...``, quoted or not: Dash's renderer start-up), never other inline code or eval. Styles
     allow inline because Dash and Plotly set them at run time; style cannot run code."""
-    scripts = " ".join(["'self'", *(f"'{h}'" for h in script_hashes)])
+    scripts = " ".join(["'self'", *(f"'{h.strip(chr(39))}'" for h in script_hashes)])
     directives = {
         "default-src": "'self'",
         "script-src": scripts,

@@ -77,7 +77,7 @@ def check_secret(value: str, variable: str = SECRET_VARIABLE) -> str:
     bits = len(value) * math.log2(len(set(value))) if value else 0.0
     if size < MIN_SECRET_BYTES or bits < MIN_SECRET_BITS:
         raise ConfigError(
-            f"{variable} is too weak to sign sign-in cookies ({size} bytes, about {bits:.0f} bits):"
+            f"{variable} is too weak to sign the sign-in cookies ({size} bytes, about {bits:.0f} bits):"
             f" it needs at least {MIN_SECRET_BYTES} random bytes. Make one with {MAKE_ONE}, or"
             " leave it unset to have one generated and kept in the store."
         )

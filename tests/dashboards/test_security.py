@@ -216,7 +216,8 @@ def replace_settings(store: Store, **changes: Any) -> Store:
     return store
 
 
-@pytest.mark.parametrize("strong", [secrets.token_urlsafe(32), secrets.token_hex(32), SECRET])
+@pytest.mark.parametrize("strong", [secrets.token_urlsafe(32), secrets.token_hex(32), SECRET],
+                         ids=["token_urlsafe", "token_hex", "fixture"])  # fmt: skip
 def test_a_random_session_secret_is_accepted(strong: str) -> None:
     assert check_secret(strong) == strong
 

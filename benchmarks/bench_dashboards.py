@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import secrets
 import shutil
 import statistics
 import tempfile
@@ -90,7 +91,7 @@ def main() -> None:
         set_price(store, provider="openai", model="gpt-5-mini", effective_from=bench_metrics.START - timedelta(days=1),
                   input_per_mtok=0.25, cached_input_per_mtok=0.025, output_per_mtok=2.0, actor="bench", now=today)  # fmt: skip
         add_user(store, "admin", PASSWORD, role="admin")
-        app = create_app(store, secret="bench")
+        app = create_app(store, secret=secrets.token_urlsafe(48))
         client = app.server.test_client()
         client.post("/login", data={"username": "admin", "password": PASSWORD})
         callbacks: dict[str, Any] = {}

@@ -3,27 +3,30 @@
     app = create_app(store)          # a migrated matrix Store
     app.run(host="127.0.0.1", port=8050)
 
-Every request needs a signed-in user (Flask-Login): pages redirect to ``/login``, Dash's own
-requests get 401. What a user sees is limited to their tenants by every page's main function.
+Every request needs a signed-in user (Flask-Login over a session stored server-side, so signing
+out ends every copy of the cookie): pages redirect to ``/login``, Dash's own requests get 401.
+Repeated wrong passwords are slowed down and then locked out (429 with Retry-After). The guards
+of :mod:`dashboards.guard` (security headers, the cross-site check, callback bodies) apply to
+every request. What a user sees is limited to their tenants by every page's main function.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import dash
 from dash import Dash, Input, Output, dcc, html
-from flask import Response, abort, redirect, request, send_from_directory
+from flask import Response, abort, redirect, request, send_from_directory, session
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from dashboards import context, theme
+from dashboards import context, guard, theme
 from dashboards.pages import PAGES
-from matrix.access import authenticate, get_user
+from matrix.access import authenticate, get_user, prepare_sign_in
 from matrix.storage import Store
+from matrix.web import Sessions, SignInThrottle
 
 RUN_ID = re.compile(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -62,16 +65,26 @@ LOGIN = """<!doctype html><html><head><title>Sign in · Matrix Workbench</title>
 
 
 def create_app(store: Store, *, secret: str | None = None) -> Dash:
-    """The dashboards over ``store`` (kept for the app's life)."""
-    context.RUNTIME.store = store
+    """The dashboards over ``store`` (kept for the app's life); ``secret`` signs the cookies
+    instead of ``MATRIX_SESSION_SECRET`` or the key kept in the store.
+
+    Raises:
+        ConfigError: the secret is shorter than 32 random bytes.
+    """
     app = Dash(__name__, use_pages=True, pages_folder="", suppress_callback_exceptions=True,
                title="Matrix Workbench")  # fmt: skip
     server = app.server
-    server.secret_key = secret or store.settings.session_secret or secrets.token_hex(32)
-    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    sessions, throttle = guard.install(app, store, secret=secret)
+    context.RUNTIME.store = store  # once the store's secret is known to be fit to serve
     logins = LoginManager(server)
-    logins.user_loader(lambda username: get_user(store, username))
-    _routes(server, store)
+    logins.user_loader(
+        lambda username: (
+            get_user(store, username) if guard.signed_in_user(sessions, username) else None
+        )
+    )
+    prepare_sign_in()
+    _routes(server, store, sessions, throttle)
+    server.before_request(lambda: guard.check_callback(app))
     for page in PAGES:
         dash.register_page(page.__name__, path=page.PATH, name=page.NAME, title=f"{page.NAME} · Matrix",
                            layout=page.layout)  # fmt: skip
@@ -86,7 +99,11 @@ def themed(tenant: str | None) -> dict[str, str]:
     """The shell's palette: the tenant's, when the signed-in user may see that tenant (otherwise
     the default, so that the answer tells nothing about other tenants)."""
     user = context.current_user()
-    visible = user is not None and (user.role == "admin" or tenant in user.tenants)
+    visible = (
+        user is not None
+        and isinstance(tenant, str)  # a forged request may send any JSON
+        and (user.role == "admin" or tenant in user.tenants)
+    )
     return theme.variables(context.palette(tenant if visible else None))
 
 
@@ -119,7 +136,7 @@ def shell() -> html.Div:
     ])  # fmt: skip
 
 
-def _routes(server: Any, store: Store) -> None:
+def _routes(server: Any, store: Store, sessions: Sessions, throttle: SignInThrottle) -> None:
     @server.before_request
     def require_login() -> Any:
         if request.path in PUBLIC or current_user.is_authenticated:
@@ -133,21 +150,34 @@ def _routes(server: Any, store: Store) -> None:
         target = request.values.get("next") or "/"
         if not target.startswith("/") or urlsplit(target).netloc:  # only our own pages
             target = "/"
-        error = ""
+        error, status, wait = "", 200, 0
         if request.method == "POST":
-            user = authenticate(
-                store, request.form.get("username", ""), request.form.get("password", "")
-            )
+            username, address = request.form.get("username", ""), request.remote_addr or "?"
+            wait = throttle.wait(username, address)
+            user = None if wait else authenticate(store, username, request.form.get("password", ""))
             if user is not None:
+                throttle.succeeded(username, address)
+                session.clear()  # nothing of an earlier session carries over into this one
                 login_user(user)
+                session[guard.SESSION_KEY] = sessions.open(user.username)
                 return redirect(target)
-            error = '<p id="login-error" style="color:#ff8a8a">Wrong username or password.</p>'
-        page = LOGIN.replace("{error}", error).replace("{next}", quote(target, safe="/?=&"))
-        return Response(page, status=401 if error else 200, mimetype="text/html")
+            if not wait:
+                throttle.failed(username, address)
+            # One message for an unknown user and a wrong password, so neither is revealed.
+            error, status = ("Wrong username or password.", 401) if not wait else \
+                (f"Too many failed sign-ins. Try again in {wait} seconds.", 429)  # fmt: skip
+        shown = f'<p id="login-error" style="color:#ff8a8a">{error}</p>' if error else ""
+        page = LOGIN.replace("{error}", shown).replace("{next}", quote(target, safe="/?=&"))
+        answer = Response(page, status=status, mimetype="text/html")
+        if wait:
+            answer.headers["Retry-After"] = str(wait)
+        return answer
 
     @server.route("/logout")
     def logout() -> Any:
+        sessions.close(session.get(guard.SESSION_KEY))
         logout_user()
+        session.clear()
         return redirect("/login")
 
     @server.route("/reports/gates/<run_id>/<name>")

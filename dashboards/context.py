@@ -7,6 +7,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from dash import html
@@ -19,6 +20,7 @@ from matrix.envelopes import parse_timestamp
 from matrix.errors import MatrixError, UsageError
 from matrix.metrics.engine import GRAINS as ENGINE_GRAINS
 from matrix.storage import Store
+from matrix.web import public_message
 from matrix.windows import default_window as window_for
 
 GRAINS = tuple(
@@ -122,6 +124,19 @@ def message(text: str, kind: str = "error") -> html.Div:
     return html.Div(text, className=f"alert alert-{kind}", role="alert")
 
 
+def shown_error(exc: MatrixError) -> str:
+    """What a user may read of ``exc``: never SQL, the store's URL or its file path."""
+    hidden: tuple[str, ...] = ()
+    if RUNTIME.store is not None:
+        url = RUNTIME.store.url
+        hidden = (
+            url,
+            url.split(":///", 1)[-1],
+            str(Path(RUNTIME.store.settings.reports_dir).resolve()),
+        )
+    return public_message(exc, hidden=hidden)
+
+
 def guarded(*rest: Any) -> Callable[[F], F]:
     """Callback decorator: a MatrixError (bad filter, unknown tenant, refused action) becomes a
     message in the first output; further outputs get the empty values in ``rest``."""
@@ -132,7 +147,7 @@ def guarded(*rest: Any) -> Callable[[F], F]:
             try:
                 return fn(*args, **kwargs)
             except MatrixError as exc:
-                shown = message(str(exc))
+                shown = message(shown_error(exc))
                 return (shown, *rest) if rest else shown
 
         return inner  # type: ignore[return-value]

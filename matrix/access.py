@@ -1,11 +1,14 @@
 """Who may see what: dashboard users with a role (admin: every tenant; manager: the tenants
-listed for them) and salted password hashes. Every tenant read in the dashboards goes through
+listed for them) and salted password hashes, checked in the same time whether or not the user
+exists. Every tenant read in the dashboards goes through
 :meth:`User.require`, which answers a tenant the user may not see exactly as an unknown one, so
 nothing tells a manager that another tenant exists."""
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -42,7 +45,7 @@ class User:
 
     def require(self, store: Any, tenant_id: str | None) -> str:
         """``tenant_id`` when this user may see it; otherwise the same error as an unknown tenant."""
-        if not tenant_id:
+        if not tenant_id or not isinstance(tenant_id, str):  # a forged request may send any JSON
             raise UsageError("Choose a tenant.")
         if self.role != "admin" and tenant_id not in self.tenants:
             raise NotFoundError(f"Unknown tenant {tenant_id!r}.")
@@ -71,6 +74,7 @@ def add_user(store: Any, username: str, password: str, *, role: str, tenants: li
     user = User(username=username, role=role, tenants=tuple(sorted(set(tenants))))  # type: ignore[arg-type]
     store.users.replace(UserRow(username=username, password_hash=generate_password_hash(password), role=role,
                                 tenants=user.tenants, created_at=now or store.clock.now()))  # fmt: skip
+    store.sessions.revoke_user(username)  # a new password or role ends the old sign-ins
     return user
 
 
@@ -87,12 +91,24 @@ def get_user(store: Any, username: str) -> User | None:
     return found[0] if found else None
 
 
+@functools.cache
+def _stand_in_hash() -> str:
+    # Same method and cost as a real user's hash, so that checking it takes as long.
+    return generate_password_hash(secrets.token_urlsafe(24))
+
+
 def authenticate(store: Any, username: str, password: str) -> User | None:
-    """The user when the password matches, else None (same answer for an unknown user)."""
+    """The user when the password matches, else None. An unknown user costs the same time as a
+    known one (a stand-in hash is checked), so the answer's time does not reveal who exists."""
     found = _load(store, username)
-    if found is None or not check_password_hash(found[1], password or ""):
-        return None
-    return found[0]
+    stored = found[1] if found is not None else _stand_in_hash()
+    matches = check_password_hash(stored, password or "")
+    return found[0] if found is not None and matches else None
+
+
+def prepare_sign_in() -> None:
+    """Make the stand-in hash now, so the first unknown user is not slower than the rest."""
+    _stand_in_hash()
 
 
 def list_users(store: Any) -> list[dict[str, Any]]:

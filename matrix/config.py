@@ -67,8 +67,9 @@ SETTINGS: tuple[Setting, ...] = (
         name="session_secret",
         env="MATRIX_SESSION_SECRET",
         default="",
-        help="Key that signs dashboard login cookies; empty makes a new one at each start"
-        " (everyone logs in again after a restart).",
+        help="Key that signs sign-in cookies: at least 32 random bytes (make one with"
+        ' python -c "import secrets; print(secrets.token_urlsafe(48))"); empty generates one'
+        " and keeps it in the store, so sign-ins survive a restart.",
         secret=True,
     ),
     Setting(
@@ -164,6 +165,21 @@ SETTINGS: tuple[Setting, ...] = (
         default="default",
         help="The Evolution instance the platform's gateway sends from.",
     ),
+    Setting(
+        name="session_hours",
+        env="MATRIX_SESSION_HOURS",
+        default="12",
+        help="How long a sign-in lasts before the user signs in again.",
+        kind=float,
+    ),
+    Setting(
+        name="trusted_proxy",
+        env="MATRIX_TRUSTED_PROXY",
+        default="0",
+        help="1 when the server sits behind one reverse proxy that sets X-Forwarded-For and"
+        " X-Forwarded-Proto: the client address and HTTPS are then taken from them.",
+        kind=bool,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -191,6 +207,8 @@ class Settings:
     evolution_base_url: str = ""
     evolution_api_key: str = ""
     evolution_instance: str = "default"
+    session_hours: float = 12.0
+    trusted_proxy: bool = False
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -248,6 +266,8 @@ class Settings:
             evolution_base_url=str(values["evolution_base_url"]).rstrip("/"),
             evolution_api_key=str(values["evolution_api_key"]).strip(),
             evolution_instance=str(values["evolution_instance"]) or "default",
+            session_hours=values["session_hours"],
+            trusted_proxy=values["trusted_proxy"],
             sources=sources,
         )
 

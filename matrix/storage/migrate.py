@@ -84,8 +84,11 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
         )
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise MigrationError(f"Migration files must be numbered 0001, 0002, ...; found {versions}.")
+    # Gaps are allowed (work merged out of order leaves them); two files of one number are not.
+    if len(set(versions)) != len(versions) or (versions and versions[0] < 1):
+        raise MigrationError(
+            f"Migration files must have distinct numbers from 0001 up; found {versions}."
+        )
     return found
 
 
@@ -119,7 +122,11 @@ def current_version(tx: Tx) -> int:
 
 def code_version() -> int:
     """The highest version this code knows."""
-    return len(load_migrations())
+    return _newest(load_migrations())
+
+
+def _newest(migrations: list[Migration]) -> int:
+    return max((m.version for m in migrations), default=0)
 
 
 def migrate(
@@ -136,7 +143,7 @@ def migrate(
         MigrationError: the store is newer than this code, or an applied migration was changed.
     """
     migrations = migrations if migrations is not None else load_migrations()
-    newest = len(migrations)
+    newest = _newest(migrations)
     target = newest if target is None else target
     with backend.transaction() as tx:
         before = current_version(tx)
@@ -181,7 +188,7 @@ def rollback(
 
 
 def _refuse_foreign(tx: Tx, version: int, migrations: list[Migration], backend: Backend) -> None:
-    newest = len(migrations)
+    newest = _newest(migrations)
     if version > newest:
         raise MigrationError(
             f"The store {backend.url} is at schema version {version}, newer than this matrix"

@@ -16,6 +16,7 @@ from matrix.simulate import run_simulation
 from matrix.storage import Store, open_store
 
 PASSWORD = "correct-horse-9"
+SECRET = "test-secret-" + "k7Qz9vXw2Lm4Np8Rt6Yb3Hc5Jd1Fg0Se"  # 32+ bytes of varied characters
 END = (datetime.now(UTC) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -62,7 +63,7 @@ def manager() -> User:
 def app(seeded: Store):  # type: ignore[no-untyped-def]
     from dashboards.app import create_app
 
-    return create_app(seeded, secret="test-secret")
+    return create_app(seeded, secret=SECRET)
 
 
 @pytest.fixture(scope="session")

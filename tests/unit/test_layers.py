@@ -21,7 +21,9 @@ LAYERS = {
     "app": 7,
     "simulate": 6,
     "runtime": 6,
-    "metrics": 5, "sources": 5, "viz": 5, "access": 5,
+    # web: the HTTP server's guards (sessions, sign-in limits, headers) that the dashboards and
+    # the API share; beside access, whose users it signs in, and above storage, which keeps them.
+    "metrics": 5, "sources": 5, "viz": 5, "access": 5, "web": 5,
     "storage": 4, "providers": 4, "testing": 4,
     "concierge": 3,
     "modules": 2, "policy": 2, "approvals": 2, "memory": 2,

@@ -17,7 +17,6 @@ and telemetry it leaves are what the product would record. What is simulated, an
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import json
 import random
@@ -295,7 +294,7 @@ def _simulate_day(
 ) -> None:  # fmt: skip
     day_start = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
     weekend = day_start.weekday() >= 5
-    timeline: list[tuple[datetime, int, Callable[[], None]]] = []
+    timeline: list[tuple[datetime, int, Callable[[], bool]]] = []
     order = 0
     for profile in profiles:
         expected = profile.daily_requests * (0.3 if weekend else 1.0)
@@ -315,27 +314,27 @@ def _simulate_day(
         at, _, action = heapq.heappop(timeline)
         if at > clock.now():
             clock.set(at)
-        action()
-        world.settle()
+        if action():
+            world.settle()
     clock.set(day_start + timedelta(days=1))
     world.settle()
 
 
 def _request(
     concierge: Concierge, profile: _Profile, rng: random.Random, report: SimulationReport,
-    timeline: list[tuple[datetime, int, Callable[[], None]]], clock: VirtualClock,
-) -> Callable[[], None]:  # fmt: skip
-    def act() -> None:
+    timeline: list[tuple[datetime, int, Callable[[], bool]]], clock: VirtualClock,
+) -> Callable[[], bool]:  # fmt: skip
+    def act() -> bool:
         session = f"sim-session-{profile.tenant_id}-{clock.now():%Y%m%d}"
         try:
             result = concierge.interact(profile.tenant_id, session, _message(profile, rng))
         except ProviderError:
             report.provider_errors += 1
             report.interactions += 1
-            return
+            return True  # a task may have been queued before the provider failed
         except ApprovalLimitError:
             report.limit_refusals += 1
-            return
+            return False
         report.interactions += 1
         report.providers[result.assistant_output.provider] += 1
         confirmation = result.confirmation
@@ -347,19 +346,23 @@ def _request(
                 heapq.heappush(timeline, (clock.now() + delay, rng.getrandbits(32),
                                         _resolve(concierge, profile, confirmation.confirmation_id, decision)))  # fmt: skip
             # else: left to expire; the scheduler's sweep will expire it
+        return bool(result.downstream_tasks)
 
     return act
 
 
 def _resolve(
     concierge: Concierge, profile: _Profile, confirmation_id: str, decision: str
-) -> Callable[[], None]:
-    def act() -> None:
+) -> Callable[[], bool]:
+    def act() -> bool:
         # An owner who answers after the time to live finds the confirmation expired.
-        with contextlib.suppress(ApprovalStateError):
-            concierge.resolve_confirmation(
+        try:
+            resolution = concierge.resolve_confirmation(
                 profile.tenant_id, confirmation_id, decision, actor="owner (simulated)"
             )
+        except ApprovalStateError:
+            return False
+        return resolution.downstream_task is not None
 
     return act
 
@@ -394,10 +397,10 @@ class _World:
                                       amount=self.rng.choice([150, 300, 480, 1200, 2500]), currency="BRL",
                                       due_date=due, external_key=f"sim:{name}:{k}")  # fmt: skip
 
-    def inbound(self, tenant_id: str) -> Callable[[], None]:
+    def inbound(self, tenant_id: str) -> Callable[[], bool]:
         """A contact writes in over WhatsApp: a signed webhook through the real inbox."""
 
-        def act() -> None:
+        def act() -> bool:
             n = self.rng.randrange(40)
             body = json.dumps({
                 "event_id": env.new_id(), "tenant_id": tenant_id, "provider": "evolution-api",
@@ -411,13 +414,14 @@ class _World:
             inbox.ingest(self.store, self.clock, self.catalog, tenant_id=tenant_id, body=body,
                          signature=inbox.sign(body, _secret(tenant_id)), secret=_secret(tenant_id))  # fmt: skip
             self.report.inbound_messages += 1
+            return True
 
         return act
 
-    def business(self, tenant_id: str) -> Callable[[], None]:
+    def business(self, tenant_id: str) -> Callable[[], bool]:
         """The day's business: leads move on (or are lost), some customers pay their invoices."""
 
-        def act() -> None:
+        def act() -> bool:
             work = Work.new(tenant_id, self.clock)
             for lead in self.store.modules.leads.find(tenant_id, limit=5000):
                 stages = [stage for stage, _ in FUNNEL_PATH]
@@ -457,6 +461,7 @@ class _World:
                 ):
                     billing.record_payment(self.store, work, charge_id=charge["charge_id"], amount=charge["amount"],
                                            currency=charge["currency"])  # fmt: skip
+            return True
 
         return act
 
@@ -494,7 +499,12 @@ class _World:
                     "resolved_at": resolved, "simulated": True, "created_at": now}])  # fmt: skip
 
     def settle(self) -> None:
-        """Let the runtime catch up: the queued tasks, then every scheduler job (approval expiry,
-        due reminders, outbound messages, and the tasks they lead to) until none has work."""
-        self.worker.drain(max_tasks=200)
+        """Let the runtime catch up: the due tasks in one claim, then every scheduler job (the
+        queue again, approval expiry, due reminders, outbound messages, and the tasks they lead
+        to) until a round finds no work. Called after each action that queued work and at the
+        end of each day; time-based work due meanwhile (a reminder, an expiry, a retry) waits
+        for the next of those, as it would for a worker that polls between owner actions."""
+        # One claim, not a drain: the scheduler's round claims again, so a drain's last (empty)
+        # claim would be a query for nothing on every action.
+        self.worker.run_once(limit=200)
         self.scheduler.run(until_idle=True)

@@ -117,42 +117,54 @@ class ApprovalWorkflow:
             raise UsageError(
                 "Name who resolves the confirmation (actor), e.g. the owner's session id."
             )
-        self.store.tenants.require(tenant_id)
         request_id = request_id or env.new_id()
         now = self.clock.now()
-        approval = self._pending(tenant_id, confirmation_id, now)
         task: Task | None = None
+        # One transaction from the read of the pending row to the resolution's telemetry: no
+        # provider is called here, so nothing slow is held open, and one commit is all it costs.
         with self.store.transaction():
-            envelopes: list[env.Envelope] = []
-            if decision == Action.APPROVE:
-                task, envelopes = build_task(approval, actor)
-            status = Status.APPROVED if task is not None else Status.REJECTED
-            won = self.store.approvals.resolve(
-                tenant_id, confirmation_id, status=status, at=now, actor=actor, reason=reason,
-                task_id=task.task_id if task else None,
+            self.store.tenants.require(tenant_id)
+            approval = self._pending(tenant_id, confirmation_id)
+            if approval.is_expired(now):
+                self.expire(approval, now)
+            else:
+                envelopes: list[env.Envelope] = []
+                if decision == Action.APPROVE:
+                    task, envelopes = build_task(approval, actor)
+                status = Status.APPROVED if task is not None else Status.REJECTED
+                won = self.store.approvals.resolve(
+                    tenant_id, confirmation_id, status=status, at=now, actor=actor,
+                    reason=reason, task_id=task.task_id if task else None,
+                )  # fmt: skip
+                if not won:
+                    current = self.store.approvals.get(tenant_id, confirmation_id)
+                    raise ApprovalStateError(
+                        f"Confirmation {confirmation_id} was resolved by someone else just now"
+                        f" ({current.status.value if current else 'unknown'}); nothing changed.",
+                        code="confirmation_not_pending",
+                        status=current.status.value if current else None,
+                    )
+                envelopes.append(self._resolved_event(approval, task, actor, reason))
+                self.store.events.append_many(envelopes)
+                if task is not None:
+                    self.store.tasks.enqueue(task)
+                self._record(approval, status, now)
+                resolved = self.store.approvals.get(tenant_id, confirmation_id)
+        if approval.is_expired(now):
+            # Raised after the transaction, so that the expiry it recorded is kept.
+            raise ApprovalStateError(
+                f"Confirmation {confirmation_id} expired at {env.timestamp(approval.expires_at)}"
+                " and can no longer be approved; ask again.",
+                code="confirmation_expired", status=Status.EXPIRED.value,
             )  # fmt: skip
-            if not won:
-                current = self.store.approvals.get(tenant_id, confirmation_id)
-                raise ApprovalStateError(
-                    f"Confirmation {confirmation_id} was resolved by someone else just now"
-                    f" ({current.status.value if current else 'unknown'}); nothing changed.",
-                    code="confirmation_not_pending",
-                    status=current.status.value if current else None,
-                )
-            envelopes.append(self._resolved_event(approval, task, actor, reason))
-            self.store.events.append_many(envelopes)
-            if task is not None:
-                self.store.tasks.enqueue(task)
-        resolved = self.store.approvals.get(tenant_id, confirmation_id)
         assert resolved is not None
-        self._record(approval, status, now)
         return Resolution(
             request_id=request_id,
             confirmation=resolved,
             downstream_task=QueuedTask.of(task) if task is not None else None,
         )
 
-    def _pending(self, tenant_id: str, confirmation_id: str, now: datetime) -> Approval:
+    def _pending(self, tenant_id: str, confirmation_id: str) -> Approval:
         approval = self.store.approvals.get(tenant_id, confirmation_id)
         if approval is None:
             raise ApprovalStateError(
@@ -163,13 +175,6 @@ class ApprovalWorkflow:
             raise ApprovalStateError(
                 f"Confirmation {confirmation_id} is already {approval.status.value}; nothing changed.",
                 code="confirmation_not_pending", status=approval.status.value,
-            )  # fmt: skip
-        if approval.is_expired(now):
-            self.expire(approval, now)
-            raise ApprovalStateError(
-                f"Confirmation {confirmation_id} expired at {env.timestamp(approval.expires_at)}"
-                " and can no longer be approved; ask again.",
-                code="confirmation_expired", status=Status.EXPIRED.value,
             )  # fmt: skip
         return approval
 

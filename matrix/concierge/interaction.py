@@ -3,9 +3,10 @@
 It follows the origin's flow with its quirks fixed: a greeting creates no task, confirmations
 are on unless a tenant turns them off, the claim guard ignores words echoed from the owner.
 Every command and event is appended to the event log on the interaction's correlation and trace
-ids. What the interaction stores before calling the provider (the owner command, the task or
-approval) is written in one transaction; the provider is called outside it, so a slow model
-never holds the store.
+ids. An interaction is two transactions: the first reads the tenant's runtime and stores the
+owner command with its outcome (the task or approval); the provider is called outside any
+transaction, so a slow model never holds the store; the second stores what the reply adds (a
+blocked claim) with the request's telemetry. A failed request is recorded in one transaction.
 """
 
 from __future__ import annotations
@@ -84,8 +85,11 @@ class Interaction:
         tenant, approval queue full), so the success SLI counts failures, not only successes.
         """
         started = time.perf_counter()
+        failed: list[
+            dict[str, Any]
+        ] = []  # a failed provider call's row, written with the request's
         try:
-            return self._interact(tenant_id, session_id, text, **options)
+            return self._interact(tenant_id, session_id, text, failed, **options)
         except MatrixError as exc:
             status = (
                 "rejected"
@@ -93,19 +97,25 @@ class Interaction:
                 else "error"
             )
             self._record_failure(
-                tenant_id, status, type(exc).__name__, (time.perf_counter() - started) * 1000
-            )
+                tenant_id, status, type(exc).__name__, (time.perf_counter() - started) * 1000,
+                failed,
+            )  # fmt: skip
             raise
 
-    def _record_failure(self, tenant_id: str, status: str, error: str, latency_ms: float) -> None:
-        if not isinstance(tenant_id, str) or self.store.tenants.get(tenant_id) is None:
-            return  # nothing to attribute the failure to
+    def _record_failure(
+        self, tenant_id: str, status: str, error: str, latency_ms: float,
+        rows: list[dict[str, Any]],
+    ) -> None:  # fmt: skip
+        """The failed request's row (and its failed provider call's), in one transaction."""
         try:
-            self.store.telemetry.insert_many([{
-                "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
-                "name": "owner.interaction", "module": env.OWNER, "status": status,
-                "latency_ms": latency_ms, "error_code": error,
-            }])  # fmt: skip
+            with self.store.transaction():
+                if not isinstance(tenant_id, str) or self.store.tenants.get(tenant_id) is None:
+                    return  # nothing to attribute the failure to
+                self.store.telemetry.insert_many([*rows, {
+                    "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
+                    "name": "owner.interaction", "module": env.OWNER, "status": status,
+                    "latency_ms": latency_ms, "error_code": error,
+                }])  # fmt: skip
         except MatrixError:
             log.warning("could not record a failed interaction for tenant %s", tenant_id)
 
@@ -113,7 +123,8 @@ class Interaction:
         self,
         tenant_id: str,
         session_id: str,
-        text: str = "",
+        text: str,
+        failed: list[dict[str, Any]],
         *,
         operation: str = "send_message",
         channel: str = "ui-chat",
@@ -129,50 +140,57 @@ class Interaction:
         overrides = check_input(
             session_id, text, operation, channel, attachments, persona_overrides
         )
-        runtime = self.runtimes.resolve(tenant_id)
-        overrides = overrides or runtime.personas
-        planned = plan(text, runtime.routing) if operation == Operation.SEND_MESSAGE else None
-        decision = (
-            decide(
-                planned.task_type,
-                planned.target_module,
-                runtime.policy,
-                confirmations_enabled=runtime.confirmations_enabled,
+        # The first of the interaction's two transactions: read the tenant's runtime, then store
+        # the owner command with its outcome (task or approval), before the provider is called.
+        with self.store.transaction():
+            runtime = self.runtimes.resolve(tenant_id)
+            overrides = overrides or runtime.personas
+            planned = plan(text, runtime.routing) if operation == Operation.SEND_MESSAGE else None
+            decision = (
+                decide(
+                    planned.task_type,
+                    planned.target_module,
+                    runtime.policy,
+                    confirmations_enabled=runtime.confirmations_enabled,
+                )
+                if planned
+                else None
             )
-            if planned
-            else None
-        )
-        now = self.clock.now()
-        chain = env.Chain(tenant_id=tenant_id, clock=self.clock,
-                          correlation_id=correlation_id or env.new_id(), trace_id=env.new_id())  # fmt: skip
-        mode = (
-            SessionMode.CONTINUOUS
-            if operation != Operation.SEND_MESSAGE and enabled
-            else SessionMode.ONE_SHOT
-        )
-        actor = {"actor_id": session_id, "actor_type": "owner", "channel": channel}
-        owner_command = chain.command(
-            "owner.command.create", env.OWNER, env.OWNER,
-            _owner_payload(text or operation, mode.value, attachments, overrides), actor,
-        )  # fmt: skip
-        caused = replace(chain, causation_id=owner_command["command_id"])
-        envelopes = [owner_command, caused.event(
-            "owner.command.created", env.OWNER, env.OWNER, status="info",
-            payload={"owner_command_id": owner_command["payload"]["owner_command_id"], "mode": mode.value},
-        )]  # fmt: skip
-        snapshot = {
-            "request_id": request_id, "session_id": session_id, "channel": channel,
-            "text": text, "attachments_count": len(attachments), "persona_overrides": overrides,
-        }  # fmt: skip
-        stored = self._store(caused, runtime, planned, decision, snapshot, actor, envelopes, now)
+            now = self.clock.now()
+            chain = env.Chain(tenant_id=tenant_id, clock=self.clock,
+                              correlation_id=correlation_id or env.new_id(), trace_id=env.new_id())  # fmt: skip
+            mode = (
+                SessionMode.CONTINUOUS
+                if operation != Operation.SEND_MESSAGE and enabled
+                else SessionMode.ONE_SHOT
+            )
+            actor = {"actor_id": session_id, "actor_type": "owner", "channel": channel}
+            owner_command = chain.command(
+                "owner.command.create", env.OWNER, env.OWNER,
+                _owner_payload(text or operation, mode.value, attachments, overrides), actor,
+            )  # fmt: skip
+            caused = replace(chain, causation_id=owner_command["command_id"])
+            envelopes = [owner_command, caused.event(
+                "owner.command.created", env.OWNER, env.OWNER, status="info",
+                payload={"owner_command_id": owner_command["payload"]["owner_command_id"], "mode": mode.value},
+            )]  # fmt: skip
+            snapshot = {
+                "request_id": request_id, "session_id": session_id, "channel": channel,
+                "text": text, "attachments_count": len(attachments), "persona_overrides": overrides,
+            }  # fmt: skip
+            stored = self._store(
+                caused, runtime, planned, decision, snapshot, actor, envelopes, now
+            )
         output = self._respond(tenant_id, runtime, text, operation, attachments, overrides,
-                               planned, decision, stored, chain.correlation_id)  # fmt: skip
+                               planned, decision, stored, chain.correlation_id, failed)  # fmt: skip
         after: list[env.Envelope] = []
         if operation == Operation.SEND_MESSAGE:
             output = self._guard(
                 caused, output, text, request_id, session_id, decision, stored, after
             )
         total_ms = (time.perf_counter() - started) * 1000
+        # The second: the reply's events and the request's telemetry, written as it ends so that
+        # a crash cannot lose the record of a request that was answered.
         with self.store.transaction():
             if after:
                 self.store.events.append_many(after)
@@ -202,7 +220,8 @@ class Interaction:
         decision: Decision | None, snapshot: dict[str, Any], actor: dict[str, str],
         envelopes: list[env.Envelope], now: datetime,
     ) -> _Stored:  # fmt: skip
-        """Store the owner command and the task or approval it leads to, in one transaction."""
+        """Store the owner command and the task or approval it leads to (inside the interaction's
+        first transaction)."""
         assert caused.causation_id is not None
         receipts = [_receipt("owner.command.persisted", ReceiptStatus.PERSISTED, caused.causation_id,
                              env.OWNER, caused, now)]  # fmt: skip
@@ -238,6 +257,7 @@ class Interaction:
         self, tenant_id: str, runtime: TenantRuntime, text: str, operation: str,
         attachments: tuple[dict[str, Any], ...], overrides: dict[str, str] | None,
         planned: Plan | None, decision: Decision | None, stored: _Stored, corr: str,
+        failed: list[dict[str, Any]],
     ) -> AssistantOutput:  # fmt: skip
         if operation != Operation.SEND_MESSAGE:
             return AssistantOutput(text="Operation accepted.", provider="none", model=None,
@@ -263,13 +283,12 @@ class Interaction:
         try:
             return provider.respond(request)
         except ProviderError as exc:
-            now = self.clock.now()
-            self.store.telemetry.insert_many([{
-                "tenant_id": tenant_id, "recorded_at": now, "kind": "provider_call",
+            failed.append({
+                "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "provider_call",
                 "name": "owner.respond", "module": env.OWNER, "status": "error",
                 "provider": exc.provider or "openai", "model": runtime.ai.model or self.settings.openai_model,
                 "feature": "owner_chat", "correlation_id": corr, "error_code": exc.code,
-            }])  # fmt: skip
+            })  # fmt: skip
             raise
 
     def _guard(

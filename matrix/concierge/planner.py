@@ -26,8 +26,17 @@ def plan(text: str, table: RoutingTable) -> Plan | None:
     tokens = words(text)
     if not tokens:
         return None
+    present = set(tokens)
+
+    def matches(keyword: str) -> bool:
+        # Most keywords are one plain word: a set lookup, instead of sliding a window over the
+        # message for each of the table's keywords (the planner's cost on every interaction).
+        if " " in keyword or keyword.endswith("*"):
+            return keyword_matches(keyword, tokens)
+        return keyword in present
+
     for rule in table.rules:
-        if all(any(keyword_matches(k, tokens) for k in group) for group in rule.groups):
+        if all(any(matches(k) for k in group) for group in rule.groups):
             return Plan(
                 route_rule_id=rule.rule_id,
                 target_module=rule.route.target_module,

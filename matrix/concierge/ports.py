@@ -138,9 +138,28 @@ class RuntimeConfigRepository(Protocol):
     def secret_names(self, tenant_id: str) -> set[str]: ...
 
 
+class StoredRuntime(Protocol):
+    """A known tenant's stored runtime config (None when never saved) and one of its secrets."""
+
+    @property
+    def config(self) -> tuple[dict[str, Any], int, datetime] | None: ...
+
+    @property
+    def secret(self) -> str | None: ...
+
+
+class TenantRuntimeReader(Protocol):
+    def load(self, tenant_id: str, secret_name: str) -> StoredRuntime | None:
+        """In one read: None for an unknown tenant, else its config and secret ``secret_name``."""
+        ...
+
+
 class RuntimeStore(ApprovalStore, Protocol):
     """The parts of the operational store the concierge uses: the approval workflow's, and the
     tenants' runtime config."""
 
     @property
     def runtime_config(self) -> RuntimeConfigRepository: ...
+
+    @property
+    def tenant_runtime(self) -> TenantRuntimeReader: ...

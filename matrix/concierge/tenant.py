@@ -59,10 +59,14 @@ class TenantRuntimes:
             NotFoundError: unknown tenant.
             PolicyError: the tenant's routing or execution override is invalid.
         """
-        self.store.tenants.require(tenant_id)
-        stored = self.store.runtime_config.get(tenant_id)
+        # One read for the tenant, its config and its key: this runs on every interaction.
+        loaded = self.store.tenant_runtime.load(tenant_id, "openai.api_key")
+        if loaded is None:
+            self.store.tenants.require(tenant_id)  # raises, naming the closest known tenants
+            loaded = self.store.tenant_runtime.load(tenant_id, "openai.api_key")  # added just now
+            assert loaded is not None
+        stored, key = loaded.config, loaded.secret
         config = normalize({}, stored[0] if stored else None)[0]
-        key = self.store.runtime_config.secret(tenant_id, "openai.api_key")
         ai = TenantAI(
             mode=config["provider"]["mode"],
             api_key=key,

@@ -46,20 +46,33 @@ class DuckDBTx(BulkInsertTx):
     def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Row],
                 skip_existing: str | None, cols: str, conflict: str) -> int:  # fmt: skip
         if len(rows) <= _SMALL_BATCH:
-            # A VALUES list beats building an Arrow table for a handful of rows, and an
-            # anti-join beats ON CONFLICT (about 700 against 400 single-row commits/s here).
+            # A VALUES list beats building an Arrow table for a handful of rows. Keys already
+            # stored are looked up by the key's index first: ON CONFLICT halves the single-row
+            # rate, and an anti-join grows with the table (a single-envelope append took 4.6 ms
+            # of CPU at 100,000 envelopes that way, 1.9 ms with the lookup, flat in size).
+            if skip_existing:
+                names = [k.strip() for k in skip_existing.split(",")]
+                at = [columns.index(k) for k in names]
+                wanted = [tuple(row[i] for i in at) for row in rows]
+                match = " OR ".join(
+                    ["(" + " AND ".join(f"{k} = ?" for k in names) + ")"] * len(rows)
+                )
+                stored = {
+                    tuple(r)
+                    for r in self._con.execute(
+                        f"SELECT {', '.join(names)} FROM {table} WHERE {match}",
+                        [v for key in wanted for v in key],
+                    ).fetchall()
+                }
+                rows = [row for row, key in zip(rows, wanted, strict=True) if key not in stored]
+                if not rows:
+                    return 0
             marks = ", ".join(["(" + ", ".join("?" * (len(columns) + 1)) + ")"] * len(rows))
             params = [value for i, row in enumerate(rows) for value in (*row, i)]
             sql = (
                 f"INSERT INTO {table} ({cols}) SELECT {cols}"
-                f" FROM (VALUES {marks}) AS v({cols}, __ord)"
+                f" FROM (VALUES {marks}) AS v({cols}, __ord) ORDER BY __ord"
             )
-            if skip_existing:
-                same = " AND ".join(
-                    f"t.{k} = v.{k}" for k in skip_existing.replace(" ", "").split(",")
-                )
-                sql += f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {same})"
-            sql += " ORDER BY __ord"  # the anti-join may reorder; keep the append order
             result = self._con.execute(sql, params).fetchone()
             return int(result[0]) if result else 0
         # One Arrow table per batch: DuckDB ingests Arrow at millions of rows per second,

@@ -23,6 +23,9 @@ from matrix.storage.base import Backend, BulkInsertTx, Row
 
 _PLACEHOLDER = re.compile(r"\?")
 
+# Batches up to this many rows are inserted from a VALUES list, larger ones through COPY.
+_SMALL_BATCH = 64
+
 
 def _adapt(sql: str) -> str:
     return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
@@ -46,6 +49,17 @@ class PostgresTx(BulkInsertTx):
 
     def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Row],
                 skip_existing: str | None, cols: str, conflict: str) -> int:  # fmt: skip
+        if len(rows) <= _SMALL_BATCH:
+            # A handful of rows (one request's envelopes, its telemetry) goes in as one VALUES
+            # list: the staging table below is created and dropped per transaction, which costs
+            # more catalog work than the rows themselves.
+            marks = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+            with self._conn.cursor() as cur:
+                cur.execute(
+                    f"INSERT INTO {table} ({cols}) VALUES {marks}{conflict}",
+                    [value for row in rows for value in row],
+                )
+                return cur.rowcount
         stage = f"_stage_{table}_{zlib.crc32(cols.encode()):08x}"
         with self._conn.cursor() as cur:
             # The staging table copies the column types, not the constraints or defaults.

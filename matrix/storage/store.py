@@ -28,6 +28,7 @@ from matrix.storage.inbox import SqlInbox
 from matrix.storage.modules import ModuleTables
 from matrix.storage.pricing import SqlPricing
 from matrix.storage.runtime import SqlApprovals, SqlRuntimeConfig, SqlSideEffects, SqlTaskQueue
+from matrix.storage.tenant_runtime import SqlTenantRuntime
 from matrix.storage.users import SqlDashboardUsers, SqlWebSessions
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
@@ -165,6 +166,7 @@ class Store:
         self.admin = StoreAdmin(backend, clock)
         self.inbox = SqlInbox(backend)
         self.sessions = SqlWebSessions(backend)
+        self.tenant_runtime = SqlTenantRuntime(backend)
 
     def transaction(self) -> AbstractContextManager[object]:
         """One unit of work: everything done through this store inside it commits together."""

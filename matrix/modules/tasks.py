@@ -106,7 +106,11 @@ class TaskFailure(MatrixError):
 
 
 class TaskContext(Protocol):
-    """What a handler gets from the worker: the task, the store, the clock, the effect ledger."""
+    """What a handler gets from the worker: the task, the store, the clock, the effect ledger.
+
+    Everything a handler writes through ``store`` commits in one transaction with the task's
+    completion; outbound messages are queued in it (the outbox), never sent from a handler.
+    """
 
     @property
     def task(self) -> Task: ...
@@ -117,8 +121,13 @@ class TaskContext(Protocol):
     @property
     def clock(self) -> Clock: ...
 
+    def once(self, name: str, perform: Callable[[str], Any], *, kind: str | None = None) -> Any:
+        """Do store-only work once per task: its ledger entry commits with the task's work."""
+        ...
+
     def effect(self, name: str, perform: Callable[[str], Any], *, kind: str | None = None) -> Any:
-        """Perform a side effect at most once per task and return its result."""
+        """Perform an effect outside the store at most once per task (its ledger entry commits
+        on its own); messages go through the outbox instead."""
         ...
 
 

@@ -1,14 +1,22 @@
 """The worker: claim due tasks, run the handler registered for each, record what happened.
 
-For each claimed task it emits ``module.task.accepted``, runs the handler, and then
-``module.task.completed`` or ``module.task.failed`` (plus ``crm.delegation.sent|failed`` when the
-CRM module, Persona 2, did the work). Delivery is at least once: a worker that dies mid-task
-leaves its lease to expire and another worker runs the task again. Handlers therefore write
-idempotently (by external key) and perform every side effect through
-:meth:`TaskContext.effect`, whose ledger and idempotency key keep a retry from doing it twice.
+Each task takes two transactions. The claim commits the task's lease with its
+``module.task.accepted`` event. The work — everything the handler writes to the store (records,
+events, outbound messages, effect-ledger entries) — commits in one transaction with the task's
+completion (checked against our claim), ``module.task.completed`` (plus ``crm.delegation.sent``
+when the CRM module, Persona 2, did the work) and the task's telemetry. A worker that dies before
+that commit leaves no trace of the work and its lease expires, so another worker runs the task
+again; one that dies after it leaves nothing to redo. A worker whose lease ran out while another
+took the task over finds its claim gone at completion and rolls its work back.
 
-Retryable failures go back to the queue with exponential backoff; permanent ones, tasks with no
-handler and tasks out of attempts go to the dead-letter state with ``module.task.dead_lettered``.
+Effects outside the store (WhatsApp, HTTP) belong in the transactional outbox: the handler queues
+the message in its work transaction (``matrix.modules.crm.outbound.enqueue``) and the dispatcher
+sends it. A handler that must call something directly uses :meth:`TaskContext.effect`, whose
+ledger entry commits on its own the moment the effect happened.
+
+A failure rolls the work back; retryable ones go back to the queue with exponential backoff,
+permanent ones, tasks with no handler and tasks out of attempts to the dead-letter state with
+``module.task.dead_lettered``, each in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from matrix import envelopes as env
@@ -31,29 +39,55 @@ from matrix.storage import Store
 log = logging.getLogger(__name__)
 
 
+class _LostClaim(MatrixError):
+    """Our lease ran out and another worker took the task; undo our work."""
+
+
 @dataclass(kw_only=True)
 class TaskContext:
-    """What a handler gets: the task, the store, the clock, and the side-effect ledger."""
+    """What a handler gets: the task, the store, the clock, and the effect ledger."""
 
     task: Task
     store: Store
     clock: Clock
+    _done: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def once(self, name: str, perform: Callable[[str], Any], *, kind: str | None = None) -> Any:
+        """Do store-only work once per task and return its result.
+
+        ``perform`` receives the idempotency key (``<task_id>:<name>``) and writes through
+        :attr:`store`; its writes and its ledger entry commit with the task's completion, or
+        not at all. A ledger entry already stored means another worker took the task over and
+        did the work: this run's work is rolled back.
+        """
+        if name in self._done:
+            return self._done[name]
+        key = f"{self.task.task_id}:{name}"
+        result = perform(key)
+        if not self.store.side_effects.record(
+            key, tenant_id=self.task.tenant_id, task_id=self.task.task_id, kind=kind or name,
+            result=result, at=self.clock.now(),
+        ):  # fmt: skip
+            raise _LostClaim()
+        self._done[name] = result
+        return result
 
     def effect(self, name: str, perform: Callable[[str], Any], *, kind: str | None = None) -> Any:
-        """Perform a side effect at most once per task, and return its result.
+        """Perform an effect outside the store at most once per task, and return its result.
 
-        ``perform`` receives the idempotency key (``<task_id>:<name>``) to pass to whatever it
-        calls. On a retry after the effect succeeded, the recorded result is returned and
-        ``perform`` is not called.
+        Prefer the outbox for messages. ``perform`` receives the idempotency key
+        (``<task_id>:<name>``) to pass to whatever it calls. Its ledger entry commits on its own
+        as soon as it returns, so neither a later failure of the handler nor a crash repeats it:
+        a retry gets the recorded result and ``perform`` is not called.
         """
         key = f"{self.task.task_id}:{name}"
-        found, result = self.store.side_effects.get(key)
+        found, result = self.store.side_effects.get(key, independent=True)
         if found:
             return result
         result = perform(key)
         self.store.side_effects.record(
             key, tenant_id=self.task.tenant_id, task_id=self.task.task_id,
-            kind=kind or name, result=result, at=self.clock.now(),
+            kind=kind or name, result=result, at=self.clock.now(), independent=True,
         )  # fmt: skip
         return result
 
@@ -75,10 +109,6 @@ class WorkerStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-class _LostClaim(MatrixError):
-    """Our lease ran out and another worker took the task; undo our work."""
-
-
 class Worker:
     def __init__(
         self,
@@ -98,9 +128,7 @@ class Worker:
     def run_once(self, *, limit: int = 1) -> WorkerStats:
         """Claim up to ``limit`` due tasks and run them all before returning."""
         stats = WorkerStats()
-        tasks = self.store.tasks.claim(
-            self.worker_id, self.clock.now(), lease_seconds=self.lease_seconds, limit=limit
-        )
+        tasks = self.claim(limit)
         stats.claimed = len(tasks)
         for task in tasks:
             self._run(task, stats)
@@ -116,20 +144,32 @@ class Worker:
             total.add(stats)
         return total
 
+    def claim(self, limit: int = 1) -> list[Task]:
+        """Claim up to ``limit`` due tasks and record their ``module.task.accepted``, in one
+        transaction."""
+        with self.store.transaction():
+            tasks = self.store.tasks.claim(
+                self.worker_id, self.clock.now(), lease_seconds=self.lease_seconds, limit=limit
+            )
+            if tasks:
+                self.store.events.append_many([env.event(
+                    "module.task.accepted", status="accepted",
+                    payload={"task_id": t.task_id, "accepted_by": f"{t.target_module}-worker",
+                             "attempt": t.attempts}, **self._common(t),
+                ) for t in tasks])  # fmt: skip
+        return tasks
+
     # -- one task ---------------------------------------------------------------------------
 
-    def _run(self, task: Task, stats: WorkerStats) -> None:
-        source = task.target_module
-        common: dict[str, Any] = {
-            "tenant_id": task.tenant_id, "source_module": source, "target_module": env.OWNER,
+    def _common(self, task: Task) -> dict[str, Any]:
+        return {
+            "tenant_id": task.tenant_id, "source_module": task.target_module, "target_module": env.OWNER,
             "correlation_id": task.correlation_id, "trace_id": task.trace_id,
             "causation_id": task.command_id, "clock": self.clock,
         }  # fmt: skip
-        self.store.events.append_many([env.event(
-            "module.task.accepted", status="accepted",
-            payload={"task_id": task.task_id, "accepted_by": f"{source}-worker", "attempt": task.attempts},
-            **common,
-        )])  # fmt: skip
+
+    def _run(self, task: Task, stats: WorkerStats) -> None:
+        common = self._common(task)
         handler = self.handlers.get(task.task_type)
         if task.attempts > task.max_attempts:
             self._dead(task, "TOO_MANY_ATTEMPTS",
@@ -143,21 +183,7 @@ class Worker:
             return
         started = time.perf_counter()
         try:
-            summary = handler(TaskContext(task=task, store=self.store, clock=self.clock))
-            with self.store.transaction():
-                if not self.store.tasks.complete(
-                    task.task_id, self.worker_id, self.clock.now(), summary=summary
-                ):
-                    raise _LostClaim()
-                done = [env.event("module.task.completed", status="completed",
-                                  payload={"task_id": task.task_id, "result_summary": summary,
-                                           "output_ref": f"task://{task.task_id}"}, **common)]  # fmt: skip
-                if source == env.CRM:
-                    done.append(env.event("crm.delegation.sent", status="completed",
-                                          payload={"task_id": task.task_id, "result_summary": summary},
-                                          **common))  # fmt: skip
-                self.store.events.append_many(done)
-                self._telemetry(task, "completed", started, None)
+            self.work(task, handler, common, started)
             stats.completed += 1
         except _LostClaim:
             stats.lost += 1
@@ -181,6 +207,29 @@ class Worker:
                 stats,
                 started,
             )
+
+    def work(self, task: Task, handler: Handler, common: dict[str, Any], started: float) -> str:
+        """Run the handler and complete the task in one transaction; return the summary.
+
+        Raises what the handler raised (the transaction rolled back), or ``_LostClaim`` when
+        another worker holds the task now.
+        """
+        with self.store.transaction():
+            summary = handler(TaskContext(task=task, store=self.store, clock=self.clock))
+            if not self.store.tasks.complete(
+                task.task_id, self.worker_id, self.clock.now(), summary=summary
+            ):
+                raise _LostClaim()
+            done = [env.event("module.task.completed", status="completed",
+                              payload={"task_id": task.task_id, "result_summary": summary,
+                                       "output_ref": f"task://{task.task_id}"}, **common)]  # fmt: skip
+            if task.target_module == env.CRM:
+                done.append(env.event("crm.delegation.sent", status="completed",
+                                      payload={"task_id": task.task_id, "result_summary": summary},
+                                      **common))  # fmt: skip
+            self.store.events.append_many(done)
+            self._telemetry(task, "completed", started, None)
+        return summary
 
     def _failed(
         self, task: Task, code: str, message: str, retryable: bool, common: dict[str, Any],

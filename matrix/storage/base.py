@@ -15,6 +15,12 @@ from typing import Any, Literal, Protocol
 Dialect = Literal["duckdb", "postgres"]
 Row = tuple[Any, ...]
 
+DOOMED = (
+    "A nested unit of work failed inside this transaction and its error was caught; the whole"
+    " transaction was rolled back so that none of its writes are half-applied. Let the error"
+    " propagate out of the outer transaction, or catch it outside."
+)
+
 
 class Tx(Protocol):
     """One open transaction."""
@@ -78,7 +84,20 @@ class Backend(ABC):
     def transaction(self) -> AbstractContextManager[Tx]:
         """A transaction that commits on success and rolls back on any exception.
 
-        Nested calls join the outer transaction.
+        Nested calls join the outer transaction. A nested block that ends with an exception
+        dooms the outer one: even if the caller catches the error, the outer transaction rolls
+        back and raises :class:`~matrix.errors.StorageError` instead of committing, because the
+        nested block's writes up to its failure cannot be undone on their own.
+        """
+
+    @abstractmethod
+    def independent_transaction(self) -> AbstractContextManager[Tx]:
+        """A transaction that commits on its own, even while :meth:`transaction` is open (on a
+        second connection); outside one it is a plain transaction.
+
+        For records that must outlive the open unit of work, such as the ledger entry of an
+        effect outside the store that already happened. It must not touch rows the open
+        transaction has written (it would wait for them forever).
         """
 
     @abstractmethod

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from matrix.errors import StorageError, StoreLockedError
-from matrix.storage.base import Backend, BulkInsertTx, Row
+from matrix.storage.base import DOOMED, Backend, BulkInsertTx, Row
 from matrix.storage.lease import FileLease
 
 _SMALL_BATCH = 64
@@ -100,6 +100,7 @@ class DuckDBBackend(Backend):
         self._mutex = threading.RLock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
+        self._doomed = False
         self._last_used = 0.0
         self._lease: FileLease | None = None
         self._watcher: threading.Thread | None = None
@@ -120,9 +121,16 @@ class DuckDBBackend(Backend):
             self._depth += 1
             try:
                 if outer:
+                    self._doomed = False
                     con.begin()
-                yield DuckDBTx(con)
+                try:
+                    yield DuckDBTx(con)
+                except BaseException:
+                    self._doomed = True
+                    raise
                 if outer:
+                    if self._doomed:
+                        raise StorageError(DOOMED)
                     con.commit()
             except duckdb.Error as exc:
                 if outer:
@@ -137,6 +145,28 @@ class DuckDBBackend(Backend):
                 self._last_used = time.monotonic()
                 if self._depth == 0 and self._lease is not None and self._lease.others_waiting():
                     self._hand_back(asked=True)
+
+    @contextmanager
+    def independent_transaction(self) -> Iterator[DuckDBTx]:
+        with self._mutex:
+            if self._depth == 0 or self._con is None:
+                with self.transaction() as tx:
+                    yield tx
+                return
+            # A cursor is a second connection to the same database with its own transaction.
+            con = self._con.cursor()
+            try:
+                con.begin()
+                yield DuckDBTx(con)
+                con.commit()
+            except duckdb.Error as exc:
+                _rollback_quietly(con)
+                raise StorageError(f"The store {self.url} refused an operation: {exc}") from exc
+            except BaseException:
+                _rollback_quietly(con)
+                raise
+            finally:
+                con.close()
 
     @contextmanager
     def session(self) -> Iterator[None]:

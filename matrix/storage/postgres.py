@@ -19,7 +19,7 @@ import psycopg
 
 from matrix.config import mask_secrets
 from matrix.errors import StorageError
-from matrix.storage.base import Backend, BulkInsertTx, Row
+from matrix.storage.base import DOOMED, Backend, BulkInsertTx, Row
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -87,6 +87,8 @@ class PostgresBackend(Backend):
         self._dsn = url
         self._mutex = threading.RLock()
         self._depth = 0
+        self._doomed = False
+        self._side: psycopg.Connection[Any] | None = None
         try:
             self._conn: psycopg.Connection[Any] | None = psycopg.connect(
                 url, connect_timeout=max(1, int(connect_timeout)), autocommit=True
@@ -110,15 +112,40 @@ class PostgresBackend(Backend):
             self._depth += 1
             try:
                 if self._depth > 1:
-                    yield PostgresTx(self._conn)
+                    try:
+                        yield PostgresTx(self._conn)
+                    except BaseException:
+                        self._doomed = True
+                        raise
                     return
+                self._doomed = False
                 with self._conn.transaction():
                     yield PostgresTx(self._conn)
+                    if self._doomed:
+                        raise StorageError(DOOMED)
             except psycopg.Error as exc:
                 message = mask_secrets(str(exc).strip().splitlines()[0])
                 raise StorageError(f"The store {self.url} refused an operation: {message}") from exc
             finally:
                 self._depth -= 1
+
+    @contextmanager
+    def independent_transaction(self) -> Iterator[PostgresTx]:
+        with self._mutex:
+            if self._depth == 0:
+                with self.transaction() as tx:
+                    yield tx
+                return
+            try:
+                if self._side is None:
+                    self._side = psycopg.connect(self._dsn, autocommit=True)
+                    # Never wait forever on a row the open transaction of this process holds.
+                    self._side.execute(b"SET lock_timeout = '10s'")
+                with self._side.transaction():
+                    yield PostgresTx(self._side)
+            except psycopg.Error as exc:
+                message = mask_secrets(str(exc).strip().splitlines()[0])
+                raise StorageError(f"The store {self.url} refused an operation: {message}") from exc
 
     def create_database(self, name: str) -> str:
         """Create an empty database beside this one (same server and user); its URL."""
@@ -149,3 +176,6 @@ class PostgresBackend(Backend):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            if self._side is not None:
+                self._side.close()
+                self._side = None

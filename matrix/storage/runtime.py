@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import json
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -242,35 +243,42 @@ class SqlTaskQueue:
 
 
 class SqlSideEffects:
-    """The ledger that keeps a retried task from repeating a side effect.
+    """The ledger of what each task did, by idempotency key (``<task_id>:<name>``).
 
-    An effect is recorded, with its result, right after it succeeded (its own transaction). A
-    retry finds the record and reuses the result instead of acting again. A worker that dies
-    between the effect and the record repeats it once on retry, with the same idempotency key,
-    which the receiving side (a transport, a payment provider) uses to drop the duplicate.
+    A store-only effect is recorded in the caller's transaction, so it commits with the task's
+    work and completion or not at all. An effect outside the store is recorded with
+    ``independent=True``: on its own commit right after it happened, surviving a rollback of the
+    work, so that a retry reuses the result instead of acting again. (A worker that dies between
+    such an effect and its record repeats it once, with the same key, which the receiving side
+    uses to drop the duplicate; the outbox avoids even that.)
     """
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
 
-    def get(self, key: str) -> tuple[bool, Any]:
+    def _tx(self, independent: bool) -> AbstractContextManager[Tx]:
+        return (
+            self._backend.independent_transaction() if independent else self._backend.transaction()
+        )
+
+    def get(self, key: str, *, independent: bool = False) -> tuple[bool, Any]:
         """(found, result) for an idempotency key."""
-        with self._backend.transaction() as tx:
+        with self._tx(independent) as tx:
             rows = tx.query("SELECT result FROM side_effects WHERE idempotency_key = ?", [key])
         if not rows:
             return False, None
         return True, json.loads(rows[0][0]) if rows[0][0] is not None else None
 
     def record(
-        self, key: str, *, tenant_id: str, task_id: str | None, kind: str, result: Any, at: datetime
-    ) -> bool:
+        self, key: str, *, tenant_id: str, task_id: str | None, kind: str, result: Any, at: datetime,
+        independent: bool = False,
+    ) -> bool:  # fmt: skip
         """Record a performed effect; False when it was already recorded."""
-        with self._backend.transaction() as tx:
-            added = tx.insert_rows(
-                "side_effects",
-                ("idempotency_key", "tenant_id", "task_id", "kind", "result", "created_at"),
-                [(key, tenant_id, task_id, kind, json.dumps(result, default=str), at)],
-                skip_existing="idempotency_key",
+        with self._tx(independent) as tx:
+            added = tx.execute(
+                "INSERT INTO side_effects (idempotency_key, tenant_id, task_id, kind, result, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+                [key, tenant_id, task_id, kind, json.dumps(result, default=str), at],
             )
         return added == 1
 

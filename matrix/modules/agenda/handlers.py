@@ -39,7 +39,7 @@ def schedule_commitment(ctx: TaskContext) -> str:
             "reminder_id": reminder["reminder_id"],
         }
 
-    booked = ctx.effect("agenda.appointment", book)
+    booked = ctx.once("agenda.appointment", book)
     return f"{title} booked for {start:%Y-%m-%d %H:%M} ({booked['appointment_id']})"
 
 

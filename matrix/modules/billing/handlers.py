@@ -23,7 +23,7 @@ def request_collection(ctx: TaskContext) -> str:
             retryable=False,
         )
     charge = overdue[0]
-    ctx.effect("billing.collection", lambda _key: billing.request_collection(
+    ctx.once("billing.collection", lambda _key: billing.request_collection(
         ctx.store, Work.of(ctx.task, ctx.clock), charge["charge_id"],
         language=extract.language(text_of(ctx)))["charge_id"])  # fmt: skip
     return f"collection of {charge['currency']} {charge['amount']} requested from {customer['display_name']}"
@@ -56,7 +56,7 @@ def write_off(ctx: TaskContext) -> str:
             retryable=False,
         )
     charge = open_charges[0]
-    ctx.effect(
+    ctx.once(
         "billing.writeoff",
         lambda _key: billing.write_off(
             ctx.store, Work.of(ctx.task, ctx.clock), charge["charge_id"]

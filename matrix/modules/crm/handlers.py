@@ -82,7 +82,7 @@ def send_campaign(ctx: TaskContext) -> str:
         campaign, _ = campaigns.create(ctx.store, work, name=f"Campanha {ctx.task.task_id[:8]}",
                                        message=text if len(text) <= 500 else text[:497] + "...",
                                        external_key=f"task:{ctx.task.task_id}")  # fmt: skip
-    queued = ctx.effect(
+    queued = ctx.once(
         "campaign.send", lambda _key: campaigns.send(ctx.store, work, campaign["campaign_id"])
     )
     return f"campaign {campaign['name']} sent to {queued} recipients"

@@ -6,6 +6,13 @@ sends due messages through a :class:`Transport`, passing the key so the provider
 duplicate; a retryable failure waits (backoff) and tries again, up to ``max_attempts``; then the
 message is ``dead`` with its last error. Each outcome is reported on the message's correlation by
 the module that asked for it (reminder, collection, follow-up events).
+
+This is the transactional outbox: a task queues its message in the same transaction as the rest
+of its work, so a message exists exactly when the work committed. Sending is at least once — a
+dispatcher that dies between the send and recording it leaves the message ``sending``, and after
+:data:`SENDING_TIMEOUT` it is sent again with the same key — and the gateway answers a repeated
+key with the first message id, which is the one recorded. A send's result and its outcome commit
+together, once.
 """
 
 from __future__ import annotations
@@ -167,8 +174,9 @@ def _settle(
 ) -> None:  # fmt: skip
     """Record a send's result and let the module that asked for the message report it."""
     with store.transaction():
-        store.modules.outbound.update(message["tenant_id"], message["message_id"], changes,
-                                      expect={"status": "sending"})  # fmt: skip
+        if not store.modules.outbound.update(message["tenant_id"], message["message_id"], changes,
+                                             expect={"status": "sending"}):  # fmt: skip
+            return  # a dispatcher that took the message over after ours stalled settled it first
         handler = on_outcome.get(message["context_type"])
         if handler:
             handler(store, work, {**message, **changes}, outcome, error, outcome == "failed")

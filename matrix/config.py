@@ -164,6 +164,16 @@ SETTINGS: tuple[Setting, ...] = (
         default="default",
         help="The Evolution instance the platform's gateway sends from.",
     ),
+    Setting(
+        name="secret_key",
+        env="MATRIX_SECRET_KEY",
+        default="",
+        help="The key that encrypts tenant secrets and the API token pepper in the store: 32 random"
+        " bytes in URL-safe base64 (make one with `matrix secrets new-key`). Required for"
+        " PostgreSQL; when empty, an embedded DuckDB file uses a key file made beside it"
+        " (<store>.key) on first use.",
+        secret=True,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -191,6 +201,7 @@ class Settings:
     evolution_base_url: str = ""
     evolution_api_key: str = ""
     evolution_instance: str = "default"
+    secret_key: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -248,6 +259,7 @@ class Settings:
             evolution_base_url=str(values["evolution_base_url"]).rstrip("/"),
             evolution_api_key=str(values["evolution_api_key"]).strip(),
             evolution_instance=str(values["evolution_instance"]) or "default",
+            secret_key=str(values["secret_key"]).strip(),
             sources=sources,
         )
 

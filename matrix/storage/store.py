@@ -27,6 +27,8 @@ from matrix.storage.gate_runs import SqlGateRuns
 from matrix.storage.modules import ModuleTables
 from matrix.storage.pricing import SqlPricing
 from matrix.storage.runtime import SqlApprovals, SqlRuntimeConfig, SqlSideEffects, SqlTaskQueue
+from matrix.storage.secrets import Keyring, SqlSecrets
+from matrix.storage.tokens import SqlApiTokens
 from matrix.storage.users import SqlDashboardUsers
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
@@ -162,6 +164,9 @@ class Store:
         self.gate_runs = SqlGateRuns(backend)
         self.delivery = DeliveryRecords(backend)
         self.admin = StoreAdmin(backend, clock)
+        self.secrets = SqlSecrets(backend, Keyring(backend, settings))
+        self.runtime_config.secrets = self.secrets
+        self.api_tokens = SqlApiTokens(backend, self.secrets, clock)
 
     def transaction(self) -> AbstractContextManager[object]:
         """One unit of work: everything done through this store inside it commits together."""

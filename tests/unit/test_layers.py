@@ -22,6 +22,7 @@ LAYERS = {
     "simulate": 6,
     "runtime": 6,
     "metrics": 5, "sources": 5, "viz": 5, "access": 5,
+    "tokens": 5,
     "storage": 4, "providers": 4, "testing": 4,
     "concierge": 3,
     "modules": 2, "policy": 2, "approvals": 2, "memory": 2,

@@ -267,7 +267,7 @@ class SqlSecrets:
             )
             if value != "":
                 sealed = seal(
-                    self.keyring.require(make=True), value,
+                    self._sealing_key(), value,
                     _context("tenant_secrets", tenant_id, name),
                 )  # fmt: skip
                 tx.execute(
@@ -311,7 +311,7 @@ class SqlSecrets:
         with self._backend.transaction() as tx:
             rows = tx.query("SELECT value FROM platform_secrets WHERE name = ?", [name])
             if not rows and make is not None:
-                sealed = seal(self.keyring.require(make=True), make(), context)
+                sealed = seal(self._sealing_key(), make(), context)
                 tx.insert_rows("platform_secrets", ("name", "value", "updated_at"),
                                [(name, sealed, at)], skip_existing="name")  # fmt: skip
                 rows = tx.query("SELECT value FROM platform_secrets WHERE name = ?", [name])
@@ -347,7 +347,7 @@ class SqlSecrets:
         with self._backend.transaction() as tx:
             found = [r for r in self._rows(tx) if not is_sealed(r[3])]
             if found:
-                key = self.keyring.require(make=True)
+                key = self._sealing_key()
                 for table, tenant_id, name, value in found:
                     self._update(tx, table, tenant_id, name, value,
                                  seal(key, value, _context(table, tenant_id, name)))  # fmt: skip
@@ -392,6 +392,17 @@ class SqlSecrets:
                         resealed=len(rows), key_file=str(key_file) if key_file else None)  # fmt: skip
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _sealing_key(self) -> SecretKey:
+        """The key to seal with; a new one is made only for a store that holds no sealed value,
+        so that a lost key file is reported instead of silently replaced."""
+        if self.keyring.find() is None:
+            with self._backend.transaction() as tx:
+                for table in _TABLES:
+                    rows = tx.query(f"SELECT value FROM {table} WHERE NOT ({_PLAIN}) LIMIT 1")
+                    if rows:
+                        self._open(str(rows[0][0]), "")  # raises: names the missing key
+        return self.keyring.require(make=True)
 
     def _open(self, value: str, context: str) -> str:
         """The plaintext of a stored value (one stored in clear before sealing, as it is)."""

@@ -20,6 +20,7 @@ from matrix.storage.base import Backend, Row
 from matrix.storage.secrets import SqlSecrets, new_key, parse_key
 
 PEPPER = "api_token_pepper"
+_MAX_REMEMBERED = 10_000
 
 _COLUMNS = (
     "token_id", "tenant_id", "admin", "name", "prefix", "last_four", "created_at", "created_by",
@@ -52,6 +53,11 @@ class SqlApiTokens:
         self._secrets = secrets
         self._clock = clock
         self._pepper: bytes | None = None
+        # Found records by hash, on an embedded DuckDB store only: no other process can write
+        # while this one holds the file, so they stay true until it lets go (``held_since``) or
+        # this repository changes a token. On PostgreSQL other processes write at any time.
+        self._found: dict[str, TokenRecord] = {}
+        self._found_during: int | None = None
 
     def digest(self, token: str, *, make_pepper: bool = False) -> str | None:
         """The keyed hash of ``token``; None when no token was ever issued (no pepper yet)."""
@@ -64,6 +70,7 @@ class SqlApiTokens:
         digest = self.digest(token, make_pepper=True)
         assert digest is not None  # made just above
         values = [getattr(record, c) for c in _COLUMNS]
+        self.forget()
         with self._backend.transaction() as tx:
             tx.execute(
                 f"INSERT INTO api_tokens (token_hash, {', '.join(_COLUMNS)})"
@@ -76,6 +83,9 @@ class SqlApiTokens:
         digest = self.digest(token)
         if digest is None:
             return None
+        held = getattr(self._backend, "held_since", None)
+        if held is not None and held == self._found_during and digest in self._found:
+            return self._found[digest]
         with self._backend.transaction() as tx:
             rows = tx.query(
                 f"SELECT token_hash, {', '.join(_COLUMNS)} FROM api_tokens WHERE token_hash = ?",
@@ -83,7 +93,9 @@ class SqlApiTokens:
             )
         if not rows or not hmac.compare_digest(str(rows[0][0]), digest):
             return None
-        return _record(rows[0][1:])
+        record = _record(rows[0][1:])
+        self._remember(digest, record)
+        return record
 
     def get(self, token_id: str) -> TokenRecord | None:
         found = self._select("token_id = ?", [token_id])
@@ -97,12 +109,26 @@ class SqlApiTokens:
 
     def revoke(self, token_id: str, at: datetime) -> bool:
         """Revoke a token; False when it is unknown or already revoked."""
+        self.forget()
         with self._backend.transaction() as tx:
             changed = tx.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
                 [at, token_id],
             )
         return changed == 1
+
+    def forget(self) -> None:
+        """Drop the records remembered from earlier lookups (the next ones read the store)."""
+        self._found = {}
+
+    def _remember(self, digest: str, record: TokenRecord) -> None:
+        held = getattr(self._backend, "held_since", None)
+        if held is None:
+            return
+        if held != self._found_during or len(self._found) >= _MAX_REMEMBERED:
+            self._found = {}
+            self._found_during = held
+        self._found[digest] = record
 
     def _select(self, where: str, params: builtins.list[object]) -> builtins.list[TokenRecord]:
         with self._backend.transaction() as tx:

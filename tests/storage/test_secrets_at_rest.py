@@ -137,9 +137,12 @@ def test_rotate_key_reseals_everything_under_the_new_key(store: Store, clock: Fr
         assert s.runtime_config.secret("acme", "crm_evolution.api_key") == GATEWAY
         assert s.secrets.platform("api_token_pepper", make=None, at=AT) == pepper
         assert s.secrets.status()["key_opens_all"]
-    with open_store(settings=Settings.load(storage_url=url, secret_key=old), clock=clock) as s:
-        with pytest.raises(ConfigError, match="MATRIX_SECRET_KEY"):
-            s.runtime_config.secret("acme", "openai.api_key")
+    settings = Settings.load(storage_url=url, secret_key=old)
+    with (
+        open_store(settings=settings, clock=clock) as s,
+        pytest.raises(ConfigError, match="MATRIX_SECRET_KEY"),
+    ):
+        s.runtime_config.secret("acme", "openai.api_key")
 
 
 def test_a_failed_rotation_changes_nothing(

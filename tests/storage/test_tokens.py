@@ -182,3 +182,23 @@ def test_tokens_stay_valid_across_a_key_rotation(tenants: Store) -> None:
     tenants.secrets.rotate(new_key())
     tenants.api_tokens._pepper = None  # read the pepper again, under the new key
     assert authenticate(tenants, f"Bearer {issued.token}").tenant_id == "acme"
+
+
+def test_a_token_revoked_through_another_store_is_refused_next(
+    tenants: Store, clock: FrozenClock
+) -> None:
+    """Another process (here: another store on the same database) revokes a token the first has
+    just accepted: the first refuses it on the next request."""
+    from matrix.config import Settings
+    from matrix.storage import open_store
+
+    issued = create_token(tenants, tenant_id="acme")
+    for _ in range(3):
+        assert authenticate(tenants, f"Bearer {issued.token}").tenant_id == "acme"
+    with open_store(
+        settings=Settings.load(storage_url=tenants.settings.storage_url), clock=clock
+    ) as other:
+        revoke_token(other, issued.record.token_id)
+    with pytest.raises(AuthenticationError) as info:
+        authenticate(tenants, f"Bearer {issued.token}")
+    assert info.value.code == "revoked_token"

@@ -178,3 +178,10 @@ class AuthenticationError(MatrixError):
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+    @property
+    def www_authenticate(self) -> str:
+        """The ``WWW-Authenticate`` header of the 401 answer (RFC 6750 §3)."""
+        if self.code == "missing_token":
+            return 'Bearer realm="matrix"'
+        return 'Bearer realm="matrix", error="invalid_token"'

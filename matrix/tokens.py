@@ -29,6 +29,11 @@ _RANDOM_CHARS = 43  # 62**43 > 2**256: room for 32 random bytes
 _CHECK_CHARS = 6  # 62**6 > 2**32: room for a CRC32
 _SHAPE = re.compile(rf"^(mx[ta]_)([0-9A-Za-z]{{{_RANDOM_CHARS}}})([0-9A-Za-z]{{{_CHECK_CHARS}}})$")
 MAX_EXPIRES_DAYS = 3650
+REFUSAL_CODES = (
+    "missing_token", "malformed_token", "bad_checksum", "unknown_token", "revoked_token",
+    "expired_token",
+)  # fmt: skip
+"""Every :attr:`AuthenticationError.code` that :func:`authenticate` raises (each a 401)."""
 HOW_TO_SEND = (
     "send `Authorization: Bearer <token>` (make one with `matrix token create --tenant T`)"
 )

@@ -17,11 +17,12 @@ def secrets() -> None:
 
 
 @secrets.command("new-key")
-def secrets_new_key() -> None:
+@json_option
+def secrets_new_key(as_json: bool) -> None:
     """Print a fresh random key for MATRIX_SECRET_KEY (nothing is stored)."""
     from matrix.storage.secrets import new_key
 
-    click.echo(new_key())
+    emit({"key": new_key()}, as_json, lambda r: str(r["key"]))
 
 
 @secrets.command("status")

@@ -50,3 +50,13 @@ def test_a_cut_or_lengthened_token_is_malformed() -> None:
         with pytest.raises(AuthenticationError) as info:
             check_token(bad)
         assert info.value.code == "malformed_token"
+
+
+def test_refusals_carry_the_challenge_of_a_401() -> None:
+    from matrix.tokens import REFUSAL_CODES
+
+    missing = AuthenticationError("no token", code="missing_token")
+    assert missing.www_authenticate == 'Bearer realm="matrix"'
+    for code in REFUSAL_CODES[1:]:
+        refused = AuthenticationError("bad", code=code)
+        assert refused.www_authenticate == 'Bearer realm="matrix", error="invalid_token"'

@@ -226,8 +226,7 @@ class _Profile:
 
 
 def _detach(store: Store, concierge: Concierge, ai_url: str) -> None:
-    """Point the tenants that talked to the simulation's AI endpoint, which stops with it, back to
-    the local provider, so that a user's next `matrix chat` gets an answer instead of an error."""
+    """Point tenants that used the simulation's AI endpoint (it stops with it) back to local."""
     for tenant in store.tenants.list():
         stored = store.runtime_config.get(tenant.tenant_id)
         if stored and (stored[0].get("openai") or {}).get("base_url") == ai_url:

@@ -34,6 +34,11 @@ class TableGateway(Protocol):
         self, tenant_id: str, key: str, changes: Record, *, expect: Record | None = None
     ) -> bool: ...
 
+    def insert_once(self, record: Record, *, key: tuple[str, ...]) -> bool:
+        """Insert unless the tenant has a row with the same ``key`` columns (a unique key);
+        whether it did. Safe for concurrent writers of one key."""
+        ...
+
 
 class Tables(Protocol):
     """Every module's tables by the name its spec gives them (``store.modules.customers``)."""

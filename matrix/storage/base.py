@@ -37,8 +37,9 @@ class Tx(Protocol):
     ) -> int:
         """Insert many rows in order with the backend's bulk path; return how many were added.
 
-        With ``skip_existing`` (a unique key column) a row whose key is already stored is
-        skipped, not an error. Rows must not repeat a key within one call.
+        With ``skip_existing`` (a unique key: one column, or several separated by commas) a row
+        whose key is already stored is skipped, not an error. Rows must not repeat a key within
+        one call.
         """
         ...
 

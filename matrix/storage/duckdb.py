@@ -55,10 +55,10 @@ class DuckDBTx(BulkInsertTx):
                 f" FROM (VALUES {marks}) AS v({cols}, __ord)"
             )
             if skip_existing:
-                sql += (
-                    f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS t"
-                    f" WHERE t.{skip_existing} = v.{skip_existing})"
+                same = " AND ".join(
+                    f"t.{k} = v.{k}" for k in skip_existing.replace(" ", "").split(",")
                 )
+                sql += f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {same})"
             sql += " ORDER BY __ord"  # the anti-join may reorder; keep the append order
             result = self._con.execute(sql, params).fetchone()
             return int(result[0]) if result else 0

@@ -1,8 +1,10 @@
 """The command/event log: append-only, tenant-scoped, traceable by correlation id.
 
 Envelopes are validated against ``contracts/`` before they are stored and are stored as their
-exact JSON text, so a read returns what was appended. Appending an envelope whose id is already
-stored is a no-op (retries are safe). Every read names its tenant; there is no window limit.
+exact JSON text, so a read returns what was appended. An envelope is identified by its tenant and
+its id: appending one whose id its tenant already stored is a no-op (retries are safe), and
+another tenant's envelope with the same id is its own. Every read names its tenant; there is no
+window limit.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class EventLog:
         self._clock = clock
 
     def append(self, envelope: Envelope) -> bool:
-        """Validate and store one envelope. Returns False when its id was already stored."""
+        """Validate and store one envelope. Returns False when its tenant already stored its id."""
         return self.append_many([envelope]).added == 1
 
     def append_many(
@@ -73,7 +75,9 @@ class EventLog:
         with self._backend.transaction() as tx:
             for start in range(0, len(rows), batch_size):
                 chunk = rows[start : start + batch_size]
-                added += tx.insert_rows("event_log", COLUMNS, chunk, skip_existing="envelope_id")
+                added += tx.insert_rows(
+                    "event_log", COLUMNS, chunk, skip_existing="tenant_id, envelope_id"
+                )
                 if progress:
                     progress(len(chunk))
         return AppendResult(added=added, duplicates=total - added)
@@ -126,7 +130,7 @@ class EventLog:
         recorded = self._clock.now()
         validator = self._validator_factory()
         rows = []
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         total = 0
         for index, env in enumerate(envelopes):
             total += 1
@@ -140,9 +144,9 @@ class EventLog:
                     value=exc.value,
                 ) from None
             key = envelope_id(env)
-            if key in seen:
+            if (env["tenant_id"], key) in seen:
                 continue  # the same envelope twice in one batch is stored once
-            seen.add(key)
+            seen.add((env["tenant_id"], key))
             rows.append(
                 (
                     key, env["kind"], env["name"], env["tenant_id"],

@@ -24,6 +24,7 @@ from matrix.storage.base import Backend
 from matrix.storage.delivery import DeliveryRecords
 from matrix.storage.eventlog import EventLog
 from matrix.storage.gate_runs import SqlGateRuns
+from matrix.storage.inbox import SqlInbox
 from matrix.storage.modules import ModuleTables
 from matrix.storage.pricing import SqlPricing
 from matrix.storage.runtime import SqlApprovals, SqlRuntimeConfig, SqlSideEffects, SqlTaskQueue
@@ -164,6 +165,7 @@ class Store:
         self.gate_runs = SqlGateRuns(backend)
         self.delivery = DeliveryRecords(backend)
         self.admin = StoreAdmin(backend, clock)
+        self.inbox = SqlInbox(backend)
         self.secrets = SqlSecrets(backend, Keyring(backend, settings))
         self.runtime_config.secrets = self.secrets
         self.api_tokens = SqlApiTokens(backend, self.secrets, clock)

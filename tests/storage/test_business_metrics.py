@@ -27,7 +27,10 @@ def _insert(store: Store, sql: str, rows: list[list[object]]) -> None:
 
 
 def test_dispatch_success_counts_finished_messages_only(acme: Store) -> None:
-    sql = ("INSERT INTO outbound_messages VALUES (?, 'acme', ?, 'manual', 'x', '+5511999990000', 'hi', ?, 1, 5, ?,"
+    sql = ("INSERT INTO outbound_messages (message_id, tenant_id, idempotency_key, context_type, context_id,"
+           " phone_e164, text, status, attempts, max_attempts, available_at, provider_message_id, error_code,"
+           " error_message, correlation_id, trace_id, causation_id, created_at, updated_at)"
+           " VALUES (?, 'acme', ?, 'manual', 'x', '+5511999990000', 'hi', ?, 1, 5, ?,"
            " NULL, NULL, NULL, 'c', 't', NULL, ?, ?)")  # fmt: skip
     _insert(acme, sql, [[f"m{i}", f"k{i}", status, T, T, T] for i, status in
                         enumerate(["sent", "sent", "sent", "dead", "queued", "sending"])])  # fmt: skip

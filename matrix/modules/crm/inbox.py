@@ -4,6 +4,14 @@
 bytes: HMAC-SHA256 with the tenant's webhook secret, hex-encoded. Then the body is checked
 against ``contracts/integration/evolution-webhook.schema.json``, and its ``event_id`` is recorded:
 a replayed event is acknowledged and ignored. A rejected webhook stores nothing.
+
+Webhooks arrive concurrently (a burst from one contact, a gateway replaying an event), so every
+write is keyed by a natural key and no read-then-write can race: the receipt, the lead, the
+conversation and the message are inserted unless their key is stored (then read), the unread
+count is incremented in SQL, the preview follows the provider's message time (an older message
+filed last does not replace it), and a delivery state only moves forward (``sent`` →
+``delivered`` → ``read``; ``failed`` unless the message was already delivered). One webhook is one
+transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from matrix import envelopes as env
 from matrix.contracts import Catalog
@@ -20,12 +29,34 @@ from matrix.modules.context import Work
 from matrix.modules.crm import leads
 from matrix.modules.ports import ModuleStore, Record
 
-SCHEMA = "integration/evolution-webhook"
+SCHEMA = "https://schemas.matrix-workbench.dev/v1/integration/evolution-webhook.schema.json"
 DELIVERY = {
     "message.delivery_update": None,
     "message.read_update": "read",
     "message.failed": "failed",
 }
+RANKS = {"queued": 1, "sent": 2, "failed": 3, "delivered": 4, "read": 5}
+"""Delivery states in the order they may follow each other; a report never moves a message back.
+``failed`` ranks below ``delivered``: proof that a message arrived outweighs a failure report."""
+
+
+class InboxRepository(Protocol):
+    """The inbox's writes that must read and change a row in one statement."""
+
+    def count_message(
+        self, tenant_id: str, conversation_id: str, *, occurred_at: datetime, preview: str,
+        at: datetime,
+    ) -> None: ...  # fmt: skip
+
+    def apply_delivery(
+        self, tenant_id: str, provider_message_id: str, state: str, *, ranks: dict[str, int],
+        at: datetime,
+    ) -> tuple[int, int]: ...  # fmt: skip
+
+
+class InboxStore(ModuleStore, Protocol):
+    @property
+    def inbox(self) -> InboxRepository: ...
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -34,7 +65,7 @@ def sign(body: bytes, secret: str) -> str:
 
 
 def ingest(
-    store: ModuleStore, clock: Any, catalog: Catalog, *, tenant_id: str, body: bytes,
+    store: InboxStore, clock: Any, catalog: Catalog, *, tenant_id: str, body: bytes,
     signature: str | None, secret: str | None,
 ) -> dict[str, Any]:  # fmt: skip
     """Verify, validate, de-duplicate and file one webhook event. Returns what was done."""
@@ -65,57 +96,69 @@ def ingest(
         "tenant_id": tenant_id, "event_type": doc["event_type"], "message_id": payload["message_id"],
         "delivery_state": payload.get("delivery_state", "unknown")}}  # fmt: skip
     with store.transaction():
-        receipts = store.modules.webhook_receipts
-        if receipts.find(tenant_id, event_id=doc["event_id"], limit=1):
+        # A replay racing its original waits for it here, then finds the receipt taken.
+        if not store.modules.webhook_receipts.insert_once({
+            "receipt_id": env.new_id(), "tenant_id": tenant_id, "event_id": doc["event_id"],
+            "event_type": doc["event_type"], "received_at": now,
+        }, key=("event_id",)):  # fmt: skip
             return {**result, "status": "duplicate"}
-        receipts.insert({"receipt_id": env.new_id(), "tenant_id": tenant_id, "event_id": doc["event_id"],
-                         "event_type": doc["event_type"], "received_at": now})  # fmt: skip
         if doc["event_type"] == "message.inbound" and payload.get("from_e164"):
             result["inbound"] = _inbound(store, work, doc, payload)
         elif doc["event_type"] in DELIVERY:
-            state = DELIVERY[doc["event_type"]] or payload.get("delivery_state") or "delivered"
-            found = store.modules.messages.find(
-                tenant_id, provider_message_id=payload["message_id"], limit=1
-            )
-            if found:
-                store.modules.messages.update(
-                    tenant_id, found[0]["message_row_id"], {"delivery_state": state}
-                )
-            result["delivery_update"] = {"status": "updated" if found else "not_found",
-                                         "message_id": payload["message_id"], "delivery_state": state}  # fmt: skip
+            result["delivery_update"] = _delivery(store, work, doc, payload)
     return result
 
 
+def messages(store: ModuleStore, tenant_id: str, conversation_id: str) -> list[Record]:
+    """A conversation's messages in the order the provider says they were sent."""
+    return store.modules.messages.find(
+        tenant_id, conversation_id=conversation_id, order="occurred_at", limit=10_000
+    )
+
+
+def _delivery(
+    store: InboxStore, work: Work, doc: dict[str, Any], payload: dict[str, Any]
+) -> dict[str, Any]:
+    state = DELIVERY[doc["event_type"]] or payload.get("delivery_state") or "delivered"
+    found, changed = store.inbox.apply_delivery(
+        work.tenant_id, payload["message_id"], state, ranks=RANKS, at=work.clock.now()
+    )
+    status = "updated" if changed else "unchanged" if found else "not_found"
+    return {"status": status, "message_id": payload["message_id"], "delivery_state": state}
+
+
 def _inbound(
-    store: ModuleStore, work: Work, doc: dict[str, Any], payload: dict[str, Any]
+    store: InboxStore, work: Work, doc: dict[str, Any], payload: dict[str, Any]
 ) -> dict[str, Any]:
     phone = payload["from_e164"]
     name = (payload.get("push_name") or "").strip() or f"Lead {phone[-4:]}"
-    lead, lead_status = leads.capture(store, work, display_name=name if len(name) >= 2 else f"Lead {phone[-4:]}",
-                                      phone=phone, metadata={"origin": "evolution_webhook"})  # fmt: skip
-    conversation = _conversation(store, work, phone, name, lead["lead_id"])
-    if store.modules.messages.find(
-        work.tenant_id, provider_message_id=payload["message_id"], limit=1
-    ):
+    found = store.modules.conversations.find(work.tenant_id, contact_e164=phone, limit=1)
+    if found and found[0]["lead_id"]:
+        # A known contact: its lead was captured with its first message.
+        conversation, lead, lead_status = found[0], {"lead_id": found[0]["lead_id"]}, "idempotent"
+    else:
+        lead, lead_status = leads.capture(store, work, display_name=name if len(name) >= 2 else f"Lead {phone[-4:]}",
+                                          phone=phone, metadata={"origin": "evolution_webhook"})  # fmt: skip
+        conversation = (
+            found[0] if found else _conversation(store, work, phone, name, lead["lead_id"])
+        )
+    occurred = env.parse_timestamp(doc["occurred_at"])
+    text = payload.get("text") or ""
+    if not store.modules.messages.insert_once({
+        "message_row_id": env.new_id(), "tenant_id": work.tenant_id, "conversation_id": conversation["conversation_id"],
+        "provider_message_id": payload["message_id"], "direction": "inbound",
+        "message_type": payload.get("message_type", "text"), "text": text, "delivery_state": "received",
+        "occurred_at": occurred, "created_at": work.clock.now(),
+    }, key=("provider_message_id",)):  # fmt: skip
         return {
             "status": "idempotent",
             "lead_id": lead["lead_id"],
             "conversation_id": conversation["conversation_id"],
         }
-    occurred = env.parse_timestamp(doc["occurred_at"])
-    text = payload.get("text") or ""
-    store.modules.messages.insert({
-        "message_row_id": env.new_id(), "tenant_id": work.tenant_id, "conversation_id": conversation["conversation_id"],
-        "provider_message_id": payload["message_id"], "direction": "inbound",
-        "message_type": payload.get("message_type", "text"), "text": text, "delivery_state": "received",
-        "occurred_at": occurred, "created_at": work.clock.now(),
-    })  # fmt: skip
     preview = " ".join(text.split())
-    store.modules.conversations.update(work.tenant_id, conversation["conversation_id"], {
-        "unread_count": int(conversation["unread_count"]) + 1, "last_message_at": occurred,
-        "last_message_preview": preview if len(preview) <= 120 else preview[:117] + "...",
-        "updated_at": work.clock.now(),
-    })  # fmt: skip
+    store.inbox.count_message(work.tenant_id, conversation["conversation_id"], occurred_at=occurred,
+                              preview=preview if len(preview) <= 120 else preview[:117] + "...",
+                              at=work.clock.now())  # fmt: skip
     store.events.append_many([work.event("crm.message.received", env.CRM, env.OWNER, {
         "conversation_id": conversation["conversation_id"], "provider_message_id": payload["message_id"],
         "phone_e164": phone, "message_type": payload.get("message_type", "text")}, status="info")])  # fmt: skip
@@ -124,12 +167,12 @@ def _inbound(
 
 
 def _conversation(store: ModuleStore, work: Work, phone: str, name: str, lead_id: str) -> Record:
-    found = store.modules.conversations.find(work.tenant_id, contact_e164=phone, limit=1)
-    if found:
-        return found[0]
+    table = store.modules.conversations
     now = work.clock.now()
     conversation = {"conversation_id": env.new_id(), "tenant_id": work.tenant_id, "contact_e164": phone,
                     "display_name": name, "lead_id": lead_id, "last_message_preview": None,
                     "last_message_at": None, "unread_count": 0, "created_at": now, "updated_at": now}  # fmt: skip
-    store.modules.conversations.insert(conversation)
-    return conversation
+    if table.insert_once(conversation, key=("contact_e164",)):
+        return conversation
+    # A concurrent webhook of the same contact opened it first; its row is committed by now.
+    return table.find(work.tenant_id, contact_e164=phone, limit=1)[0]

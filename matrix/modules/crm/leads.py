@@ -7,7 +7,7 @@ from typing import Any
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
 from matrix.modules import values
-from matrix.modules.context import Work, create_once
+from matrix.modules.context import Work
 from matrix.modules.crm import funnel
 from matrix.modules.customers import service as customers
 from matrix.modules.ports import ModuleStore, Record
@@ -28,7 +28,11 @@ def capture(
     store: ModuleStore, work: Work, *, display_name: str, phone: str, source_channel: str = "whatsapp",
     external_key: str | None = None, metadata: dict[str, Any] | None = None,
 ) -> tuple[Record, str]:  # fmt: skip
-    """Create a lead in stage ``new`` (idempotent by external key, default ``wa:<phone>``)."""
+    """Create a lead in stage ``new`` (idempotent by external key, default ``wa:<phone>``).
+
+    Safe under concurrency: writers racing on one key all get the one stored lead, and only the
+    writer that created it emits ``crm.lead.created``.
+    """
     name = values.name(display_name)
     values.phone(phone)
     if source_channel not in SOURCE_CHANNELS:
@@ -36,11 +40,21 @@ def capture(
             f"source_channel must be one of {list(SOURCE_CHANNELS)}, got {source_channel!r}."
         )
     key = external_key or f"wa:{phone}"
-    fields = {"display_name": name, "phone_e164": phone, "source_channel": source_channel, "stage": "new",
-              "customer_id": None, "metadata": metadata or {}}  # fmt: skip
-    return create_once(store, work, store.modules.leads, "lead_id", fields, external_key=key, events=lambda lead: [
-        work.event("crm.lead.created", env.CRM, env.OWNER, {"lead_id": lead["lead_id"], "source_channel": source_channel,
-                                                            "phone_e164": phone, "stage": "new"})])  # fmt: skip
+    table = store.modules.leads
+    with store.transaction():
+        found = table.find(work.tenant_id, external_key=key, limit=1)
+        if found:
+            return found[0], "idempotent"
+        now = work.clock.now()
+        lead = {"lead_id": env.new_id(), "tenant_id": work.tenant_id, "external_key": key, "display_name": name,
+                "phone_e164": phone, "source_channel": source_channel, "stage": "new", "customer_id": None,
+                "metadata": metadata or {}, "created_at": now, "updated_at": now}  # fmt: skip
+        if not table.insert_once(lead, key=("external_key",)):
+            # A concurrent writer stored this key first; its row is committed by now.
+            return table.find(work.tenant_id, external_key=key, limit=1)[0], "idempotent"
+        store.events.append_many([work.event("crm.lead.created", env.CRM, env.OWNER, {
+            "lead_id": lead["lead_id"], "source_channel": source_channel, "phone_e164": phone, "stage": "new"})])  # fmt: skip
+    return lead, "created"
 
 
 def move(

@@ -180,6 +180,16 @@ SETTINGS: tuple[Setting, ...] = (
         " X-Forwarded-Proto: the client address and HTTPS are then taken from them.",
         kind=bool,
     ),
+    Setting(
+        name="secret_key",
+        env="MATRIX_SECRET_KEY",
+        default="",
+        help="The key that encrypts tenant secrets and the API token pepper in the store: 32 random"
+        " bytes in URL-safe base64 (make one with `matrix secrets new-key`). Required for"
+        " PostgreSQL; when empty, an embedded DuckDB file uses a key file made beside it"
+        " (<store>.key) on first use.",
+        secret=True,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -209,6 +219,7 @@ class Settings:
     evolution_instance: str = "default"
     session_hours: float = 12.0
     trusted_proxy: bool = False
+    secret_key: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -268,6 +279,7 @@ class Settings:
             evolution_instance=str(values["evolution_instance"]) or "default",
             session_hours=values["session_hours"],
             trusted_proxy=values["trusted_proxy"],
+            secret_key=str(values["secret_key"]).strip(),
             sources=sources,
         )
 

@@ -21,7 +21,8 @@ converts them once: the CLI prints one line and exits with :attr:`MatrixError.ex
     ├── ProviderError             an AI provider failed; the message is sanitised
     ├── NotFoundError             a tenant, approval or task does not exist for this tenant
     ├── WebhookRejectedError      an inbound webhook failed its signature or shape; nothing stored
-    └── TenantIsolationError      an operation tried to cross tenants
+    ├── TenantIsolationError      an operation tried to cross tenants
+    └── AuthenticationError       a bearer token is missing, malformed, unknown, revoked or expired
 """
 
 from __future__ import annotations
@@ -163,3 +164,24 @@ class WebhookRejectedError(MatrixError):
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class AuthenticationError(MatrixError):
+    """A request's bearer token was refused; the API answers 401 with :attr:`code`.
+
+    Attributes:
+        code: why, stable: ``missing_token``, ``malformed_token``, ``bad_checksum``,
+            ``unknown_token``, ``revoked_token`` or ``expired_token``. The message never
+            contains the token.
+    """
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+    @property
+    def www_authenticate(self) -> str:
+        """The ``WWW-Authenticate`` header of the 401 answer (RFC 6750 §3)."""
+        if self.code == "missing_token":
+            return 'Bearer realm="matrix"'
+        return 'Bearer realm="matrix", error="invalid_token"'

@@ -41,9 +41,14 @@ def postgres_server() -> Iterator[ThrowawayPostgres]:
         server.stop()
 
 
+# A PostgreSQL store needs MATRIX_SECRET_KEY to seal tenant secrets, as a deployment sets it.
+POSTGRES_SECRET_KEY = "dGVzdC1vbmx5LWtleS1mb3ItdGhyb3dhd2F5LXBnLTA="
+
+
 @pytest.fixture
-def postgres_url(postgres_server: ThrowawayPostgres) -> str:
-    """A fresh, empty database on the session's throwaway server."""
+def postgres_url(postgres_server: ThrowawayPostgres, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh, empty database on the session's throwaway server (with MATRIX_SECRET_KEY set)."""
+    monkeypatch.setenv("MATRIX_SECRET_KEY", POSTGRES_SECRET_KEY)
     return postgres_server.create_database()
 
 

@@ -22,10 +22,12 @@ from matrix.cli import (
     metric_reports,
     metrics,
     prices,
+    secrets,
     serve,
     simulate,
     store,
     tenant,
+    token,
     user,
     worker,
 )
@@ -35,7 +37,8 @@ from matrix.cli.output import guarded
 # The platform's own command modules; each lists its commands in COMMANDS (metric_reports adds
 # its commands to the metrics group instead).
 GROUPS = (store, contracts, config, tenant, user, chat, approvals, worker, events, lab, simulate, serve,
-          metrics, metric_reports, imports, prices, deploy, gate)  # fmt: skip
+          metrics, metric_reports, imports, prices, deploy, gate,
+          token, secrets)  # fmt: skip
 
 
 @click.group(context_settings=CONTEXT)

@@ -105,6 +105,7 @@ class DuckDBBackend(Backend):
         self._lease: FileLease | None = None
         self._watcher: threading.Thread | None = None
         self._closed = False
+        self._generation = 0
         if self.in_memory:
             self._con = self._connect()
         else:
@@ -224,7 +225,15 @@ class DuckDBBackend(Backend):
             except duckdb.Error as exc:
                 raise StorageError(f"Cannot open the store {self.url}: {exc}") from None
         con.execute("SET TimeZone = 'UTC'")
+        self._generation += 1
         return con
+
+    @property
+    def held_since(self) -> int | None:
+        """A number that stays the same while this process keeps the store open without a break,
+        None while it does not hold it. No other process can write to the file meanwhile, so rows
+        read while it stays the same may be cached until it changes."""
+        return self._generation if self._con is not None else None
 
     def _hand_back(self, *, asked: bool) -> None:
         if self._con is None or self._lease is None or self._depth:

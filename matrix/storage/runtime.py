@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from matrix.approvals import Approval, Status
+from matrix.errors import StorageError
 from matrix.modules.tasks import Task, TaskStatus
 from matrix.storage.base import Backend, Tx
 from matrix.storage.modules import count_by
+from matrix.storage.secrets import SqlSecrets
 
 
 def _utc(at: datetime | None) -> datetime | None:
@@ -293,10 +295,13 @@ class SqlSideEffects:
 
 
 class SqlRuntimeConfig:
-    """Tenant runtime config (plain JSON) and its secrets (a separate table, never exported)."""
+    """Tenant runtime config (plain JSON) and its secrets (a separate table, never exported,
+    sealed under the store's key: see ``matrix.storage.secrets``)."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, secrets: SqlSecrets | None = None) -> None:
         self._backend = backend
+        self.secrets = secrets
+        """Set by the store that owns this repository."""
 
     def get(self, tenant_id: str) -> tuple[dict[str, Any], int, datetime] | None:
         with self._backend.transaction() as tx:
@@ -325,33 +330,23 @@ class SqlRuntimeConfig:
                 [tenant_id, json.dumps(config, sort_keys=True), version, at],
             )
             for name, value in secrets.items():
-                if value is None:
-                    continue
-                tx.execute(
-                    "DELETE FROM tenant_secrets WHERE tenant_id = ? AND name = ?", [tenant_id, name]
-                )
-                if value != "":
-                    tx.execute(
-                        "INSERT INTO tenant_secrets (tenant_id, name, value, updated_at) VALUES (?, ?, ?, ?)",
-                        [tenant_id, name, value, at],
-                    )
+                if value is not None:
+                    self._sealed().put(tenant_id, name, value, at)
         return version
 
     def secret(self, tenant_id: str, name: str) -> str | None:
-        with self._backend.transaction() as tx:
-            rows = tx.query(
-                "SELECT value FROM tenant_secrets WHERE tenant_id = ? AND name = ?",
-                [tenant_id, name],
-            )
-        return str(rows[0][0]) if rows else None
+        return self._sealed().get(tenant_id, name)
 
     def secret_names(self, tenant_id: str) -> set[str]:
-        with self._backend.transaction() as tx:
-            rows = tx.query("SELECT name FROM tenant_secrets WHERE tenant_id = ?", [tenant_id])
-        return {str(r[0]) for r in rows}
+        return self._sealed().names(tenant_id)
 
     def tenants_with_secret(self, name: str) -> set[str]:
         """Admin read: the tenants that have stored the secret ``name``."""
-        with self._backend.transaction() as tx:
-            rows = tx.query("SELECT tenant_id FROM tenant_secrets WHERE name = ?", [name])
-        return {str(r[0]) for r in rows}
+        return self._sealed().tenants_with(name)
+
+    def _sealed(self) -> SqlSecrets:
+        if self.secrets is None:
+            raise StorageError(
+                "This runtime config has no secret store; open it with open_store()."
+            )
+        return self.secrets

@@ -28,7 +28,9 @@ from matrix.storage.inbox import SqlInbox
 from matrix.storage.modules import ModuleTables
 from matrix.storage.pricing import SqlPricing
 from matrix.storage.runtime import SqlApprovals, SqlRuntimeConfig, SqlSideEffects, SqlTaskQueue
+from matrix.storage.secrets import Keyring, SqlSecrets
 from matrix.storage.tenant_runtime import SqlTenantRuntime
+from matrix.storage.tokens import SqlApiTokens
 from matrix.storage.users import SqlDashboardUsers, SqlWebSessions
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
@@ -166,7 +168,10 @@ class Store:
         self.admin = StoreAdmin(backend, clock)
         self.inbox = SqlInbox(backend)
         self.sessions = SqlWebSessions(backend)
-        self.tenant_runtime = SqlTenantRuntime(backend)
+        self.secrets = SqlSecrets(backend, Keyring(backend, settings))
+        self.runtime_config.secrets = self.secrets
+        self.api_tokens = SqlApiTokens(backend, self.secrets, clock)
+        self.tenant_runtime = SqlTenantRuntime(backend, self.secrets)
 
     def transaction(self) -> AbstractContextManager[object]:
         """One unit of work: everything done through this store inside it commits together."""

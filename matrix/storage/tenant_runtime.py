@@ -4,7 +4,7 @@ runtime config and its OpenAI key.
 The interaction used to ask three questions (the tenant, the config, the key) in three round
 trips; on PostgreSQL each is a network round trip, so this joins them into one query. The
 config and the secret keep their homes in :class:`matrix.storage.runtime.SqlRuntimeConfig`,
-which writes them.
+which writes them; the secret is opened by :class:`SqlSecrets` (it is sealed at rest).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from matrix.storage.base import Backend
+from matrix.storage.secrets import SqlSecrets
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,8 +29,9 @@ class TenantRuntimeRow:
 class SqlTenantRuntime:
     """Reads a tenant's runtime in one query (implements the concierge's port)."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, secrets: SqlSecrets) -> None:
         self._backend = backend
+        self._secrets = secrets
 
     def load(self, tenant_id: str, secret_name: str) -> TenantRuntimeRow | None:
         """The tenant's stored config and its secret ``secret_name``; None for an unknown tenant."""
@@ -49,4 +51,7 @@ class SqlTenantRuntime:
             if config is None
             else (json.loads(config), int(version), updated_at.astimezone(UTC))
         )
-        return TenantRuntimeRow(config=stored, secret=None if secret is None else str(secret))
+        opened = (
+            None if secret is None else self._secrets.opened(tenant_id, secret_name, str(secret))
+        )
+        return TenantRuntimeRow(config=stored, secret=opened)

@@ -59,6 +59,8 @@ def test_every_command_that_prints_a_result_offers_json() -> None:
         ("prices",),
         ("deploy",),
         ("gate",),
+        ("token",),
+        ("secrets",),
     }
     for path in ALL_COMMANDS:
         if path in groups_and_demo:

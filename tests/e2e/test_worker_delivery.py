@@ -40,8 +40,10 @@ def gateway() -> Iterator[EvolutionGateway]:
 
 
 def matrix(url: str, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``matrix ARGS…`` as a user would, with only this store (and ``extra_env``) configured."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MATRIX_")}
+    """Run ``matrix ARGS…`` as a user would, with only this store (and ``extra_env``) configured;
+    a PostgreSQL store keeps the deployment's MATRIX_SECRET_KEY."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MATRIX_") or k == "MATRIX_SECRET_KEY"}  # fmt: skip
     env.update(MATRIX_STORAGE_URL=url, MATRIX_PROVIDER_MODE="local", **extra_env)
     done = subprocess.run(
         [str(MATRIX), *args], env=env, capture_output=True, text=True, timeout=120

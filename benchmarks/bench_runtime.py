@@ -143,7 +143,7 @@ WORKER = textwrap.dedent(
 
     url, start_at = sys.argv[1], float(sys.argv[2])
     store = open_store(settings=Settings.load(storage_url=url))
-    worker = Worker(store, {"crm.followup.send": lambda ctx: "sent " + ctx.effect("send", lambda key: key[-6:])})
+    worker = Worker(store, {"crm.followup.send": lambda ctx: "sent " + ctx.once("send", lambda key: key[-6:])})
     time.sleep(max(0.0, start_at - time.time()))
     stats = worker.drain(max_tasks=1_000_000)
     print(stats.completed, stats.lost, flush=True)

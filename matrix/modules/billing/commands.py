@@ -7,9 +7,8 @@ from datetime import date
 import click
 
 from matrix.cli.options import CONTEXT, open_existing
-from matrix.cli.output import emit, table
 from matrix.errors import UsageError
-from matrix.modules.commands import show, tenant_command, work
+from matrix.modules.commands import list_rows, show, tenant_command, work
 
 
 @click.group(context_settings=CONTEXT)
@@ -86,21 +85,19 @@ def billing_collect(charge_id: str, tenant_id: str, storage_url: str | None, as_
 @tenant_command
 def billing_list(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     """The tenant's charges."""
-    with open_existing(storage_url) as store:
-        rows = store.modules.charges.find(tenant_id, order="due_date", limit=10_000)
-    emit(
-        rows,
+    list_rows(
+        storage_url,
         as_json,
-        lambda r: table(
-            r,
-            (
-                "charge_id",
-                "customer_id",
-                "amount",
-                "currency",
-                "due_date",
-                "status",
-                "collection_state",
-            ),
+        tenant_id,
+        "charges",
+        (
+            "charge_id",
+            "customer_id",
+            "amount",
+            "currency",
+            "due_date",
+            "status",
+            "collection_state",
         ),
+        order="due_date",
     )

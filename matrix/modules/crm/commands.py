@@ -8,10 +8,10 @@ from typing import IO
 import click
 
 from matrix.cli.options import CONTEXT, open_existing
-from matrix.cli.output import emit, table
+from matrix.cli.output import emit
 from matrix.clock import SYSTEM_CLOCK
 from matrix.errors import UsageError
-from matrix.modules.commands import show, tenant_command, work
+from matrix.modules.commands import list_rows, show, tenant_command, work
 
 
 @click.group(context_settings=CONTEXT)
@@ -74,12 +74,12 @@ def crm_convert(lead_id: str, tenant_id: str, storage_url: str | None, as_json: 
 @tenant_command
 def crm_leads(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     """The tenant's leads."""
-    with open_existing(storage_url) as store:
-        rows = store.modules.leads.find(tenant_id, limit=10_000)
-    emit(
-        rows,
+    list_rows(
+        storage_url,
         as_json,
-        lambda r: table(r, ("lead_id", "display_name", "phone_e164", "stage", "customer_id")),
+        tenant_id,
+        "leads",
+        ("lead_id", "display_name", "phone_e164", "stage", "customer_id"),
     )
 
 

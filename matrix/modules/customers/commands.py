@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from matrix.cli.options import CONTEXT, open_existing
-from matrix.cli.output import emit, table
-from matrix.modules.commands import show, tenant_command, work
+from matrix.modules.commands import list_rows, show, tenant_command, work
 
 
 @click.group(context_settings=CONTEXT)
@@ -42,14 +41,12 @@ def customers_add(name: str, tenant_id: str, phone: str | None, email: str | Non
 @tenant_command
 def customers_list(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     """The tenant's customers."""
-    with open_existing(storage_url) as store:
-        rows = store.modules.customers.find(tenant_id, limit=10_000)
-    emit(
-        rows,
+    list_rows(
+        storage_url,
         as_json,
-        lambda r: table(
-            r, ("customer_id", "display_name", "primary_phone", "status", "merged_into")
-        ),
+        tenant_id,
+        "customers",
+        ("customer_id", "display_name", "primary_phone", "status", "merged_into"),
     )
 
 

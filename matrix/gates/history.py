@@ -24,7 +24,7 @@ def record_run(store: Any, summary: dict[str, Any], report_dir: str) -> int:
     # In the order of matrix.storage.gate_runs.COLUMNS.
     rows = [(PLATFORM, summary["run_id"], g["id"], g["title"], g["verdict"], float(g["duration_seconds"]),
              summary.get("commit"), started, finished, report_dir) for g in summary["gates"]]  # fmt: skip
-    added: int = store.gate_runs.add_new(PLATFORM, summary["run_id"], rows)
+    added: int = store.gate_runs.add_new(rows)
     return added
 
 

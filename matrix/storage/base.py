@@ -103,3 +103,10 @@ class Backend(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections and locks."""
+
+    @property
+    def held_since(self) -> int | None:
+        """A number that stays the same while this process alone may write the store without a
+        break (an embedded file it holds), so rows it read meanwhile may be cached until it
+        changes; None where other processes write at any time (a server)."""
+        return None

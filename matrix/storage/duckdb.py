@@ -231,8 +231,7 @@ class DuckDBBackend(Backend):
     @property
     def held_since(self) -> int | None:
         """A number that stays the same while this process keeps the store open without a break,
-        None while it does not hold it. No other process can write to the file meanwhile, so rows
-        read while it stays the same may be cached until it changes."""
+        None while it does not hold it (see :attr:`Backend.held_since`)."""
         return self._generation if self._con is not None else None
 
     def _hand_back(self, *, asked: bool) -> None:

@@ -17,14 +17,13 @@ class SqlGateRuns:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
 
-    def add_new(self, tenant_id: str, run_id: str, rows: Sequence[Row]) -> int:
-        """Insert the rows (in :data:`COLUMNS` order) of one run whose gate is not stored yet;
-        returns how many were added."""
+    def add_new(self, rows: Sequence[Row]) -> int:
+        """Insert the rows (in :data:`COLUMNS` order) whose tenant, run and gate are not stored
+        yet; returns how many were added."""
         with self._backend.transaction() as tx:
-            existing = {r[0] for r in tx.query(
-                "SELECT gate_id FROM gate_runs WHERE tenant_id = ? AND run_id = ?", [tenant_id, run_id])}  # fmt: skip
-            fresh = [r for r in rows if r[COLUMNS.index("gate_id")] not in existing]
-            return tx.insert_rows("gate_runs", COLUMNS, fresh) if fresh else 0
+            return tx.insert_rows(
+                "gate_runs", COLUMNS, rows, skip_existing="tenant_id, run_id, gate_id"
+            )
 
     def latest(
         self, tenant_id: str, *, limit: int = 50, gate_id: str | None = None

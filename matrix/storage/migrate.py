@@ -84,11 +84,9 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
         )
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
-    # Gaps are allowed (work merged out of order leaves them); two files of one number are not.
-    if len(set(versions)) != len(versions) or (versions and versions[0] < 1):
-        raise MigrationError(
-            f"Migration files must have distinct numbers from 0001 up; found {versions}."
-        )
+    # Contiguous numbers: a migration numbered below one a store already applied would never run.
+    if versions != list(range(1, len(found) + 1)):
+        raise MigrationError(f"Migration files must be numbered 0001, 0002, ...; found {versions}.")
     return found
 
 
@@ -122,11 +120,7 @@ def current_version(tx: Tx) -> int:
 
 def code_version() -> int:
     """The highest version this code knows."""
-    return _newest(load_migrations())
-
-
-def _newest(migrations: list[Migration]) -> int:
-    return max((m.version for m in migrations), default=0)
+    return len(load_migrations())
 
 
 def migrate(
@@ -143,7 +137,7 @@ def migrate(
         MigrationError: the store is newer than this code, or an applied migration was changed.
     """
     migrations = migrations if migrations is not None else load_migrations()
-    newest = _newest(migrations)
+    newest = len(migrations)
     target = newest if target is None else target
     with backend.transaction() as tx:
         before = current_version(tx)
@@ -188,7 +182,7 @@ def rollback(
 
 
 def _refuse_foreign(tx: Tx, version: int, migrations: list[Migration], backend: Backend) -> None:
-    newest = _newest(migrations)
+    newest = len(migrations)
     if version > newest:
         raise MigrationError(
             f"The store {backend.url} is at schema version {version}, newer than this matrix"

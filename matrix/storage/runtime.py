@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from matrix.approvals import Approval, Status
-from matrix.errors import StorageError
 from matrix.modules.tasks import Task, TaskStatus
 from matrix.storage.base import Backend, Tx
 from matrix.storage.modules import count_by
@@ -277,10 +276,11 @@ class SqlSideEffects:
     ) -> bool:  # fmt: skip
         """Record a performed effect; False when it was already recorded."""
         with self._tx(independent) as tx:
-            added = tx.execute(
-                "INSERT INTO side_effects (idempotency_key, tenant_id, task_id, kind, result, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
-                [key, tenant_id, task_id, kind, json.dumps(result, default=str), at],
+            added = tx.insert_rows(
+                "side_effects",
+                ("idempotency_key", "tenant_id", "task_id", "kind", "result", "created_at"),
+                [(key, tenant_id, task_id, kind, json.dumps(result, default=str), at)],
+                skip_existing="idempotency_key",
             )
         return added == 1
 
@@ -294,14 +294,20 @@ class SqlSideEffects:
             return int(tx.query(sql, params)[0][0])
 
 
+def config_row(
+    config: str, version: int, updated_at: datetime
+) -> tuple[dict[str, Any], int, datetime]:
+    """A ``tenant_config`` row as (config, version, time it was saved)."""
+    return json.loads(config), int(version), updated_at.astimezone(UTC)
+
+
 class SqlRuntimeConfig:
     """Tenant runtime config (plain JSON) and its secrets (a separate table, never exported,
     sealed under the store's key: see ``matrix.storage.secrets``)."""
 
-    def __init__(self, backend: Backend, secrets: SqlSecrets | None = None) -> None:
+    def __init__(self, backend: Backend, secrets: SqlSecrets) -> None:
         self._backend = backend
         self.secrets = secrets
-        """Set by the store that owns this repository."""
 
     def get(self, tenant_id: str) -> tuple[dict[str, Any], int, datetime] | None:
         with self._backend.transaction() as tx:
@@ -309,10 +315,7 @@ class SqlRuntimeConfig:
                 "SELECT config, version, updated_at FROM tenant_config WHERE tenant_id = ?",
                 [tenant_id],
             )
-        if not rows:
-            return None
-        config, version, updated_at = rows[0]
-        return json.loads(config), int(version), updated_at.astimezone(UTC)
+        return config_row(*rows[0]) if rows else None
 
     def save(
         self, tenant_id: str, config: dict[str, Any], secrets: dict[str, str | None], at: datetime
@@ -331,22 +334,15 @@ class SqlRuntimeConfig:
             )
             for name, value in secrets.items():
                 if value is not None:
-                    self._sealed().put(tenant_id, name, value, at)
+                    self.secrets.put(tenant_id, name, value, at)
         return version
 
     def secret(self, tenant_id: str, name: str) -> str | None:
-        return self._sealed().get(tenant_id, name)
+        return self.secrets.get(tenant_id, name)
 
     def secret_names(self, tenant_id: str) -> set[str]:
-        return self._sealed().names(tenant_id)
+        return self.secrets.names(tenant_id)
 
     def tenants_with_secret(self, name: str) -> set[str]:
         """Admin read: the tenants that have stored the secret ``name``."""
-        return self._sealed().tenants_with(name)
-
-    def _sealed(self) -> SqlSecrets:
-        if self.secrets is None:
-            raise StorageError(
-                "This runtime config has no secret store; open it with open_store()."
-            )
-        return self.secrets
+        return self.secrets.tenants_with(name)

@@ -350,7 +350,7 @@ class SqlSecrets:
     def seal_clear(self) -> int:
         """Seal every value stored in clear (by a matrix from before sealing); how many."""
         with self._backend.transaction() as tx:
-            found = [r for r in self._rows(tx) if not is_sealed(r[3])]
+            found = self._rows(tx, where=_PLAIN)
             if found:
                 key = self._sealing_key()
                 for table, tenant_id, name, value in found:
@@ -426,24 +426,19 @@ class SqlSecrets:
         return unseal(key, value, context)
 
     def _seal_clear_once(self) -> None:
-        if self._checked:
-            return
-        with self._backend.transaction() as tx:
-            clear = sum(
-                int(tx.query(f"SELECT count(*) FROM {t} WHERE {_PLAIN}")[0][0]) for t in _TABLES
-            )
-        if clear:
+        if not self._checked:
             self.seal_clear()
-        self._checked = True
 
-    def _rows(self, tx: Tx | None = None) -> list[tuple[str, str, str, str]]:
+    def _rows(
+        self, tx: Tx | None = None, *, where: str = "1 = 1"
+    ) -> list[tuple[str, str, str, str]]:
         if tx is None:
             with self._backend.transaction() as own:
-                return self._rows(own)
+                return self._rows(own, where=where)
         rows = [("tenant_secrets", str(t), str(n), str(v))
-                for t, n, v in tx.query("SELECT tenant_id, name, value FROM tenant_secrets")]  # fmt: skip
+                for t, n, v in tx.query(f"SELECT tenant_id, name, value FROM tenant_secrets WHERE {where}")]  # fmt: skip
         rows += [("platform_secrets", "", str(n), str(v))
-                 for n, v in tx.query("SELECT name, value FROM platform_secrets")]  # fmt: skip
+                 for n, v in tx.query(f"SELECT name, value FROM platform_secrets WHERE {where}")]  # fmt: skip
         return rows
 
     @staticmethod

@@ -159,7 +159,8 @@ class Store:
         self.approvals = SqlApprovals(backend)
         self.tasks = SqlTaskQueue(backend)
         self.side_effects = SqlSideEffects(backend)
-        self.runtime_config = SqlRuntimeConfig(backend)
+        self.secrets = SqlSecrets(backend, Keyring(backend, settings))
+        self.runtime_config = SqlRuntimeConfig(backend, self.secrets)
         self.modules = ModuleTables(backend)
         self.pricing = SqlPricing(backend)
         self.users = SqlDashboardUsers(backend)
@@ -168,8 +169,6 @@ class Store:
         self.admin = StoreAdmin(backend, clock)
         self.inbox = SqlInbox(backend)
         self.sessions = SqlWebSessions(backend)
-        self.secrets = SqlSecrets(backend, Keyring(backend, settings))
-        self.runtime_config.secrets = self.secrets
         self.api_tokens = SqlApiTokens(backend, self.secrets, clock)
         self.tenant_runtime = SqlTenantRuntime(backend, self.secrets)
 
@@ -187,11 +186,10 @@ class Store:
         return self.backend.dialect
 
     def schema_version(self) -> int:
-        with self.backend.transaction() as tx:
-            return migrations.current_version(tx)
+        return self.admin.schema_version()
 
     def migrate(self) -> migrations.MigrationReport:
-        return migrations.migrate(self.backend)
+        return self.admin.migrate()
 
     def require_current_schema(self) -> None:
         """Raise a clear error unless the store is at this code's schema version."""

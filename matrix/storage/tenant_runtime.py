@@ -9,12 +9,12 @@ which writes them; the secret is opened by :class:`SqlSecrets` (it is sealed at 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from matrix.storage.base import Backend
+from matrix.storage.runtime import config_row
 from matrix.storage.secrets import SqlSecrets
 
 
@@ -46,11 +46,7 @@ class SqlTenantRuntime:
         if not rows:
             return None
         config, version, updated_at, secret = rows[0]
-        stored = (
-            None
-            if config is None
-            else (json.loads(config), int(version), updated_at.astimezone(UTC))
-        )
+        stored = None if config is None else config_row(config, version, updated_at)
         opened = (
             None if secret is None else self._secrets.opened(tenant_id, secret_name, str(secret))
         )

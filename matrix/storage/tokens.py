@@ -70,7 +70,6 @@ class SqlApiTokens:
         digest = self.digest(token, make_pepper=True)
         assert digest is not None  # made just above
         values = [getattr(record, c) for c in _COLUMNS]
-        self.forget()
         with self._backend.transaction() as tx:
             tx.execute(
                 f"INSERT INTO api_tokens (token_hash, {', '.join(_COLUMNS)})"
@@ -83,19 +82,14 @@ class SqlApiTokens:
         digest = self.digest(token)
         if digest is None:
             return None
-        held = getattr(self._backend, "held_since", None)
+        held = self._backend.held_since
         if held is not None and held == self._found_during and digest in self._found:
             return self._found[digest]
-        with self._backend.transaction() as tx:
-            rows = tx.query(
-                f"SELECT token_hash, {', '.join(_COLUMNS)} FROM api_tokens WHERE token_hash = ?",
-                [digest],
-            )
-        if not rows or not hmac.compare_digest(str(rows[0][0]), digest):
+        found = self._select("token_hash = ?", [digest])
+        if not found:
             return None
-        record = _record(rows[0][1:])
-        self._remember(digest, record)
-        return record
+        self._remember(held, digest, found[0])
+        return found[0]
 
     def get(self, token_id: str) -> TokenRecord | None:
         found = self._select("token_id = ?", [token_id])
@@ -109,7 +103,7 @@ class SqlApiTokens:
 
     def revoke(self, token_id: str, at: datetime) -> bool:
         """Revoke a token; False when it is unknown or already revoked."""
-        self.forget()
+        self._found = {}
         with self._backend.transaction() as tx:
             changed = tx.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
@@ -117,12 +111,7 @@ class SqlApiTokens:
             )
         return changed == 1
 
-    def forget(self) -> None:
-        """Drop the records remembered from earlier lookups (the next ones read the store)."""
-        self._found = {}
-
-    def _remember(self, digest: str, record: TokenRecord) -> None:
-        held = getattr(self._backend, "held_since", None)
+    def _remember(self, held: int | None, digest: str, record: TokenRecord) -> None:
         if held is None:
             return
         if held != self._found_during or len(self._found) >= _MAX_REMEMBERED:

@@ -68,7 +68,7 @@ def test_failed_migration_leaves_store_unchanged(
     import matrix.storage.migrate as m
 
     real = m.load_migrations()
-    broken = m.Migration(version=real[-1].version + 1, name="broken", up="CREATE TABLE ok_table (a INT);\nTHIS IS NOT SQL;",
+    broken = m.Migration(version=len(real) + 1, name="broken", up="CREATE TABLE ok_table (a INT);\nTHIS IS NOT SQL;",
                          down=None, checksum="x")  # fmt: skip
     with _open_raw(backend_url) as store:
         store.migrate()

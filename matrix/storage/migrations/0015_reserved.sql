@@ -1,6 +1,5 @@
--- Reserved: keeps the numbering contiguous until the migration developed beside this one takes
--- this number. When it lands, it replaces this file (a store that applied this one has nothing
--- to undo: both sections are no-ops).
+-- Intentionally empty: this number was reserved while the schema changes around it were
+-- developed, and none needed it. Migration numbers stay contiguous, so it stays as a no-op.
 
 -- migrate:up
 SELECT 1;

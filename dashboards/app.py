@@ -25,6 +25,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from dashboards import context, guard, theme
 from dashboards.pages import PAGES
 from matrix.access import authenticate, get_user, prepare_sign_in
+from matrix.app import App
 from matrix.storage import Store
 from matrix.web import Sessions, SignInThrottle
 
@@ -64,9 +65,10 @@ LOGIN = """<!doctype html><html><head><title>Sign in · Matrix Workbench</title>
 <input type="hidden" name="next" value="{next}"><button id="login-btn" type="submit">Sign in</button></form></body></html>"""
 
 
-def create_app(store: Store, *, secret: str | None = None) -> Dash:
+def create_app(store: Store, *, secret: str | None = None, wired: App | None = None) -> Dash:
     """The dashboards over ``store`` (kept for the app's life); ``secret`` signs the cookies
-    instead of ``MATRIX_SESSION_SECRET`` or the key kept in the store.
+    instead of ``MATRIX_SESSION_SECRET`` or the key kept in the store. ``wired``, when given, is the
+    wired application around ``store`` the pages use (``matrix serve`` shares its own).
 
     Raises:
         ConfigError: the secret is shorter than 32 random bytes.
@@ -76,6 +78,7 @@ def create_app(store: Store, *, secret: str | None = None) -> Dash:
     server = app.server
     sessions, throttle = guard.install(app, store, secret=secret)
     context.RUNTIME.store = store  # once the store's secret is known to be fit to serve
+    context.RUNTIME.app = wired
     logins = LoginManager(server)
     logins.user_loader(
         lambda username: (

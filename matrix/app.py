@@ -80,7 +80,9 @@ class App:
         from matrix.providers.evolution import HOW_TO_TURN_ON, TenantTransports
 
         transport = self.transport
-        if not isinstance(transport, TenantTransports) or transport.gateway(tenant_id):
+        if not isinstance(transport, TenantTransports) or transport.platform is not None:
+            return None  # every tenant's messages go out: no per-tenant read needed
+        if transport.gateway(tenant_id):
             return None
         return (f"Outbound WhatsApp delivery is off for {tenant_id}: its reminders, follow-ups and"
                 f" collections stay queued. To turn it on, {HOW_TO_TURN_ON}.")  # fmt: skip

@@ -13,25 +13,23 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from matrix.storage import Store
-
 if TYPE_CHECKING:
     from matrix.app import App
 
 
-def make_server(store: Store, *, host: str = "127.0.0.1", port: int = 8050) -> Any:
-    """A started-on-demand Werkzeug server for the dashboards (port 0 picks a free one)."""
+def make_server(app: App, *, host: str = "127.0.0.1", port: int = 8050) -> Any:
+    """A started-on-demand Werkzeug server for ``app``'s dashboards (port 0 picks a free one)."""
     from werkzeug.serving import make_server as werkzeug_server
 
     from dashboards.app import create_app
 
-    return werkzeug_server(host, port, create_app(store).server, threaded=True)
+    return werkzeug_server(host, port, create_app(app.store, wired=app).server, threaded=True)
 
 
 def serve(app: App, *, host: str, port: int, scheduler: bool, echo: Callable[[str], None]) -> None:
     """Serve ``app``'s dashboards until SIGINT/SIGTERM; with ``scheduler``, every background job
     runs beside them and stops after its current job."""
-    server = make_server(app.store, host=host, port=port)
+    server = make_server(app, host=host, port=port)
     jobs = app.scheduler() if scheduler else None
 
     def stop(signum: int, _frame: Any) -> None:

@@ -149,22 +149,23 @@ class TenantTransports:
         self.timeout = timeout
 
     def gateway(self, tenant_id: str) -> Gateway | None:
-        stored = self.store.runtime_config.get(tenant_id)
-        evolution = ((stored[0] if stored else {}).get("integrations") or {}).get(
-            "crm_evolution"
-        ) or {}
-        key = self.store.runtime_config.secret(tenant_id, SECRET)
-        if evolution.get("base_url") and key:
-            return Gateway(base_url=evolution["base_url"], api_key=key,
+        """The tenant's own gateway (its config and its key, in one read), else the platform's."""
+        loaded = self.store.tenant_runtime.load(tenant_id, SECRET)
+        evolution = _evolution(loaded.config if loaded else None)
+        if evolution.get("base_url") and loaded and loaded.secret:
+            return Gateway(base_url=evolution["base_url"], api_key=loaded.secret,
                            instance_id=evolution.get("instance_id") or "default")  # fmt: skip
         return self.platform
 
     def tenants(self) -> frozenset[str] | None:
-        """The tenants that have a gateway (None: every tenant, through the platform's)."""
+        """The tenants that have a gateway (None: every tenant, through the platform's). Asked on
+        every outbound round, so it reads configs only: a stored key is enough, unopened."""
         if self.platform is not None:
             return None
         return frozenset(
-            t for t in self.store.runtime_config.tenants_with_secret(SECRET) if self.gateway(t)
+            t
+            for t in self.store.runtime_config.tenants_with_secret(SECRET)
+            if _evolution(self.store.runtime_config.get(t)).get("base_url")
         )
 
     def status(self) -> OutboundStatus:
@@ -196,6 +197,14 @@ class TenantTransports:
                                        instance_id=gateway.instance_id, timeout=self.timeout)  # fmt: skip
         return transport.send(tenant_id=tenant_id, phone_e164=phone_e164, text=text,
                               idempotency_key=idempotency_key)  # fmt: skip
+
+
+def _evolution(stored: tuple[dict[str, Any], int, Any] | None) -> dict[str, Any]:
+    """The ``integrations.crm_evolution`` section of a stored tenant config ({} when absent)."""
+    section: dict[str, Any] = ((stored[0] if stored else {}).get("integrations") or {}).get(
+        "crm_evolution"
+    ) or {}
+    return section
 
 
 def _names(tenants: Sequence[str], shown: int = 5) -> str:

@@ -105,8 +105,8 @@ def _build(
 class Chain:
     """The tenant, clock and ids one operation runs under; every envelope it builds carries them.
 
-    Module work, the concierge and the approval workflow build their commands and events through
-    this one type (``modules.context.Work`` has the same fields and can derive from it).
+    Module work (``modules.context.Work``, which adds how a task's or a command's chain starts),
+    the concierge and the approval workflow build their commands and events through this one type.
     """
 
     tenant_id: str

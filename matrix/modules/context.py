@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from matrix import envelopes as env
 from matrix.clock import Clock
@@ -15,14 +15,9 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Work:
-    """One operation's tenant, clock and trace: every event it emits carries these ids."""
-
-    tenant_id: str
-    clock: Clock
-    correlation_id: str
-    trace_id: str
-    causation_id: str | None = None
+class Work(env.Chain):
+    """One operation's tenant, clock and trace: every event it emits carries these ids (the
+    envelopes are built by :class:`matrix.envelopes.Chain`)."""
 
     @classmethod
     def of(cls, task: Task, clock: Clock) -> Work:
@@ -36,23 +31,6 @@ class Work:
             tenant_id=tenant_id, clock=clock, correlation_id=env.new_id(), trace_id=env.new_id()
         )
 
-    def event(self, name: str, source: str, target: str, payload: dict[str, Any], status: str | None = None,
-              causation_id: str | None = None) -> env.Envelope:  # fmt: skip
-        return env.event(
-            name, tenant_id=self.tenant_id, source_module=source, target_module=target, payload=payload,
-            status=status, correlation_id=self.correlation_id, trace_id=self.trace_id,
-            causation_id=causation_id or self.causation_id, clock=self.clock,
-        )  # fmt: skip
-
-    def command(
-        self, name: str, source: str, target: str, payload: dict[str, Any], actor: dict[str, str]
-    ) -> env.Envelope:
-        return env.command(
-            name, tenant_id=self.tenant_id, source_module=source, target_module=target, payload=payload,
-            actor=actor, correlation_id=self.correlation_id, trace_id=self.trace_id,
-            causation_id=self.causation_id, clock=self.clock,
-        )  # fmt: skip
-
 
 def create_once(
     store: ModuleStore, work: Work, table: TableGateway, key_column: str, fields: Record, *,
@@ -61,7 +39,8 @@ def create_once(
     """Insert a record unless the tenant already has one with this external key.
 
     Returns the record and ``created``, or the stored record unchanged and ``idempotent``; only a
-    creation emits the record's lifecycle events.
+    creation emits the record's lifecycle events. Concurrent creations of one key store one
+    record where the table has a unique key on it: the later writers get the stored one.
     """
     with store.transaction():
         if external_key:
@@ -71,7 +50,11 @@ def create_once(
         now = work.clock.now()
         record = {key_column: env.new_id(), "tenant_id": work.tenant_id, "external_key": external_key,
                   "created_at": now, "updated_at": now, **fields}  # fmt: skip
-        table.insert(record)
+        if not external_key:
+            table.insert(record)
+        elif not table.insert_once(record, key=("external_key",)):
+            # A concurrent writer stored this key first; its row is committed by now.
+            return table.find(work.tenant_id, external_key=external_key, limit=1)[0], "idempotent"
         store.events.append_many(events(record))
     return record, "created"
 

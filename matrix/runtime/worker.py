@@ -27,7 +27,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from matrix import envelopes as env
@@ -50,7 +50,6 @@ class TaskContext:
     task: Task
     store: Store
     clock: Clock
-    _done: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def once(self, name: str, perform: Callable[[str], Any], *, kind: str | None = None) -> Any:
         """Do store-only work once per task and return its result.
@@ -60,8 +59,6 @@ class TaskContext:
         not at all. A ledger entry already stored means another worker took the task over and
         did the work: this run's work is rolled back.
         """
-        if name in self._done:
-            return self._done[name]
         key = f"{self.task.task_id}:{name}"
         result = perform(key)
         if not self.store.side_effects.record(
@@ -69,7 +66,6 @@ class TaskContext:
             result=result, at=self.clock.now(),
         ):  # fmt: skip
             raise _LostClaim()
-        self._done[name] = result
         return result
 
     def effect(self, name: str, perform: Callable[[str], Any], *, kind: str | None = None) -> Any:

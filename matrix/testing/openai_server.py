@@ -57,7 +57,7 @@ class Randomness:
     its fallback endpoint cannot ride out)."""
 
 
-class OpenAIServer:
+class OpenAIServer(LocalServer):
     def __init__(self, *, randomness: Randomness | None = None, api_key: str | None = None) -> None:
         self._scripts: dict[str, deque[Behavior]] = {}
         self._lock = threading.Lock()
@@ -82,24 +82,11 @@ class OpenAIServer:
                     self, 404, {"error": {"message": "not found", "type": "invalid_request_error"}}
                 )
 
-        self._server = LocalServer(Handler, name="fake-openai")
+        super().__init__(Handler, name="fake-openai")
 
     @property
     def base_url(self) -> str:
-        return f"{self._server.origin}/v1"
-
-    def start(self) -> OpenAIServer:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> OpenAIServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return f"{self.origin}/v1"
 
     def script(self, endpoint: str, *behaviors: Behavior) -> None:
         """Queue behaviours for the next requests to ``endpoint`` ("responses", "chat", ...)."""

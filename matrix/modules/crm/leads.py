@@ -7,7 +7,7 @@ from typing import Any
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
 from matrix.modules import values
-from matrix.modules.context import Work
+from matrix.modules.context import Work, create_once
 from matrix.modules.crm import funnel
 from matrix.modules.customers import service as customers
 from matrix.modules.ports import ModuleStore, Record
@@ -39,22 +39,13 @@ def capture(
         raise UsageError(
             f"source_channel must be one of {list(SOURCE_CHANNELS)}, got {source_channel!r}."
         )
-    key = external_key or f"wa:{phone}"
-    table = store.modules.leads
-    with store.transaction():
-        found = table.find(work.tenant_id, external_key=key, limit=1)
-        if found:
-            return found[0], "idempotent"
-        now = work.clock.now()
-        lead = {"lead_id": env.new_id(), "tenant_id": work.tenant_id, "external_key": key, "display_name": name,
-                "phone_e164": phone, "source_channel": source_channel, "stage": "new", "customer_id": None,
-                "metadata": metadata or {}, "created_at": now, "updated_at": now}  # fmt: skip
-        if not table.insert_once(lead, key=("external_key",)):
-            # A concurrent writer stored this key first; its row is committed by now.
-            return table.find(work.tenant_id, external_key=key, limit=1)[0], "idempotent"
-        store.events.append_many([work.event("crm.lead.created", env.CRM, env.OWNER, {
-            "lead_id": lead["lead_id"], "source_channel": source_channel, "phone_e164": phone, "stage": "new"})])  # fmt: skip
-    return lead, "created"
+    fields = {"display_name": name, "phone_e164": phone, "source_channel": source_channel, "stage": "new",
+              "customer_id": None, "metadata": metadata or {}}  # fmt: skip
+    return create_once(
+        store, work, store.modules.leads, "lead_id", fields, external_key=external_key or f"wa:{phone}",
+        events=lambda lead: [work.event("crm.lead.created", env.CRM, env.OWNER, {
+            "lead_id": lead["lead_id"], "source_channel": source_channel, "phone_e164": phone, "stage": "new"})],
+    )  # fmt: skip
 
 
 def move(

@@ -17,7 +17,7 @@ together, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from matrix import envelopes as env
 from matrix.clock import Clock
 from matrix.errors import MatrixError, UsageError
 from matrix.modules import values
-from matrix.modules.context import Work
+from matrix.modules.context import Outcome, Work
 from matrix.modules.ports import ModuleStore, Record, Transport
 from matrix.modules.tasks import backoff
 
@@ -104,10 +104,6 @@ def enqueue(
         }  # fmt: skip
         store.modules.outbound.insert(message)
     return message, True
-
-
-Outcome = Callable[[ModuleStore, Work, Record, str, str | None, bool], None]
-"""Called after a send: (store, work, message, status sent|failed|dead, error code, retryable)."""
 
 
 @dataclass(kw_only=True)

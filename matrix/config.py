@@ -26,6 +26,8 @@ from matrix.errors import ConfigError
 from matrix.issues import Issues
 
 DEFAULT_MODEL = "gpt-5-mini"
+PROVIDER_MODES = ("auto", "openai", "local", "off")
+"""The AI provider modes, for the platform (``MATRIX_PROVIDER_MODE``) and each tenant."""
 """The AI model a tenant gets when neither it nor the platform names one."""
 
 
@@ -260,9 +262,7 @@ class Settings:
             reports_dir=Path(values["reports_dir"]),
             lock_timeout_seconds=values["lock_timeout_seconds"],
             idle_release_seconds=values["idle_release_seconds"],
-            provider_mode=_choice(
-                values["provider_mode"], "MATRIX_PROVIDER_MODE", ("auto", "openai", "local", "off")
-            ),
+            provider_mode=_choice(values["provider_mode"], "MATRIX_PROVIDER_MODE", PROVIDER_MODES),
             openai_api_key=str(values["openai_api_key"]).strip().split(" ")[0]
             if values["openai_api_key"]
             else "",

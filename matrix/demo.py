@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from matrix import envelopes as env
+from matrix import paths
 from matrix.clock import SYSTEM_CLOCK, Clock, FrozenClock
 from matrix.config import Settings
 from matrix.contracts import Catalog
@@ -180,7 +181,7 @@ def _gates(settings: Settings, clock: Clock, echo: Callable[[str], None]) -> Non
             total=len(gates), unit="gate", desc="gates", file=sys.stderr, disable=None
         ) as bar:
             done = service.run(settings, clock=clock, gates=gates, run_id=run_id,
-                               storage_url=settings.storage_url, progress=bar.update,
+                               progress=bar.update,
                                provider_mode=mode)  # fmt: skip
     except MatrixError as exc:
         echo(f"      the gate run did not finish: {exc}")
@@ -210,12 +211,13 @@ def _why(gate: dict[str, Any]) -> str:
 
 def _import_history(store: object, settings: Settings, echo: Callable[[str], None]) -> None:
     """The project's own delivery history: its git commits and release tags, and its last test run."""
-    from pathlib import Path
 
     from matrix.sources.git import import_git
     from matrix.sources.junit import import_junit
 
-    root = Path(__file__).resolve().parent.parent
+    root = paths.checkout_root()
+    if root is None:
+        return  # an installed package has no history of its own to import
     store.tenants.add("platform", "Platform")  # type: ignore[attr-defined]
     try:
         commits, releases = import_git(store, "platform", root, name="matrix-workbench")

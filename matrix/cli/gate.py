@@ -70,7 +70,7 @@ def gate_run(ids: tuple[str, ...], run_all: bool, spec_path: str | None, run_id:
     chosen = service.choose(ids, run_all=run_all, spec=spec_path)
     with tqdm(total=len(chosen), unit="gate", desc="gates", file=sys.stderr, disable=None) as bar:
         done = service.run(Settings.load(storage_url=storage_url), clock=SYSTEM_CLOCK, gates=chosen,
-                           run_id=run_id, jobs=jobs, storage_url=storage_url,
+                           run_id=run_id, jobs=jobs,
                            record_deployment=record_deployment, progress=bar.update)  # fmt: skip
     emit(done.as_dict(), as_json, lambda _: _run_text(done))
     if done.blocks(fail_on):

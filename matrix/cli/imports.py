@@ -40,22 +40,12 @@ def _skip_bad_option(f: Any) -> Any:
     )(f)
 
 
-def _run_import(kind: str, path: str, tenant_id: str, storage_url: str | None, as_json: bool,
+def _run_import(importer: Any, path: str, tenant_id: str, storage_url: str | None, as_json: bool,
                 **options: Any) -> None:  # fmt: skip
-    from matrix.sources import deliveries, junit, worklog
-
-    importer: Any = {
-        "worklog": worklog.import_worklog,
-        "costlog": worklog.import_costlog,
-        "junit": junit.import_junit,
-        "incidents": deliveries.import_incidents,
-    }[kind]
     with open_app(storage_url) as app:
         ensure_tenant(app.store, tenant_id)
-        report = importer(app.store, tenant_id, Path(path), now=app.clock.now(), **options)
-    # The CSV importers say why they skipped rows; the incident import never has.
-    text = _report_text if kind != "incidents" else _counts_text
-    emit(report.as_dict(), as_json, text)
+        report = importer(app.store, tenant_id, Path(path), **options)
+    emit(report.as_dict(), as_json, _report_text)
 
 
 def ensure_tenant(store: Any, tenant_id: str) -> None:
@@ -72,38 +62,55 @@ def _report_text(r: dict[str, Any]) -> str:
     return _counts_text(r) + (f" ({why})" if why else "")
 
 
-@import_group.command("worklog")
-@_import_options
-@_skip_bad_option
-def import_worklog(
-    path: str, tenant_id: str, storage_url: str | None, as_json: bool, skip_bad: bool
-) -> None:
-    """The origin's worklog.csv (date, start_time, end_time, duration_hours, phase, feature, ...)."""
-    _run_import("worklog", path, tenant_id, storage_url, as_json, skip_bad=skip_bad)
+def _csv_log(name: str, importer_name: str, doc: str) -> click.Command:
+    """``matrix import NAME FILE``: one of the origin's CSV logs, malformed rows refused or skipped."""
+
+    @import_group.command(name, help=doc)
+    @_import_options
+    @_skip_bad_option
+    def command(
+        path: str, tenant_id: str, storage_url: str | None, as_json: bool, skip_bad: bool
+    ) -> None:
+        from matrix.sources import worklog
+
+        _run_import(
+            getattr(worklog, importer_name),
+            path,
+            tenant_id,
+            storage_url,
+            as_json,
+            skip_bad=skip_bad,
+        )
+
+    return command
 
 
-@import_group.command("costlog")
-@_import_options
-@_skip_bad_option
-def import_costlog(
-    path: str, tenant_id: str, storage_url: str | None, as_json: bool, skip_bad: bool
-) -> None:
-    """The origin's costlog.csv (date, provider, service, environment, amount_brl, amount_usd, ...)."""
-    _run_import("costlog", path, tenant_id, storage_url, as_json, skip_bad=skip_bad)
+import_worklog = _csv_log(
+    "worklog", "import_worklog",
+    "The origin's worklog.csv (date, start_time, end_time, duration_hours, phase, feature, ...).",
+)  # fmt: skip
+import_costlog = _csv_log(
+    "costlog", "import_costlog",
+    "The origin's costlog.csv (date, provider, service, environment, amount_brl, amount_usd, ...).",
+)  # fmt: skip
 
 
 @import_group.command("junit")
 @_import_options
 def import_junit(path: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     """JUnit XML test results (e.g. pytest --junitxml)."""
-    _run_import("junit", path, tenant_id, storage_url, as_json)
+    from matrix.sources import junit
+
+    _run_import(junit.import_junit, path, tenant_id, storage_url, as_json)
 
 
 @import_group.command("incidents")
 @_import_options
 def import_incidents(path: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
     """Incidents from CSV or JSON (incident_id, title, severity, started_at, resolved_at, deployment_id)."""
-    _run_import("incidents", path, tenant_id, storage_url, as_json)
+    from matrix.sources import deliveries
+
+    _run_import(deliveries.import_incidents, path, tenant_id, storage_url, as_json)
 
 
 @import_group.command("git")

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from matrix.concierge.runtime_config import set_path
 from matrix.errors import UsageError
 
 
@@ -41,9 +42,9 @@ def config_update(
             raise UsageError(
                 f"--set {item!r} must look like FIELD=VALUE, e.g. openai.model=gpt-5-mini."
             )
-        _assign(update, field.strip().split("."), parse_value(raw))
+        set_path(update, field.strip().split("."), parse_value(raw))
     if openai_key is not None:
-        _assign(update, ["openai", "api_key"], openai_key)
+        set_path(update, ["openai", "api_key"], openai_key)
     if not update:
         raise UsageError("Nothing to change: give --set FIELD=VALUE, --file or --openai-key-stdin.")
     return update
@@ -62,9 +63,3 @@ def parse_value(raw: str) -> Any:
         )
     except ValueError:
         return raw
-
-
-def _assign(tree: dict[str, Any], path: list[str], value: Any) -> None:
-    for key in path[:-1]:
-        tree = tree.setdefault(key, {})
-    tree[path[-1]] = value

@@ -9,15 +9,15 @@ clears it. Confirmations default to **on**; only an explicit ``false`` turns the
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
-from matrix.approvals import max_pending, ttl_seconds
-from matrix.config import DEFAULT_MODEL
+from matrix.approvals import DEFAULT_MAX_PENDING, DEFAULT_TTL_SECONDS, max_pending, ttl_seconds
+from matrix.config import DEFAULT_MODEL, PROVIDER_MODES
 from matrix.errors import PolicyError, UsageError
 from matrix.issues import Issues
 from matrix.policy.rules import parse_policy, parse_routing
 
-PROVIDER_MODES = ("auto", "openai", "local", "off")
 WHATSAPP_AI_MODES = ("suggest_only", "assist_execute")
 SECRET_FIELDS = {
     ("openai", "api_key"): "openai.api_key",
@@ -40,8 +40,8 @@ DEFAULTS: dict[str, Any] = {
     "personas": {"owner_concierge_prompt": "", "whatsapp_agent_prompt": ""},
     "execution": {
         "confirmations_enabled": True,
-        "max_pending_confirmations": 20,
-        "confirmation_ttl_seconds": 900,
+        "max_pending_confirmations": DEFAULT_MAX_PENDING,
+        "confirmation_ttl_seconds": DEFAULT_TTL_SECONDS,
         "whatsapp_ai_enabled": True,
         "whatsapp_ai_mode": "assist_execute",
         "whatsapp_ai_min_confidence": 0.7,
@@ -91,7 +91,8 @@ def _get(tree: dict[str, Any], path: tuple[str, ...]) -> Any:
     return tree
 
 
-def _set(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+def set_path(tree: dict[str, Any], path: Sequence[str], value: Any) -> None:
+    """Put ``value`` at ``path`` in a nested dict, making the dicts on the way."""
     for key in path[:-1]:
         tree = tree.setdefault(key, {})
     tree[path[-1]] = value
@@ -123,7 +124,7 @@ def normalize(
     result = copy.deepcopy(previous) if previous else copy.deepcopy(DEFAULTS)
     for path in _walk(DEFAULTS):
         if _get(result, path) is _MISSING:
-            _set(result, path, copy.deepcopy(_get(DEFAULTS, path)))
+            set_path(result, path, copy.deepcopy(_get(DEFAULTS, path)))
     secrets: dict[str, str | None] = {name: None for name in SECRET_FIELDS.values()}
     for path, name in SECRET_FIELDS.items():
         value = _get(update, path)
@@ -204,7 +205,7 @@ def normalize(
                 continue
             if path == ("openai", "model") and not value:
                 value = DEFAULT_MODEL
-        _set(result, path, value)
+        set_path(result, path, value)
     issues.raise_invalid("Invalid runtime config")
     return result, secrets
 

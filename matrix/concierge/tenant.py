@@ -8,7 +8,7 @@ the tenant overrides them); saving validates an update and records each kind of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from matrix import envelopes as env
@@ -27,7 +27,6 @@ class TenantRuntime:
     ai: TenantAI
     routing: RoutingTable
     policy: ExecutionPolicy
-    key: str | None = field(default=None, repr=False)
 
     @property
     def personas(self) -> dict[str, str] | None:
@@ -43,6 +42,9 @@ class TenantRuntime:
         return self.config["execution"]["confirmations_enabled"] is not False
 
 
+_MAX_RESOLVED = 1_000
+
+
 class TenantRuntimes:
     """Resolves and updates the runtime config of every tenant of one store."""
 
@@ -51,6 +53,11 @@ class TenantRuntimes:
         self.clock = clock
         self._routing = shipped_routing()
         self._policy = shipped_policy()
+        # Config with defaults and the tenant's parsed rules, by stored version: a saved config
+        # was validated when saved, so each interaction need not rebuild and re-parse it.
+        self._resolved: dict[
+            tuple[str, int, Any], tuple[dict[str, Any], RoutingTable, ExecutionPolicy]
+        ] = {}
 
     def resolve(self, tenant_id: str) -> TenantRuntime:
         """The tenant's config with defaults, AI settings and rules (shipped or the tenant's).
@@ -66,13 +73,24 @@ class TenantRuntimes:
             loaded = self.store.tenant_runtime.load(tenant_id, "openai.api_key")  # added just now
             assert loaded is not None
         stored, key = loaded.config, loaded.secret
-        config = normalize({}, stored[0] if stored else None)[0]
+        config, routing, policy = self._rules(tenant_id, stored)
         ai = TenantAI(
             mode=config["provider"]["mode"],
             api_key=key,
             model=config["openai"]["model"] if stored else None,
             base_url=config["openai"]["base_url"],
         )
+        return TenantRuntime(config=config, ai=ai, routing=routing, policy=policy)
+
+    def _rules(
+        self, tenant_id: str, stored: tuple[dict[str, Any], int, Any] | None
+    ) -> tuple[dict[str, Any], RoutingTable, ExecutionPolicy]:
+        """The tenant's config with defaults and its routing and policy rules (shipped or its
+        own), built once per stored version."""
+        key = (tenant_id, stored[1], stored[2]) if stored else (tenant_id, 0, None)
+        if key in self._resolved:
+            return self._resolved[key]
+        config = normalize({}, stored[0] if stored else None)[0]
         routing = self._routing
         if config["policy"]["routing"]:
             routing = parse_routing(
@@ -83,7 +101,10 @@ class TenantRuntimes:
             policy = parse_policy(
                 config["policy"]["execution"], f"tenant {tenant_id} policy.execution"
             )
-        return TenantRuntime(config=config, ai=ai, routing=routing, policy=policy, key=key)
+        if len(self._resolved) >= _MAX_RESOLVED:
+            self._resolved.clear()
+        self._resolved[key] = (config, routing, policy)
+        return config, routing, policy
 
     def summary(self, tenant_id: str) -> dict[str, Any]:
         """The origin's runtime-config summary; secrets only as "configured"."""

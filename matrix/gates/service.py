@@ -103,17 +103,16 @@ def run(
     gates: Sequence[Gate],
     run_id: str | None = None,
     jobs: int = 2,
-    storage_url: str | None = None,
     record_deployment: bool = False,
     progress: Callable[[int], Any] | None = None,
     provider_mode: str | None = None,
 ) -> GateRun:
     """Run ``gates`` (see :func:`choose`) into ``<reports_dir>/gates/<run_id>/`` and record them.
 
-    ``storage_url`` is the store the kernels open when it differs from the settings' (and is
-    written into the summary); ``provider_mode`` the AI provider the kernels use (default: the
-    settings'). The store must not be held open by this process while the
-    kernels run: an embedded DuckDB file has one writer.
+    The kernels open the settings' store, the one the results are recorded in (its URL, masked,
+    goes into the summary); ``provider_mode`` is the AI provider the kernels use (default: the
+    settings'). The store must not be held open by this process while the kernels run: an
+    embedded DuckDB file has one writer.
     """
     from matrix.gates.report import write_reports
     from matrix.gates.runner import run_gates
@@ -121,10 +120,10 @@ def run(
     started = clock.now()
     run_id = run_id or started.strftime("%Y%m%dT%H%M%SZ")
     out_dir = settings.reports_dir / "gates" / run_id
-    results = run_gates(list(gates), out_dir, jobs=jobs, storage_url=storage_url, progress=progress,
+    results = run_gates(list(gates), out_dir, jobs=jobs, storage_url=settings.storage_url, progress=progress,
                         provider_mode=provider_mode)  # fmt: skip
     summary = write_reports(results, out_dir, run_id=run_id, started=started, finished=clock.now(),
-                            contracts_dir=settings.contracts_dir, storage_url=storage_url,
+                            contracts_dir=settings.contracts_dir, storage_url=settings.storage_url,
                             commit=current_commit())  # fmt: skip
     done = GateRun(run_id=run_id, report_dir=out_dir, summary=summary, results=tuple(results),
                    release_asked=record_deployment)  # fmt: skip

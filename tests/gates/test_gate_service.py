@@ -23,7 +23,7 @@ def test_a_run_comes_back_typed_and_recorded(tmp_path: Path, clock: FrozenClock)
     settings = Settings.load(storage_url=url, reports_dir=str(tmp_path / "reports"))
     open_store(settings=settings, migrate=True).close()
     gates = service.choose(["g91_passes", "g96_warns"], spec=SPEC)
-    done = service.run(settings, clock=clock, gates=gates, storage_url=url, jobs=2)
+    done = service.run(settings, clock=clock, gates=gates, jobs=2)
     assert done.run_id == "20261102T090000Z"
     assert done.report_dir == tmp_path / "reports" / "gates" / done.run_id
     assert [g["verdict"] for g in done.summary["gates"]] == ["pass", "pass"]

@@ -183,6 +183,21 @@ SETTINGS: tuple[Setting, ...] = (
         kind=bool,
     ),
     Setting(
+        name="api_rate_per_minute",
+        env="MATRIX_API_RATE_PER_MINUTE",
+        default="1200",
+        help="API requests a minute allowed to one token, per server process (bursts up to a"
+        " tenth of it); beyond it the API answers 429 with Retry-After. 0 turns the limit off.",
+        kind=float,
+    ),
+    Setting(
+        name="api_max_body_kib",
+        env="MATRIX_API_MAX_BODY_KIB",
+        default="1024",
+        help="The largest API request body accepted, in KiB; larger ones are answered 413.",
+        kind=float,
+    ),
+    Setting(
         name="secret_key",
         env="MATRIX_SECRET_KEY",
         default="",
@@ -222,6 +237,8 @@ class Settings:
     session_hours: float = 12.0
     trusted_proxy: bool = False
     secret_key: str = ""
+    api_rate_per_minute: float = 1200.0
+    api_max_body_kib: float = 1024.0
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -280,8 +297,14 @@ class Settings:
             session_hours=values["session_hours"],
             trusted_proxy=values["trusted_proxy"],
             secret_key=str(values["secret_key"]).strip(),
+            api_rate_per_minute=values["api_rate_per_minute"],
+            api_max_body_kib=values["api_max_body_kib"],
             sources=sources,
         )
+
+    @property
+    def api_max_body_bytes(self) -> int:
+        return int(self.api_max_body_kib * 1024)
 
     def __repr__(self) -> str:
         shown = [
@@ -330,7 +353,7 @@ def _convert(setting: Setting, raw: Any) -> Any:
             number = float(raw)
         except (TypeError, ValueError):
             raise ConfigError(
-                f"{setting.env}={raw!r} is not a number; set it to seconds, e.g."
+                f"{setting.env}={raw!r} is not a number; set it like"
                 f" {setting.env}={setting.default}."
             ) from None
         if number < 0:

@@ -161,14 +161,29 @@ class Catalog:
                 return schema_id
         raise ContractError(f"No schema {ref!r} in {self.root}.", value=ref)
 
+    def document(self, schema_id: str) -> dict[str, Any]:
+        """The schema file whose ``$id`` is ``schema_id``, as loaded (do not modify it)."""
+        return self._schemas[schema_id]
+
     def validator(self, schema_id: str) -> Draft202012Validator:
+        """The validator of a schema file's ``$id``, or of a part of one (``<$id>#/$defs/x``)."""
         from jsonschema import Draft202012Validator
 
         if schema_id not in self._validators:
-            self._validators[schema_id] = Draft202012Validator(
-                self._schemas[schema_id], registry=self._registry
-            )
+            schema = {"$ref": schema_id} if "#" in schema_id else self._schemas[schema_id]
+            self._validators[schema_id] = Draft202012Validator(schema, registry=self._registry)
         return self._validators[schema_id]
+
+    def problems(self, schema_id: str, instance: Any) -> list[ValidationError]:
+        """Every validation error of ``instance`` (deepest first); the compiled validator answers
+        first, so a valid document costs little."""
+        import fastjsonschema
+
+        try:
+            self._fast(schema_id)(instance)
+            return []
+        except fastjsonschema.JsonSchemaException:
+            return self.errors(schema_id, instance)
 
     def errors(self, schema_id: str, instance: Any) -> list[ValidationError]:
         """All validation errors of ``instance``, deepest first."""
@@ -199,7 +214,8 @@ class Catalog:
         if schema_id not in self._compiled:
             import fastjsonschema
 
-            flat = self._inline(self._schemas[schema_id], schema_id, depth=0)
+            root = {"$ref": schema_id} if "#" in schema_id else self._schemas[schema_id]
+            flat = self._inline(root, schema_id, depth=0)
             flat["$schema"] = "http://json-schema.org/draft-07/schema#"
             self._compiled[schema_id] = fastjsonschema.compile(
                 flat, use_formats=False, use_default=False

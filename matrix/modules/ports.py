@@ -19,6 +19,12 @@ class TableGateway(Protocol):
         self, tenant_id: str, *, order: str | None = None, limit: int = 1000, **equals: Any
     ) -> list[Record]: ...
 
+    def page(
+        self, tenant_id: str, *, order: str | None = None, limit: int = 100, offset: int = 0,
+        contains: tuple[Sequence[str], str] | None = None, since: tuple[str, datetime] | None = None,
+        count: bool = True, **equals: Any,
+    ) -> tuple[list[Record], int]: ...
+
     def due(
         self, when: Sequence[tuple[str, str, datetime]], *, order: str, limit: int,
         tenants: Collection[str] | None = None,

@@ -45,17 +45,41 @@ class Table:
     def find(
         self, tenant_id: str, *, order: str | None = None, limit: int = 1000, **equals: Any
     ) -> list[Record]:
-        clauses, params = ["tenant_id = ?"], [tenant_id]
+        return self.page(tenant_id, order=order, limit=limit, count=False, **equals)[0]
+
+    def page(
+        self, tenant_id: str, *, order: str | None = None, limit: int = 100, offset: int = 0,
+        contains: tuple[Sequence[str], str] | None = None, since: tuple[str, datetime] | None = None,
+        count: bool = True, **equals: Any,
+    ) -> tuple[list[Record], int]:  # fmt: skip
+        """One page of the tenant's rows matching ``equals`` (and, with ``contains``, whose
+        columns hold the text, case-insensitively; with ``since``, whose column is at or after
+        the time), with how many match in all (-1 unless ``count``)."""
+        clauses: list[str] = ["tenant_id = ?"]
+        params: list[Any] = [tenant_id]
         for column, value in equals.items():
             self._column(column)
             clauses.append(f"{column} = ?")
             params.append(value)
-        sql = f"SELECT {', '.join(self.columns)} FROM {self.name} WHERE {' AND '.join(clauses)}"
+        if contains is not None and contains[1]:
+            columns, text = contains
+            for column in columns:
+                self._column(column)
+            clauses.append("(" + " OR ".join(f"lower(coalesce({c}, '')) LIKE ? ESCAPE '\\'" for c in columns) + ")")
+            pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pattern] * len(columns)
+        if since is not None:
+            self._column(since[0])
+            clauses.append(f"{since[0]} >= ?")
+            params.append(since[1])
+        where = " AND ".join(clauses)
         default = "created_at" if "created_at" in self.columns else self.key
-        sql += f" ORDER BY {order or default}, {self.key} LIMIT {int(limit)}"
+        sql = (f"SELECT {', '.join(self.columns)} FROM {self.name} WHERE {where}"
+               f" ORDER BY {order or default}, {self.key} LIMIT {int(limit)} OFFSET {int(offset)}")  # fmt: skip
         with self._backend.transaction() as tx:
             rows = tx.query(sql, params)
-        return [self._record(r) for r in rows]
+            total = tx.query(f"SELECT count(*) FROM {self.name} WHERE {where}", params)[0][0] if count else -1
+        return [self._record(r) for r in rows], int(total)
 
     def due(
         self, when: Sequence[tuple[str, str, datetime]], *, order: str, limit: int,

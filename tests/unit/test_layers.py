@@ -41,8 +41,13 @@ HOMES = {
     "openai": {"matrix/providers/openai.py"},
     "dash": set(),  # dash lives in dashboards/, outside the package
     "dash_ag_grid": set(),
+    "fastapi": set(),
+    "starlette": set(),
+    "uvicorn": {"matrix/serve.py"},
+    "a2wsgi": {"matrix/serve.py"},
 }
-HOME_FOLDERS = {"dash": "dashboards/", "dash_ag_grid": "dashboards/"}
+HOME_FOLDERS = {"dash": "dashboards/", "dash_ag_grid": "dashboards/", "fastapi": "matrix/api/",
+                "starlette": "matrix/api/"}  # fmt: skip
 
 
 # A module's command group (matrix/modules/<m>/commands.py, and the helpers they share in

@@ -43,16 +43,22 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
     levels = report.levels
     cards = row(
         card("delivery-frequency", "Deployment frequency", report.deployments_per_day if report.deployments else None,
-             "per day", status=levels.get("deployments_per_day"), note=report.empty_reasons.get("deployments")),
+             "per day", status=levels.get("deployments_per_day"),
+             note=report.empty_reasons.get("deployments")
+             or f"{report.code_deployments} code, {report.config_deployments} config changes"),
         card("delivery-lead-time", f"Lead time ({report.statistic})", report.lead_time_hours, "hours",
              status=levels.get("lead_time_hours"), note=report.empty_reasons.get("lead_time")),
         card("delivery-failure-rate", "Change failure rate", report.change_failure_ratio, "ratio",
              status=levels.get("change_failure_ratio"), note=report.empty_reasons.get("deployments")),
         card("delivery-restore", f"Time to restore ({report.statistic})", report.time_to_restore_hours, "hours",
              status=levels.get("time_to_restore_hours"), note=report.empty_reasons.get("time_to_restore")),
+        card("delivery-rework", "Deployment rework rate", report.rework_ratio, "ratio",
+             note=report.empty_reasons.get("deployments")
+             or f"{report.rework_deployments} unplanned, for incidents (no cluster level in the 2024 report)"),
     )  # fmt: skip
-    summary = html.P(f"{year_value} clusters, overall: {report.level or 'no data'} (the worst of the four keys).",
-                     id="delivery-level")  # fmt: skip
+    summary = html.P(f"{year_value} clusters, overall: {report.level or 'no data'} (the worst of the four keys)."
+                     " Throughput: frequency, lead time, restore time; instability: change failure and"
+                     " rework rates.", id="delivery-level")  # fmt: skip
     return [
         cards,
         summary,

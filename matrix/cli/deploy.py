@@ -23,18 +23,22 @@ def deploy() -> None:
 )
 @click.option("--at", help="When it was deployed (default: now).")
 @click.option("--commit", help="The deployed commit.")
+@click.option("--hotfix", is_flag=True, help="An unplanned deployment, made to fix production.")
+@click.option("--remediates", metavar="INCIDENT", help="The incident this deployment fixes (implies --hotfix).")
 @click.option("--tenant", "tenant_id", default="platform", show_default=True)
 @storage_option
 @json_option
 def deploy_record(service: str, version: str, kind: str, status: str, at: str | None, commit: str | None,
-                  tenant_id: str, storage_url: str | None, as_json: bool) -> None:  # fmt: skip
+                  hotfix: bool, remediates: str | None, tenant_id: str, storage_url: str | None,
+                  as_json: bool) -> None:  # fmt: skip
     """Record a deployment (the same service and version twice is stored once)."""
     from matrix.sources.deliveries import record_deployment
 
     with open_app(storage_url) as app:
         ensure_tenant(app.store, tenant_id)
         row, new = record_deployment(app.store, tenant_id, service=service, version=version, kind=kind, status=status,
-                                     at=when(at, "--at"), commit=commit, now=app.clock.now())  # fmt: skip
+                                     at=when(at, "--at"), commit=commit, hotfix=hotfix, remediates=remediates,
+                                     now=app.clock.now())  # fmt: skip
     emit(
         {**row, "new": new},
         as_json,

@@ -121,17 +121,28 @@ def import_incidents(path: str, tenant_id: str, storage_url: str | None, as_json
     show_default=True,
     help="Tags that count as releases (deployments).",
 )
+@click.option(
+    "--release-time",
+    type=click.Choice(["tag", "commit"]),
+    default="tag",
+    show_default=True,
+    help="Date a release by its annotated tag's date (lightweight tags: the commit's), or always"
+    " by the tagged commit's time.",
+)
+@click.option("--name", help="The repository's name (default: the origin remote's, else the folder's).")
 def import_git(
-    path: str, tenant_id: str, storage_url: str | None, as_json: bool, tag_pattern: str
-) -> None:
-    """A git repository's commits, and its release tags as deployments."""
+    path: str, tenant_id: str, storage_url: str | None, as_json: bool, tag_pattern: str,
+    release_time: str, name: str | None,
+) -> None:  # fmt: skip
+    """A git repository's commits (with their parents), and its release tags as deployments;
+    importing the same history from another clone adds nothing."""
     from matrix.sources.git import import_git as read_git
 
     repository = Path(path).parent if Path(path).name == ".git" else Path(path)
     with open_app(storage_url) as app:
         ensure_tenant(app.store, tenant_id)
         commits, releases = read_git(app.store, tenant_id, repository, tag_pattern=tag_pattern,
-                                     now=app.clock.now())  # fmt: skip
+                                     release_time=release_time, name=name, now=app.clock.now())  # type: ignore[arg-type]  # fmt: skip
     result = {"commits": commits.as_dict(), "releases": releases.as_dict()}
     emit(result, as_json, lambda r: "\n".join(_counts_text(v) for v in r.values()))
 

@@ -60,7 +60,8 @@ def _alerts(alerts: list[dict[str, Any]]) -> str:
 @json_option
 def metrics_dora(tenant_id: str, since: str | None, until: str | None, statistic: str, attribution: str,
                  attribution_hours: float, benchmark_year: str, storage_url: str | None, as_json: bool) -> None:  # fmt: skip
-    """Deployment frequency, lead time, change failure rate and time to restore."""
+    """Deployment frequency, lead time, change failure rate, time to restore and rework rate,
+    as the 2024 report frames them: throughput against instability."""
     from matrix.metrics.dora import dora
 
     with open_app(storage_url) as app:
@@ -82,13 +83,17 @@ def _dora_text(r: dict[str, Any]) -> str:
 
     lines = [f"DORA for {r['tenant_id']} ({r['statistic']}), {r['since'][:10]} → {r['until'][:10]},"
              f" {r['benchmark_year']} clusters: {r['level'] or 'no data'}",
-             f"  deployment frequency   {r['deployments_per_day']:.3g} per day ({r['deployments']} deployments)"
-             + level("deployments_per_day"),
+             "  throughput",
+             f"  deployment frequency   {r['deployments_per_day']:.3g} per day ({r['deployments']} deployments:"
+             f" {r['code_deployments']} code, {r['config_deployments']} config)" + level("deployments_per_day"),
              f"  lead time for changes  {fmt(r['lead_time_hours'], 'h')} ({r['lead_times_used']} commits,"
              f" {r['lead_times_dropped']} dropped at ≤ 0)" + level("lead_time_hours"),
+             f"  time to restore        {fmt(r['time_to_restore_hours'], 'h')}" + level("time_to_restore_hours"),
+             "  instability",
              f"  change failure rate    {fmt(r['change_failure_ratio'], '')} ({r['failed_deployments']} failed)"
              + level("change_failure_ratio"),
-             f"  time to restore        {fmt(r['time_to_restore_hours'], 'h')}" + level("time_to_restore_hours")]  # fmt: skip
+             f"  rework rate            {fmt(r['rework_ratio'], '')} ({r['rework_deployments']} unplanned, for"
+             " incidents; the 2024 clusters give it no level)"]  # fmt: skip
     lines += [f"  ({k}: {v})" for k, v in r["empty_reasons"].items()]
     return "\n".join(lines)
 

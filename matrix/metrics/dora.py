@@ -1,13 +1,21 @@
 """DORA delivery metrics from commits, deployments and incidents.
 
 - deployment frequency: successful deployments (code and config) per day of the window;
-- lead time for changes: for each successful code deployment, the commits of its service made
-  after the previous deployment and not after this one; lead time = deployed - committed. Lead
-  times of zero or less (the tagged commit itself, clock skew) are dropped and counted;
+- lead time for changes: each commit's time to the first successful code deployment of its
+  service whose commit contains it (reachable through the commits' parents, and not from an
+  earlier deployment of that service); lead time = deployed - committed. Where the history has no
+  parents (rows imported before they were kept, simulated history), a deployment takes the
+  commits of its service made after the previous deployment and not after it. Lead times of zero
+  or less (the tagged commit itself, clock skew) are dropped and counted;
 - change failure rate: deployments that failed, or that an incident is attributed to, over all
   deployments (never above 100%). An incident is attributed to the deployment it names, or
   (rule ``window``) to the latest deployment in the ``attribution_hours`` before it started;
-- time to restore: resolved incidents started in the window, resolved - started.
+- time to restore: resolved incidents started in the window, resolved - started;
+- deployment rework rate (the 2024 report's fifth metric): deployments that were unplanned and
+  made because of an incident (marked hotfix, or naming the incident they remediate), over all
+  deployments. The 2024 report groups it with change failure rate as *instability*, against the
+  *throughput* of deployment frequency, lead time and recovery time; its clusters are drawn on
+  the four keys alone, so rework rate is shown beside them without a level.
 
 The statistic (``median``, ``p90``, ``mean``) is an explicit parameter, and so is the benchmark
 year: each value is placed in the performance cluster (elite, high, medium, low) of the 2021, 2023
@@ -92,6 +100,10 @@ class DoraReport:
     failed_deployments: int = 0
     time_to_restore_hours: float | None = None
     incidents_resolved: int = 0
+    rework_deployments: int = 0
+    rework_ratio: float | None = None
+    code_deployments: int = 0
+    config_deployments: int = 0
     benchmark_year: int = 2024
     levels: dict[str, str] = field(default_factory=dict)
     benchmark: dict[str, str] = field(default_factory=dict)
@@ -119,8 +131,20 @@ class DoraReport:
             if placed:
                 self.levels[metric], self.benchmark[metric] = placed
 
+    @property
+    def factors(self) -> dict[str, dict[str, float | None]]:
+        """The 2024 report's framing: throughput against instability."""
+        return {
+            "throughput": {"deployments_per_day": self.deployments_per_day if self.deployments else None,
+                           "lead_time_hours": self.lead_time_hours,
+                           "time_to_restore_hours": self.time_to_restore_hours},
+            "instability": {"change_failure_ratio": self.change_failure_ratio,
+                            "rework_ratio": self.rework_ratio},
+        }  # fmt: skip
+
     def as_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
+        out["factors"] = self.factors
         out["level"] = self.level
         out["since"], out["until"] = self.since.isoformat(), self.until.isoformat()
         return out
@@ -142,13 +166,55 @@ def _collect(
     tables = ("commits", "deployments", "incidents", "event_log")
     deployments = run_sql(store, tables, tenant_id, query("dora.deployments", sim=sim),
                           [tenant_id, since, until, tenant_id, since, until])  # fmt: skip
-    lead = run_sql(store, tables, tenant_id, query("dora.lead_times", sim=sim),
-                   [tenant_id, tenant_id, since, until])  # fmt: skip
+    shipped = run_sql(
+        store, tables, tenant_id, query("dora.code_deployments", sim=sim), [tenant_id, until]
+    )
+    commits = run_sql(store, tables, tenant_id, query("dora.commits"), [tenant_id])
     incidents = run_sql(store, tables, tenant_id, query("dora.incidents", sim=sim),
                         [tenant_id, since, until])  # fmt: skip
-    return _Rows(
-        deployments=deployments, lead=[(r[0], float(r[1])) for r in lead], incidents=incidents
-    )
+    lead = [(at, s) for at, s in lead_times(shipped, commits) if since <= at < until]
+    return _Rows(deployments=deployments, lead=lead, incidents=incidents)
+
+
+def lead_times(
+    deployments: list[tuple[Any, ...]], commits: list[tuple[Any, ...]]
+) -> list[tuple[datetime, float]]:
+    """(deployed_at, seconds from commit to deployment) for every commit a deployment shipped.
+
+    ``deployments`` are (id, service, commit sha, deployed_at) of successful code deployments in
+    time order; ``commits`` are (sha, repo, committed_at, parents or None). A commit ships with the
+    first deployment of a service whose commit reaches it through parents; deployments whose
+    commit has no recorded parents fall back to the time rule (after the service's previous
+    deployment, not after this one).
+    """
+    graph = {
+        sha: (at, None if parents is None else parents.split()) for sha, _, at, parents in commits
+    }
+    by_repo: dict[str, list[tuple[datetime, str]]] = {}
+    for sha, repo, at, _ in commits:
+        by_repo.setdefault(repo, []).append((at, sha))
+    shipped: dict[str, set[str]] = {}
+    previous: dict[str, datetime] = {}
+    out: list[tuple[datetime, float]] = []
+    for _, service, head, deployed_at in deployments:
+        seen = shipped.setdefault(service, set())
+        if head in graph and graph[head][1] is not None:
+            stack, new = [head], []
+            while stack:
+                sha = stack.pop()
+                if sha in seen or sha not in graph:
+                    continue
+                seen.add(sha)
+                new.append(sha)
+                stack.extend(graph[sha][1] or ())
+        else:
+            after = previous.get(service)
+            new = [sha for at, sha in by_repo.get(service, ())
+                   if at <= deployed_at and (after is None or at > after) and sha not in seen]  # fmt: skip
+            seen.update(new)
+        out += [(deployed_at, (deployed_at - graph[sha][0]).total_seconds()) for sha in new]
+        previous[service] = deployed_at
+    return out
 
 
 def _check(
@@ -180,6 +246,10 @@ def _report(rows: _Rows, tenant_id: str, since: datetime, until: datetime, stati
                         benchmark_year=benchmark_year)  # fmt: skip
     deployments = [d for d in rows.deployments if since <= d[4] < until]
     report.deployments = len(deployments)
+    report.code_deployments = sum(1 for d in deployments if d[2] == "code")
+    report.config_deployments = report.deployments - report.code_deployments
+    report.rework_deployments = sum(1 for d in deployments if d[5])
+    report.rework_ratio = report.rework_deployments / len(deployments) if deployments else None
     days = (until - since).total_seconds() / 86400
     report.deployments_per_day = sum(1 for d in deployments if d[3] == "success") / days
     if not deployments:

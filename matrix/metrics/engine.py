@@ -166,21 +166,20 @@ ASOF LEFT JOIN model_prices p
 QUERIES = {
     # A change of the tenant's prompt, model, policy or runtime config is a deployment of kind config.
     "dora.deployments": (
-        "SELECT deployment_id, service, kind, status, deployed_at FROM deployments"
+        "SELECT deployment_id, service, kind, status, deployed_at,"
+        " coalesce(hotfix, false) OR remediates IS NOT NULL FROM deployments"
         " WHERE tenant_id = ? AND deployed_at >= ? AND deployed_at < ?{sim}"
-        " UNION ALL SELECT envelope_id, 'tenant-config', 'config', 'success', occurred_at FROM event_log"
-        " WHERE tenant_id = ? AND name = 'tenant.config.changed' AND occurred_at >= ? AND occurred_at < ?"
-        " ORDER BY 5"
+        " UNION ALL SELECT envelope_id, 'tenant-config', 'config', 'success', occurred_at, false"
+        " FROM event_log WHERE tenant_id = ? AND name = 'tenant.config.changed' AND occurred_at >= ?"
+        " AND occurred_at < ? ORDER BY 5"
     ),
-    "dora.lead_times": """
-        WITH d AS (
-            SELECT deployment_id, service, deployed_at,
-                   lag(deployed_at) OVER (PARTITION BY service ORDER BY deployed_at) AS previous_at
-            FROM deployments WHERE tenant_id = ? AND status = 'success' AND kind = 'code'{sim})
-        SELECT d.deployed_at, epoch(d.deployed_at) - epoch(c.committed_at)
-        FROM d JOIN commits c ON c.tenant_id = ? AND c.repo = d.service AND c.committed_at <= d.deployed_at
-             AND (d.previous_at IS NULL OR c.committed_at > d.previous_at)
-        WHERE d.deployed_at >= ? AND d.deployed_at < ?""",
+    # Every successful code deployment up to the window's end (what shipped before it matters).
+    "dora.code_deployments": (
+        "SELECT deployment_id, service, commit_sha, deployed_at FROM deployments"
+        " WHERE tenant_id = ? AND status = 'success' AND kind = 'code' AND deployed_at < ?{sim}"
+        " ORDER BY deployed_at, deployment_id"
+    ),
+    "dora.commits": "SELECT sha, repo, committed_at, parents FROM commits WHERE tenant_id = ?",
     "dora.incidents": (
         "SELECT incident_id, started_at, resolved_at, deployment_id FROM incidents"
         " WHERE tenant_id = ? AND started_at >= ? AND started_at < ?{sim}"

@@ -33,9 +33,14 @@ def _when(value: Any, where: str, *, optional: bool = False) -> datetime | None:
 
 def record_deployment(
     store: Any, tenant_id: str, *, service: str, version: str, kind: str = "code", status: str = "success",
-    at: datetime | None = None, commit: str | None = None, now: datetime | None = None,
+    at: datetime | None = None, commit: str | None = None, hotfix: bool = False,
+    remediates: str | None = None, now: datetime | None = None,
 ) -> tuple[dict[str, Any], bool]:  # fmt: skip
-    """Record one deployment; the same service and version twice is stored once."""
+    """Record one deployment; the same service and version twice is stored once.
+
+    A ``hotfix`` (or one that ``remediates`` an incident) is unplanned: the rework that DORA's
+    deployment rework rate counts.
+    """
     if kind not in KINDS:
         raise UsageError(f"kind must be one of {list(KINDS)}, got {kind!r}.")
     if status not in STATUSES:
@@ -48,7 +53,8 @@ def record_deployment(
     key = hashlib.sha256(f"{tenant_id}:{service}:{version}".encode()).hexdigest()[:32]
     row = {"deployment_id": key, "tenant_id": tenant_id, "service": service, "version": version, "kind": kind,
            "commit_sha": commit, "deployed_at": at or now, "status": status, "simulated": False,
-           "source": "manual", "created_at": now}  # fmt: skip
+           "source": "manual", "created_at": now, "hotfix": hotfix or bool(remediates),
+           "remediates": remediates or None}  # fmt: skip
     return row, store.delivery.add("deployments", [row]) == 1
 
 

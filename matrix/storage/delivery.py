@@ -16,10 +16,10 @@ from matrix.storage.base import Backend
 # Each table's columns (in order) and its id column: the one list of them, for every writer.
 TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "commits": ("commit_id", ("commit_id", "tenant_id", "repo", "sha", "author", "authored_at",
-                              "committed_at", "is_merge", "subject", "created_at")),
+                              "committed_at", "is_merge", "subject", "created_at", "parents")),
     "deployments": ("deployment_id", ("deployment_id", "tenant_id", "service", "version", "kind",
                                       "commit_sha", "deployed_at", "status", "simulated", "source",
-                                      "created_at")),
+                                      "created_at", "hotfix", "remediates")),
     "incidents": ("incident_id", ("incident_id", "tenant_id", "title", "severity", "started_at",
                                   "resolved_at", "deployment_id", "simulated", "created_at")),
     "test_results": ("result_id", ("result_id", "tenant_id", "run_id", "suite", "classname", "name",

@@ -1,4 +1,5 @@
-"""Reliability: SLOs with the error budget left and burn-rate alerts, latency percentiles, the queue."""
+"""Reliability: SLOs with the error budget left and burn-rate alerts, latency percentiles, the queue,
+and the tasks business rules refused (with their reasons), which spend no error budget."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from dash import Dash, Output, html
 
-from dashboards.components import graph
+from dashboards.components import graph, table
 from dashboards.context import (
     current_user,
     filter_inputs,
@@ -19,7 +20,7 @@ from dashboards.context import (
 from dashboards.theme import plot_template
 from matrix import viz
 from matrix.access import User
-from matrix.metrics.slo import latency_percentiles, queue_depth, status
+from matrix.metrics.slo import latency_percentiles, queue_depth, refusals, status
 
 PATH, NAME = "/reliability", "Reliability"
 
@@ -43,6 +44,12 @@ def render(
               viz.latency_lines(latency_percentiles(store(), f.tenant, since=f.since, until=f.until, grain=f.grain)),
               template),
         graph("reliability-queue-graph", viz.queue_bars(queue_depth(store(), f.tenant)), template),
+        html.H3("Refused by a business rule"),
+        html.P("Requests the system handled correctly but could not do (no overdue charge, no date,"
+               " unknown customer). They are business numbers and spend no error budget.",
+               id="reliability-refusals-note"),
+        table("reliability-refusals-table", refusals(store(), f.tenant, since=f.since, until=f.until),
+              ["module", "task_type", "reason_code", "refused"], page_size=10),
     ]  # fmt: skip
 
 

@@ -188,6 +188,11 @@ QUERIES = {
         "SELECT count(*), coalesce(sum(CASE WHEN {good} THEN 0 ELSE 1 END), 0) FROM {source}"
         " WHERE tenant_id = ? AND {time_column} >= ? AND {time_column} < ? AND ({valid})"
     ),
+    "slo.refusals": (
+        "SELECT module, name, coalesce(error_code, 'UNSPECIFIED'), count(*) FROM telemetry"
+        " WHERE tenant_id = ? AND recorded_at >= ? AND recorded_at < ? AND kind = 'task'"
+        " AND status = 'refused' GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3"
+    ),
     "slo.latency_percentiles": (
         "SELECT date_trunc('{grain}', recorded_at) AS bucket, quantile_cont(latency_ms, 0.5),"
         " quantile_cont(latency_ms, 0.95), quantile_cont(latency_ms, 0.99), count(*) FROM telemetry"

@@ -34,11 +34,11 @@ SLOS = (
     Slo(name="dispatch_success", target=0.98, source="outbound_messages", time_column="updated_at", module="mod-02",
         valid="status IN ('sent', 'dead')", good="status = 'sent'"),
     Slo(name="customers_task_success", target=0.995, source="telemetry", time_column="recorded_at", module="mod-03",
-        valid="kind = 'task' AND module = 'mod-03-clientes'", good="status = 'completed'"),
+        valid="kind = 'task' AND module = 'mod-03-clientes' AND status <> 'refused'", good="status = 'completed'"),
     Slo(name="agenda_task_success", target=0.99, source="telemetry", time_column="recorded_at", module="mod-04",
-        valid="kind = 'task' AND module = 'mod-04-agenda'", good="status = 'completed'"),
+        valid="kind = 'task' AND module = 'mod-04-agenda' AND status <> 'refused'", good="status = 'completed'"),
     Slo(name="billing_task_success", target=0.99, source="telemetry", time_column="recorded_at", module="mod-05",
-        valid="kind = 'task' AND module = 'mod-05-faturamento-cobranca'", good="status = 'completed'"),
+        valid="kind = 'task' AND module = 'mod-05-faturamento-cobranca' AND status <> 'refused'", good="status = 'completed'"),
 )  # fmt: skip
 
 # (factor, long window, short window, severity)
@@ -148,7 +148,22 @@ def latency_percentiles(store: Any, tenant_id: str, *, since: datetime, until: d
             for b, p50, p95, p99, n in rows]  # fmt: skip
 
 
+def refusals(
+    store: Any, tenant_id: str, *, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """Tasks a business rule refused in the window, by module and reason (most frequent first):
+    a business number (what owners ask that cannot be done), never counted as a failure."""
+    from matrix.metrics.engine import check_window
+
+    check_window(since, until)
+    rows = run_sql(store, ("telemetry",), tenant_id, query("slo.refusals"), [tenant_id, since, until],
+                   window=("recorded_at", since, until))  # fmt: skip
+    return [
+        {"module": m, "task_type": t, "reason_code": r, "refused": int(n)} for m, t, r, n in rows
+    ]
+
+
 def queue_depth(store: Any, tenant_id: str) -> dict[str, int]:
-    """The tenant's task queue now: tasks by status (queued, running, retrying, completed, dead…)."""
+    """The tenant's task queue now: tasks by status (queued, running, completed, refused, dead…)."""
     counts: dict[str, int] = store.tasks.counts(tenant_id)
     return counts

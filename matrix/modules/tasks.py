@@ -28,6 +28,8 @@ class TaskStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     COMPLETED = "completed"
+    REFUSED = "refused"
+    """A business rule said no (no overdue charge, no date): the system worked; not retried."""
     DEAD = "dead"
 
 
@@ -86,6 +88,10 @@ class TaskQueueRepository(Protocol):
         error_code: str, error_message: str,
     ) -> bool: ...  # fmt: skip
 
+    def refuse(
+        self, task_id: str, worker_id: str, now: datetime, *, error_code: str, error_message: str
+    ) -> bool: ...
+
     def dead(
         self, task_id: str, worker_id: str, now: datetime, *, error_code: str, error_message: str
     ) -> bool: ...
@@ -103,6 +109,15 @@ class TaskFailure(MatrixError):
         self.code = code
         self.message = message
         self.retryable = retryable
+
+
+class TaskRefused(TaskFailure):
+    """Raised by a handler when a business rule refuses the task: nothing failed, so it is not
+    retried and counts against no reliability objective; ``code`` is the reason, shown to the
+    owner and counted as a business metric."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message, retryable=False)
 
 
 class TaskContext(Protocol):

@@ -33,7 +33,7 @@ from typing import Any
 from matrix import envelopes as env
 from matrix.clock import SYSTEM_CLOCK, Clock
 from matrix.errors import MatrixError
-from matrix.modules.tasks import DEFAULT_LEASE_SECONDS, Task, TaskFailure, backoff
+from matrix.modules.tasks import DEFAULT_LEASE_SECONDS, Task, TaskFailure, TaskRefused, backoff
 from matrix.storage import Store
 
 log = logging.getLogger(__name__)
@@ -98,10 +98,11 @@ class WorkerStats:
     completed: int = 0
     retried: int = 0
     dead: int = 0
+    refused: int = 0
     lost: int = 0
 
     def add(self, other: WorkerStats) -> None:
-        for name in ("claimed", "completed", "retried", "dead", "lost"):
+        for name in ("claimed", "completed", "retried", "refused", "dead", "lost"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -186,6 +187,8 @@ class Worker:
             log.warning(
                 "task %s was claimed by another worker after our lease ran out", task.task_id
             )
+        except TaskRefused as refusal:
+            self._refused(task, refusal.code, refusal.message, common, stats, started)
         except TaskFailure as failure:
             self._failed(
                 task, failure.code, failure.message, failure.retryable, common, stats, started
@@ -246,6 +249,29 @@ class Worker:
             self.store.events.append_many(self._failure_events(task, code, message, True, common))
             self._telemetry(task, "failed", started, code)
         stats.retried += 1
+
+    def _refused(
+        self, task: Task, code: str, message: str, common: dict[str, Any], stats: WorkerStats,
+        started: float,
+    ) -> None:  # fmt: skip
+        """A business rule said no: the task ends ``refused`` with its reason, not retried and not
+        a failure (telemetry status ``refused``, which no reliability objective counts)."""
+        message = message[:500] or code
+        with self.store.transaction():
+            if not self.store.tasks.refuse(task.task_id, self.worker_id, self.clock.now(),
+                                           error_code=code, error_message=message):  # fmt: skip
+                stats.lost += 1
+                return
+            events = [env.event("module.task.refused", status="info",
+                                payload={"task_id": task.task_id, "reason_code": code, "reason": message},
+                                **common)]  # fmt: skip
+            if task.target_module == env.CRM:
+                events.append(env.event("crm.delegation.failed", status="failed",
+                                        payload={"task_id": task.task_id, "error_code": code,
+                                                 "error_message": message, "retryable": False}, **common))  # fmt: skip
+            self.store.events.append_many(events)
+            self._telemetry(task, "refused", started, code)
+        stats.refused += 1
 
     def _dead(
         self, task: Task, code: str, message: str, common: dict[str, Any], stats: WorkerStats,

@@ -184,6 +184,15 @@ class SqlTaskQueue:
             [available_at, error_code, error_message], task_id, worker_id, now,
         )  # fmt: skip
 
+    def refuse(
+        self, task_id: str, worker_id: str, now: datetime, *, error_code: str, error_message: str
+    ) -> bool:
+        return self._finish(
+            "status = 'refused', finished_at = ?, error_code = ?, error_message = ?,"
+            " lease_expires_at = NULL",
+            [now, error_code, error_message], task_id, worker_id, now,
+        )  # fmt: skip
+
     def dead(
         self, task_id: str, worker_id: str, now: datetime, *, error_code: str, error_message: str
     ) -> bool:

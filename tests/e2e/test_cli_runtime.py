@@ -70,9 +70,12 @@ def test_worker_once_runs_due_work_and_reports(
     code, out, _ = run(capsys, "worker", "--once", "--storage-url", url, "--json")
     report = json.loads(out)
     assert code == 0 and report["tasks"]["done"] == 1
-    # The request names no day or time: the agenda handler refuses it with a reason.
-    events = json.loads(acme(capsys, url, "events", "list", "--name", "module.task.dead_lettered", "--json")[1])  # fmt: skip
-    assert events[0]["payload"]["error_code"] == "MISSING_DATE"
+    # The request names no day or time: the agenda handler refuses it with a reason; a refusal,
+    # not a failure (nothing is dead-lettered).
+    events = json.loads(acme(capsys, url, "events", "list", "--name", "module.task.refused", "--json")[1])  # fmt: skip
+    assert events[0]["payload"]["reason_code"] == "MISSING_DATE"
+    dead = json.loads(acme(capsys, url, "events", "list", "--name", "module.task.dead_lettered", "--json")[1])  # fmt: skip
+    assert dead == []
 
 
 def test_tenant_config_set_show_and_errors(url: str, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from matrix.modules import extract
 from matrix.modules.agenda import service as agenda
 from matrix.modules.context import Work
 from matrix.modules.customers import service as customers
-from matrix.modules.tasks import TaskContext, TaskFailure, text_of
+from matrix.modules.tasks import TaskContext, TaskRefused, text_of
 
 TIMEZONE = "America/Sao_Paulo"
 
@@ -17,11 +17,7 @@ def schedule_commitment(ctx: TaskContext) -> str:
     text = text_of(ctx)
     start = extract.when(text, ctx.clock.now(), TIMEZONE)
     if start is None:
-        raise TaskFailure(
-            "MISSING_DATE",
-            "the request names no day or time (e.g. 'sexta às 10h')",
-            retryable=False,
-        )
+        raise TaskRefused("MISSING_DATE", "the request names no day or time (e.g. 'sexta às 10h')")
     customer = customers.find_in_text(ctx.store, ctx.task.tenant_id, text)
     lang = extract.language(text)
     who = customer["display_name"].split()[0] if customer else None

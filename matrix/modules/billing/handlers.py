@@ -8,7 +8,7 @@ from matrix.modules import extract
 from matrix.modules.billing import service as billing
 from matrix.modules.context import Work
 from matrix.modules.customers.handlers import named_customer
-from matrix.modules.tasks import TaskContext, TaskFailure, text_of
+from matrix.modules.tasks import TaskContext, TaskRefused, text_of
 
 
 def request_collection(ctx: TaskContext) -> str:
@@ -17,10 +17,8 @@ def request_collection(ctx: TaskContext) -> str:
         ctx.store, ctx.task.tenant_id, customer["customer_id"], ctx.clock.now().date()
     )
     if not overdue:
-        raise TaskFailure(
-            "NO_OVERDUE_CHARGE",
-            f"{customer['display_name']} has no overdue charge to collect",
-            retryable=False,
+        raise TaskRefused(
+            "NO_OVERDUE_CHARGE", f"{customer['display_name']} has no overdue charge to collect"
         )
     charge = overdue[0]
     ctx.once("billing.collection", lambda _key: billing.request_collection(
@@ -33,9 +31,7 @@ def create_charge(ctx: TaskContext) -> str:
     customer = named_customer(ctx)
     amount = extract.money(text_of(ctx))
     if amount is None:
-        raise TaskFailure(
-            "MISSING_AMOUNT", "the request names no amount (e.g. 'R$ 300')", retryable=False
-        )
+        raise TaskRefused("MISSING_AMOUNT", "the request names no amount (e.g. 'R$ 300')")
     charge, status = billing.create_charge(ctx.store, Work.of(ctx.task, ctx.clock), customer_id=customer["customer_id"],
                                            amount=amount, currency="BRL",
                                            due_date=(ctx.clock.now() + timedelta(days=7)).date(),
@@ -50,10 +46,8 @@ def write_off(ctx: TaskContext) -> str:
     open_charges = [c for c in ctx.store.modules.charges.find(ctx.task.tenant_id, customer_id=customer["customer_id"],
                                                               order="due_date") if c["status"] in billing.OPEN]  # fmt: skip
     if not open_charges:
-        raise TaskFailure(
-            "NO_OPEN_CHARGE",
-            f"{customer['display_name']} has no open charge to write off",
-            retryable=False,
+        raise TaskRefused(
+            "NO_OPEN_CHARGE", f"{customer['display_name']} has no open charge to write off"
         )
     charge = open_charges[0]
     ctx.once(

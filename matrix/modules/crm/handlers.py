@@ -11,7 +11,7 @@ from matrix.modules.context import Work
 from matrix.modules.crm import campaigns, leads, outbound
 from matrix.modules.customers.handlers import named_customer
 from matrix.modules.ports import ModuleStore, Record
-from matrix.modules.tasks import TaskContext, TaskFailure, text_of
+from matrix.modules.tasks import TaskContext, TaskRefused, text_of
 from matrix.policy.rules import words
 
 # Words of a campaign request that do not name the campaign.
@@ -22,9 +22,7 @@ def capture_lead(ctx: TaskContext) -> str:
     text = text_of(ctx)
     name, phone = extract.person(text), extract.phone(text)
     if not name or not phone:
-        raise TaskFailure(
-            "MISSING_LEAD_DETAILS", "a lead needs a name and a WhatsApp number", retryable=False
-        )
+        raise TaskRefused("MISSING_LEAD_DETAILS", "a lead needs a name and a WhatsApp number")
     lead, status = leads.capture(ctx.store, Work.of(ctx.task, ctx.clock), display_name=name, phone=phone,
                                  source_channel="manual")  # fmt: skip
     return f"lead {lead['display_name']} {status}"
@@ -34,9 +32,7 @@ def send_followup(ctx: TaskContext) -> str:
     customer = named_customer(ctx)
     phone = customer.get("primary_phone")
     if not phone:
-        raise TaskFailure(
-            "NO_PHONE", f"{customer['display_name']} has no WhatsApp number", retryable=False
-        )
+        raise TaskRefused("NO_PHONE", f"{customer['display_name']} has no WhatsApp number")
     first = customer["display_name"].split()[0]
     text = f"Olá {first}, tudo bem? Passando para dar continuidade à nossa conversa." \
         if extract.language(text_of(ctx)) == "pt" else f"Hi {first}, just following up on our conversation."  # fmt: skip

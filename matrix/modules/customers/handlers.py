@@ -6,7 +6,7 @@ from matrix.modules import extract
 from matrix.modules.context import Work
 from matrix.modules.customers import service as customers
 from matrix.modules.ports import Record
-from matrix.modules.tasks import TaskContext, TaskFailure, text_of
+from matrix.modules.tasks import TaskContext, TaskRefused, text_of
 from matrix.policy.rules import normalize
 
 
@@ -14,8 +14,8 @@ def named_customer(ctx: TaskContext) -> Record:
     """The tenant's customer named in the request, or a permanent failure saying what to do."""
     found = customers.find_in_text(ctx.store, ctx.task.tenant_id, text_of(ctx))
     if found is None:
-        raise TaskFailure("CUSTOMER_NOT_FOUND", "no customer of this tenant is named in the request; "
-                          "register the customer first", retryable=False)  # fmt: skip
+        raise TaskRefused("CUSTOMER_NOT_FOUND", "no customer of this tenant is named in the request; "
+                          "register the customer first")  # fmt: skip
     return found
 
 
@@ -23,10 +23,8 @@ def upsert_customer(ctx: TaskContext) -> str:
     text = text_of(ctx)
     name = extract.person(text)
     if not name:
-        raise TaskFailure(
-            "MISSING_NAME",
-            "the request names no customer (e.g. 'cadastrar cliente Maria Souza')",
-            retryable=False,
+        raise TaskRefused(
+            "MISSING_NAME", "the request names no customer (e.g. 'cadastrar cliente Maria Souza')"
         )
     customer, status = customers.upsert(ctx.store, Work.of(ctx.task, ctx.clock), display_name=name,
                                         phone=extract.phone(text), external_key=f"name:{normalize(name)}")  # fmt: skip

@@ -352,16 +352,25 @@ def worst_across_tenants(
     return min(values) if floor else max(values)
 
 
-def tenants_burning_budget(store: Store, *, now: datetime | None = None) -> list[str]:
-    """Tenants whose AI spend fires a page-level burn-rate alert or has passed the monthly budget."""
+def tenants_burning_budget(store: Store, *, now: datetime | None = None) -> list[str] | None:
+    """Tenants whose AI spend fires a page-level burn-rate alert or has passed the monthly budget;
+    None when no tenant has a budget (nothing to check: the gate has no data, not a pass)."""
     at = now or store.clock.now()
-    burning = []
+    burning, budgeted = [], 0
     for tenant in store.tenants.list():
         status = budget_status(store, tenant.tenant_id, at=at)
+        if status["budget_usd"] is None:
+            continue
+        budgeted += 1
         pages = [a for a in status["alerts"] if a["severity"] == "page"]
         if pages or (status["remaining_usd"] is not None and status["remaining_usd"] < 0):
             burning.append(tenant.tenant_id)
-    return burning
+    return burning if budgeted else None
+
+
+def count_of(found: list[str] | None) -> int | None:
+    """How many ``found`` holds; None (no data) stays None."""
+    return None if found is None else len(found)
 
 
 def dora_level(

@@ -23,6 +23,7 @@ def write_reports(results: list[GateResult], out_dir: Path, *, run_id: str, star
         "run_id": run_id, "started_at": timestamp(started), "finished_at": timestamp(finished), "commit": commit,
         "storage_url": mask_secrets(storage_url) if storage_url else None,
         "verdict": "fail" if "fail" in verdicts else "no-data" if "no-data" in verdicts else "pass",
+        "warnings": sum(len(r.warnings) for r in results),
         "gates": gates,
     }  # fmt: skip
     for r in results:
@@ -34,7 +35,7 @@ def write_reports(results: list[GateResult], out_dir: Path, *, run_id: str, star
         gates.append({
             "id": r.gate.id, "title": r.gate.title, "notebook": r.gate.notebook.name, "verdict": r.verdict,
             "duration_seconds": round(r.duration_seconds, 3), "error": r.error, "recorded": _jsonable(r.recorded),
-            "checks": r.checks, "artifacts": artifacts,
+            "checks": r.checks, "warnings": r.warnings, "artifacts": artifacts,
         })  # fmt: skip
     catalog = Catalog(contracts_dir)
     catalog.validate(catalog.resolve_id("gate-verdict"), summary)
@@ -61,7 +62,7 @@ def _html(notebook: Path | None) -> str | None:
 
 def _markdown(summary: dict[str, Any]) -> str:
     lines = [
-        f"# Gate run {summary['run_id']}: {summary['verdict']}",
+        f"# Gate run {summary['run_id']}: {_shown(summary['verdict'], summary['warnings'])}",
         "",
         "| gate | verdict | seconds | detail |",
         "|---|---|---|---|",
@@ -73,8 +74,16 @@ def _markdown(summary: dict[str, Any]) -> str:
             if c["outcome"] != "pass"
         ]
         detail = (g["error"] or {}).get("message") or "; ".join(failed) or "all checks pass"
-        lines.append(f"| {g['id']} | {g['verdict']} | {g['duration_seconds']} | {detail} |")
+        verdict = _shown(g["verdict"], len(g["warnings"]))
+        lines.append(f"| {g['id']} | {verdict} | {g['duration_seconds']} | {detail} |")
     return "\n".join(lines) + "\n"
+
+
+def _shown(verdict: str, warnings: int) -> str:
+    """``pass``, or ``pass with 2 warnings`` when warning checks failed."""
+    if not warnings or verdict == "fail":
+        return verdict
+    return f"{verdict} with {warnings} warning{'s' if warnings != 1 else ''}"
 
 
 def _junit(summary: dict[str, Any]) -> bytes:
@@ -92,5 +101,16 @@ def _junit(summary: dict[str, Any]) -> bytes:
             ET.SubElement(case, "failure", message=message[:500])
         elif g["verdict"] == "no-data":
             ET.SubElement(case, "skipped", message="no data")
+        if g["warnings"] and g["verdict"] != "fail":
+            ET.SubElement(case, "system-out").text = (
+                "warnings (failed warning checks): "
+                + ", ".join(
+                    f"{c['name']}: {c['message']}"
+                    for c in g["checks"]
+                    if c["name"] in g["warnings"]
+                )
+            )
+            props = ET.SubElement(case, "properties")
+            ET.SubElement(props, "property", name="warnings", value=str(len(g["warnings"])))
     data: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
     return data

@@ -31,6 +31,13 @@ class GateResult:
     error: dict[str, Any] | None = None
     output: Path | None = None
 
+    @property
+    def warnings(self) -> list[str]:
+        """The warning-level checks that failed (the gate passes, and says so)."""
+        return [
+            c["name"] for c in self.checks if c["outcome"] == "fail" and c["level"] == "warning"
+        ]
+
     def blocks(self, fail_on: str) -> bool:
         if self.verdict == "fail":
             return True

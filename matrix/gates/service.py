@@ -8,6 +8,7 @@ in the store and, when asked, a passing release dry run as a deployment.
 from __future__ import annotations
 
 import difflib
+import re
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -118,7 +119,7 @@ def run(
     from matrix.gates.runner import run_gates
 
     started = clock.now()
-    run_id = run_id or started.strftime("%Y%m%dT%H%M%SZ")
+    run_id = check_run_id(started.strftime("%Y%m%dT%H%M%SZ") if run_id is None else run_id)
     out_dir = settings.reports_dir / "gates" / run_id
     results = run_gates(list(gates), out_dir, jobs=jobs, storage_url=settings.storage_url, progress=progress,
                         provider_mode=provider_mode)  # fmt: skip
@@ -128,6 +129,24 @@ def run(
     done = GateRun(run_id=run_id, report_dir=out_dir, summary=summary, results=tuple(results),
                    release_asked=record_deployment)  # fmt: skip
     return _record(done, settings, clock)
+
+
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def check_run_id(run_id: str) -> str:
+    """``run_id`` when it is a plain folder name (letters, digits, '.', '_', '-'; not starting
+    with '.'), checked before anything is written.
+
+    Raises:
+        UsageError: it could name a folder outside ``reports/gates/``, or is empty or too long.
+    """
+    if not RUN_ID.match(run_id) or ".." in run_id:
+        raise UsageError(
+            f"--run-id {run_id!r} is not a plain name: use 1-100 letters, digits, '.', '_' or '-',"
+            " starting with a letter or digit (e.g. ci-2026-12-01)."
+        )
+    return run_id
 
 
 def _record(done: GateRun, settings: Settings, clock: Clock) -> GateRun:

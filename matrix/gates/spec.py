@@ -57,8 +57,13 @@ def load_gates(path: Path) -> list[Gate]:
     issues = Issues()
     gates: list[Gate] = []
     catalog = load_catalog()
+    if not isinstance(doc, dict) or not isinstance(doc.get("gates"), list) or not doc["gates"]:
+        issues.error(
+            "gates", 'the spec selects no gate: it must be an object with a non-empty "gates" list'
+        )
     seen: set[str] = set()
-    for i, raw in enumerate(doc.get("gates", []) if isinstance(doc, dict) else []):
+    listed = doc.get("gates") if isinstance(doc, dict) else None
+    for i, raw in enumerate(listed if isinstance(listed, list) else []):
         where = f"gates[{i}]"
         if not isinstance(raw, dict):
             issues.error(where, "must be an object")

@@ -49,3 +49,27 @@ def test_choose_names_the_closest_gate() -> None:
     with pytest.raises(UsageError, match="or pass --all"):
         service.choose(spec=SPEC)
     assert [g.id for g in service.choose(run_all=True, spec=SPEC)][:1] == ["g91_passes"]
+
+
+@pytest.mark.parametrize(
+    "run_id", ["../../../x", "a/b", ".hidden", "", "x" * 101, "..", "ok/../.."]
+)
+def test_run_ids_are_refused_before_anything_is_written(run_id: str, tmp_path: Path) -> None:
+    from matrix.clock import SYSTEM_CLOCK
+
+    settings = Settings.load(
+        storage_url=f"duckdb:///{tmp_path / 's.duckdb'}", reports_dir=str(tmp_path / "reports")
+    )
+    with pytest.raises(UsageError, match="--run-id"):
+        service.run(settings, clock=SYSTEM_CLOCK, gates=service.choose(run_all=True), run_id=run_id)
+    assert not any(tmp_path.rglob("*.ipynb")) and not (tmp_path / "reports").exists()
+    assert not (tmp_path.parent / "x").exists()
+
+
+@pytest.mark.parametrize("text", ["null", "[]", "{}", '{"gates": []}', '{"gates": null}'])
+def test_a_spec_that_selects_no_gate_is_an_error(text: str, tmp_path: Path) -> None:
+    from matrix.cli import main
+
+    spec = tmp_path / "gates.json"
+    spec.write_text(text)
+    assert main(["gate", "run", "--all", "--spec", str(spec)]) == 2

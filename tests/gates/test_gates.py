@@ -75,6 +75,20 @@ def test_summary_validates_and_artifacts_are_written(run) -> None:  # type: igno
     )
 
 
+def test_a_pass_with_failed_warning_checks_says_so_everywhere(run) -> None:  # type: ignore[no-untyped-def]
+    _, out_dir, summary = run
+    gates = {g["id"]: g for g in summary["gates"]}
+    warned = [c["name"] for c in gates["g96_warns"]["checks"] if c["outcome"] == "fail"]
+    assert gates["g96_warns"]["verdict"] == "pass" and gates["g96_warns"]["warnings"] == warned
+    assert gates["g91_passes"]["warnings"] == [] and summary["warnings"] == len(warned)
+    assert f"| g96_warns | pass with {len(warned)} warning" in (out_dir / "summary.md").read_text()
+    case = {c.get("name"): c for c in ET.parse(out_dir / "junit.xml").getroot().iter("testcase")}[
+        "g96_warns"
+    ]
+    assert case.find("failure") is None and warned[0] in (case.findtext("system-out") or "")
+    assert case.find("properties/property[@name='warnings']").get("value") == str(len(warned))  # type: ignore[union-attr]
+
+
 def test_exit_codes_for_passing_warning_and_usage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     monkeypatch.setenv("MATRIX_REPORTS_DIR", str(tmp_path))

@@ -198,6 +198,8 @@ def test_a_relative_duckdb_path_reaches_the_same_store_from_the_kernels(
     store = open_store("duckdb:///var/store.duckdb", migrate=True)
     store.tenants.add("acme")
     store.close()
+    # A budget the kernel can only see in this store: elsewhere g07 would have no data.
+    assert main(["tenant", "config", "acme", "--set", "ai_budget.monthly_usd=50"]) == 0
     code, summary = _run(_spec(tmp_path, "g07_ai_budget", {}), "relative")
     [gate] = summary["gates"]
     assert code == 0 and gate["verdict"] == "pass" and gate["error"] is None
@@ -242,3 +244,9 @@ def test_gate_history_feeds_the_gate_pass_ratio_metric(store: Store) -> None:
     empty = compute(store, "gate_pass_ratio", tenant_id="platform", since=datetime(2026, 11, 4, tzinfo=UTC),
                     until=datetime(2026, 11, 5, tzinfo=UTC), grain="all")  # fmt: skip
     assert empty.total is None and empty.empty_reason
+
+
+def test_ai_budget_gate_has_no_data_when_no_tenant_has_a_budget(store: Store) -> None:
+    store.tenants.add("acme")
+    assert checks.tenants_burning_budget(store) is None
+    assert checks.count_of(None) is None and checks.count_of(["acme"]) == 1

@@ -37,6 +37,11 @@ def policy_dir() -> Path:
     return PACKAGE / "policy" / "data"
 
 
+def routing_corpus_file() -> Path:
+    """The labelled owner requests routing is measured on (JSON lines)."""
+    return PACKAGE / "routing" / "data" / "corpus.jsonl"
+
+
 def metric_catalog_file() -> Path:
     """The metric catalog (metrics as data)."""
     return PACKAGE / "metrics" / "catalog.json"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matrix.policy.decide import CONFIRMATIONS_DISABLED, Decision, decide
+from matrix.policy.decide import CONFIRMATIONS_DISABLED, STRICTNESS, Decision, decide, task_guard
 from matrix.policy.rules import (
     TASK_TYPES,
     ExecutionPolicy,
@@ -17,6 +17,7 @@ from matrix.policy.rules import (
 
 __all__ = [
     "CONFIRMATIONS_DISABLED",
+    "STRICTNESS",
     "TASK_TYPES",
     "Decision",
     "ExecutionPolicy",
@@ -28,4 +29,5 @@ __all__ = [
     "parse_routing",
     "shipped_policy",
     "shipped_routing",
+    "task_guard",
 ]

@@ -1,10 +1,11 @@
-"""decide(task) → Decision: allow, deny or confirm_required, with the rule and the reason."""
+"""decide(task) → Decision: allow, deny or confirm_required, with the rule and the reason; and how
+strictly the policy guards a task type."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matrix.policy.rules import ExecutionPolicy, Outcome
+from matrix.policy.rules import ExecutionPolicy, Outcome, RoutingTable
 
 CONFIRMATIONS_DISABLED = "tenant_runtime_confirmations_disabled"
 
@@ -52,3 +53,23 @@ def decide(
             reason_code=CONFIRMATIONS_DISABLED,
         )
     return decision
+
+
+STRICTNESS = {Outcome.ALLOW: 0, Outcome.CONFIRM_REQUIRED: 1, Outcome.DENY: 2}
+"""How much an outcome holds a task back: a refusal more than an approval, an approval more than
+nothing."""
+
+
+def task_guard(task_type: str, table: RoutingTable, policy: ExecutionPolicy) -> Outcome:
+    """What the policy decides for ``task_type`` on the module the routing sends it to, with
+    confirmations on: the policy's own word on the task, whatever a tenant chose about approvals.
+
+    A task type the table never routes to is judged on the module of the policy's rule for it
+    (else it gets the default decision).
+    """
+    found = table.route_for(task_type)
+    if found:
+        module = found[1].target_module
+    else:
+        module = next((r.target_module for r in policy.rules if r.task_type == task_type), "")
+    return decide(task_type, module, policy).outcome

@@ -7,6 +7,7 @@ file, the rule and the field, and :class:`~matrix.errors.PolicyError` lists them
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
@@ -32,6 +33,9 @@ TASK_TYPES = (
 
 PRIORITIES = ("low", "normal", "high")
 
+NO_TASK = "none"
+"""A routing rule's route that plans no task: the message is only answered."""
+
 
 class Outcome(StrEnum):
     """What the execution policy decides for a planned task."""
@@ -50,9 +54,13 @@ class Route:
 
 @dataclass(frozen=True, kw_only=True)
 class RoutingRule:
+    """Every group of ``groups`` has a keyword in the message and no keyword of ``unless`` is
+    in it; ``route`` None means the message is only answered (no task)."""
+
     rule_id: str
     groups: tuple[tuple[str, ...], ...]
-    route: Route
+    route: Route | None
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +68,17 @@ class RoutingTable:
     version: str
     rules: tuple[RoutingRule, ...]
     source: str
+    spelling: dict[str, str] = dataclasses.field(default_factory=dict)
+    """A misspelt word (one letter missing, or two swapped) → the keyword it stands for."""
+    vocabulary: frozenset[str] = frozenset()
+    """The whole words of the keywords (what a misspelling is put right to)."""
+
+    def route_for(self, task_type: str) -> tuple[str, Route] | None:
+        """The first rule routing to ``task_type`` (its id and route), or None."""
+        for rule in self.rules:
+            if rule.route is not None and rule.route.task_type == task_type:
+                return rule.rule_id, rule.route
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,7 +133,9 @@ def _text(value: Any) -> bool:
 
 def _check_route(route: Any, where: str, issues: Issues) -> Route | None:
     if not isinstance(route, dict):
-        issues.error(where, "must be an object with target_module, task_type and priority")
+        issues.error(
+            where, f'must be an object with target_module, task_type and priority, or "{NO_TASK}"'
+        )
         return None
     ok = True
     for field, allowed in (
@@ -161,19 +182,36 @@ def parse_routing(doc: Any, source: str = "task-routing") -> RoutingTable:
             issues.error(f"{where}.all", "must be a non-empty list of keyword lists")
         else:
             for g, group in enumerate(groups_raw):
-                if not isinstance(group, list) or not group:
-                    issues.error(f"{where}.all[{g}]", "must be a non-empty list of keywords")
-                    continue
-                blank = [k for k in group if not _text(k) or k.strip() == "*"]
-                if blank:
-                    issues.error(f"{where}.all[{g}]", f"blank or bare-wildcard keyword(s) {blank}")
-                    continue
-                groups.append(tuple(normalize(k) for k in group))
-        route = _check_route(raw.get("route"), f"{where}.route", issues)
-        if route and rule_id and groups:
-            rules.append(RoutingRule(rule_id=rule_id, groups=tuple(groups), route=route))
+                keywords = _keywords(group, f"{where}.all[{g}]", issues)
+                if keywords:
+                    groups.append(keywords)
+        unless: tuple[str, ...] | None = ()
+        if "unless" in raw:
+            unless = _keywords(raw["unless"], f"{where}.unless", issues)
+        extra = set(raw) - {"rule_id", "all", "unless", "route", "note"}
+        if extra:
+            issues.error(where, f"unknown field(s) {sorted(extra)}")
+        answer_only = raw.get("route") == NO_TASK
+        route = None if answer_only else _check_route(raw.get("route"), f"{where}.route", issues)
+        if (route or answer_only) and rule_id and groups and unless is not None and not extra:
+            rules.append(RoutingRule(rule_id=rule_id, groups=tuple(groups), route=route,
+                                     unless=unless))  # fmt: skip
     issues.raise_for_errors(PolicyError)
-    return RoutingTable(version=str(doc["version"]), rules=tuple(rules), source=source)
+    known = vocabulary(rules)
+    return RoutingTable(version=str(doc["version"]), rules=tuple(rules), source=source,
+                        spelling=spelling(known), vocabulary=known)  # fmt: skip
+
+
+def _keywords(group: Any, where: str, issues: Issues) -> tuple[str, ...] | None:
+    """A list of keywords, normalised; None (and an issue) when it is not one."""
+    if not isinstance(group, list) or not group:
+        issues.error(where, "must be a non-empty list of keywords")
+        return None
+    blank = [k for k in group if not _text(k) or k.strip().strip("^*") == ""]
+    if blank:
+        issues.error(where, f"blank or bare-wildcard keyword(s) {blank}")
+        return None
+    return tuple(normalize(k) for k in group)
 
 
 def parse_policy(doc: Any, source: str = "execution-policy") -> ExecutionPolicy:
@@ -269,10 +307,12 @@ def words(text: str) -> list[str]:
 
 
 def keyword_matches(keyword: str, tokens: list[str]) -> bool:
-    """Whole-word (or phrase) match; a trailing ``*`` matches any word ending."""
-    parts = keyword.split()
+    """Whole-word (or phrase) match; a trailing ``*`` matches any word ending, a leading ``^``
+    only the start of the message."""
+    anchored = keyword.startswith("^")
+    parts = keyword.lstrip("^").split()
     n = len(parts)
-    for start in range(len(tokens) - n + 1):
+    for start in range(len(tokens) - n + 1 if not anchored else min(1, len(tokens) - n + 1)):
         window = tokens[start : start + n]
         if all(
             w.startswith(p[:-1]) if p.endswith("*") else w == p
@@ -280,3 +320,54 @@ def keyword_matches(keyword: str, tokens: list[str]) -> bool:
         ):
             return True
     return False
+
+
+# A keyword this long tolerates two swapped letters; one letter longer, also a missing letter.
+# Fewer edits than a spell checker's usual one-per-five-letters: a wrong letter is not forgiven,
+# since it turns one keyword into another ("charge" / "change").
+_SWAP_FROM, _MISSING_FROM = 5, 6
+
+
+def vocabulary(rules: list[RoutingRule]) -> frozenset[str]:
+    """The whole words (no stem, no digit) of every keyword of ``rules``."""
+    return frozenset(
+        part
+        for rule in rules
+        for keyword in (*(k for g in rule.groups for k in g), *rule.unless)
+        for part in keyword.lstrip("^").split()
+        if part.isalpha()
+    )
+
+
+def spelling(vocabulary: frozenset[str]) -> dict[str, str]:
+    """The misspellings of the vocabulary's words that stand for exactly one of them."""
+    found: dict[str, set[str]] = {}
+    for word in vocabulary:
+        variants = set()
+        if len(word) >= _SWAP_FROM:
+            variants |= {
+                word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)
+            }
+        if len(word) >= _MISSING_FROM:
+            variants |= {word[:i] + word[i + 1 :] for i in range(len(word))}
+        for variant in variants - vocabulary:
+            found.setdefault(variant, set()).add(word)
+    return {variant: next(iter(words)) for variant, words in found.items() if len(words) == 1}
+
+
+def corrected(tokens: list[str], table: RoutingTable) -> list[str]:
+    """The message's words with misspelt keywords put right: a swapped or missing letter (from
+    the table's map), or one letter too many."""
+    known, vocabulary = table.spelling, table.vocabulary
+    out = []
+    for token in tokens:
+        if token in vocabulary:
+            out.append(token)
+        elif token in known:
+            out.append(known[token])
+        elif len(token) > _MISSING_FROM:
+            shorter = {token[:i] + token[i + 1 :] for i in range(len(token))} & vocabulary
+            out.append(next(iter(shorter)) if len(shorter) == 1 else token)
+        else:
+            out.append(token)
+    return out

@@ -23,7 +23,8 @@ LAYERS = {
     "runtime": 6,
     # web: the HTTP server's guards (sessions, sign-in limits, headers) that the dashboards and
     # the API share; beside access, whose users it signs in, and above storage, which keeps them.
-    "metrics": 5, "sources": 5, "viz": 5, "access": 5, "web": 5,
+    # routing: the routing rules measured on a labelled corpus, beside the other measurements.
+    "metrics": 5, "sources": 5, "viz": 5, "access": 5, "web": 5, "routing": 5,
     "tokens": 5,
     "storage": 4, "providers": 4, "testing": 4,
     "concierge": 3,

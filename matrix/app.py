@@ -41,7 +41,10 @@ class App:
         from matrix.concierge import Concierge
         from matrix.providers import selector
 
-        return Concierge(self.store, self.settings, selector(self.settings), self.clock)
+        providers = selector(self.settings)
+        return Concierge(
+            self.store, self.settings, providers, self.clock, classifiers=providers.classifier
+        )
 
     @cached_property
     def worker(self) -> Worker:

@@ -20,7 +20,7 @@ from matrix.approvals import (
 from matrix.approvals.workflow import EXPIRY_SWEEP_LIMIT
 from matrix.clock import SYSTEM_CLOCK, Clock
 from matrix.concierge.interaction import Interaction
-from matrix.concierge.ports import ProviderSelector, RuntimeStore
+from matrix.concierge.ports import ClassifierSelector, ProviderSelector, RuntimeStore
 from matrix.concierge.responses import InteractionResult
 from matrix.concierge.tenant import TenantRuntime, TenantRuntimes
 from matrix.concierge.voice import SPEECH_MODEL, TRANSCRIPTION_MODEL, Speech, Transcription, Voice
@@ -36,7 +36,9 @@ class Concierge:
         settings: Settings,
         providers: ProviderSelector,
         clock: Clock = SYSTEM_CLOCK,
+        classifiers: ClassifierSelector | None = None,
     ) -> None:
+        """``classifiers`` gives a tenant's intent classifier (None: the rules alone route)."""
         self.store = store
         self.settings = settings
         self.providers = providers
@@ -44,7 +46,7 @@ class Concierge:
         self.runtimes = TenantRuntimes(store, clock)
         self.approvals = ApprovalWorkflow(store, clock)
         self.interaction = Interaction(
-            store, settings, providers, self.runtimes, self.approvals, clock
+            store, settings, providers, self.runtimes, self.approvals, clock, classifiers
         )
         self.voice = Voice(store, providers, self.runtimes, clock)
 

@@ -7,6 +7,10 @@ ids. An interaction is two transactions: the first reads the tenant's runtime an
 owner command with its outcome (the task or approval); the provider is called outside any
 transaction, so a slow model never holds the store; the second stores what the reply adds (a
 blocked claim) with the request's telemetry. A failed request is recorded in one transaction.
+
+The task is routed by the rules, or, for a tenant with an intent classifier (its own AI key), by
+the model within the rules' guard (:mod:`matrix.concierge.intent`). That tenant's runtime is read
+in a transaction of its own, so that the classifier too is asked with none open: three in all.
 """
 
 from __future__ import annotations
@@ -23,9 +27,17 @@ from matrix import envelopes as env
 from matrix.approvals import Approval, ApprovalWorkflow, QueuedTask
 from matrix.clock import Clock
 from matrix.concierge import guard
+from matrix.concierge.intent import RouteSource, Routing, route
 from matrix.concierge.language import language
-from matrix.concierge.planner import Plan, plan
-from matrix.concierge.ports import AssistantOutput, ProviderRequest, ProviderSelector, RuntimeStore
+from matrix.concierge.planner import Plan
+from matrix.concierge.ports import (
+    AssistantOutput,
+    ClassifierSelector,
+    IntentClassifier,
+    ProviderRequest,
+    ProviderSelector,
+    RuntimeStore,
+)
 from matrix.concierge.requests import Operation, check_input
 from matrix.concierge.responses import (
     AvatarState,
@@ -61,12 +73,26 @@ class _Stored:
     receipts: list[Receipt]
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Opened:
+    """The owner command, its routed plan and decision, and what they stored."""
+
+    planned: Plan | None
+    decision: Decision | None
+    chain: env.Chain
+    caused: env.Chain
+    owner_command: env.Envelope
+    stored: _Stored
+    overrides: dict[str, str] | None
+
+
 class Interaction:
     """Handles owner requests for every tenant of one store."""
 
     def __init__(
         self, store: RuntimeStore, settings: Settings, providers: ProviderSelector,
         runtimes: TenantRuntimes, approvals: ApprovalWorkflow, clock: Clock,
+        classifiers: ClassifierSelector | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.settings = settings
@@ -74,6 +100,7 @@ class Interaction:
         self.runtimes = runtimes
         self.approvals = approvals
         self.clock = clock
+        self.classifiers = classifiers
 
     def interact(
         self, tenant_id: str, session_id: str, text: str = "", **options: Any
@@ -85,11 +112,10 @@ class Interaction:
         tenant, approval queue full), so the success SLI counts failures, not only successes.
         """
         started = time.perf_counter()
-        failed: list[
-            dict[str, Any]
-        ] = []  # a failed provider call's row, written with the request's
+        # The provider calls' rows (the classifier's, a failed reply's), written with the request's.
+        calls: list[dict[str, Any]] = []
         try:
-            return self._interact(tenant_id, session_id, text, failed, **options)
+            return self._interact(tenant_id, session_id, text, calls, **options)
         except MatrixError as exc:
             status = (
                 "rejected"
@@ -98,7 +124,7 @@ class Interaction:
             )
             self._record_failure(
                 tenant_id, status, type(exc).__name__, (time.perf_counter() - started) * 1000,
-                failed,
+                calls,
             )  # fmt: skip
             raise
 
@@ -124,7 +150,7 @@ class Interaction:
         tenant_id: str,
         session_id: str,
         text: str,
-        failed: list[dict[str, Any]],
+        calls: list[dict[str, Any]],
         *,
         operation: str = "send_message",
         channel: str = "ui-chat",
@@ -142,47 +168,32 @@ class Interaction:
         )
         # The first of the interaction's two transactions: read the tenant's runtime, then store
         # the owner command with its outcome (task or approval), before the provider is called.
+        # A tenant with an intent classifier reads its runtime on its own first, so that the
+        # classifier is asked with no transaction open.
         with self.store.transaction():
             runtime = self.runtimes.resolve(tenant_id)
-            overrides = overrides or runtime.personas
-            planned = plan(text, runtime.routing) if operation == Operation.SEND_MESSAGE else None
-            decision = (
-                decide(
-                    planned.task_type,
-                    planned.target_module,
-                    runtime.policy,
-                    confirmations_enabled=runtime.confirmations_enabled,
-                )
-                if planned
+            classifier = (
+                self.classifiers(runtime.ai)
+                if self.classifiers and operation == Operation.SEND_MESSAGE
                 else None
             )
-            now = self.clock.now()
-            chain = env.Chain(tenant_id=tenant_id, clock=self.clock,
-                              correlation_id=correlation_id or env.new_id(), trace_id=env.new_id())  # fmt: skip
-            mode = (
-                SessionMode.CONTINUOUS
-                if operation != Operation.SEND_MESSAGE and enabled
-                else SessionMode.ONE_SHOT
-            )
-            actor = {"actor_id": session_id, "actor_type": "owner", "channel": channel}
-            owner_command = chain.command(
-                "owner.command.create", env.OWNER, env.OWNER,
-                _owner_payload(text or operation, mode.value, attachments, overrides), actor,
-            )  # fmt: skip
-            caused = replace(chain, causation_id=owner_command["command_id"])
-            envelopes = [owner_command, caused.event(
-                "owner.command.created", env.OWNER, env.OWNER, status="info",
-                payload={"owner_command_id": owner_command["payload"]["owner_command_id"], "mode": mode.value},
-            )]  # fmt: skip
-            snapshot = {
-                "request_id": request_id, "session_id": session_id, "channel": channel,
-                "text": text, "attachments_count": len(attachments), "persona_overrides": overrides,
-            }  # fmt: skip
-            stored = self._store(
-                caused, runtime, planned, decision, snapshot, actor, envelopes, now
-            )
+            if classifier is None:
+                routed = self._route(text, operation, runtime, None, tenant_id)
+                opened = self._open(tenant_id, session_id, text, request_id, operation, channel,
+                                    attachments, overrides, enabled, correlation_id, runtime, routed)  # fmt: skip
+        if classifier is not None:
+            routed = self._route(text, operation, runtime, classifier, tenant_id)
+            with self.store.transaction():
+                opened = self._open(tenant_id, session_id, text, request_id, operation, channel,
+                                    attachments, overrides, enabled, correlation_id, runtime, routed)  # fmt: skip
+        classified = routed.call_row(tenant_id, opened.chain.correlation_id, self.clock.now())
+        if classified:
+            calls.append(classified)
+        planned, decision, stored = opened.planned, opened.decision, opened.stored
+        chain, caused, owner_command = opened.chain, opened.caused, opened.owner_command
+        overrides = opened.overrides
         output = self._respond(tenant_id, runtime, text, operation, attachments, overrides,
-                               planned, decision, stored, chain.correlation_id, failed)  # fmt: skip
+                               planned, decision, stored, chain.correlation_id, calls)  # fmt: skip
         after: list[env.Envelope] = []
         if operation == Operation.SEND_MESSAGE:
             output = self._guard(
@@ -195,7 +206,7 @@ class Interaction:
             if after:
                 self.store.events.append_many(after)
             self.store.telemetry.insert_many([
-                _provider_row(tenant_id, output, chain.correlation_id, self.clock.now()),
+                *calls, _provider_row(tenant_id, output, chain.correlation_id, self.clock.now()),
                 {"tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
                  "name": "owner.interaction", "module": env.OWNER, "status": "ok",
                  "latency_ms": total_ms, "correlation_id": chain.correlation_id, "feature": operation},
@@ -214,6 +225,61 @@ class Interaction:
             confirmation=stored.confirmation,
             downstream_tasks=(QueuedTask.of(stored.task),) if stored.task else (),
         )
+
+    def _route(
+        self, text: str, operation: str, runtime: TenantRuntime,
+        classifier: IntentClassifier | None, tenant_id: str,
+    ) -> Routing:  # fmt: skip
+        if operation != Operation.SEND_MESSAGE:
+            return Routing(plan=None, source=RouteSource.RULES, reason="not_a_message",
+                           rules_task_type=None)  # fmt: skip
+        return route(text, runtime.routing, runtime.policy, classifier, tenant_id)
+
+    def _open(
+        self, tenant_id: str, session_id: str, text: str, request_id: str, operation: str,
+        channel: str, attachments: tuple[dict[str, Any], ...], overrides: dict[str, str] | None,
+        enabled: bool | None, correlation_id: str | None, runtime: TenantRuntime, routed: Routing,
+    ) -> _Opened:  # fmt: skip
+        """The owner command and the outcome of its routed plan, stored (inside a transaction)."""
+        overrides = overrides or runtime.personas
+        planned = routed.plan
+        decision = (
+            decide(
+                planned.task_type,
+                planned.target_module,
+                runtime.policy,
+                confirmations_enabled=runtime.confirmations_enabled,
+            )
+            if planned
+            else None
+        )
+        now = self.clock.now()
+        chain = env.Chain(tenant_id=tenant_id, clock=self.clock,
+                          correlation_id=correlation_id or env.new_id(), trace_id=env.new_id())  # fmt: skip
+        mode = (
+            SessionMode.CONTINUOUS
+            if operation != Operation.SEND_MESSAGE and enabled
+            else SessionMode.ONE_SHOT
+        )
+        actor = {"actor_id": session_id, "actor_type": "owner", "channel": channel}
+        owner_command = chain.command(
+            "owner.command.create", env.OWNER, env.OWNER,
+            _owner_payload(text or operation, mode.value, attachments, overrides), actor,
+        )  # fmt: skip
+        caused = replace(chain, causation_id=owner_command["command_id"])
+        envelopes = [owner_command, caused.event(
+            "owner.command.created", env.OWNER, env.OWNER, status="info",
+            payload={"owner_command_id": owner_command["payload"]["owner_command_id"], "mode": mode.value},
+        )]  # fmt: skip
+        snapshot = {
+            "request_id": request_id, "session_id": session_id, "channel": channel,
+            "text": text, "attachments_count": len(attachments), "persona_overrides": overrides,
+        }  # fmt: skip
+        if planned:
+            snapshot["routing"] = routed.audit()
+        stored = self._store(caused, runtime, planned, decision, snapshot, actor, envelopes, now)
+        return _Opened(planned=planned, decision=decision, chain=chain, caused=caused,
+                       owner_command=owner_command, stored=stored, overrides=overrides)  # fmt: skip
 
     def _store(
         self, caused: env.Chain, runtime: TenantRuntime, planned: Plan | None,
@@ -257,7 +323,7 @@ class Interaction:
         self, tenant_id: str, runtime: TenantRuntime, text: str, operation: str,
         attachments: tuple[dict[str, Any], ...], overrides: dict[str, str] | None,
         planned: Plan | None, decision: Decision | None, stored: _Stored, corr: str,
-        failed: list[dict[str, Any]],
+        calls: list[dict[str, Any]],
     ) -> AssistantOutput:  # fmt: skip
         if operation != Operation.SEND_MESSAGE:
             return AssistantOutput(text="Operation accepted.", provider="none", model=None,
@@ -283,7 +349,7 @@ class Interaction:
         try:
             return provider.respond(request)
         except ProviderError as exc:
-            failed.append({
+            calls.append({
                 "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "provider_call",
                 "name": "owner.respond", "module": env.OWNER, "status": "error",
                 "provider": exc.provider or "openai", "model": runtime.ai.model or self.settings.openai_model,
@@ -337,6 +403,8 @@ class Interaction:
         }  # fmt: skip
         if snapshot.get("persona_overrides"):
             task_input["persona_overrides"] = snapshot["persona_overrides"]
+        if snapshot.get("routing"):
+            task_input["routing"] = snapshot["routing"]
         command = caused.command(
             "module.task.create", env.OWNER, planned.target_module, actor=actor,
             payload={"task_id": task_id, "task_type": planned.task_type,

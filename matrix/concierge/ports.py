@@ -116,6 +116,41 @@ class AudioProvider(Protocol):
     ) -> tuple[bytes, int]: ...  # fmt: skip
 
 
+@dataclass(frozen=True, kw_only=True)
+class IntentRequest:
+    """What an intent classifier is asked: which task an owner's message is, as a JSON object that
+    fits ``schema`` (structured output)."""
+
+    tenant_id: str
+    text: str
+    instructions: str
+    schema: dict[str, Any]
+    schema_name: str = "owner_intent"
+
+
+@dataclass(frozen=True, kw_only=True)
+class IntentOutput:
+    """A classifier's answer: the JSON it returned (not yet checked against the schema)."""
+
+    data: Any
+    provider: str
+    model: str | None
+    latency_ms: int
+    usage: Usage = Usage()
+
+
+class IntentClassifier(Protocol):
+    """Proposes the task of an owner's message; a failure is a ProviderError."""
+
+    def classify(self, request: IntentRequest) -> IntentOutput: ...
+
+
+class ClassifierSelector(Protocol):
+    """The intent classifier that serves one tenant, or None (then the rules alone route)."""
+
+    def __call__(self, tenant: TenantAI) -> IntentClassifier | None: ...
+
+
 class ProviderSelector(Protocol):
     """Picks the providers that serve one tenant (see ``matrix.providers.select``)."""
 

@@ -4,16 +4,22 @@ The Responses API is tried first; on any failure the Chat Completions API is tri
 both fail the error carries both reasons (``openai_all_endpoints_failed``). Timeouts and the
 SDK's own retries are configured per client. Every error is a ProviderError with a sanitised
 message: the key never leaves this module.
+
+Intent classification asks the Responses API once for structured output (a strict JSON Schema)
+and returns the JSON it got, unchecked against the schema: the caller checks it, and routes by
+its rules when anything fails, so the call neither retries nor tries a second endpoint.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 import openai
 
+from matrix.concierge.ports import IntentOutput, IntentRequest
 from matrix.errors import ProviderError
 from matrix.providers.base import AssistantOutput, ProviderRequest, Usage, provider_error
 
@@ -57,6 +63,43 @@ class OpenAIProvider:
         return AssistantOutput(
             text=text, provider="openai", model=self.model, latency_ms=latency, usage=usage
         )
+
+    def classify(self, request: IntentRequest) -> IntentOutput:
+        """The model's JSON answer to an intent request (structured output).
+
+        Raises:
+            ProviderError: ``openai_classify_...``: an HTTP error, a timeout, or an answer that is
+                not a JSON object.
+        """
+        start = time.perf_counter()
+        client = self._client.with_options(max_retries=0)
+        response = self._call(
+            "openai_classify",
+            lambda: client.responses.create(
+                model=self.model,
+                instructions=request.instructions,
+                input=[{"role": "user", "content": [{"type": "input_text", "text": request.text}]}],
+                text={
+                    "format": {
+                        "type": "json_schema",
+                        "name": request.schema_name,
+                        "schema": request.schema,
+                        "strict": True,
+                    }
+                },
+            ),
+        )
+        try:
+            data = json.loads(_text_of_response(response))
+        except ValueError:
+            raise provider_error("openai_classify_invalid_payload", "output is not JSON") from None
+        if not isinstance(data, dict):
+            raise provider_error("openai_classify_invalid_payload", "output is not a JSON object")
+        return IntentOutput(
+            data=data, provider="openai", model=self.model,
+            latency_ms=int((time.perf_counter() - start) * 1000),
+            usage=_usage(response, prompt="input", completion="output"),
+        )  # fmt: skip
 
     def _call(self, prefix: str, call: Callable[[], Any]) -> Any:
         """Run one SDK call, turning every failure into a ProviderError coded ``<prefix>_...``."""

@@ -1,4 +1,5 @@
-"""Which provider answers for a tenant: tenant key → strict OpenAI; else the mode decides.
+"""Which provider answers for a tenant: tenant key → strict OpenAI; else the mode decides. A
+tenant with its own key also gets an intent classifier (the rules route for everyone else).
 
 - A tenant with its own OpenAI key gets the ``openai`` provider in **strict** mode: a failure is a
   ProviderError, never a silent local answer.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from matrix.concierge.ports import AudioProvider
+from matrix.concierge.ports import AudioProvider, IntentClassifier
 from matrix.config import Settings
 from matrix.errors import ProviderError
 from matrix.providers.base import AssistantOutput, Provider, ProviderRequest, TenantAI
@@ -70,6 +71,16 @@ class Selector:
             "respond", tenant, lambda: select_provider(self.settings, tenant)[0]
         )
         return provider
+
+    def classifier(self, tenant: TenantAI) -> IntentClassifier | None:
+        """The intent classifier of a tenant with its own OpenAI key; None without one (the
+        routing rules alone route)."""
+        from matrix.providers.openai import OpenAIProvider
+
+        if not tenant.api_key:
+            return None
+        provider = self(tenant)  # the tenant's strict OpenAI provider: one client for both
+        return provider if isinstance(provider, OpenAIProvider) else None
 
     def audio(self, tenant: TenantAI) -> AudioProvider:
         """OpenAI with the tenant's key, else the platform's; no key is ``openai_not_configured``."""

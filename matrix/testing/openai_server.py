@@ -3,8 +3,9 @@
 It speaks enough of the protocol for the official ``openai`` client: ``/v1/responses``,
 ``/v1/chat/completions``, ``/v1/embeddings``, ``/v1/audio/transcriptions`` and
 ``/v1/audio/speech``. Replies are plausible and deterministic for a given input, with token
-usage. Behaviour can be scripted per endpoint (an HTTP error, a delay longer than the client's
-timeout, a malformed or empty body) or drawn at random at a given error rate, for simulations.
+usage; a request for structured output gets an object that fits its JSON Schema. Behaviour can
+be scripted per endpoint (an HTTP error, a delay longer than the client's timeout, a malformed or
+empty body, a reply of one's own) or drawn at random at a given error rate, for simulations.
 
     with OpenAIServer() as server:
         client = openai.OpenAI(api_key="sk-test", base_url=server.base_url)
@@ -135,6 +136,7 @@ class OpenAIServer(LocalServer):
                     "endpoint": endpoint,
                     "authorization": http.headers.get("authorization", ""),
                     "size": len(raw),
+                    "json": _json_or_none(raw),
                 }
             )
         if self.required_key and http.headers.get("authorization") != f"Bearer {self.required_key}":
@@ -193,7 +195,13 @@ class OpenAIServer(LocalServer):
             }
         prompt = json.dumps(body.get("input") or body.get("messages") or "", ensure_ascii=False)
         instructions = str(body.get("instructions") or "")
-        text = behavior.reply or _plausible_reply(prompt)
+        schema = ((body.get("text") or {}).get("format") or {}).get("schema")
+        if behavior.reply is not None:
+            text = behavior.reply
+        elif isinstance(schema, dict):
+            text = json.dumps(_structured_reply(schema, _user_text(body)), ensure_ascii=False)
+        else:
+            text = _plausible_reply(prompt)
         input_tokens = max(1, int(len((prompt + instructions).split()) * 1.3))
         cached = (input_tokens // 2) if len(instructions) > 200 else 0
         output_tokens = max(1, int(len(text.split()) * 1.3))
@@ -257,6 +265,52 @@ def _plausible_reply(prompt: str) -> str:
     )
     choices = _REPLIES_PT if portuguese else _REPLIES_EN
     return choices[digest % len(choices)]
+
+
+def _json_or_none(raw: bytes) -> Any:
+    """A request body as JSON (None for a multipart upload or a malformed body)."""
+    try:
+        return json.loads(raw) if raw[:1] == b"{" else None
+    except ValueError:
+        return None
+
+
+def _user_text(body: dict[str, Any]) -> str:
+    """The text of the request's user input (Responses API shape)."""
+    parts = []
+    for item in body.get("input") or []:
+        if isinstance(item, dict) and item.get("role") == "user":
+            content = item.get("content")
+            if isinstance(content, str):
+                parts.append(content)
+            for piece in content if isinstance(content, list) else []:
+                if isinstance(piece, dict) and isinstance(piece.get("text"), str):
+                    parts.append(piece["text"])
+    return " ".join(parts)
+
+
+def _structured_reply(schema: dict[str, Any], text: str) -> dict[str, Any]:
+    """An object that fits a structured-output ``schema``: every property null or its first
+    choice, except an owner-intent schema's ``task_type`` and ``language``, which a stand-in model
+    answers as the shipped routing rules and the language reading would (tests script replies
+    that disagree)."""
+    from matrix.concierge.planner import plan
+    from matrix.modules.extract import language
+    from matrix.policy import shipped_routing
+
+    answer: dict[str, Any] = {}
+    for name, spec in (schema.get("properties") or {}).items():
+        choices = spec.get("enum") if isinstance(spec, dict) else None
+        answer[name] = choices[0] if choices else None
+    task_types = ((schema.get("properties") or {}).get("task_type") or {}).get("enum") or []
+    if task_types:
+        planned = plan(text, shipped_routing())
+        answer["task_type"] = (
+            planned.task_type if planned and planned.task_type in task_types else "none"
+        )
+    if "language" in answer:
+        answer["language"] = language(text)
+    return answer
 
 
 def _vector(text: str, dims: int) -> list[float]:

@@ -1,4 +1,5 @@
-"""An owner interaction costs at most two transactions, and none is open during the provider call.
+"""An owner interaction costs at most two transactions (three for a tenant whose own AI key brings
+an intent classifier), and none is open during a provider call.
 
 The store's backend is wrapped to count outermost ``transaction()`` entries (each one commit or
 rollback; nested calls join the outer one), and the provider is wrapped to look at the store while
@@ -16,7 +17,7 @@ import pytest
 
 from matrix.clock import FrozenClock
 from matrix.concierge import Concierge
-from matrix.concierge.ports import AssistantOutput, ProviderRequest
+from matrix.concierge.ports import AssistantOutput, IntentOutput, IntentRequest, ProviderRequest
 from matrix.config import Settings
 from matrix.errors import ProviderError
 from matrix.storage import Store, open_store
@@ -133,9 +134,25 @@ def test_a_blocked_claim_is_stored_in_the_second_transaction(
     assert "owner.response.claim.blocked" in names
 
 
+class _WatchedClassifier:
+    def __init__(self, inner: Any, probe: Probe) -> None:
+        self._inner, self._probe = inner, probe
+
+    def classify(self, request: IntentRequest) -> IntentOutput:
+        self._probe.provider_called()
+        return self._inner.classify(request)  # type: ignore[no-any-return]
+
+
 def test_an_interaction_through_the_openai_client_holds_no_transaction(
     concierge: Concierge, store: Store, probe: Probe, openai_server: OpenAIServer
 ) -> None:
+    """With its own key a tenant's message is classified too: its runtime is read in a
+    transaction of its own, and neither the classifier nor the reply sees one open."""
+    classifiers = concierge.interaction.classifiers
+    assert classifiers is not None
+    concierge.interaction.classifiers = lambda ai: (
+        _WatchedClassifier(found, probe) if (found := classifiers(ai)) else None
+    )
     concierge.save_config(
         "acme", {"openai": {"api_key": "sk-tx-0123456789", "base_url": openai_server.base_url}}
     )
@@ -143,20 +160,24 @@ def test_an_interaction_through_the_openai_client_holds_no_transaction(
         probe.reset()
         result = concierge.interact("acme", "s1", text)
         assert result.assistant_output.provider == "openai"
-        assert probe.outer == 2 and probe.seen == [(0, 0)]
+        assert probe.outer == 3 and probe.seen == [(0, 0), (0, 0)]
         assert (result.confirmation is not None) == (outcome == "approval")
 
-    # A strict provider that fails: the outcome stays stored, the failure is one more transaction.
+    # A strict provider that fails: the outcome stays stored, the failure is one more transaction;
+    # the classifier's failure only hands the routing to the rules.
     failing = Behavior(status=500)
     openai_server.script("responses", *[failing] * 4)
     openai_server.script("chat", *[failing] * 4)
     probe.reset()
     with pytest.raises(ProviderError):
         concierge.interact("acme", "s1", "Send a follow-up to Ana")
-    assert probe.outer == 2 and probe.seen == [(0, 0)]
+    assert probe.outer == 3 and probe.seen == [(0, 0), (0, 0)]
     with store.backend.transaction() as tx:
-        rows = tx.query("SELECT kind, status FROM telemetry WHERE status = 'error' ORDER BY kind")
-    assert rows == [("provider_call", "error"), ("request", "error")]
+        rows = tx.query(
+            "SELECT kind, name, status FROM telemetry WHERE status = 'error' ORDER BY kind, name"
+        )
+    assert rows == [("provider_call", "owner.classify", "error"),
+                    ("provider_call", "owner.respond", "error"), ("request", "owner.interaction", "error")]  # fmt: skip
 
 
 WRITE_OFF = "Write off Pedro's debt"

@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
-from matrix.cli.options import CONTEXT, json_option
+from matrix.cli.options import CONTEXT, json_option, open_app, storage_option
 from matrix.cli.output import emit, table
-from matrix.routing import PARTS, rules_report
+from matrix.routing import PARTS, rules_report, tenant_report
 
 
 @click.group(context_settings=CONTEXT)
@@ -25,16 +25,32 @@ def routing() -> None:
     "--min-accuracy", type=click.FloatRange(0, 1), default=None,
     help="Exit 1 when the accuracy is below this share (e.g. 0.95).",
 )  # fmt: skip
+@click.option(
+    "--tenant", "tenant_id", default=None,
+    help="Score this tenant's routing instead: its rules and policy and, when it has its own AI"
+    " key, its classifier within the rules' guard (one model call per case).",
+)  # fmt: skip
+@storage_option
 @json_option
-def routing_eval(part: str, min_accuracy: float | None, as_json: bool) -> None:
+def routing_eval(
+    part: str, min_accuracy: float | None, tenant_id: str | None, storage_url: str | None,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Accuracy, per-intent precision and recall, the confusion matrix and every harmful
-    confusion of the shipped routing rules on a part of the corpus.
+    confusion of the shipped routing rules (or a tenant's routing) on a part of the corpus.
 
     A confusion is harmful when the policy would have refused the request, or held it for
     approval, and the task it was routed to runs without either. Exit 1 on any harmful confusion
     (or below --min-accuracy).
     """
-    report = rules_report(part)
+    if tenant_id is None:
+        report = rules_report(part)
+    else:
+        with open_app(storage_url) as app:
+            runtime = app.concierge.tenant_runtime(tenant_id)
+            classifiers = app.concierge.interaction.classifiers
+            classifier = classifiers(runtime.ai) if classifiers else None
+            report = tenant_report(part, runtime.routing, runtime.policy, classifier, tenant_id)
     emit(report.as_dict(), as_json, _text)
     low = min_accuracy is not None and (report.accuracy or 0.0) < min_accuracy
     if report.harmful or low:
@@ -69,6 +85,9 @@ def _text(r: dict[str, Any]) -> str:
     for i, (label, row) in enumerate(zip(labels, r["confusion"], strict=True)):
         cells = "".join(f"{n if n else '.':>5}" for n in row)
         lines.append(f"{i + 1:>2}. {label}".ljust(width) + cells)
+    if r["reasons"]:
+        lines += ["", "how the tasks were chosen: "
+                  + ", ".join(f"{reason} {n}" for reason, n in r["reasons"].items())]  # fmt: skip
     lines += ["", f"harmful confusions: {r['harmful_count']}"]
     lines += [
         f"  {m['id']} [{m['harm']}] {m['expected']} -> {m['predicted']}: {m['text']}"

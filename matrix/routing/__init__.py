@@ -12,6 +12,7 @@ from matrix.routing.evaluate import (
     evaluate,
     harm,
     rules_report,
+    tenant_report,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "part_of",
     "rules_report",
     "select",
+    "tenant_report",
 ]

@@ -11,11 +11,14 @@ no task is a miss, not a harm: nothing runs.
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from matrix.concierge.ports import IntentClassifier
 from matrix.policy import STRICTNESS, ExecutionPolicy, Outcome, RoutingTable, task_guard
 from matrix.routing.corpus import Case
 
@@ -103,6 +106,9 @@ class RoutingReport:
     misses: tuple[Miss, ...]
     languages: tuple[tuple[str, int, int], ...] = ()
     """Per language: its code, its cases and how many were routed right."""
+    reasons: tuple[tuple[str, int], ...] = ()
+    """With a classifier: how each case's task was chosen (``model_agrees``, ``model``,
+    ``guard_rules_stricter``, ``fallback:…``) and how often."""
 
     @property
     def cases(self) -> int:
@@ -132,6 +138,7 @@ class RoutingReport:
                           for code, n, ok in self.languages],
             "harmful": [m.as_dict() for m in self.harmful],
             "misses": [m.as_dict() for m in self.misses],
+            "reasons": dict(self.reasons),
         }  # fmt: skip
 
 
@@ -198,6 +205,28 @@ def rules_report(
         return planned.task_type if planned else None
 
     return evaluate(chosen, route, table, policy or shipped_policy(), part=part, router="rules")
+
+
+def tenant_report(
+    part: str, table: RoutingTable, policy: ExecutionPolicy,
+    classifier: IntentClassifier | None, tenant_id: str, *, cases: Sequence[Case] | None = None,
+) -> RoutingReport:  # fmt: skip
+    """A tenant's routing scored on a part of the corpus: its rules and, when it has an intent
+    classifier, the classifier within the rules' guard (one model call per case)."""
+    from matrix.concierge.intent import route
+    from matrix.routing.corpus import load_corpus, select
+
+    chosen = select(load_corpus() if cases is None else cases, part)
+    reasons: Counter[str] = Counter()
+
+    def routed(text: str) -> str | None:
+        found = route(text, table, policy, classifier, tenant_id)
+        reasons[found.reason] += 1
+        return found.plan.task_type if found.plan else None
+
+    name = "rules" if classifier is None else "model within the rules"
+    report = evaluate(chosen, routed, table, policy, part=part, router=name)
+    return dataclasses.replace(report, reasons=tuple(sorted(reasons.items())))
 
 
 def _round(value: float | None) -> float | None:

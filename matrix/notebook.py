@@ -3,6 +3,7 @@
 store = connect()                      # MATRIX_STORAGE_URL, or the demo store
 result = metric("owner_interaction_success_ratio", tenant="sim-01", days=14)
 show(result)
+show(routing_eval(part="test"))         # the routing confusion matrix; no store needed
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 
 from matrix.app import App, build
 from matrix.config import Settings
+from matrix.errors import UsageError
 from matrix.metrics import MetricResult, compute
+from matrix.routing import RoutingReport
 from matrix.storage import Store
 from matrix.windows import DEFAULT_DAYS, default_window
 
@@ -123,6 +126,35 @@ def contracts_report() -> Any:
     return Catalog(Settings.load().contracts_dir).check()
 
 
+def routing_eval(*, part: str = "test") -> RoutingReport:
+    """The shipped routing rules scored on a part of the labelled corpus (no store needed)."""
+    from matrix.routing import rules_report
+
+    return rules_report(part)
+
+
+def routing_frame(report: RoutingReport, view: str = "intents") -> Any:
+    """One view of a routing report as a table: ``summary``, ``intents`` (precision and recall),
+    ``languages``, ``misses`` or ``harmful``."""
+    import pandas as pd
+
+    body = report.as_dict()
+    match view:
+        case "summary":
+            keys = ("part", "router", "routing_version", "policy_version", "cases", "correct",
+                    "accuracy", "harmful_count")  # fmt: skip
+            return pd.DataFrame([{k: body[k] for k in keys}])
+        case "intents" | "languages":
+            return pd.DataFrame(body[view])
+        case "misses" | "harmful":
+            columns = ("id", "text", "language", "expected", "predicted", "harm")
+            return pd.DataFrame(body[view], columns=list(columns))
+        case _:
+            raise UsageError(
+                f"Unknown routing view {view!r}; use summary, intents, languages, misses or harmful."
+            )
+
+
 def record(name: str, value: Any) -> Any:
     """Record a value for the gate that runs this notebook (the runner reads it); returns the value."""
     import json
@@ -146,6 +178,8 @@ def show(item: Any) -> Any:
         return viz.dora_summary(item)
     if isinstance(item, CostReport):
         return viz.cost_bars(item)
+    if isinstance(item, RoutingReport):
+        return viz.routing_confusion(item)
     if isinstance(item, list) and item and isinstance(item[0], dict) and "slo" in item[0]:
         return viz.slo_table(item)
     return item

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from matrix.metrics.costs import CostReport
 from matrix.metrics.dora import DoraReport
 from matrix.metrics.engine import MetricResult
+from matrix.routing import RoutingReport
 
 
 def _empty(title: str, reason: str) -> go.Figure:
@@ -161,4 +162,27 @@ def trace_timeline(events: list[dict[str, Any]]) -> go.Figure:
     fig.update_layout(title=title, xaxis={"title": "step (time since the command)", "tickvals": steps, "ticktext": elapsed},
                       yaxis={"title": "stage", "categoryorder": "array",
                              "categoryarray": ["events", "task", "approval", "decision", "command"]})  # fmt: skip
+    return fig
+
+
+def routing_confusion(report: RoutingReport) -> go.Figure:
+    """The routing confusion matrix: expected intent by row, routed intent by column; the
+    diagonal is right, a harmful confusion is named in the title."""
+    title = (
+        f"Routing ({report.router}) on the {report.part} part: accuracy"
+        f" {(report.accuracy or 0) * 100:.1f}% of {report.cases}, {len(report.harmful)} harmful"
+    )
+    if not report.cases:
+        return _empty(title, "the part has no cases")
+    labels = list(report.labels)
+    fig = go.Figure(
+        go.Heatmap(
+            z=[list(row) for row in report.confusion], x=labels, y=labels,
+            text=[[str(n) if n else "" for n in row] for row in report.confusion],
+            texttemplate="%{text}", colorscale="Blues", showscale=False,
+            hovertemplate="expected %{y}<br>routed to %{x}<br>%{z} case(s)<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_layout(title=title, xaxis_title="routed to", yaxis_title="expected",
+                      yaxis={"autorange": "reversed"}, height=560)  # fmt: skip
     return fig

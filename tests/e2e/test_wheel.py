@@ -1,5 +1,6 @@
 """The package as a user installs it: a wheel built from the project, installed into a new virtual
-environment, run from an empty folder, finds its contracts, notebooks and gate specs."""
+environment, run from an empty folder, finds its contracts, notebooks, gate specs and routing
+corpus."""
 
 from __future__ import annotations
 
@@ -76,3 +77,7 @@ def test_the_wheel_runs_from_an_empty_folder(tmp_path: Path) -> None:
     gates = matrix("gate", "list")
     assert gates.returncode == 0, gates.stdout + gates.stderr
     assert "g01_contract_checks" in gates.stdout and "g08_delivery" in gates.stdout
+
+    routing = matrix("routing", "eval", "--part", "test")  # the labelled corpus is package data
+    assert routing.returncode == 0, routing.stdout + routing.stderr
+    assert "harmful confusions: 0" in routing.stdout

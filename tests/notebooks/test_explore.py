@@ -38,6 +38,7 @@ def test_notebooks_are_committed_without_outputs() -> None:
         "reliability",
         "approvals",
         "traces",
+        "routing",
     }
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)

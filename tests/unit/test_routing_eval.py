@@ -206,3 +206,16 @@ def test_cli_exits_1_on_a_harmful_confusion(monkeypatch: pytest.MonkeyPatch) -> 
         "w [approval_bypassed] billing.writeoff.request -> billing.collection.request"
         in result.output
     )
+
+
+def test_the_notebook_facade_shows_the_report() -> None:
+    from matrix.notebook import routing_eval, routing_frame, show
+
+    report = routing_eval(part="dev")
+    figure = show(report)
+    assert figure.data[0].type == "heatmap" and "dev part" in figure.layout.title.text
+    assert list(routing_frame(report, "summary")["cases"]) == [report.cases]
+    assert len(routing_frame(report, "intents")) == len(report.labels)
+    assert list(routing_frame(report, "harmful").columns)[-1] == "harm"
+    with pytest.raises(UsageError, match="Unknown routing view 'all'"):
+        routing_frame(report, "all")

@@ -93,9 +93,11 @@ class Routing:
             found["fields"] = {k: v for k, v in self.proposal.fields.items() if v is not None}
         return found
 
-    def call_row(self, tenant_id: str, corr: str, at: datetime) -> dict[str, Any] | None:
-        """The classifier call's telemetry row (its usage, or the error the rules stood in for);
-        None when no classifier was asked."""
+    def call_row(
+        self, tenant_id: str, corr: str, at: datetime, model: str | None = None
+    ) -> dict[str, Any] | None:
+        """The classifier call's telemetry row (its usage, or the error the rules stood in for,
+        on ``model``, the model asked); None when no classifier was asked."""
         out, error = self.output, self.error
         if out is None and error is None:
             return None
@@ -111,7 +113,8 @@ class Routing:
         invalid = self.reason == "fallback:invalid_output"
         row["status"] = "error" if error is not None or invalid else "ok"
         if error is not None:
-            row |= {"provider": error.provider or "openai", "error_code": error.code}
+            row |= {"provider": error.provider or "openai", "model": model,
+                    "error_code": error.code}  # fmt: skip
         elif invalid:
             row["error_code"] = "intent_invalid_output"
         return row

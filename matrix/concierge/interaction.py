@@ -186,7 +186,8 @@ class Interaction:
             with self.store.transaction():
                 opened = self._open(tenant_id, session_id, text, request_id, operation, channel,
                                     attachments, overrides, enabled, correlation_id, runtime, routed)  # fmt: skip
-        classified = routed.call_row(tenant_id, opened.chain.correlation_id, self.clock.now())
+        classified = routed.call_row(tenant_id, opened.chain.correlation_id, self.clock.now(),
+                                     runtime.ai.model or self.settings.openai_model)  # fmt: skip
         if classified:
             calls.append(classified)
         planned, decision, stored = opened.planned, opened.decision, opened.stored

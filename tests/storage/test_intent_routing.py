@@ -109,6 +109,9 @@ def test_garbage_from_the_model_falls_back_to_the_rules(
         "openai_classify_invalid_payload",
         "intent_routing",
     )
+    with store.backend.transaction() as tx:  # priced as the model asked, never an unnamed model
+        rows = tx.query("SELECT provider, model FROM telemetry WHERE name = 'owner.classify'")
+    assert rows == [("openai", "gpt-5-mini")]
 
 
 def test_a_tenant_without_a_key_is_routed_by_the_rules_alone(

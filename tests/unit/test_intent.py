@@ -181,3 +181,10 @@ def test_the_test_server_answers_structured_output_like_the_rules(
     routed = route("Write off Pedro's debt", ROUTING, POLICY, _classifier(openai_server), "acme")
     assert routed.reason == "model_agrees" and routed.proposal is not None
     assert routed.proposal.language == "en"
+
+
+def test_every_task_type_is_described_to_the_classifier() -> None:
+    from matrix.concierge.intent import TASK_DESCRIPTIONS, instructions
+
+    assert set(TASK_DESCRIPTIONS) == set(TASK_TYPES)
+    assert all(t in instructions(TASK_TYPES) for t in TASK_TYPES)

@@ -32,6 +32,7 @@ from matrix.concierge.responses import (
     InteractionResult,
     OwnerCommandRef,
     PolicyView,
+    ProviderWarning,
     Receipt,
     ReceiptStatus,
     SessionMode,
@@ -194,12 +195,17 @@ class Interaction:
         with self.store.transaction():
             if after:
                 self.store.events.append_many(after)
-            self.store.telemetry.insert_many([
-                _provider_row(tenant_id, output, chain.correlation_id, self.clock.now()),
-                {"tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
-                 "name": "owner.interaction", "module": env.OWNER, "status": "ok",
-                 "latency_ms": total_ms, "correlation_id": chain.correlation_id, "feature": operation},
-            ])  # fmt: skip
+            # A failed provider call is its own row (from ``failed``); the request then counts as
+            # an error of the product, though its outcome was stored and returned.
+            calls = failed or [
+                _provider_row(tenant_id, output, chain.correlation_id, self.clock.now())
+            ]
+            self.store.telemetry.insert_many([*calls, {
+                "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
+                "name": "owner.interaction", "module": env.OWNER, "status": "error" if failed else "ok",
+                "latency_ms": total_ms, "correlation_id": chain.correlation_id, "feature": operation,
+                "error_code": failed[0]["error_code"] if failed else None,
+            }])  # fmt: skip
         return InteractionResult(
             request_id=request_id,
             owner_command=OwnerCommandRef(
@@ -213,6 +219,7 @@ class Interaction:
             execution_receipts=tuple(stored.receipts),
             confirmation=stored.confirmation,
             downstream_tasks=(QueuedTask.of(stored.task),) if stored.task else (),
+            provider_error=output.error,
         )
 
     def _store(
@@ -289,7 +296,15 @@ class Interaction:
                 "provider": exc.provider or "openai", "model": runtime.ai.model or self.settings.openai_model,
                 "feature": "owner_chat", "correlation_id": corr, "error_code": exc.code,
             })  # fmt: skip
-            raise
+            # The outcome is stored already: say it, with its id, and report the error beside it.
+            kind, ref = (("task", stored.task.task_id) if stored.task else
+                         ("confirmation", stored.confirmation.confirmation_id) if stored.confirmation else
+                         ("none", ""))  # fmt: skip
+            notice = guard.PROVIDER_DOWN[kind][language(text)].format(id=ref)
+            return AssistantOutput(text=notice, provider=exc.provider or "openai", model=None, latency_ms=0,
+                                   fallback_reason=f"provider_error:{exc.code}", status="error",
+                                   error=ProviderWarning(code=exc.code, message=str(exc),
+                                                         provider=exc.provider or "openai"))  # fmt: skip
 
     def _guard(
         self, caused: env.Chain, output: AssistantOutput, text: str, request_id: str,

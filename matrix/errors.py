@@ -20,6 +20,8 @@ converts them once: the CLI prints one line and exits with :attr:`MatrixError.ex
     │   └── ApprovalStateError    the approval is not pending (or not found, or expired)
     ├── ProviderError             an AI provider failed; the message is sanitised
     ├── NotFoundError             a tenant, approval or task does not exist for this tenant
+    │   └── UnknownMetricError    no metric of that name in the catalog (also a UsageError);
+    │                             the message suggests the closest names
     ├── WebhookRejectedError      an inbound webhook failed its signature or shape; nothing stored
     ├── TenantIsolationError      an operation tried to cross tenants
     └── AuthenticationError       a bearer token is missing, malformed, unknown, revoked or expired
@@ -156,6 +158,23 @@ class ProviderError(MatrixError):
 
 class NotFoundError(MatrixError):
     """A tenant, approval or task does not exist (for this tenant)."""
+
+
+class UnknownMetricError(NotFoundError, UsageError):
+    """No metric of that name in the catalog. It is also a :class:`UsageError` (a command named
+    a metric wrongly, exit 2).
+
+    Attributes:
+        name: the name asked for.
+        suggestions: the catalog's closest names, best first (may be empty).
+    """
+
+    code = "unknown_metric"
+
+    def __init__(self, message: str, *, name: str, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.name = name
+        self.suggestions = tuple(suggestions)
 
 
 class WebhookRejectedError(MatrixError):

@@ -92,7 +92,7 @@ def from_matrix_error(exc: MatrixError) -> ApiError:
             status = 404 if exc.code == "not_found" else 409
             return ApiError(status=status, code=exc.code, message=message)
         case NotFoundError():
-            return ApiError(status=404, code="not_found", message=message)
+            return ApiError(status=404, code=getattr(exc, "code", "not_found"), message=message)
         case WebhookRejectedError():
             status = 401 if "signature" in exc.code else 400
             return ApiError(status=status, code=exc.code, message=message)

@@ -33,8 +33,19 @@ class MetricResult:
 
     @property
     def total(self) -> float | None:
-        """The value over the whole window when computed with grain ``all``."""
-        return None if self.frame.empty else float(self.frame["value"].iloc[-1])
+        """The value over the whole window when computed with grain ``all`` (None without one:
+        no rows, or rows whose formula gives no value)."""
+        if self.frame.empty or pd.isna(self.frame["value"].iloc[-1]):
+            return None
+        return float(self.frame["value"].iloc[-1])
+
+    @property
+    def status(self) -> str | None:
+        """``ok`` or ``breach``: :attr:`total` against the metric's target (None without either)."""
+        value, target = self.total, self.metric.target
+        if value is None or target is None:
+            return None
+        return "ok" if target.met(value) else "breach"
 
     def as_dict(self) -> dict[str, Any]:
         rows = [{"bucket": b.isoformat() if hasattr(b, "isoformat") else b, "value": None if pd.isna(v) else float(v),
@@ -64,7 +75,8 @@ def compute(
     """Compute one metric for one tenant over ``[since, until)`` in buckets of ``grain``.
 
     Raises:
-        UsageError: unknown metric (with suggestions), bad grain, or a window that ends before it starts.
+        UnknownMetricError: no metric called ``name`` (a UsageError, with suggestions).
+        UsageError: bad grain, or a window that ends before it starts.
         NotFoundError: unknown tenant.
     """
     catalog = catalog or load_catalog()
@@ -109,6 +121,8 @@ def compute(
         what = f" matching {metric.filter}" if metric.filter else ""
         reason = (f"no {metric.source} rows{what} for tenant {tenant_id!r} between "
                   f"{since.isoformat()} and {until.isoformat()}")  # fmt: skip
+    elif frame["value"].isna().all():
+        reason = f"the {read} {metric.source} rows in the window give no value for {metric.name}"
     return MetricResult(metric=metric, frame=frame, provenance=provenance, empty_reason=reason)
 
 

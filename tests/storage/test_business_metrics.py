@@ -90,4 +90,9 @@ def test_cost_per_active_tenant(acme: Store) -> None:
     acme.telemetry.insert_many(rows)
     result = cost_per_active_tenant(acme, since=WINDOW["since"], until=WINDOW["until"])
     assert result == {"active_tenants": 2, "total_usd": pytest.approx(4.0), "unpriced_calls": 0,
-                      "cost_per_active_tenant_usd": pytest.approx(2.0)}  # fmt: skip
+                      "cost_per_active_tenant_usd": pytest.approx(2.0), "reason": None}  # fmt: skip
+    before = cost_per_active_tenant(
+        acme, since=T - timedelta(days=60), until=T - timedelta(days=30)
+    )
+    assert before["cost_per_active_tenant_usd"] is None
+    assert before["reason"] == "no tenant had an owner interaction in the window"

@@ -39,6 +39,7 @@ def test_token_acts_for_its_tenant_only(tenants: Store) -> None:
     assert identity.token_id == issued.record.token_id and identity.name == "crm-console"
     assert identity.allows("acme") and not identity.allows("beta")
     assert issued.token.startswith("mxt_") and len(issued.token) == 53
+    assert not identity.allows("acmé") and not identity.allows("\udcff")  # any text, never an error
 
 
 def test_admin_token_is_bound_to_the_platform(tenants: Store) -> None:

@@ -51,8 +51,11 @@ class TokenIdentity:
     expires_at: datetime | None
 
     def allows(self, tenant_id: str) -> bool:
-        """Whether the token may read or write ``tenant_id``'s data (admin: every tenant)."""
-        return self.admin or hmac.compare_digest(self.tenant_id or "", tenant_id)
+        """Whether the token may read or write ``tenant_id``'s data (admin: every tenant).
+
+        Compared as bytes: a tenant id a client sends may hold any character."""
+        own = (self.tenant_id or "").encode()
+        return self.admin or hmac.compare_digest(own, tenant_id.encode("utf-8", "surrogatepass"))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -62,6 +62,8 @@ class Call:
 
     caller: Caller
     body: dict[str, Any] = field(default_factory=dict)
+    raw: bytes = b""
+    """The body's exact bytes, on a route declared ``raw=True`` (which checks them itself)."""
 
     @property
     def app(self) -> App:
@@ -117,10 +119,13 @@ class Api:
     def route(
         self, method: str, path: str, *, response: str, request: str | None = None,
         errors: Sequence[int] = (), public: bool = False, tags: Sequence[str] = (),
-        summary: str | None = None,
+        summary: str | None = None, raw: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:  # fmt: skip
         """Declare ``method path``: its body contract ``request``, its answer ``response``, the
-        error statuses beyond the common ones, and whether it needs no token (``public``)."""
+        error statuses beyond the common ones, and whether it needs no token (``public``).
+
+        With ``raw``, the route gets the body's exact bytes (``call.raw``) unparsed and
+        unchecked (a signed webhook verifies them first); ``request`` still documents it."""
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             statuses = sorted(set(errors) | set(COMMON_ERRORS) - ({401} if public else set()))
@@ -137,7 +142,7 @@ class Api:
             if public:
                 extra["security"] = []
             self.fastapi.add_api_route(
-                path, self._endpoint(fn, request, public), methods=[method],
+                path, self._endpoint(fn, request, public, raw), methods=[method],
                 responses=responses, openapi_extra=extra, tags=list(tags) or None,
                 summary=summary, description=inspect.getdoc(fn), operation_id=fn.__name__,
                 response_model=None,
@@ -146,7 +151,9 @@ class Api:
 
         return register
 
-    def _endpoint(self, fn: Callable[..., Any], request: str | None, public: bool) -> Callable[..., Any]:
+    def _endpoint(
+        self, fn: Callable[..., Any], request: str | None, public: bool, raw: bool = False
+    ) -> Callable[..., Any]:
         """``fn`` with its ``call`` parameter replaced by the request it is built from.
 
         Only reading the body waits on the event loop; the token check, the validation and the
@@ -155,8 +162,8 @@ class Api:
         app, schemas, limiter = self.app, self.schemas, self.limiter
 
         async def arrived(http: Request) -> tuple[str | None, bytes]:
-            raw = await http.body() if request is not None else b""
-            return http.headers.get("authorization"), raw
+            body = await http.body() if request is not None or raw else b""
+            return http.headers.get("authorization"), body
 
         signature = inspect.signature(fn)
         hints = typing.get_type_hints(fn, include_extras=True)
@@ -167,11 +174,13 @@ class Api:
         ]  # fmt: skip
 
         def endpoint(**kwargs: Any) -> Any:
-            authorization, raw = kwargs.pop("call")
+            authorization, sent = kwargs.pop("call")
             who = Caller(app=app, identity=None) if public else caller(app, limiter, authorization)
+            if raw:
+                return fn(call=Call(caller=who, raw=sent), **kwargs)
             body: dict[str, Any] = {}
             if request is not None:
-                body = parse_json(raw)
+                body = parse_json(sent)
                 schemas.check(request, body)
             return fn(call=Call(caller=who, body=body), **kwargs)
 

@@ -52,7 +52,9 @@ class TokenIdentity:
 
     def allows(self, tenant_id: str) -> bool:
         """Whether the token may read or write ``tenant_id``'s data (admin: every tenant)."""
-        return self.admin or hmac.compare_digest(self.tenant_id or "", tenant_id)
+        # As bytes: compare_digest refuses non-ASCII text, and any text may arrive in a query.
+        mine, named = (self.tenant_id or "").encode(), tenant_id.encode("utf-8", "surrogatepass")
+        return self.admin or hmac.compare_digest(mine, named)
 
 
 @dataclass(frozen=True, kw_only=True)

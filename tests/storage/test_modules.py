@@ -192,7 +192,7 @@ def test_merge_keeps_an_audit_trail(store: Store, work: Work) -> None:
         ({"amount": -5}, "amount must be greater than 0"),
         ({"amount": "12.345"}, "more than two decimal places"),
         ({"currency": "REAIS"}, "not a supported ISO 4217 code"),
-        ({"customer_id": "nobody"}, "No customer 'nobody'"),
+        ({"customer_id": "nobody"}, "No customer with that customer_id"),
     ],
 )
 def test_bad_charge_input_changes_nothing(

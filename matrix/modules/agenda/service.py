@@ -31,6 +31,8 @@ MOVES = frozenset(
 )
 EDITABLE = ("title", "description", "start_at", "end_at", "timezone", "status", "metadata")
 CHANNELS = ("whatsapp", "ui-chat")
+# Not-found messages never quote the id: another tenant's id and an unknown one read the same.
+NO_CUSTOMER = "No customer with that customer_id for this tenant; create the customer first."
 
 
 def schedule(
@@ -106,8 +108,7 @@ def create_appointment(
               "timezone": values.timezone(timezone), "status": status, "customer_id": customer_id,
               "metadata": metadata or {}, "correlation_id": work.correlation_id}  # fmt: skip
     if customer_id is not None and store.modules.customers.get(work.tenant_id, customer_id) is None:
-        raise NotFoundError(f"No customer {customer_id!r} for this tenant; create it first.",
-                            code="customer_not_found")  # fmt: skip
+        raise NotFoundError(NO_CUSTOMER, code="customer_not_found")
     return create_once(store, work, store.modules.appointments, "appointment_id", fields,
                        external_key=external_key, events=lambda _: [])  # fmt: skip
 
@@ -212,7 +213,7 @@ def _appointment(store: ModuleStore, tenant_id: str, appointment_id: str, *, cod
     appointment = store.modules.appointments.get(tenant_id, appointment_id)
     if appointment is None:
         raise NotFoundError(
-            f"No appointment {appointment_id!r} for this tenant; check the id.", code=code
+            "No appointment with that id for this tenant; check appointment_id.", code=code
         )
     return appointment
 

@@ -9,7 +9,7 @@ becomes ``sent`` when the transport accepts it, or ``failed`` when the message i
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from matrix import envelopes as env
@@ -44,7 +44,7 @@ def create_charge(
     if status not in ("open", "draft"):
         raise UsageError(f"status {status!r} is not how a charge starts; use open or draft.")
     if store.modules.customers.get(work.tenant_id, customer_id) is None:
-        raise NotFoundError(f"No customer {customer_id!r} for tenant {work.tenant_id!r}.",
+        raise NotFoundError("No customer with that customer_id for this tenant; create the customer first.",
                             code="customer_not_found")  # fmt: skip
     fields = {"customer_id": customer_id, "amount": value, "currency": code,
               "due_date": values.day(due_date, "due_date"), "status": status, "collection_state": None,
@@ -62,7 +62,7 @@ def require_charge(
     charge = store.modules.charges.get(tenant_id, charge_id)
     if charge is None:
         raise NotFoundError(
-            f"No charge {charge_id!r} for tenant {tenant_id!r} ({code}).", code=code
+            f"No charge with that id for this tenant ({code}); check charge_id.", code=code
         )
     return charge
 
@@ -120,15 +120,16 @@ def _paid(store: ModuleStore, tenant_id: str, charge_id: str) -> Decimal:
 
 
 def record_payment(
-    store: ModuleStore, work: Work, *, charge_id: str, amount: object, currency: str,
-    paid_at: datetime | None = None, external_key: str | None = None, status: str = "confirmed",
+    store: ModuleStore, work: Work, *, charge_id: str, amount: object, currency: str | None = None,
+    paid_at: object = None, external_key: str | None = None, status: str = "confirmed",
     metadata: Record | None = None,
 ) -> tuple[Record, Record, str]:  # fmt: skip
     """Record a payment of a charge (idempotent by external key): the payment, the charge as it
     is now, and ``created`` or ``idempotent``.
 
-    A confirmed payment emits ``billing.payment.confirmed``, and once confirmed payments cover
-    the charge it is ``paid``. A failed one is kept and settles nothing: the charge stays owed.
+    The currency defaults to the charge's. A confirmed payment emits ``billing.payment.confirmed``,
+    and once confirmed payments cover the charge it is ``paid``. A failed one is kept and settles
+    nothing: the charge stays owed.
 
     Raises:
         NotFoundError: ``charge_not_found``.
@@ -136,7 +137,7 @@ def record_payment(
         ConflictError: ``charge_closed``, the charge is paid, canceled or written off.
     """
     value = values.amount(amount)
-    code = values.currency(currency)
+    given = values.currency(currency) if currency is not None else None
     if status not in ("confirmed", "failed"):
         raise UsageError(f"status {status!r} is not a payment's; use confirmed or failed.")
     with store.transaction():
@@ -149,6 +150,7 @@ def record_payment(
                 require_charge(store, work.tenant_id, found[0]["charge_id"]),
                 "idempotent",
             )
+        code = given or charge["currency"]
         if code != charge["currency"]:
             raise UsageError(f"currency {code} does not match the charge's {charge['currency']}.")
         if charge["status"] in CLOSED:

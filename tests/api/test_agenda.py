@@ -280,3 +280,10 @@ def test_any_text_as_tenant_id_answers_as_an_unknown_tenant(api: ApiWorld) -> No
     ]
     assert [a.status_code for a in answers] == [404, 404, 404]
     assert answers[0].json() == answers[1].json() == answers[2].json()
+
+
+def test_body_nested_too_deep_is_a_400(api: ApiWorld) -> None:
+    deep = b'{"request":' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    answer = api.client.post("/v1/agenda/appointments", content=deep,
+                             headers={**api.headers(), "Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_json"

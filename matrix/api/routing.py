@@ -199,7 +199,7 @@ def parse_json(raw: bytes) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested too deep: not JSON we take
         raise ApiError(status=400, code="invalid_json",
                        message=f"The body is not valid JSON ({exc}); send a JSON object.") from None  # fmt: skip
     if not isinstance(body, dict):

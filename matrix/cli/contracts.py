@@ -38,8 +38,10 @@ def contracts_check(contracts_dir: str | None, as_json: bool) -> None:
 @click.option(
     "--contracts-dir", metavar="DIR", help="Schemas to build it from (default: contracts/)."
 )
-def contracts_openapi(write: bool, check: bool, contracts_dir: str | None) -> None:
-    """Print the HTTP API's OpenAPI 3.1 document, or write or check the committed copy."""
+@json_option
+def contracts_openapi(write: bool, check: bool, contracts_dir: str | None, as_json: bool) -> None:
+    """Print the HTTP API's OpenAPI 3.1 document, or write or check the committed copy
+    (``--json``: what --write or --check found, as JSON; the document itself is JSON already)."""
     import tempfile
     from pathlib import Path
 
@@ -53,19 +55,23 @@ def contracts_openapi(write: bool, check: bool, contracts_dir: str | None) -> No
         fresh = Path(folder) / "openapi.json"
         write_document(app, fresh)  # the one rendering, for printing, writing and checking alike
         text = fresh.read_text(encoding="utf-8")
-    current = committed.read_text(encoding="utf-8") if committed.exists() else None
-    if write:
-        if current != text:
-            committed.write_text(text, encoding="utf-8")
-        click.echo(f"{shown}: {'up to date' if current == text else 'written'}")
-    elif check:
-        if current != text:
-            click.echo(f"{shown} is not the app's OpenAPI document: run"
-                       " `matrix contracts openapi --write` and commit it.", err=True)  # fmt: skip
-            raise SystemExit(1)
-        click.echo(f"{shown}: up to date")
-    else:
+    if not write and not check:
         click.echo(text, nl=False)
+        return
+    current = committed.read_text(encoding="utf-8") if committed.exists() else None
+    status = "up to date" if current == text else ("written" if write else "out of date")
+    if status == "written":
+        committed.write_text(text, encoding="utf-8")
+    emit({"file": str(shown), "status": status}, as_json, _openapi_text)
+    if status == "out of date":
+        raise SystemExit(1)
+
+
+def _openapi_text(r: dict[str, Any]) -> str:
+    if r["status"] == "out of date":
+        return (f"{r['file']} is not the app's OpenAPI document: run"
+                " `matrix contracts openapi --write` and commit it.")  # fmt: skip
+    return f"{r['file']}: {r['status']}"
 
 
 def _text(r: dict[str, Any]) -> str:

@@ -103,3 +103,25 @@ def test_openapi_every_operation_declares_its_refusals_and_answer(document: dict
             problems.append(f"{where}: declares FastAPI's 422, which this API never answers")
     assert problems == []
     assert document["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
+
+
+def test_openapi_command_checks_and_rewrites_a_stale_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from matrix.cli import main
+
+    folder = tmp_path / "contracts"
+    shutil.copytree(ROOT / "contracts", folder)
+    (folder / "openapi.json").write_text("{}\n", encoding="utf-8")
+    args = ["contracts", "openapi", "--contracts-dir", str(folder)]
+    assert main([*args, "--check"]) == 1
+    assert "run `matrix contracts openapi --write`" in capsys.readouterr().out
+    assert main([*args, "--write"]) == 0
+    assert capsys.readouterr().out.endswith(": written\n")
+    assert (folder / "openapi.json").read_text(encoding="utf-8") == COMMITTED.read_text(
+        encoding="utf-8"
+    )
+    assert main([*args, "--check", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "up to date"

@@ -69,8 +69,8 @@ class Dispatcher:
         self._on_shutdown = tuple(on_shutdown)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+        if scope["type"] == "lifespan":  # the API's (FastAPI's own start-up and shut-down)
+            await self.api(scope, receive, self._after_shutdown(send))
             return
         if scope["type"] != "http":  # no websockets here
             await send({"type": "websocket.close", "code": 1000})
@@ -83,16 +83,14 @@ class Dispatcher:
         else:
             await self.dashboards(scope, receive, send)
 
-    async def _lifespan(self, receive: Any, send: Any) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
+    def _after_shutdown(self, send: Any) -> Any:
+        async def sending(message: dict[str, Any]) -> None:
+            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
                 for hook in self._on_shutdown:
                     hook()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+            await send(message)
+
+        return sending
 
 
 class ApiHeaders:

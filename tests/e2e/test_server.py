@@ -134,3 +134,27 @@ def test_server_answers_a_malformed_callback_with_a_4xx(client: httpx.Client) ->
         answer = client.post("/_dash-update-component", content=body,
                              headers={"Content-Type": "application/json"})  # fmt: skip
         assert 400 <= answer.status_code < 500, body
+
+
+def test_server_runs_its_shutdown_hooks_when_the_lifespan_ends(wired: App) -> None:
+    """A worker process closes its application when uvicorn stops it (the lifespan's end)."""
+    import asyncio
+
+    from matrix.api import create_api
+    from matrix.serve import Dispatcher
+
+    closed: list[bool] = []
+    dispatcher = Dispatcher(
+        create_api(wired), create_api(wired), on_shutdown=[lambda: closed.append(True)]
+    )
+    incoming = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[str] = []
+
+    async def receive() -> dict[str, str]:
+        return incoming.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message["type"])
+
+    asyncio.run(dispatcher({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send))
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"] and closed == [True]

@@ -441,6 +441,13 @@ def export_for_kernels(
             os.environ[_KERNEL_VARIABLES[name]] = value
 
 
+def export_for_workers(*, storage_url: str) -> None:
+    """Set ``MATRIX_STORAGE_URL`` in this process's environment, so that the worker processes of
+    ``matrix serve --workers N`` (started afresh, their settings read from the environment) open
+    the store this process serves, however it was named (``--storage-url`` included)."""
+    os.environ[_KERNEL_VARIABLES["storage_url"]] = storage_url
+
+
 def matrix_environment() -> dict[str, str]:
     """Every ``MATRIX_*`` variable this process has (what a deployment's settings come from)."""
     return {k: v for k, v in os.environ.items() if k.startswith("MATRIX_")}

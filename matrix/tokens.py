@@ -51,8 +51,13 @@ class TokenIdentity:
     expires_at: datetime | None
 
     def allows(self, tenant_id: str) -> bool:
-        """Whether the token may read or write ``tenant_id``'s data (admin: every tenant)."""
-        return self.admin or hmac.compare_digest(self.tenant_id or "", tenant_id)
+        """Whether the token may read or write ``tenant_id``'s data (admin: every tenant).
+
+        Compared as UTF-8 bytes: ``compare_digest`` refuses non-ASCII text, and a tenant id is
+        whatever a client sent.
+        """
+        mine = (self.tenant_id or "").encode("utf-8", "surrogatepass")
+        return self.admin or hmac.compare_digest(mine, tenant_id.encode("utf-8", "surrogatepass"))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -27,6 +27,7 @@ from fastapi import Depends, FastAPI, Query, Request
 
 from matrix.api.auth import Caller, RateLimiter, caller
 from matrix.api.errors import ApiError
+from matrix.api.limits import BODY_METHODS
 from matrix.api.schemas import Schemas
 from matrix.modules.context import Work
 
@@ -48,6 +49,8 @@ STATUS_TEXT = {
     503: "An integration is not configured.",
 }
 COMMON_ERRORS = (400, 401, 404, 429)
+BODY_ERRORS = (413, 415)
+"""What :class:`matrix.api.limits.BodyLimits` answers to any POST, PUT or PATCH."""
 
 TenantQuery = Annotated[
     str | None,
@@ -128,7 +131,8 @@ class Api:
         unchecked (a signed webhook verifies them first); ``request`` still documents it."""
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-            statuses = sorted(set(errors) | set(COMMON_ERRORS) - ({401} if public else set()))
+            declared = set(errors) | set(COMMON_ERRORS) - ({401} if public else set())
+            statuses = sorted(declared | set(BODY_ERRORS if method in BODY_METHODS else ()))
             responses: dict[int | str, Any] = {
                 200: {"description": "OK", "content": _json(self.schemas.ref(response))}
             }
@@ -157,13 +161,22 @@ class Api:
         """``fn`` with its ``call`` parameter replaced by the request it is built from.
 
         Only reading the body waits on the event loop; the token check, the validation and the
-        service call run in FastAPI's thread pool, as the store's calls block.
+        service call run in FastAPI's thread pool, as the store's calls block. The token is
+        checked by a dependency, which FastAPI resolves before the path and query parameters:
+        a request without a valid token is a 401 whatever else is wrong with it.
         """
         app, schemas, limiter = self.app, self.schemas, self.limiter
 
-        async def arrived(http: Request) -> tuple[str | None, bytes]:
+        def identified(http: Request) -> Caller:
+            if public:
+                return Caller(app=app, identity=None)
+            return caller(app, limiter, http.headers.get("authorization"))
+
+        identity = Depends(identified)  # a closure, so not an annotation FastAPI could resolve
+
+        async def arrived(http: Request, who: Caller = identity) -> tuple[Caller, bytes]:
             body = await http.body() if request is not None or raw else b""
-            return http.headers.get("authorization"), body
+            return who, body
 
         signature = inspect.signature(fn)
         hints = typing.get_type_hints(fn, include_extras=True)
@@ -174,8 +187,7 @@ class Api:
         ]  # fmt: skip
 
         def endpoint(**kwargs: Any) -> Any:
-            authorization, sent = kwargs.pop("call")
-            who = Caller(app=app, identity=None) if public else caller(app, limiter, authorization)
+            who, sent = kwargs.pop("call")
             if raw:
                 return fn(call=Call(caller=who, raw=sent), **kwargs)
             body: dict[str, Any] = {}

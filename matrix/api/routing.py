@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 
 from matrix.api.auth import Caller, RateLimiter, caller
-from matrix.api.errors import ApiError
+from matrix.api.errors import ApiError, Detail
 from matrix.api.limits import BODY_METHODS
 from matrix.api.schemas import Schemas
 from matrix.modules.context import Work
@@ -175,11 +175,13 @@ class Api:
         identity = Depends(identified)  # a closure, so not an annotation FastAPI could resolve
 
         async def arrived(http: Request, who: Caller = identity) -> tuple[Caller, bytes]:
+            refuse_unknown_query(http, known)
             body = await http.body() if request is not None or raw else b""
             return who, body
 
         signature = inspect.signature(fn)
         hints = typing.get_type_hints(fn, include_extras=True)
+        known = {p.name for p in signature.parameters.values() if p.name != "call"}
         params = [
             p.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints.get(p.name, p.annotation),
                       **({"default": Depends(arrived)} if p.name == "call" else {}))
@@ -199,6 +201,23 @@ class Api:
         endpoint.__signature__ = signature.replace(parameters=params, return_annotation=inspect.Signature.empty)  # type: ignore[attr-defined]
         endpoint.__name__ = fn.__name__
         return endpoint
+
+
+def refuse_unknown_query(http: Request, known: set[str]) -> None:
+    """A query parameter the route does not take is a mistake to name, not to ignore.
+
+    Raises:
+        ApiError: 400 ``unknown_parameter`` naming each one and the ones the route takes.
+    """
+    unknown = sorted({name for name in http.query_params if name not in known})
+    if unknown:
+        takes = sorted(known - set(http.path_params))
+        raise ApiError(
+            status=400, code="unknown_parameter",
+            details=[Detail(path=f"/query/{name}", problem="not a parameter of this route") for name in unknown],
+            message=f"Unknown query parameter(s) {', '.join(map(repr, unknown))}; this route takes "
+            + (", ".join(takes) if takes else "none") + ".",
+        )  # fmt: skip
 
 
 def parse_json(raw: bytes) -> dict[str, Any]:

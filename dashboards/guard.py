@@ -46,7 +46,7 @@ def install(
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                          MAX_CONTENT_LENGTH=MAX_BODY)  # fmt: skip
     sessions = Sessions(store, hours=store.settings.session_hours)
-    throttle = SignInThrottle(store.clock)
+    throttle = SignInThrottle(store.sign_ins, store.clock)
     server.extensions["matrix_throttle"] = throttle
     hashes: list[str] = []
 

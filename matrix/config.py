@@ -168,6 +168,15 @@ SETTINGS: tuple[Setting, ...] = (
         help="The Evolution instance the platform's gateway sends from.",
     ),
     Setting(
+        name="allow_loopback_urls",
+        env="MATRIX_ALLOW_LOOPBACK_URLS",
+        default="0",
+        help="1 lets a tenant's gateway URL point at this machine (127.0.0.1, ::1, over HTTP too),"
+        " for tests and a gateway beside the server; private, link-local and metadata addresses"
+        " are refused either way.",
+        kind=bool,
+    ),
+    Setting(
         name="session_hours",
         env="MATRIX_SESSION_HOURS",
         default="12",
@@ -234,6 +243,7 @@ class Settings:
     evolution_base_url: str = ""
     evolution_api_key: str = ""
     evolution_instance: str = "default"
+    allow_loopback_urls: bool = False
     session_hours: float = 12.0
     trusted_proxy: bool = False
     secret_key: str = ""
@@ -294,6 +304,7 @@ class Settings:
             evolution_base_url=str(values["evolution_base_url"]).rstrip("/"),
             evolution_api_key=str(values["evolution_api_key"]).strip(),
             evolution_instance=str(values["evolution_instance"]) or "default",
+            allow_loopback_urls=values["allow_loopback_urls"],
             session_hours=values["session_hours"],
             trusted_proxy=values["trusted_proxy"],
             secret_key=str(values["secret_key"]).strip(),
@@ -428,6 +439,13 @@ def export_for_kernels(
     for name, value in given.items():
         if value is not None:
             os.environ[_KERNEL_VARIABLES[name]] = value
+
+
+def export_for_workers(*, storage_url: str) -> None:
+    """Set ``MATRIX_STORAGE_URL`` in this process's environment, so that the worker processes of
+    ``matrix serve --workers N`` (started afresh, their settings read from the environment) open
+    the store this process serves, however it was named (``--storage-url`` included)."""
+    os.environ[_KERNEL_VARIABLES["storage_url"]] = storage_url
 
 
 def matrix_environment() -> dict[str, str]:

@@ -19,7 +19,10 @@ converts them once: the CLI prints one line and exits with :attr:`MatrixError.ex
     │   ├── ApprovalLimitError    the tenant already has the maximum of pending approvals
     │   └── ApprovalStateError    the approval is not pending (or not found, or expired)
     ├── ProviderError             an AI provider failed; the message is sanitised
-    ├── NotFoundError             a tenant, approval or task does not exist for this tenant
+    ├── NotFoundError             a tenant, approval, task or record does not exist for this tenant
+    │   └── UnknownMetricError    no metric of that name in the catalog (also a UsageError);
+    │                             the message suggests the closest names
+    ├── ConflictError             a record is not in a state that allows the operation
     ├── WebhookRejectedError      an inbound webhook failed its signature or shape; nothing stored
     ├── TenantIsolationError      an operation tried to cross tenants
     └── AuthenticationError       a bearer token is missing, malformed, unknown, revoked or expired
@@ -155,7 +158,41 @@ class ProviderError(MatrixError):
 
 
 class NotFoundError(MatrixError):
-    """A tenant, approval or task does not exist (for this tenant)."""
+    """A tenant, approval, task or record does not exist (for this tenant).
+
+    Attributes:
+        code: what was not found, stable (``not_found``, ``charge_not_found``...); the API
+            answers 404 with it.
+    """
+
+    def __init__(self, message: str, *, code: str = "not_found") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ConflictError(MatrixError):
+    """A record is not in a state that allows the operation (a paid charge sent to collection,
+    a reminder on a canceled appointment); nothing was changed. The API answers 409 with
+    :attr:`code`."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class UnknownMetricError(NotFoundError, UsageError):
+    """No metric of that name in the catalog. It is also a :class:`UsageError` (a command named
+    a metric wrongly, exit 2).
+
+    Attributes:
+        name: the name asked for.
+        suggestions: the catalog's closest names, best first (may be empty).
+    """
+
+    def __init__(self, message: str, *, name: str, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(message, code="unknown_metric")
+        self.name = name
+        self.suggestions = tuple(suggestions)
 
 
 class WebhookRejectedError(MatrixError):

@@ -52,7 +52,9 @@ class TokenIdentity:
 
     def allows(self, tenant_id: str) -> bool:
         """Whether the token may read or write ``tenant_id``'s data (admin: every tenant)."""
-        return self.admin or hmac.compare_digest(self.tenant_id or "", tenant_id)
+        # As bytes: compare_digest refuses str with non-ASCII characters, which anyone may send.
+        own = (self.tenant_id or "").encode("utf-8")
+        return self.admin or hmac.compare_digest(own, tenant_id.encode("utf-8", "surrogatepass"))
 
 
 @dataclass(frozen=True, kw_only=True)

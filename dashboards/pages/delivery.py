@@ -45,7 +45,8 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
         card("delivery-frequency", "Deployment frequency", report.deployments_per_day if report.deployments else None,
              "per day", status=levels.get("deployments_per_day"),
              note=report.empty_reasons.get("deployments")
-             or f"{report.code_deployments} code, {report.config_deployments} config changes"),
+             or f"{report.code_deployments} code (of which {report.platform_deployments} platform releases),"
+                f" {report.config_deployments} config changes"),
         card("delivery-lead-time", f"Lead time ({report.statistic})", report.lead_time_hours, "hours",
              status=levels.get("lead_time_hours"), note=report.empty_reasons.get("lead_time")),
         card("delivery-failure-rate", "Change failure rate", report.change_failure_ratio, "ratio",

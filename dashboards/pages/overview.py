@@ -38,13 +38,9 @@ def render(
         result = compute(
             db, name, tenant_id=f.tenant, since=f.since, until=f.until, grain="all", catalog=catalog
         )
-        metric, value = result.metric, result.total
-        target = metric.target
-        status = (
-            None if value is None or target is None else ("ok" if target.met(value) else "breach")
-        )
+        metric, value, target = result.metric, result.total, result.metric.target
         cards.append(card(f"overview-{name.replace('_', '-')}", name.replace("_", " "), value, metric.unit,
-                          target=f"{target.op} {target.value}" if target else None, status=status,
+                          target=f"{target.op} {target.value}" if target else None, status=result.status,
                           note=None if value is not None else result.empty_reason))  # fmt: skip
     cost = ai_cost(db, f.tenant, since=f.since, until=f.until)
     cards.append(card("overview-ai-cost", "AI cost in the window", cost.total_usd if cost.rows else None, "USD",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Match
 
 from matrix.api.auth import RateLimiter
 from matrix.api.errors import ApiError, Detail, from_matrix_error, internal_error
@@ -113,15 +115,26 @@ def _install_errors(fastapi: FastAPI) -> None:
                                message=f"Bad parameter {first.path}: {first.problem}"))  # fmt: skip
 
     @fastapi.exception_handler(HTTPException)
-    async def on_http(_: Request, exc: HTTPException) -> JSONResponse:
+    async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed"}
         message = {404: "No such route; the API is under /v1 (see /docs).",
                    405: "This path does not take that method."}  # fmt: skip
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette's Allow names the first route on the path only
+            headers["Allow"] = ", ".join(_allowed(fastapi, request.scope))
         return answer(ApiError(status=exc.status_code, code=codes.get(exc.status_code, "http_error"),
                                message=message.get(exc.status_code, str(exc.detail)),
-                               headers=dict(exc.headers or {})))  # fmt: skip
+                               headers=headers))  # fmt: skip
 
     @fastapi.exception_handler(Exception)
     async def on_failure(_: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected %s in an API request", type(exc).__name__, exc_info=exc)
         return answer(internal_error())
+
+
+def _allowed(fastapi: FastAPI, scope: MutableMapping[str, Any]) -> list[str]:
+    """Every method some route takes on the request's path."""
+    methods = {method for route in fastapi.router.routes
+               if isinstance(route, BaseRoute) and route.matches(scope)[0] is not Match.NONE
+               for method in getattr(route, "methods", None) or ()}  # fmt: skip
+    return sorted(methods)

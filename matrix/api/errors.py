@@ -18,6 +18,7 @@ from matrix.errors import (
     ApprovalLimitError,
     ApprovalStateError,
     AuthenticationError,
+    ConflictError,
     ContractError,
     MatrixError,
     NotFoundError,
@@ -92,7 +93,9 @@ def from_matrix_error(exc: MatrixError) -> ApiError:
             status = 404 if exc.code == "not_found" else 409
             return ApiError(status=status, code=exc.code, message=message)
         case NotFoundError():
-            return ApiError(status=404, code="not_found", message=message)
+            return ApiError(status=404, code=exc.code, message=message)
+        case ConflictError():
+            return ApiError(status=409, code=exc.code, message=message)
         case WebhookRejectedError():
             status = 401 if "signature" in exc.code else 400
             return ApiError(status=status, code=exc.code, message=message)

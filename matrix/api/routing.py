@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 
 from matrix.api.auth import Caller, RateLimiter, caller
-from matrix.api.errors import ApiError
+from matrix.api.errors import ApiError, Detail
+from matrix.api.limits import BODY_METHODS
 from matrix.api.schemas import Schemas
 from matrix.modules.context import Work
 
@@ -48,6 +49,8 @@ STATUS_TEXT = {
     503: "An integration is not configured.",
 }
 COMMON_ERRORS = (400, 401, 404, 429)
+BODY_ERRORS = (413, 415)
+"""What :class:`matrix.api.limits.BodyLimits` answers to any POST, PUT or PATCH."""
 
 TenantQuery = Annotated[
     str | None,
@@ -62,6 +65,8 @@ class Call:
 
     caller: Caller
     body: dict[str, Any] = field(default_factory=dict)
+    raw: bytes = b""
+    """The body's exact bytes, on a route declared ``raw=True`` (which checks them itself)."""
 
     @property
     def app(self) -> App:
@@ -117,13 +122,17 @@ class Api:
     def route(
         self, method: str, path: str, *, response: str, request: str | None = None,
         errors: Sequence[int] = (), public: bool = False, tags: Sequence[str] = (),
-        summary: str | None = None,
+        summary: str | None = None, raw: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:  # fmt: skip
         """Declare ``method path``: its body contract ``request``, its answer ``response``, the
-        error statuses beyond the common ones, and whether it needs no token (``public``)."""
+        error statuses beyond the common ones, and whether it needs no token (``public``).
+
+        With ``raw``, the route gets the body's exact bytes (``call.raw``) unparsed and
+        unchecked (a signed webhook verifies them first); ``request`` still documents it."""
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-            statuses = sorted(set(errors) | set(COMMON_ERRORS) - ({401} if public else set()))
+            declared = set(errors) | set(COMMON_ERRORS) - ({401} if public else set())
+            statuses = sorted(declared | set(BODY_ERRORS if method in BODY_METHODS else ()))
             responses: dict[int | str, Any] = {
                 200: {"description": "OK", "content": _json(self.schemas.ref(response))}
             }
@@ -137,7 +146,7 @@ class Api:
             if public:
                 extra["security"] = []
             self.fastapi.add_api_route(
-                path, self._endpoint(fn, request, public), methods=[method],
+                path, self._endpoint(fn, request, public, raw), methods=[method],
                 responses=responses, openapi_extra=extra, tags=list(tags) or None,
                 summary=summary, description=inspect.getdoc(fn), operation_id=fn.__name__,
                 response_model=None,
@@ -146,20 +155,33 @@ class Api:
 
         return register
 
-    def _endpoint(self, fn: Callable[..., Any], request: str | None, public: bool) -> Callable[..., Any]:
+    def _endpoint(
+        self, fn: Callable[..., Any], request: str | None, public: bool, raw: bool = False
+    ) -> Callable[..., Any]:
         """``fn`` with its ``call`` parameter replaced by the request it is built from.
 
         Only reading the body waits on the event loop; the token check, the validation and the
-        service call run in FastAPI's thread pool, as the store's calls block.
+        service call run in FastAPI's thread pool, as the store's calls block. The token is
+        checked by a dependency, which FastAPI resolves before the path and query parameters:
+        a request without a valid token is a 401 whatever else is wrong with it.
         """
         app, schemas, limiter = self.app, self.schemas, self.limiter
 
-        async def arrived(http: Request) -> tuple[str | None, bytes]:
-            raw = await http.body() if request is not None else b""
-            return http.headers.get("authorization"), raw
+        def identified(http: Request) -> Caller:
+            if public:
+                return Caller(app=app, identity=None)
+            return caller(app, limiter, http.headers.get("authorization"))
+
+        identity = Depends(identified)  # a closure, so not an annotation FastAPI could resolve
+
+        async def arrived(http: Request, who: Caller = identity) -> tuple[Caller, bytes]:
+            refuse_unknown_query(http, known)
+            body = await http.body() if request is not None or raw else b""
+            return who, body
 
         signature = inspect.signature(fn)
         hints = typing.get_type_hints(fn, include_extras=True)
+        known = {p.name for p in signature.parameters.values() if p.name != "call"}
         params = [
             p.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints.get(p.name, p.annotation),
                       **({"default": Depends(arrived)} if p.name == "call" else {}))
@@ -167,17 +189,35 @@ class Api:
         ]  # fmt: skip
 
         def endpoint(**kwargs: Any) -> Any:
-            authorization, raw = kwargs.pop("call")
-            who = Caller(app=app, identity=None) if public else caller(app, limiter, authorization)
+            who, sent = kwargs.pop("call")
+            if raw:
+                return fn(call=Call(caller=who, raw=sent), **kwargs)
             body: dict[str, Any] = {}
             if request is not None:
-                body = parse_json(raw)
+                body = parse_json(sent)
                 schemas.check(request, body)
             return fn(call=Call(caller=who, body=body), **kwargs)
 
         endpoint.__signature__ = signature.replace(parameters=params, return_annotation=inspect.Signature.empty)  # type: ignore[attr-defined]
         endpoint.__name__ = fn.__name__
         return endpoint
+
+
+def refuse_unknown_query(http: Request, known: set[str]) -> None:
+    """A query parameter the route does not take is a mistake to name, not to ignore.
+
+    Raises:
+        ApiError: 400 ``unknown_parameter`` naming each one and the ones the route takes.
+    """
+    unknown = sorted({name for name in http.query_params if name not in known})
+    if unknown:
+        takes = sorted(known - set(http.path_params))
+        raise ApiError(
+            status=400, code="unknown_parameter",
+            details=[Detail(path=f"/query/{name}", problem="not a parameter of this route") for name in unknown],
+            message=f"Unknown query parameter(s) {', '.join(map(repr, unknown))}; this route takes "
+            + (", ".join(takes) if takes else "none") + ".",
+        )  # fmt: skip
 
 
 def parse_json(raw: bytes) -> dict[str, Any]:
@@ -190,7 +230,7 @@ def parse_json(raw: bytes) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested too deep: not JSON we take
         raise ApiError(status=400, code="invalid_json",
                        message=f"The body is not valid JSON ({exc}); send a JSON object.") from None  # fmt: skip
     if not isinstance(body, dict):

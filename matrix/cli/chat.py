@@ -70,6 +70,12 @@ def _chat_text(r: dict[str, Any]) -> str:
         lines.append(
             f"  approval needed: matrix approvals approve {c['confirmation_id']} --tenant {tenant_id}"
         )
+    if "provider_error" in r:
+        e = r["provider_error"]
+        lines.append(
+            f"  warning: the AI provider failed ({e['code']}): {e['message']} — the request's outcome"
+            " above is recorded; do not send it again"
+        )
     return "\n".join(lines)
 
 

@@ -85,7 +85,8 @@ def _dora_text(r: dict[str, Any]) -> str:
              f" {r['benchmark_year']} clusters: {r['level'] or 'no data'}",
              "  throughput",
              f"  deployment frequency   {r['deployments_per_day']:.3g} per day ({r['deployments']} deployments:"
-             f" {r['code_deployments']} code, {r['config_deployments']} config)" + level("deployments_per_day"),
+             f" {r['code_deployments']} code, of which {r['platform_deployments']} platform releases;"
+             f" {r['config_deployments']} config changes)" + level("deployments_per_day"),
              f"  lead time for changes  {fmt(r['lead_time_hours'], 'h')} ({r['lead_times_used']} commits,"
              f" {r['lead_times_dropped']} dropped at ≤ 0)" + level("lead_time_hours"),
              f"  time to restore        {fmt(r['time_to_restore_hours'], 'h')}" + level("time_to_restore_hours"),

@@ -26,6 +26,23 @@ CLAIM_WORDS = frozenset(
     }
 )  # fmt: skip
 
+PROVIDER_DOWN = {
+    "task": {
+        "pt": "Não consegui gerar a resposta agora, mas o pedido foi registrado: tarefa {id} na fila.",
+        "en": "I could not write a reply just now, but your request was recorded: task {id} is queued.",
+    },
+    "confirmation": {
+        "pt": "Não consegui gerar a resposta agora, mas o pedido aguarda a sua aprovação ({id}).",
+        "en": "I could not write a reply just now, but your request is waiting for your approval ({id}).",
+    },
+    "none": {
+        "pt": "Não consegui gerar a resposta agora; nenhuma ação foi executada.",
+        "en": "I could not write a reply just now; no action was taken.",
+    },
+}
+"""The reply when the AI provider fails after the request's outcome was stored: the outcome is
+said with its id, so the owner never retries (and duplicates) to find it."""
+
 NOTICES = {
     "confirmation_required_not_executed": {
         "pt": "Ainda não executei: esse pedido aguarda a sua aprovação.",

@@ -120,6 +120,11 @@ class Routing:
         return row
 
 
+NOT_A_MESSAGE = Routing(plan=None, source=RouteSource.RULES, reason="not_a_message",
+                        rules_task_type=None)  # fmt: skip
+"""The routing of an operation that is not a message (a mode toggle, an avatar setting)."""
+
+
 def routable(table: RoutingTable) -> tuple[str, ...]:
     """The task types the table routes to, in the contract's order."""
     return tuple(t for t in TASK_TYPES if table.route_for(t))

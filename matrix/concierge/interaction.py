@@ -27,13 +27,12 @@ from matrix import envelopes as env
 from matrix.approvals import Approval, ApprovalWorkflow, QueuedTask
 from matrix.clock import Clock
 from matrix.concierge import guard
-from matrix.concierge.intent import RouteSource, Routing, route
+from matrix.concierge.intent import NOT_A_MESSAGE, Routing, route
 from matrix.concierge.language import language
 from matrix.concierge.planner import Plan
 from matrix.concierge.ports import (
     AssistantOutput,
     ClassifierSelector,
-    IntentClassifier,
     ProviderRequest,
     ProviderSelector,
     RuntimeStore,
@@ -44,6 +43,7 @@ from matrix.concierge.responses import (
     InteractionResult,
     OwnerCommandRef,
     PolicyView,
+    ProviderWarning,
     Receipt,
     ReceiptStatus,
     SessionMode,
@@ -170,19 +170,17 @@ class Interaction:
         # the owner command with its outcome (task or approval), before the provider is called.
         # A tenant with an intent classifier reads its runtime on its own first, so that the
         # classifier is asked with no transaction open.
+        message = operation == Operation.SEND_MESSAGE
         with self.store.transaction():
             runtime = self.runtimes.resolve(tenant_id)
-            classifier = (
-                self.classifiers(runtime.ai)
-                if self.classifiers and operation == Operation.SEND_MESSAGE
-                else None
-            )
+            classifier = self.classifiers(runtime.ai) if self.classifiers and message else None
             if classifier is None:
-                routed = self._route(text, operation, runtime, None, tenant_id)
+                routed = (route(text, runtime.routing, runtime.policy, None, tenant_id)
+                          if message else NOT_A_MESSAGE)  # fmt: skip
                 opened = self._open(tenant_id, session_id, text, request_id, operation, channel,
                                     attachments, overrides, enabled, correlation_id, runtime, routed)  # fmt: skip
         if classifier is not None:
-            routed = self._route(text, operation, runtime, classifier, tenant_id)
+            routed = route(text, runtime.routing, runtime.policy, classifier, tenant_id)
             with self.store.transaction():
                 opened = self._open(tenant_id, session_id, text, request_id, operation, channel,
                                     attachments, overrides, enabled, correlation_id, runtime, routed)  # fmt: skip
@@ -206,12 +204,20 @@ class Interaction:
         with self.store.transaction():
             if after:
                 self.store.events.append_many(after)
-            self.store.telemetry.insert_many([
-                *calls, _provider_row(tenant_id, output, chain.correlation_id, self.clock.now()),
-                {"tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
-                 "name": "owner.interaction", "module": env.OWNER, "status": "ok",
-                 "latency_ms": total_ms, "correlation_id": chain.correlation_id, "feature": operation},
-            ])  # fmt: skip
+            # A failed reply is its own row in ``calls`` (beside the classifier's); the request
+            # then counts as an error of the product, though its outcome was stored and returned.
+            failed = [r for r in calls if r["name"] == "owner.respond"]
+            reply = (
+                []
+                if failed
+                else [_provider_row(tenant_id, output, chain.correlation_id, self.clock.now())]
+            )
+            self.store.telemetry.insert_many([*calls, *reply, {
+                "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
+                "name": "owner.interaction", "module": env.OWNER, "status": "error" if failed else "ok",
+                "latency_ms": total_ms, "correlation_id": chain.correlation_id, "feature": operation,
+                "error_code": failed[0]["error_code"] if failed else None,
+            }])  # fmt: skip
         return InteractionResult(
             request_id=request_id,
             owner_command=OwnerCommandRef(
@@ -225,16 +231,8 @@ class Interaction:
             execution_receipts=tuple(stored.receipts),
             confirmation=stored.confirmation,
             downstream_tasks=(QueuedTask.of(stored.task),) if stored.task else (),
+            provider_error=output.error,
         )
-
-    def _route(
-        self, text: str, operation: str, runtime: TenantRuntime,
-        classifier: IntentClassifier | None, tenant_id: str,
-    ) -> Routing:  # fmt: skip
-        if operation != Operation.SEND_MESSAGE:
-            return Routing(plan=None, source=RouteSource.RULES, reason="not_a_message",
-                           rules_task_type=None)  # fmt: skip
-        return route(text, runtime.routing, runtime.policy, classifier, tenant_id)
 
     def _open(
         self, tenant_id: str, session_id: str, text: str, request_id: str, operation: str,
@@ -356,7 +354,15 @@ class Interaction:
                 "provider": exc.provider or "openai", "model": runtime.ai.model or self.settings.openai_model,
                 "feature": "owner_chat", "correlation_id": corr, "error_code": exc.code,
             })  # fmt: skip
-            raise
+            # The outcome is stored already: say it, with its id, and report the error beside it.
+            kind, ref = (("task", stored.task.task_id) if stored.task else
+                         ("confirmation", stored.confirmation.confirmation_id) if stored.confirmation else
+                         ("none", ""))  # fmt: skip
+            notice = guard.PROVIDER_DOWN[kind][language(text)].format(id=ref)
+            return AssistantOutput(text=notice, provider=exc.provider or "openai", model=None, latency_ms=0,
+                                   fallback_reason=f"provider_error:{exc.code}", status="error",
+                                   error=ProviderWarning(code=exc.code, message=str(exc),
+                                                         provider=exc.provider or "openai"))  # fmt: skip
 
     def _guard(
         self, caused: env.Chain, output: AssistantOutput, text: str, request_id: str,

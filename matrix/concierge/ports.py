@@ -63,6 +63,8 @@ class AssistantOutput:
     fallback_reason: str | None = None
     attachments: tuple[dict[str, Any], ...] = ()
     status: str = "ok"
+    error: Any = None
+    """A :class:`matrix.concierge.responses.ProviderWarning` when the provider failed."""
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -157,6 +157,18 @@ class PolicyView(Body):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ProviderWarning(Body):
+    """The AI provider failed after the request's outcome was stored; reported beside it."""
+
+    code: str
+    message: str
+    provider: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "provider": self.provider}
+
+
+@dataclass(frozen=True, kw_only=True)
 class InteractionResult(Body):
     """The origin's response body of one owner interaction."""
 
@@ -170,6 +182,8 @@ class InteractionResult(Body):
     confirmation: Approval | None = None
     downstream_tasks: tuple[QueuedTask, ...] = ()
     status: RequestStatus = RequestStatus.ACCEPTED
+    provider_error: ProviderWarning | None = None
+    """Set when the reply could not be written by the provider (the outcome above still holds)."""
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -186,4 +200,6 @@ class InteractionResult(Body):
             body["confirmation"] = self.confirmation.summary()
         if self.downstream_tasks:
             body["downstream_tasks"] = [t.as_dict() for t in self.downstream_tasks]
+        if self.provider_error is not None:
+            body["provider_error"] = self.provider_error.as_dict()
         return body

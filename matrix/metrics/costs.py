@@ -26,6 +26,8 @@ class CostReport:
     total_usd: float = 0.0
     unpriced_calls: int = 0
     unpriced_models: list[str] = field(default_factory=list)
+    empty_reason: str | None = None
+    """Why there is no cost to show (no AI usage in the window); None when there is usage."""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -51,6 +53,8 @@ def ai_cost(
         report.unpriced_calls += int(unpriced)
         unpriced_models.update(models or ())
     report.unpriced_models = sorted(unpriced_models)
+    if not report.rows:
+        report.empty_reason = f"no AI provider calls for tenant {tenant_id!r} in the window"
     return report
 
 
@@ -124,7 +128,8 @@ def cost_per_active_tenant(store: Any, *, since: datetime, until: datetime) -> d
         total += report.total_usd
         unpriced += report.unpriced_calls
     return {"active_tenants": len(active), "total_usd": total, "unpriced_calls": unpriced,
-            "cost_per_active_tenant_usd": (total / len(active)) if active else None}  # fmt: skip
+            "cost_per_active_tenant_usd": (total / len(active)) if active else None,
+            "reason": None if active else "no tenant had an owner interaction in the window"}  # fmt: skip
 
 
 def set_plan(

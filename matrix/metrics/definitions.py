@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from matrix import paths
-from matrix.errors import ConfigError, UsageError
+from matrix.errors import ConfigError, UnknownMetricError
 from matrix.issues import Issue, Level
 
 # Source table → its default time column.
@@ -90,9 +90,11 @@ class MetricCatalog:
             hint = (
                 f" Did you mean {', '.join(close)}?"
                 if close
-                else " `matrix metrics list` shows them all."
+                else " `matrix metrics list` (or GET /v1/metrics) shows them all."
             )
-            raise UsageError(f"Unknown metric {name!r}.{hint}") from None
+            raise UnknownMetricError(
+                f"Unknown metric {name!r}.{hint}", name=name, suggestions=close
+            ) from None
 
     def names(self) -> list[str]:
         return sorted(self.metrics)

@@ -104,6 +104,8 @@ class DoraReport:
     rework_ratio: float | None = None
     code_deployments: int = 0
     config_deployments: int = 0
+    platform_deployments: int = 0
+    """Of the code deployments, the platform's releases (which reach every tenant)."""
     benchmark_year: int = 2024
     levels: dict[str, str] = field(default_factory=dict)
     benchmark: dict[str, str] = field(default_factory=dict)
@@ -159,7 +161,25 @@ class _Rows:
     incidents: list[tuple[Any, ...]]
 
 
+PLATFORM = "platform"
+"""The tenant that records the platform's own releases; they reach every tenant."""
+
+
 def _collect(
+    store: Any, tenant_id: str, since: datetime, until: datetime, include_simulated: bool
+) -> _Rows:
+    """The tenant's rows; for a tenant other than the platform, with the platform's code
+    releases (and their lead times and incidents) beside its own, since those reached it."""
+    own = _collect_one(store, tenant_id, since, until, include_simulated)
+    if tenant_id == PLATFORM or store.tenants.get(PLATFORM) is None:
+        return own
+    platform = _collect_one(store, PLATFORM, since, until, include_simulated)
+    releases = [(*d[:6], True) for d in platform.deployments if d[2] == "code"]
+    return _Rows(deployments=sorted(own.deployments + releases, key=lambda d: (d[4], str(d[0]))),
+                 lead=own.lead + platform.lead, incidents=own.incidents + platform.incidents)  # fmt: skip
+
+
+def _collect_one(
     store: Any, tenant_id: str, since: datetime, until: datetime, include_simulated: bool
 ) -> _Rows:
     sim = "" if include_simulated else " AND NOT simulated"
@@ -248,6 +268,7 @@ def _report(rows: _Rows, tenant_id: str, since: datetime, until: datetime, stati
     report.deployments = len(deployments)
     report.code_deployments = sum(1 for d in deployments if d[2] == "code")
     report.config_deployments = report.deployments - report.code_deployments
+    report.platform_deployments = sum(1 for d in deployments if len(d) > 6 and d[6])
     report.rework_deployments = sum(1 for d in deployments if d[5])
     report.rework_ratio = report.rework_deployments / len(deployments) if deployments else None
     days = (until - since).total_seconds() / 86400

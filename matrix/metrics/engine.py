@@ -33,8 +33,19 @@ class MetricResult:
 
     @property
     def total(self) -> float | None:
-        """The value over the whole window when computed with grain ``all``."""
-        return None if self.frame.empty else float(self.frame["value"].iloc[-1])
+        """The value over the whole window when computed with grain ``all`` (None without one:
+        no rows, or rows whose formula gives no value)."""
+        if self.frame.empty or pd.isna(self.frame["value"].iloc[-1]):
+            return None
+        return float(self.frame["value"].iloc[-1])
+
+    @property
+    def status(self) -> str | None:
+        """``ok`` or ``breach``: :attr:`total` against the metric's target (None without either)."""
+        value, target = self.total, self.metric.target
+        if value is None or target is None:
+            return None
+        return "ok" if target.met(value) else "breach"
 
     def as_dict(self) -> dict[str, Any]:
         rows = [{"bucket": b.isoformat() if hasattr(b, "isoformat") else b, "value": None if pd.isna(v) else float(v),
@@ -64,7 +75,8 @@ def compute(
     """Compute one metric for one tenant over ``[since, until)`` in buckets of ``grain``.
 
     Raises:
-        UsageError: unknown metric (with suggestions), bad grain, or a window that ends before it starts.
+        UnknownMetricError: no metric called ``name`` (a UsageError, with suggestions).
+        UsageError: bad grain, or a window that ends before it starts.
         NotFoundError: unknown tenant.
     """
     catalog = catalog or load_catalog()
@@ -109,6 +121,8 @@ def compute(
         what = f" matching {metric.filter}" if metric.filter else ""
         reason = (f"no {metric.source} rows{what} for tenant {tenant_id!r} between "
                   f"{since.isoformat()} and {until.isoformat()}")  # fmt: skip
+    elif frame["value"].isna().all():
+        reason = f"the {read} {metric.source} rows in the window give no value for {metric.name}"
     return MetricResult(metric=metric, frame=frame, provenance=provenance, empty_reason=reason)
 
 
@@ -150,7 +164,9 @@ def run_sql(
         con.close()
 
 
-# One provider call's cost at the price in force when it was made (NULL when unpriced).
+# One provider call's cost at the price in force when it was made (NULL when unpriced). Costs are
+# added with fsum (compensated summation): a plain SUM of doubles depends on the order DuckDB's
+# threads add them in, so two reads of the same rows could differ in the last digits.
 _CALL_COST = """((coalesce(t.input_tokens, 0) - coalesce(t.cached_tokens, 0)) * p.input_per_mtok / 1e6
            + coalesce(t.cached_tokens, 0) * p.cached_input_per_mtok / 1e6
            + coalesce(t.output_tokens, 0) * p.output_per_mtok / 1e6
@@ -203,12 +219,12 @@ QUERIES = {
     "costs.by_group": f"""
         SELECT {{group}} AS grp, count(*) AS calls,
                count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls,
-               sum({_CALL_COST}) AS cost_usd,
+               fsum({_CALL_COST}) AS cost_usd,
                list(DISTINCT t.provider || '/' || t.model) FILTER (WHERE p.price_id IS NULL) AS unpriced_models
         FROM {_PRICED_CALLS}
         GROUP BY 1 ORDER BY 1""",
     # One sum per window (each ``costs.spent_since`` takes the window's start) in one scan.
-    "costs.spent_since": f"coalesce(sum({_CALL_COST}) FILTER (WHERE t.recorded_at >= ?), 0)",
+    "costs.spent_since": f"coalesce(fsum({_CALL_COST}) FILTER (WHERE t.recorded_at >= ?), 0)",
     "costs.sums": f"SELECT {{sums}} FROM {_PRICED_CALLS}",
 }  # fmt: skip
 

@@ -1,4 +1,4 @@
-"""SQL for the inbox's concurrent writes: conversation counters and monotonic delivery states.
+"""SQL for the inbox: conversation counters, monotonic delivery states, and the conversation list.
 
 Implements :class:`matrix.modules.crm.inbox.InboxRepository`. Each write is one statement that
 reads and changes the row under the database's row lock, so concurrent webhooks of one contact
@@ -8,11 +8,16 @@ neither lose an unread count nor let an older message, or an older delivery stat
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from matrix.errors import UsageError
 from matrix.storage.base import Backend
+
+CONVERSATION_COLUMNS = (
+    "conversation_id", "tenant_id", "contact_e164", "display_name", "lead_id",
+    "last_message_preview", "last_message_at", "unread_count", "created_at", "updated_at",
+)  # fmt: skip
 
 
 class SqlInbox:
@@ -23,18 +28,20 @@ class SqlInbox:
 
     def count_message(
         self, tenant_id: str, conversation_id: str, *, occurred_at: datetime, preview: str,
-        at: datetime,
+        at: datetime, unread: int = 1,
     ) -> None:  # fmt: skip
-        """One more unread message; it becomes the preview unless a newer one is already shown."""
+        """One more message (``unread`` more unread: 0 for one the tenant sent); it becomes the
+        preview unless a newer one is already shown."""
+        params = [unread, at, occurred_at, preview, occurred_at, occurred_at, tenant_id]
         with self._backend.transaction() as tx:
             tx.execute(
-                "UPDATE crm_conversations SET unread_count = unread_count + 1, updated_at = ?,"
+                "UPDATE crm_conversations SET unread_count = unread_count + ?, updated_at = ?,"
                 " last_message_preview = CASE WHEN last_message_at IS NULL OR last_message_at <= ?"
                 " THEN ? ELSE last_message_preview END,"
                 " last_message_at = CASE WHEN last_message_at IS NULL OR last_message_at < ?"
                 " THEN ? ELSE last_message_at END"
                 " WHERE tenant_id = ? AND conversation_id = ?",
-                [at, occurred_at, preview, occurred_at, occurred_at, tenant_id, conversation_id],
+                [*params, conversation_id],
             )
 
     def apply_delivery(
@@ -78,6 +85,25 @@ class SqlInbox:
         provider_id, state, updated = rows[0]
         return {"provider_message_id": provider_id, "delivery_state": state,
                 "delivery_updated_at": updated}  # fmt: skip
+
+    def conversations(self, tenant_id: str, *, limit: int) -> list[dict[str, Any]]:
+        """The tenant's conversations, the latest activity first (the last message, else the
+        opening), each with its lead's stage (``lead_stage``, None without a lead)."""
+        with self._backend.transaction() as tx:
+            rows = tx.query(
+                f"SELECT {', '.join('c.' + c for c in CONVERSATION_COLUMNS)}, l.stage"
+                " FROM crm_conversations AS c LEFT JOIN crm_leads AS l"
+                " ON l.tenant_id = c.tenant_id AND l.lead_id = c.lead_id"
+                " WHERE c.tenant_id = ?"
+                " ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.conversation_id"
+                f" LIMIT {int(limit)}",
+                [tenant_id],
+            )
+        return [
+            {name: value.astimezone(UTC) if isinstance(value, datetime) else value
+             for name, value in zip((*CONVERSATION_COLUMNS, "lead_stage"), row, strict=True)}
+            for row in rows
+        ]  # fmt: skip
 
 
 def _rank_sql(ranks: Mapping[str, int]) -> str:

@@ -1,7 +1,7 @@
 """Secrets at rest: the store's key, AES-GCM sealing, and the two tables of sealed secrets.
 
-Tenant secrets (OpenAI keys, webhook secrets, gateway keys) and the platform's own (the API token
-pepper) are stored sealed with AES-256-GCM under one key that never lives in the store. The key
+Tenant secrets (OpenAI keys, webhook secrets, gateway keys), the platform's own (the API token
+pepper) and the keys the web server generates for itself (the session secret) are stored sealed with AES-256-GCM under one key that never lives in the store. The key
 comes from ``MATRIX_SECRET_KEY``; when that is empty, an embedded DuckDB file uses a key file
 beside it (``<store>.key``, made on first use, readable by its owner only) so that a local store
 works with nothing set, and an in-memory store a key that lives as long as the process. A
@@ -39,7 +39,8 @@ KEY_BYTES = 32
 _NONCE_BYTES = 12
 SETTING = "MATRIX_SECRET_KEY"
 HOW_TO_MAKE = "make one with `matrix secrets new-key`"
-_TABLES = ("tenant_secrets", "platform_secrets")
+_TABLES = ("tenant_secrets", "platform_secrets", "server_keys")
+_STAMPS = {"platform_secrets": "updated_at", "server_keys": "created_at"}
 _PLAIN = f"value NOT LIKE '{PREFIX}%'"
 _HEX_KEY = re.compile(r"[0-9a-fA-F]{64}")
 _BASE64_KEY = re.compile(r"[A-Za-z0-9_+/-]{43}=?")
@@ -247,9 +248,9 @@ class Rotation:
 
 
 class SqlSecrets:
-    """The sealed secrets of the tenants (``tenant_secrets``) and of the platform
-    (``platform_secrets``). Values stored in clear by an older matrix are sealed the first time
-    this store's secrets are used."""
+    """The sealed secrets of the tenants (``tenant_secrets``), of the platform
+    (``platform_secrets``) and of the web server (``server_keys``). Values stored in clear by an
+    older matrix are sealed the first time this store's secrets are used."""
 
     def __init__(self, backend: Backend, keyring: Keyring) -> None:
         self._backend = backend
@@ -311,15 +312,27 @@ class SqlSecrets:
 
         Two processes making it at once store one: the second reads the first's.
         """
+        return self._kept("platform_secrets", name, make, at)
+
+    def server_key(self, name: str, *, make: Callable[[], str], at: datetime) -> str:
+        """The web server's key ``name`` (the session secret), made with ``make`` on first use;
+        every process starting together reads the one the first stored."""
+        found = self._kept("server_keys", name, make, at)
+        assert found is not None  # made when missing
+        return found
+
+    def _kept(
+        self, table: str, name: str, make: Callable[[], str] | None, at: datetime
+    ) -> str | None:
         self._seal_clear_once()
-        context = _context("platform_secrets", "", name)
+        context = _context(table, "", name)
         with self._backend.transaction() as tx:
-            rows = tx.query("SELECT value FROM platform_secrets WHERE name = ?", [name])
+            rows = tx.query(f"SELECT value FROM {table} WHERE name = ?", [name])
             if not rows and make is not None:
                 sealed = seal(self._sealing_key(), make(), context)
-                tx.insert_rows("platform_secrets", ("name", "value", "updated_at"),
-                               [(name, sealed, at)], skip_existing="name")  # fmt: skip
-                rows = tx.query("SELECT value FROM platform_secrets WHERE name = ?", [name])
+                tx.insert_rows(table, ("name", "value", _STAMPS[table]), [(name, sealed, at)],
+                               skip_existing="name")  # fmt: skip
+                rows = tx.query(f"SELECT value FROM {table} WHERE name = ?", [name])
         if not rows:
             return None
         return self._open(str(rows[0][0]), context)
@@ -437,8 +450,9 @@ class SqlSecrets:
                 return self._rows(own, where=where)
         rows = [("tenant_secrets", str(t), str(n), str(v))
                 for t, n, v in tx.query(f"SELECT tenant_id, name, value FROM tenant_secrets WHERE {where}")]  # fmt: skip
-        rows += [("platform_secrets", "", str(n), str(v))
-                 for n, v in tx.query(f"SELECT name, value FROM platform_secrets WHERE {where}")]  # fmt: skip
+        for table in _STAMPS:
+            rows += [(table, "", str(n), str(v))
+                     for n, v in tx.query(f"SELECT name, value FROM {table} WHERE {where}")]  # fmt: skip
         return rows
 
     @staticmethod
@@ -450,7 +464,5 @@ class SqlSecrets:
                 [new, tenant_id, name, old],
             )
         else:
-            tx.execute(
-                "UPDATE platform_secrets SET value = ? WHERE name = ? AND value = ?",
-                [new, name, old],
-            )
+            tx.execute(f"UPDATE {table} SET value = ? WHERE name = ? AND value = ?",
+                       [new, name, old])  # fmt: skip

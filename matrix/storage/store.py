@@ -31,7 +31,7 @@ from matrix.storage.runtime import SqlApprovals, SqlRuntimeConfig, SqlSideEffect
 from matrix.storage.secrets import Keyring, SqlSecrets
 from matrix.storage.tenant_runtime import SqlTenantRuntime
 from matrix.storage.tokens import SqlApiTokens
-from matrix.storage.users import SqlDashboardUsers, SqlWebSessions
+from matrix.storage.users import SqlDashboardUsers, SqlSignInFailures, SqlWebSessions
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
 
@@ -169,6 +169,7 @@ class Store:
         self.admin = StoreAdmin(backend, clock)
         self.inbox = SqlInbox(backend)
         self.sessions = SqlWebSessions(backend)
+        self.sign_ins = SqlSignInFailures(backend)
         self.api_tokens = SqlApiTokens(backend, self.secrets, clock)
         self.tenant_runtime = SqlTenantRuntime(backend, self.secrets)
 

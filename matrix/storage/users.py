@@ -1,9 +1,10 @@
 """SQL for dashboard users (one row per user with their password hash, role and tenants), their
-sign-in sessions, and the keys the web server generates for itself."""
+sign-in sessions, and the failed sign-ins the web server counts against guessing."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,8 +64,7 @@ class SqlDashboardUsers:
 
 
 class SqlWebSessions:
-    """The ``web_sessions`` table (a session by the hash of its id, never the id itself) and the
-    ``server_keys`` table."""
+    """The ``web_sessions`` table (a session by the hash of its id, never the id itself)."""
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
@@ -101,13 +101,57 @@ class SqlWebSessions:
         with self._backend.transaction() as tx:
             tx.execute("DELETE FROM web_sessions WHERE expires_at <= ?", [now])
 
-    def key(self, name: str, candidate: str, now: datetime) -> str:
-        """The stored key ``name``; ``candidate`` becomes it when there is none yet (the first
-        of several processes starting together wins, and all of them read the same key)."""
+
+class SqlSignInFailures:
+    """The ``sign_in_failures`` table: failed sign-ins per subject (a username or a client
+    address), shared by every process on the store so that a lockout holds in all of them."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def count(self, subject: str, now: datetime, *, forget_before: datetime) -> int:
+        """Count one more failure of ``subject``; how many it has now. Subjects whose last
+        failure is older than ``forget_before`` are forgotten first (theirs start again at 1)."""
+        with self._backend.transaction() as tx:
+            tx.execute("DELETE FROM sign_in_failures WHERE last_at < ?", [forget_before])
+            # One statement, so that processes counting the same subject at once add up.
+            tx.execute(
+                "INSERT INTO sign_in_failures (subject, failures, last_at) VALUES (?, 1, ?)"
+                " ON CONFLICT (subject) DO UPDATE"
+                " SET failures = sign_in_failures.failures + 1, last_at = excluded.last_at",
+                [subject, now],
+            )
+            rows = tx.query("SELECT failures FROM sign_in_failures WHERE subject = ?", [subject])
+        return int(rows[0][0]) if rows else 1
+
+    def lock(self, subject: str, until: datetime) -> None:
+        """Lock ``subject`` until ``until`` (never shortening a longer lock already set)."""
         with self._backend.transaction() as tx:
             tx.execute(
-                "INSERT INTO server_keys VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
-                [name, candidate, now],
+                "UPDATE sign_in_failures SET locked_until = ?"
+                " WHERE subject = ? AND (locked_until IS NULL OR locked_until < ?)",
+                [until, subject, until],
             )
-            rows = tx.query("SELECT value FROM server_keys WHERE name = ?", [name])
-        return str(rows[0][0])
+
+    def locked_until(self, subjects: Sequence[str], now: datetime) -> datetime | None:
+        """The latest end of a lock on any of ``subjects`` still running at ``now``, or None."""
+        marks = ", ".join("?" * len(subjects))
+        with self._backend.transaction() as tx:
+            rows = tx.query(
+                f"SELECT max(locked_until) FROM sign_in_failures WHERE subject IN ({marks})"
+                " AND locked_until > ?",
+                [*subjects, now],
+            )
+        found = rows[0][0] if rows else None
+        return found if isinstance(found, datetime) else None
+
+    def clear(self, subjects: Sequence[str]) -> None:
+        """Forget the failures of ``subjects`` (a right password)."""
+        marks = ", ".join("?" * len(subjects))
+        with self._backend.transaction() as tx:
+            tx.execute(f"DELETE FROM sign_in_failures WHERE subject IN ({marks})", list(subjects))
+
+    def clear_all(self) -> None:
+        """Forget every failure (an administrator unlocking everyone)."""
+        with self._backend.transaction() as tx:
+            tx.execute("DELETE FROM sign_in_failures")

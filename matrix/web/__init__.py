@@ -5,7 +5,7 @@ values (method, scheme, host, headers, client address) and answers with plain va
 dashboards' Flask hooks and the API's middleware apply the same rules.
 
 - :mod:`~matrix.web.headers`: the security headers on every response (CSP, frames, sniffing,
-  referrer, HSTS over HTTPS).
+  referrer, HSTS over HTTPS), the dashboards' and the API's.
 - :mod:`~matrix.web.origin`: the Origin/Referer check that refuses cross-site state changes.
 - :mod:`~matrix.web.throttle`: sign-in backoff and lockout per username and per client address.
 - :mod:`~matrix.web.sessions`: server-side sign-in sessions (revoked at sign-out, expiring), the
@@ -15,7 +15,7 @@ dashboards' Flask hooks and the API's middleware apply the same rules.
 
 from __future__ import annotations
 
-from matrix.web.headers import security_headers
+from matrix.web.headers import api_headers, security_headers
 from matrix.web.messages import public_message
 from matrix.web.origin import cross_origin
 from matrix.web.sessions import Sessions, check_secret, session_secret
@@ -24,6 +24,7 @@ from matrix.web.throttle import SignInThrottle
 __all__ = [
     "Sessions",
     "SignInThrottle",
+    "api_headers",
     "check_secret",
     "cross_origin",
     "public_message",

@@ -1,5 +1,6 @@
 """The security headers every response carries: a Content-Security-Policy the dashboards run
-under, no framing, no content sniffing, no referrer to other sites, and HSTS over HTTPS."""
+under (and a stricter one for the API's JSON), no framing, no content sniffing, no referrer to
+other sites, and HSTS over HTTPS."""
 
 from __future__ import annotations
 
@@ -40,5 +41,36 @@ def security_headers(*, secure: bool, script_hashes: Sequence[str] = ()) -> dict
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     }
     if secure:  # over plain HTTP the header is ignored, and it would pin a test host to HTTPS
+        headers["Strict-Transport-Security"] = HSTS
+    return headers
+
+
+# The API answers JSON, which runs nothing: its policy allows nothing at all. Its one page, the
+# interactive docs (Swagger UI), loads its bundle from the CDN FastAPI names and runs one inline
+# start-up script, allowed by its hash.
+DOCS_CDN = "https://cdn.jsdelivr.net"
+DOCS_FAVICON = "https://fastapi.tiangolo.com"
+
+
+def api_headers(*, secure: bool, page_scripts: Sequence[str] | None = None) -> dict[str, str]:
+    """The headers of an API answer; ``page_scripts`` are the hashes (``sha256-...``) of the
+    inline scripts of the docs page, None for every other answer (JSON)."""
+    if page_scripts is None:
+        policy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    else:
+        scripts = " ".join([DOCS_CDN, *(f"'{h.strip(chr(39))}'" for h in page_scripts)])
+        policy = (
+            f"default-src 'none'; script-src {scripts}; style-src {DOCS_CDN} 'unsafe-inline';"
+            f" img-src 'self' data: {DOCS_FAVICON}; connect-src 'self'; frame-ancestors 'none';"
+            " base-uri 'none'; form-action 'none'"
+        )
+    headers = {
+        "Content-Security-Policy": policy,
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",  # tenant data: never kept by a shared cache
+    }
+    if secure:
         headers["Strict-Transport-Security"] = HSTS
     return headers

@@ -3,8 +3,9 @@
 A cookie carries a random session id; the store keeps only its hash, the user and the expiry.
 Every request looks the id up, so signing out (or the expiry, or a password change) ends the
 session for every copy of the cookie. The signing secret must be at least 32 random bytes; when
-none is configured, one is generated once and kept in the store, so sign-ins survive a restart
-and every worker process signs alike.
+none is configured, one is generated once and kept in the store, sealed like the store's other
+secrets (``matrix secrets rotate-key`` reseals it), so sign-ins survive a restart and every worker
+process signs alike.
 """
 
 from __future__ import annotations
@@ -90,4 +91,11 @@ def session_secret(store: Any, configured: str | None = None) -> str:
     value = configured if configured else store.settings.session_secret
     if value:
         return check_secret(value)
-    return str(store.sessions.key(KEY_NAME, secrets.token_urlsafe(48), store.clock.now()))
+    try:
+        return str(store.secrets.server_key(KEY_NAME, make=lambda: secrets.token_urlsafe(48),
+                                            at=store.clock.now()))  # fmt: skip
+    except ConfigError as exc:  # no key to seal it with (PostgreSQL without MATRIX_SECRET_KEY)
+        raise ConfigError(
+            f"{exc} The generated sign-in secret is kept sealed in the store; alternatively set"
+            f" {SECRET_VARIABLE} (make one with {MAKE_ONE})."
+        ) from None

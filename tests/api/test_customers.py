@@ -48,3 +48,11 @@ def test_another_tenants_customer_answers_as_unknown(api: ApiWorld) -> None:
     nowhere = api.get("/v1/customers", tenant="globex", params={"tenant_id": "nope"})
     assert named.status_code == nowhere.status_code == 404
     assert named.json() == nowhere.json()
+
+
+def test_an_unknown_query_parameter_is_named_not_ignored(api: ApiWorld) -> None:
+    answer = api.get("/v1/customers", params={"tenant": "acme"})
+    assert answer.status_code == 400 and answer.json()["error"] == "unknown_parameter"
+    assert answer.json()["details"] == [{"path": "/query/tenant", "problem": "not a parameter of this route"}]
+    assert "tenant_id" in answer.json()["message"]
+    assert api.client.get("/v1/customers", params={"tenant": "acme"}).status_code == 401  # the token first

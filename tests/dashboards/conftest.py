@@ -28,12 +28,6 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     store = open_store(settings=settings, migrate=True)
     run_simulation(partial(build, store=store), tenants=2, days=3, seed=11, end=END)
 
-    concierge = build(settings, store=store).concierge
-    for tenant in (
-        "sim-01",
-        "sim-02",
-    ):  # the simulation's AI server is gone: answer locally from now on
-        concierge.save_config(tenant, {"provider": {"mode": "local"}, "openai": {"api_key": ""}})
     add_user(store, "boss", PASSWORD, role="admin")
     add_user(store, "ana", PASSWORD, role="manager", tenants=["sim-01"])
     from matrix.gates.history import record_run

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,19 +25,15 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def base_url(app: Any) -> Iterator[str]:
-    import logging
+def base_url(app: Any, seeded: Store) -> Iterator[str]:
+    """The real server (uvicorn, the dispatcher, the dashboards through a2wsgi) over the store."""
+    from dashboards import context
+    from matrix.testing.server import serving
 
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(
-        logging.WARNING
-    )  # no line per request in the test output
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    kept = context.RUNTIME.store, context.RUNTIME.app
+    with build(seeded.settings, store=seeded) as wired, serving(wired) as server:
+        yield server.url
+    context.RUNTIME.store, context.RUNTIME.app = kept
 
 
 @pytest.fixture(scope="module")

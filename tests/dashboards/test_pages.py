@@ -261,3 +261,12 @@ def test_pages_say_when_outbound_delivery_is_off_and_how_to_turn_it_on(
     for page in (overview, reliability):
         name = page.__name__.rsplit(".", 1)[-1]
         assert _find(page.render(admin, "sim-01", *window, "day"), f"{name}-outbound-off") is None
+
+
+def test_the_simulation_leaves_no_tenant_on_its_stopped_ai_endpoint(seeded: Store) -> None:
+    """The simulator's OpenAI-compatible server stops with it; no tenant may keep pointing there
+    (the first chat after `make demo` would fail)."""
+    for tenant in ("sim-01", "sim-02"):
+        stored = seeded.runtime_config.get(tenant)
+        openai = (stored[0].get("openai") or {}) if stored else {}
+        assert not openai.get("base_url") and not openai.get("api_key"), tenant

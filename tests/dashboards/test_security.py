@@ -76,9 +76,9 @@ def test_sign_in_locks_out_after_five_failures_for_a_growing_window(
     assert _sign_in(client, "ana", PASSWORD).status_code == 302
 
 
-def test_the_lockout_window_doubles_up_to_its_cap_and_success_clears_it() -> None:
+def test_the_lockout_window_doubles_up_to_its_cap_and_success_clears_it(store: Store) -> None:
     clock = FrozenClock(datetime(2026, 11, 2, 12, 0, tzinfo=UTC))
-    throttle = SignInThrottle(clock, free=5, first_window=2, max_window=60)
+    throttle = SignInThrottle(store.sign_ins, clock, free=5, first_window=2, max_window=60)
     waits = [throttle.failed("boss", "10.0.0.1") for _ in range(10)]
     assert waits == [0, 0, 0, 0, 2, 4, 8, 16, 32, 60]
     throttle.succeeded("boss", "10.0.0.1")
@@ -88,6 +88,33 @@ def test_the_lockout_window_doubles_up_to_its_cap_and_success_clears_it() -> Non
     assert throttle.failed("boss", "10.0.0.3") == 2
     clock.advance(timedelta(hours=1))
     assert throttle.failed("boss", "10.0.0.3") == 0  # failures long ago are forgotten
+
+
+@pytest.mark.postgres
+def test_a_lockout_holds_across_server_processes_on_one_store(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes of one server (two Apps on one PostgreSQL store): guesses spread over
+    both count together, and the lockout answers in both."""
+    from dashboards import context
+    from dashboards.app import create_app
+    from matrix.app import build
+    from matrix.config import Settings
+
+    monkeypatch.setattr(context.RUNTIME, "store", None)
+    monkeypatch.setattr(context.RUNTIME, "app", None)
+    settings = Settings.load(storage_url=postgres_url, provider_mode="local")
+    with build(settings, migrate=True) as first, build(settings) as second:
+        add_user(first.store, "root", PASSWORD, role="admin")
+        apps = [create_app(first.store, wired=first), create_app(second.store, wired=second)]
+        clients = [a.server.test_client() for a in apps]
+        answers = [_sign_in(clients[n % 2], "root", f"guess-{n}", address=f"10.7.0.{n}")
+                   for n in range(5)]  # fmt: skip
+        assert [a.status_code for a in answers] == [401] * 5
+        for client in clients:  # both processes now refuse even the right password
+            locked = _sign_in(client, "root", PASSWORD, address="10.7.1.1")
+            assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1
+        assert second.store.sign_ins.locked_until(["user:root"], second.clock.now()) is not None
 
 
 def test_sign_in_limits_count_per_client_address(app: Any, throttle: SignInThrottle) -> None:
@@ -195,6 +222,49 @@ def test_a_generated_secret_is_kept_in_the_store_so_sign_ins_survive_a_restart(
     restarted = create_app(store).server.test_client()  # a new process reading the same store
     restarted.set_cookie("session", client.get_cookie("session").value)
     assert restarted.get("/_dash-layout").status_code == 200
+
+
+def test_the_generated_secret_is_sealed_in_the_store(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from matrix.config import Settings
+    from matrix.storage import open_store
+
+    path = Path(tmp_path) / "sealed.duckdb"
+    with open_store(settings=Settings.load(storage_url=f"duckdb:///{path}"), migrate=True) as store:
+        secret = session_secret(store)
+        with store.backend.transaction() as tx:
+            (value,) = tx.query("SELECT value FROM server_keys WHERE name = 'session_secret'")[0]
+        assert value.startswith("mxs1.") and secret not in value
+    raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*")
+                   if not p.name.endswith(".key"))  # fmt: skip
+    assert secret.encode() not in raw
+    with open_store(settings=Settings.load(storage_url=f"duckdb:///{path}")) as again:
+        assert session_secret(again) == secret
+
+
+def test_rotating_the_store_key_reseals_the_session_secret(store: Store) -> None:
+    from matrix.storage.secrets import key_id_of, new_key
+
+    secret = session_secret(store)
+    rotation = store.secrets.rotate(new_key())
+    assert rotation.resealed >= 1
+    with store.backend.transaction() as tx:
+        (value,) = tx.query("SELECT value FROM server_keys WHERE name = 'session_secret'")[0]
+    assert key_id_of(value) == rotation.new_key_id != rotation.old_key_id
+    assert session_secret(store) == secret
+
+
+def test_a_session_secret_kept_in_clear_by_an_older_version_is_sealed(store: Store) -> None:
+    old = secrets.token_urlsafe(48)
+    with store.backend.transaction() as tx:
+        tx.execute(
+            "INSERT INTO server_keys VALUES ('session_secret', ?, ?)", [old, store.clock.now()]
+        )
+    assert session_secret(store) == old
+    with store.backend.transaction() as tx:
+        (value,) = tx.query("SELECT value FROM server_keys")[0]
+    assert value.startswith("mxs1.") and old not in value
 
 
 # --- the session secret ---------------------------------------------------------------------

@@ -386,7 +386,19 @@ def test_demo_leaves_a_migrated_store_with_simulated_traffic(tmp_path: Path) -> 
     con.close()
 
 
-def test_serve_prints_its_url_serves_sign_in_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+def test_serve_refuses_several_workers_on_duckdb(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'store.duckdb'}"
+    assert main(["init", "--storage-url", url]) == 0
+    done = subprocess.run([sys.executable, "-m", "matrix", "serve", "--workers", "2", "--port", "0",
+                           "--storage-url", url], capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--workers 2 needs a PostgreSQL store" in done.stderr and "one worker" in done.stderr
+    assert "dashboards:" not in done.stdout
+
+
+def test_serve_prints_its_urls_serves_sign_in_and_the_api_and_stops_on_ctrl_c(
+    tmp_path: Path,
+) -> None:
     import signal
     import urllib.request
 
@@ -399,8 +411,11 @@ def test_serve_prints_its_url_serves_sign_in_and_stops_on_ctrl_c(tmp_path: Path)
         line = proc.stdout.readline()
         assert line.startswith("dashboards: http://127.0.0.1:"), line
         base = line.split()[1].rstrip("/")
+        assert proc.stdout.readline().startswith(f"API docs: {base}/docs")
         with urllib.request.urlopen(base + "/login", timeout=10) as response:
             assert response.status == 200 and b'id="login-form"' in response.read()
+        with urllib.request.urlopen(base + "/health", timeout=10) as response:
+            assert response.status == 200 and b'"status":"ok"' in response.read()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
         assert proc.returncode == 0 and "stopped" in out and "Traceback" not in err

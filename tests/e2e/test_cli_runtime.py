@@ -242,3 +242,27 @@ def test_lab_points_jupyterlab_at_the_notebooks_and_the_store(
         for part in body["command"]
         if part.startswith("--notebook-dir=")
     )
+
+
+def test_chat_with_the_provider_down_shows_the_outcome_and_a_warning(
+    url: str, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: the tenant's endpoint is down
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr("sys.stdin", io.StringIO("sk-down-0123456789\n"))
+    code, _, err = run(capsys, "tenant", "config", "acme", "--openai-key-stdin", "--set",
+                       f"openai.base_url=http://127.0.0.1:{port}/v1", "--storage-url", url)  # fmt: skip
+    assert code == 0, err
+    code, out, err = acme(capsys, url, "chat", "-m", "Write off Pedro's debt")
+    assert code == 0, err
+    assert (
+        "approval needed: matrix approvals approve" in out
+        and "warning: the AI provider failed" in out
+    )
+    confirmation_id = out.split("matrix approvals approve ")[1].split()[0]
+    assert confirmation_id in out.split("\n")[0]  # the reply itself names the pending approval
+    listed = json.loads(acme(capsys, url, "approvals", "list", "--json")[1])
+    assert [a["confirmation_id"] for a in listed["items"]] == [confirmation_id]  # no retry needed

@@ -175,6 +175,7 @@ def test_serve_runs_the_same_jobs_and_says_whether_outbound_delivery_is_on(
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().startswith("dashboards: http://127.0.0.1:")
+        assert proc.stdout.readline().startswith("API docs: http://127.0.0.1:")
         assert proc.stdout.readline().startswith("outbound delivery is on")
         deadline = time.monotonic() + 20
         while not gateway.sent_to(PHONE) and time.monotonic() < deadline:
@@ -186,3 +187,44 @@ def test_serve_runs_the_same_jobs_and_says_whether_outbound_delivery_is_on(
             proc.kill()
     assert [m.idempotency_key for m in gateway.sent_to(PHONE)] == [f"reminder:{reminder_id}"]
     assert reminder_state(url, reminder_id)[0] == "sent"
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_serve_with_two_workers_serves_the_api_and_runs_each_job_once(
+    postgres_url: str, gateway: EvolutionGateway
+) -> None:
+    """``--workers 2`` on PostgreSQL: the worker processes answer, the parent's scheduler sends
+    the due reminder, and SIGTERM stops it all cleanly."""
+    import json
+    import urllib.request
+
+    reminder_id = seed_due_reminder(postgres_url)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MATRIX_") or k == "MATRIX_SECRET_KEY"}  # fmt: skip
+    env.update(MATRIX_PROVIDER_MODE="local", **platform(gateway))
+    proc = subprocess.Popen([str(MATRIX), "serve", "--port", "0", "--workers", "2",
+                             "--storage-url", postgres_url], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        base = proc.stdout.readline().split()[1].rstrip("/")
+        assert "2 worker processes" in proc.stdout.readline()
+        deadline, health = time.monotonic() + 90, None
+        while health is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(base + "/health", timeout=10) as answer:
+                    health = json.loads(answer.read())
+            except OSError:
+                time.sleep(0.2)
+        assert health is not None and health["storage"]["backend"] == "postgres"
+        while not gateway.sent_to(PHONE) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "stopped" in out and "Traceback" not in err, err[-2000:]
+    assert [m.idempotency_key for m in gateway.sent_to(PHONE)] == [f"reminder:{reminder_id}"]
+    assert reminder_state(postgres_url, reminder_id)[0] == "sent"

@@ -40,7 +40,9 @@ def test_dispatch_success_counts_finished_messages_only(acme: Store) -> None:
 
 
 def test_reminder_on_time_allows_fifteen_minutes(acme: Store) -> None:
-    sql = "INSERT INTO agenda_reminders VALUES (?, 'acme', 'a', ?, 'whatsapp', 'm', NULL, ?, NULL, NULL, 'c', 't', ?, ?)"
+    sql = ("INSERT INTO agenda_reminders (reminder_id, tenant_id, appointment_id, schedule_at, channel, message,"
+           " phone_e164, status, dispatch_id, error_code, correlation_id, trace_id, created_at, updated_at)"
+           " VALUES (?, 'acme', 'a', ?, 'whatsapp', 'm', NULL, ?, NULL, NULL, 'c', 't', ?, ?)")  # fmt: skip
     _insert(acme, sql, [
         ["r1", T, "sent", T, T + timedelta(minutes=2)],     # on time
         ["r2", T, "sent", T, T + timedelta(minutes=15)],    # on the edge: on time
@@ -59,7 +61,9 @@ def test_lead_conversion_and_collection_success(acme: Store) -> None:
     assert compute(
         acme, "lead_conversion_ratio", tenant_id="acme", **WINDOW
     ).total == pytest.approx(1 / 3)
-    sql = "INSERT INTO billing_charges VALUES (?, 'acme', NULL, 'c1', 100, 'BRL', ?, ?, ?, ?, ?)"
+    sql = ("INSERT INTO billing_charges (charge_id, tenant_id, external_key, customer_id, amount, currency,"
+           " due_date, status, collection_state, created_at, updated_at)"
+           " VALUES (?, 'acme', NULL, 'c1', 100, 'BRL', ?, ?, ?, ?, ?)")  # fmt: skip
     _insert(acme, sql, [["b1", T.date(), "paid", "paid", T, T], ["b2", T.date(), "open", "sent", T, T],
                         ["b3", T.date(), "paid", None, T, T]])  # fmt: skip
     assert compute(
@@ -90,4 +94,9 @@ def test_cost_per_active_tenant(acme: Store) -> None:
     acme.telemetry.insert_many(rows)
     result = cost_per_active_tenant(acme, since=WINDOW["since"], until=WINDOW["until"])
     assert result == {"active_tenants": 2, "total_usd": pytest.approx(4.0), "unpriced_calls": 0,
-                      "cost_per_active_tenant_usd": pytest.approx(2.0)}  # fmt: skip
+                      "cost_per_active_tenant_usd": pytest.approx(2.0), "reason": None}  # fmt: skip
+    before = cost_per_active_tenant(
+        acme, since=T - timedelta(days=60), until=T - timedelta(days=30)
+    )
+    assert before["cost_per_active_tenant_usd"] is None
+    assert before["reason"] == "no tenant had an owner interaction in the window"

@@ -47,6 +47,13 @@ def test_unknown_models_are_unpriced_never_zero(usage: Store) -> None:
     }
 
 
+def test_a_window_without_usage_says_why(usage: Store) -> None:
+    before = ai_cost(usage, "acme", since=datetime(2026, 10, 1, tzinfo=UTC), until=WINDOW["since"])
+    assert before.rows == [] and before.total_usd == 0.0
+    assert before.empty_reason == "no AI provider calls for tenant 'acme' in the window"
+    assert ai_cost(usage, "acme", **WINDOW).empty_reason is None
+
+
 def test_a_new_price_reprices_only_usage_after_its_date(usage: Store) -> None:
     now = datetime(2026, 11, 20, tzinfo=UTC)
     set_price(usage, provider="local", model="deterministic-rule-v1", effective_from=WINDOW["since"],

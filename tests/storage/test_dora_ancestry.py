@@ -153,3 +153,27 @@ def test_lead_times_without_parents_fall_back_to_the_time_rule() -> None:
         (at[3], 3600.0),
         (at[5], 3600.0),
     ]
+
+
+def test_a_tenant_sees_the_platform_releases_and_its_own_config_changes_apart(store: Store) -> None:
+    store.tenants.add("platform")
+    store.tenants.add("acme")
+    for hours, version in ((1, "2026.5.1"), (30, "2026.5.2")):
+        record_deployment(
+            store, "platform", service="matrix", version=version, at=T0 + timedelta(hours=hours)
+        )
+    record_deployment(
+        store, "platform", service="matrix-config", version="c1", kind="config", at=T0
+    )
+    record_deployment(
+        store, "acme", service="prompt", version="p1", kind="config", at=T0 + timedelta(hours=2)
+    )
+    tenant = dora(store, "acme", **WINDOW)
+    assert (tenant.deployments, tenant.code_deployments, tenant.platform_deployments) == (3, 2, 2)
+    assert tenant.config_deployments == 1  # its own change; the platform's config is not its
+    platform = dora(store, "platform", **WINDOW)
+    assert (
+        platform.code_deployments,
+        platform.platform_deployments,
+        platform.config_deployments,
+    ) == (2, 0, 1)

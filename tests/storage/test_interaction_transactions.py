@@ -19,7 +19,6 @@ from matrix.clock import FrozenClock
 from matrix.concierge import Concierge
 from matrix.concierge.ports import AssistantOutput, IntentOutput, IntentRequest, ProviderRequest
 from matrix.config import Settings
-from matrix.errors import ProviderError
 from matrix.storage import Store, open_store
 from matrix.testing.openai_server import Behavior, OpenAIServer
 
@@ -163,15 +162,19 @@ def test_an_interaction_through_the_openai_client_holds_no_transaction(
         assert probe.outer == 3 and probe.seen == [(0, 0), (0, 0)]
         assert (result.confirmation is not None) == (outcome == "approval")
 
-    # A strict provider that fails: the outcome stays stored, the failure is one more transaction;
-    # the classifier's failure only hands the routing to the rules.
+    # A strict provider that fails: the outcome stays stored and is returned with its id, the
+    # provider error beside it, in the same transactions; the classifier's failure only hands the
+    # routing to the rules.
     failing = Behavior(status=500)
     openai_server.script("responses", *[failing] * 4)
     openai_server.script("chat", *[failing] * 4)
     probe.reset()
-    with pytest.raises(ProviderError):
-        concierge.interact("acme", "s1", "Send a follow-up to Ana")
+    result = concierge.interact("acme", "s1", "Send a follow-up to Ana")
     assert probe.outer == 3 and probe.seen == [(0, 0), (0, 0)]
+    assert result.provider_error is not None and result.provider_error.code
+    [task] = result.downstream_tasks
+    assert task.task_id in result.assistant_output.text
+    assert store.tasks.get("acme", task.task_id) is not None
     with store.backend.transaction() as tx:
         rows = tx.query(
             "SELECT kind, name, status FROM telemetry WHERE status = 'error' ORDER BY kind, name"

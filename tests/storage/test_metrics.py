@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from matrix.errors import NotFoundError, UsageError
+from matrix.errors import NotFoundError, UnknownMetricError, UsageError
 from matrix.metrics import compute, load_catalog
 from matrix.metrics.definitions import parse_catalog
 from matrix.metrics.engine import check_formulas
@@ -85,6 +85,38 @@ def test_empty_window_says_why(seeded: Store) -> None:
     )
     result = compute(seeded, "dispatch_success_ratio", tenant_id="acme", grain="all", **WINDOW)
     assert result.frame.empty and "no outbound_messages rows" in (result.empty_reason or "")
+
+
+def test_rows_without_a_value_give_none_with_a_reason(seeded: Store) -> None:
+    later = DAY1 + timedelta(days=5)
+    seeded.telemetry.insert_many([_request("acme", later, "ok", None)])  # type: ignore[arg-type]
+    result = compute(seeded, "owner_interaction_latency_p95_ms", tenant_id="acme", grain="all",
+                     since=later, until=later + timedelta(days=1))  # fmt: skip
+    assert result.provenance["rows_read"] == 1 and result.total is None and result.status is None
+    assert result.empty_reason == (
+        "the 1 telemetry rows in the window give no value for owner_interaction_latency_p95_ms"
+    )
+
+
+def test_status_judges_the_window_value_against_the_target(seeded: Store) -> None:
+    # 4 of 5 owner interactions ok: 0.8 is below the 0.99 floor; a p95 of 385 ms is under 1200 ms.
+    ratio = compute(
+        seeded, "owner_interaction_success_ratio", tenant_id="acme", grain="all", **WINDOW
+    )
+    p95 = compute(
+        seeded, "owner_interaction_latency_p95_ms", tenant_id="acme", grain="all", **WINDOW
+    )
+    untargeted = compute(seeded, "llm_input_tokens_total", tenant_id="acme", grain="all", **WINDOW)
+    assert (ratio.status, p95.status, untargeted.status) == ("breach", "ok", None)
+
+
+def test_unknown_metric_suggests_the_closest_names(seeded: Store) -> None:
+    with pytest.raises(UnknownMetricError) as info:
+        compute(seeded, "owner_interaction_succes_ratio", tenant_id="acme", **WINDOW)
+    assert isinstance(info.value, NotFoundError) and isinstance(info.value, UsageError)
+    assert info.value.name == "owner_interaction_succes_ratio"
+    assert info.value.suggestions[0] == "owner_interaction_success_ratio"
+    assert info.value.exit_code == 2
 
 
 def test_other_tenants_never_count(seeded: Store) -> None:

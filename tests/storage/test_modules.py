@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from matrix.clock import FrozenClock
-from matrix.errors import NotFoundError, UsageError
+from matrix.errors import ConflictError, NotFoundError, UsageError
 from matrix.modules import registry
 from matrix.modules.agenda import service as agenda
 from matrix.modules.billing import service as billing
@@ -192,7 +192,7 @@ def test_merge_keeps_an_audit_trail(store: Store, work: Work) -> None:
         ({"amount": -5}, "amount must be greater than 0"),
         ({"amount": "12.345"}, "more than two decimal places"),
         ({"currency": "REAIS"}, "not a supported ISO 4217 code"),
-        ({"customer_id": "nobody"}, "No customer 'nobody'"),
+        ({"customer_id": "nobody"}, "No customer with that customer_id"),
     ],
 )
 def test_bad_charge_input_changes_nothing(
@@ -233,12 +233,12 @@ def test_payment_settles_its_charge_and_cannot_touch_another_tenant(
     assert store.modules.payments.find("globex") == [] and store.modules.payments.find("acme") == []
     billing.record_payment(store, work, charge_id=charge["charge_id"], amount=100, currency="BRL")
     assert store.modules.charges.get("acme", charge["charge_id"])["status"] == "open"  # type: ignore[index]
-    _, settled = billing.record_payment(
+    _, settled, _ = billing.record_payment(
         store, work, charge_id=charge["charge_id"], amount=200, currency="BRL"
     )
     assert settled["status"] == "paid"
     assert store.events.count("acme", name="billing.payment.confirmed") == 2
-    with pytest.raises(UsageError, match="already paid"):
+    with pytest.raises(ConflictError, match="already paid"):
         billing.record_payment(store, work, charge_id=charge["charge_id"], amount=1, currency="BRL")
 
 

@@ -39,6 +39,13 @@ def test_token_acts_for_its_tenant_only(tenants: Store) -> None:
     assert identity.token_id == issued.record.token_id and identity.name == "crm-console"
     assert identity.allows("acme") and not identity.allows("beta")
     assert issued.token.startswith("mxt_") and len(issued.token) == 53
+    assert not identity.allows("acmé") and not identity.allows("\udcff")  # any text, never an error
+
+
+def test_token_refuses_any_other_tenant_id_text(tenants: Store) -> None:
+    identity = authenticate(tenants, f"Bearer {create_token(tenants, tenant_id='acme').token}")
+    for other in ("\x80", "acmé", "\ud800", "", "acme\x00"):
+        assert not identity.allows(other)
 
 
 def test_admin_token_is_bound_to_the_platform(tenants: Store) -> None:

@@ -54,12 +54,15 @@ HOME_FOLDERS = {"dash": "dashboards/", "dash_ag_grid": "dashboards/", "fastapi":
 # A module's command group (matrix/modules/<m>/commands.py, and the helpers they share in
 # matrix/modules/commands.py) is an entry point: it parses options and prints, like the CLI.
 COMMANDS_LAYER = 8
+# The test harness that starts the whole server over an App (``serve``'s) is an entry point too;
+# the rest of testing/ stays among the adapters.
+ENTRY_FILES = {"matrix/testing/server.py": 8}
 
 
 def _own_layer(rel: str, layer: int) -> int:
     if rel.startswith("matrix/modules/") and rel.endswith("/commands.py"):
         return COMMANDS_LAYER
-    return layer
+    return ENTRY_FILES.get(rel, layer)
 
 
 def _component(module: str) -> str:

@@ -43,7 +43,7 @@ def test_every_module_names_its_tables_and_commands_once() -> None:
     from matrix.cli import cli  # the command line registers every module's group
 
     assert {g.name for g in registry.command_groups()} == set(names) <= set(cli.commands)
-    assert set(registry.outcomes()) == {"reminder", "collection", "followup"}
+    assert set(registry.outcomes()) == {"reminder", "collection", "followup", "conversation"}
 
 
 def test_the_app_scheduler_holds_every_job() -> None:

@@ -21,12 +21,12 @@ SPEC = ModuleSpec(
     tables=(
         TableSpec(attr="appointments", name="agenda_appointments", key="appointment_id", columns=(
             "appointment_id", "tenant_id", "external_key", "customer_id", "title", "start_at", "end_at",
-            "timezone", "status", "correlation_id", "created_at", "updated_at",
+            "timezone", "status", "correlation_id", "created_at", "updated_at", "description", "metadata",
         )),
         TableSpec(attr="reminders", name="agenda_reminders", key="reminder_id", columns=(
             "reminder_id", "tenant_id", "appointment_id", "schedule_at", "channel", "message",
             "phone_e164", "status", "dispatch_id", "error_code", "correlation_id", "trace_id",
-            "created_at", "updated_at",
+            "created_at", "updated_at", "external_key", "contact_id", "metadata",
         )),
     ),
 )

@@ -59,7 +59,7 @@ def billing_pay(
     from matrix.modules.billing import service
 
     with open_existing(storage_url) as store:
-        payment, charge = service.record_payment(
+        payment, charge, _ = service.record_payment(
             store, work(tenant_id), charge_id=charge_id, amount=amount, currency=currency
         )
     show(
@@ -77,7 +77,7 @@ def billing_collect(charge_id: str, tenant_id: str, storage_url: str | None, as_
     from matrix.modules.billing import service
 
     with open_existing(storage_url) as store:
-        charge = service.request_collection(store, work(tenant_id), charge_id)
+        charge, _ = service.request_collection(store, work(tenant_id), charge_id)
     show(charge, as_json, ("charge_id", "status", "collection_state"))
 
 

@@ -23,7 +23,7 @@ def request_collection(ctx: TaskContext) -> str:
     charge = overdue[0]
     ctx.once("billing.collection", lambda _key: billing.request_collection(
         ctx.store, Work.of(ctx.task, ctx.clock), charge["charge_id"],
-        language=extract.language(text_of(ctx)))["charge_id"])  # fmt: skip
+        language=extract.language(text_of(ctx)))[0]["charge_id"])  # fmt: skip
     return f"collection of {charge['currency']} {charge['amount']} requested from {customer['display_name']}"
 
 

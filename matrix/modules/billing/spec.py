@@ -15,11 +15,11 @@ SPEC = ModuleSpec(
     tables=(
         TableSpec(attr="charges", name="billing_charges", key="charge_id", columns=(
             "charge_id", "tenant_id", "external_key", "customer_id", "amount", "currency", "due_date",
-            "status", "collection_state", "created_at", "updated_at",
+            "status", "collection_state", "created_at", "updated_at", "metadata",
         )),
         TableSpec(attr="payments", name="billing_payments", key="payment_id", columns=(
             "payment_id", "tenant_id", "charge_id", "external_key", "amount", "currency", "paid_at",
-            "created_at",
+            "created_at", "status", "metadata",
         )),
     ),
 )

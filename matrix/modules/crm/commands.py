@@ -86,7 +86,9 @@ def crm_leads(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
 @crm.command("ingest")
 @click.argument("source", type=click.File("rb"), metavar="FILE|-")
 @click.option(
-    "--signature", required=True, help="The X-Evolution-Signature of the body (HMAC-SHA256, hex)."
+    "--signature",
+    required=True,
+    help="The body's signature: HMAC-SHA256 with the webhook secret, hex (sha256= optional).",
 )
 @tenant_command
 def crm_ingest(

@@ -1,9 +1,13 @@
 """Persona 2's inbox: Evolution webhooks filed into conversations, new contacts captured as leads.
 
 :func:`ingest` takes the raw body as received, so that the signature is checked on the exact
-bytes: HMAC-SHA256 with the tenant's webhook secret, hex-encoded. Then the body is checked
-against ``contracts/integration/evolution-webhook.schema.json``, and its ``event_id`` is recorded:
-a replayed event is acknowledged and ignored. A rejected webhook stores nothing.
+bytes: HMAC-SHA256 with the tenant's webhook secret, hex-encoded, compared in constant time.
+Then the body is checked against ``contracts/integration/evolution-webhook.schema.json``, and its
+``event_id`` is recorded: a replayed event is acknowledged and ignored. A rejected webhook stores
+nothing. :func:`receive` is the HTTP door in front of it: it reads the signature from the
+request's headers (``sha256=<hex>``) and the tenant from the body, and answers every webhook it
+cannot authenticate alike — a missing or malformed signature aside, a wrong one, an unknown
+tenant and a tenant without a secret are the same refusal, so a caller learns no tenant.
 
 Webhooks arrive concurrently (a burst from one contact, a gateway replaying an event), so every
 write is keyed by a natural key and no read-then-write can race: the receipt, the lead, the
@@ -19,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -38,20 +44,29 @@ DELIVERY = {
 RANKS = {"queued": 1, "sent": 2, "failed": 3, "delivered": 4, "read": 5}
 """Delivery states in the order they may follow each other; a report never moves a message back.
 ``failed`` ranks below ``delivered``: proof that a message arrived outweighs a failure report."""
+SIGNATURE_HEADERS = ("X-Hub-Signature-256", "X-Signature", "X-Webhook-Signature")
+"""Where a sender puts ``sha256=<hex>``, in the order they are read (the first one sent counts)."""
+_HEX = re.compile(r"[0-9a-f]{64}")
+_UNSIGNED = "The webhook signature does not match the body; sign the exact body with the tenant's webhook secret."
 
 
 class InboxRepository(Protocol):
-    """The inbox's writes that must read and change a row in one statement."""
+    """The inbox's SQL: writes that must read and change a row in one statement, and the
+    conversation list joined with the leads."""
 
     def count_message(
         self, tenant_id: str, conversation_id: str, *, occurred_at: datetime, preview: str,
-        at: datetime,
+        at: datetime, unread: int = 1,
     ) -> None: ...  # fmt: skip
 
     def apply_delivery(
         self, tenant_id: str, provider_message_id: str, state: str, *, ranks: dict[str, int],
         at: datetime,
     ) -> tuple[int, int]: ...  # fmt: skip
+
+    def conversations(self, tenant_id: str, *, limit: int) -> list[Record]:
+        """The tenant's conversations, the latest activity first, with their lead's stage."""
+        ...
 
 
 class InboxStore(ModuleStore, Protocol):
@@ -60,8 +75,74 @@ class InboxStore(ModuleStore, Protocol):
 
 
 def sign(body: bytes, secret: str) -> str:
-    """The signature a sender puts in ``X-Evolution-Signature``."""
+    """The signature of ``body`` (hex); a sender puts ``sha256=`` and it in ``X-Hub-Signature-256``."""
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_from(sent: Sequence[str | None]) -> str:
+    """The hex signature in the first of the :data:`SIGNATURE_HEADERS` values that was sent.
+
+    Raises:
+        WebhookRejectedError: ``missing_signature`` when none was sent, ``malformed_signature``
+            when it is not ``sha256=`` and 64 hex digits (the API answers both 401).
+    """
+    value = next((v for v in sent if v is not None), None)
+    if value is None:
+        raise WebhookRejectedError(
+            "The webhook is not signed; send X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body, hex>.",
+            code="missing_signature",
+        )
+    prefix, _, digest = value.strip().partition("=")
+    if prefix.lower() != "sha256" or not _HEX.fullmatch(digest.lower()):
+        raise WebhookRejectedError(
+            "The webhook signature is malformed; send sha256= followed by the 64 hex digits of the"
+            " HMAC-SHA256 of the body.",
+            code="malformed_signature",
+        )
+    return digest.lower()
+
+
+def receive(
+    store: InboxStore, clock: Any, catalog: Catalog, *, body: bytes, signatures: Sequence[str | None],
+    secret_of: Callable[[str], str | None],
+) -> dict[str, Any]:  # fmt: skip
+    """File one webhook as it arrived over HTTP: ``signatures`` are the values of the
+    :data:`SIGNATURE_HEADERS` (None where absent), ``secret_of`` gives a tenant's webhook secret
+    (None for a tenant without one, or unknown).
+
+    The body is read for its ``tenant_id`` before it is trusted, only to find the secret; until
+    the signature matches, nothing else of it is looked at.
+
+    Raises:
+        WebhookRejectedError: the signature is missing, malformed or does not match (an unknown
+            tenant, a tenant without a secret and a body that names no tenant answer as one that
+            does not match).
+        ContractError: a signed body that breaks the contract.
+    """
+    digest = signature_from(signatures)
+    tenant_id = _claimed_tenant(body)
+    secret = secret_of(tenant_id) if tenant_id else None
+    # An unknown tenant costs the same HMAC as a known one, so timing does not tell them apart.
+    matches = _matches(body, digest, secret or "no secret: never matches")
+    if not (matches and secret and tenant_id):
+        raise WebhookRejectedError(_UNSIGNED, code="invalid_signature")
+    return ingest(store, clock, catalog, tenant_id=tenant_id, body=body, signature=digest,
+                  secret=secret)  # fmt: skip
+
+
+def _claimed_tenant(body: bytes) -> str | None:
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    tenant_id = doc.get("tenant_id") if isinstance(doc, dict) else None
+    return tenant_id if isinstance(tenant_id, str) and 0 < len(tenant_id) <= 120 else None
+
+
+def _matches(body: bytes, signature: str, secret: str) -> bool:
+    """Constant-time comparison of bytes: a non-ASCII or odd signature is a mismatch, not an error."""
+    provided = signature.strip().lower().removeprefix("sha256=").encode("utf-8", "replace")
+    return hmac.compare_digest(sign(body, secret).encode("ascii"), provided)
 
 
 def ingest(
@@ -74,13 +155,11 @@ def ingest(
             f"Tenant {tenant_id!r} has no webhook secret; set integrations.crm_evolution.webhook_secret.",
             code="webhook_secret_not_configured",
         )
-    if not signature or not hmac.compare_digest(sign(body, secret), signature.strip().lower()):
-        raise WebhookRejectedError(
-            "The webhook signature does not match the body.", code="invalid_signature"
-        )
+    if not signature or not _matches(body, signature, secret):
+        raise WebhookRejectedError(_UNSIGNED, code="invalid_signature")
     try:
         doc = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise WebhookRejectedError("The webhook body is not JSON.", code="invalid_json") from None
     catalog.validate(catalog.resolve_id(SCHEMA), doc)
     if doc["tenant_id"] != tenant_id:
@@ -107,6 +186,12 @@ def ingest(
         elif doc["event_type"] in DELIVERY:
             result["delivery_update"] = _delivery(store, work, doc, payload)
     return result
+
+
+def preview(text: str) -> str:
+    """A message as its conversation shows it: whitespace collapsed, at most 120 characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 120 else flat[:117] + "..."
 
 
 def messages(store: ModuleStore, tenant_id: str, conversation_id: str) -> list[Record]:
@@ -155,10 +240,8 @@ def _inbound(
             "lead_id": lead["lead_id"],
             "conversation_id": conversation["conversation_id"],
         }
-    preview = " ".join(text.split())
     store.inbox.count_message(work.tenant_id, conversation["conversation_id"], occurred_at=occurred,
-                              preview=preview if len(preview) <= 120 else preview[:117] + "...",
-                              at=work.clock.now())  # fmt: skip
+                              preview=preview(text), at=work.clock.now())  # fmt: skip
     store.events.append_many([work.event("crm.message.received", env.CRM, env.OWNER, {
         "conversation_id": conversation["conversation_id"], "provider_message_id": payload["message_id"],
         "phone_e164": phone, "message_type": payload.get("message_type", "text")}, status="info")])  # fmt: skip

@@ -30,7 +30,7 @@ from matrix.modules.context import Outcome, Work
 from matrix.modules.ports import ModuleStore, Record, Transport
 from matrix.modules.tasks import backoff
 
-CONTEXTS = ("reminder", "collection", "followup", "manual")
+CONTEXTS = ("reminder", "collection", "followup", "manual", "conversation")
 DEFAULT_MAX_ATTEMPTS = 5
 SENDING_TIMEOUT = timedelta(minutes=5)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matrix.modules.crm import outbound
+from matrix.modules.crm import conversations, outbound
 from matrix.modules.crm.handlers import HANDLERS, followup_outcome
 from matrix.modules.registry import JobContext, JobSpec, ModuleSpec, TableSpec
 
@@ -18,7 +18,7 @@ SPEC = ModuleSpec(
     name="crm",
     handlers=HANDLERS,
     jobs=(JobSpec(name="outbound", every_seconds=1.0, run=_outbound),),
-    outcomes={"followup": followup_outcome},
+    outcomes={"followup": followup_outcome, "conversation": conversations.on_outcome},
     commands="matrix.modules.crm.commands:crm",
     tables=(
         TableSpec(attr="leads", name="crm_leads", key="lead_id", columns=(

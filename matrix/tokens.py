@@ -52,7 +52,11 @@ class TokenIdentity:
 
     def allows(self, tenant_id: str) -> bool:
         """Whether the token may read or write ``tenant_id``'s data (admin: every tenant)."""
-        return self.admin or hmac.compare_digest(self.tenant_id or "", tenant_id)
+        # compare_digest refuses str with non-ASCII characters: compare the UTF-8 bytes.
+        own, asked = (
+            (t or "").encode("utf-8", "surrogatepass") for t in (self.tenant_id, tenant_id)
+        )
+        return self.admin or hmac.compare_digest(own, asked)
 
 
 @dataclass(frozen=True, kw_only=True)

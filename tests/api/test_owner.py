@@ -304,6 +304,16 @@ def test_provider_failure_is_a_502_and_the_command_stays(
     assert keyed_api.app.store.events.count("acme", name="owner.command.create") == before + 1
 
 
+def test_strict_openai_without_any_key_is_a_400_that_stores_nothing(api: ApiWorld) -> None:
+    api.post(
+        f"{BASE}/runtime-config", {"request_id": "r", "config": {"provider": {"mode": "openai"}}}
+    )
+    before = api.app.store.events.count("acme")
+    answer = _say(api, "Agendar reunião com a Ana")
+    assert answer.status_code == 400 and answer.json()["error"] == "openai_api_key_missing"
+    assert api.app.store.events.count("acme") == before
+
+
 def test_interaction_refusal_points_at_the_payload_field(api: ApiWorld) -> None:
     cases = {
         "/request/payload/text": {"operation": "send_message", "payload": {"text": "   "}},

@@ -23,8 +23,9 @@ from matrix.errors import ApprovalStateError, ProviderError, UsageError
 
 TAGS = ["owner-concierge"]
 BASE = "/v1/owner-concierge"
-# Refusals of the caller's setup, not failures of the provider: the fix is on the client's side.
-NOT_CONFIGURED = ("openai_not_configured", "voice_disabled_by_tenant")
+# Refusals of the tenant's setup, not failures of the provider: the fix is the client's (a key,
+# voice turned on), so they answer 400 and the request stored nothing.
+NOT_CONFIGURED = ("openai_not_configured", "openai_api_key_missing", "voice_disabled_by_tenant")
 AUDIO_TYPES = {"mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac", "flac": "audio/flac",
                "wav": "audio/wav", "pcm": "audio/wav"}  # fmt: skip
 
@@ -171,7 +172,8 @@ def _audio(text: str) -> bytes:
 
 
 def _provider_failure(exc: ProviderError, code: str) -> ApiError:
-    """400 when the tenant has no key or turned voice off; else 502 ``code`` (sanitised reason)."""
+    """400 when there is no key to call with or the tenant turned voice off; else 502 ``code``
+    (with the sanitised reason)."""
     if exc.code in NOT_CONFIGURED:
         return ApiError(status=400, code=exc.code, message=str(exc))
     return ApiError(

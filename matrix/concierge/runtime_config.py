@@ -170,9 +170,10 @@ def normalize(
             value = ttl_seconds(value)
         elif path[0] == "policy":
             try:
-                (parse_routing if path[1] == "routing" else parse_policy)(
-                    value, f"tenant policy.{path[1]}"
-                )
+                if value is not None:  # null: back to the shipped rules
+                    (parse_routing if path[1] == "routing" else parse_policy)(
+                        value, f"tenant policy.{path[1]}"
+                    )
             except PolicyError as exc:
                 for problem in exc.issues:
                     issues.error(field, problem)

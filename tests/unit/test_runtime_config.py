@@ -26,3 +26,12 @@ def test_empty_known_section_changes_nothing() -> None:
     with pytest.raises(UsageError) as info:
         normalize({"opneai": {}}, None)
     assert [i.where for i in info.value.issues] == ["opneai"]
+
+
+def test_null_rules_go_back_to_the_shipped_ones() -> None:
+    own = {"version": "1", "default_decision": {"decision": "deny", "reason_code": "closed"},
+           "rules": []}  # fmt: skip
+    config, _ = normalize({"policy": {"execution": own}}, None)
+    assert config["policy"]["execution"] == own
+    config, _ = normalize({"policy": {"execution": None, "routing": None}}, config)
+    assert config["policy"] == {"routing": None, "execution": None}

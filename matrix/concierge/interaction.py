@@ -25,7 +25,13 @@ from matrix.clock import Clock
 from matrix.concierge import guard
 from matrix.concierge.language import language
 from matrix.concierge.planner import Plan, plan
-from matrix.concierge.ports import AssistantOutput, ProviderRequest, ProviderSelector, RuntimeStore
+from matrix.concierge.ports import (
+    AssistantOutput,
+    Provider,
+    ProviderRequest,
+    ProviderSelector,
+    RuntimeStore,
+)
 from matrix.concierge.requests import Operation, check_input
 from matrix.concierge.responses import (
     AvatarState,
@@ -145,6 +151,9 @@ class Interaction:
         # the owner command with its outcome (task or approval), before the provider is called.
         with self.store.transaction():
             runtime = self.runtimes.resolve(tenant_id)
+            # A provider that cannot be built (strict OpenAI without a key) refuses the request
+            # before anything is stored.
+            provider = self.providers(runtime.ai) if operation == Operation.SEND_MESSAGE else None
             overrides = overrides or runtime.personas
             planned = plan(text, runtime.routing) if operation == Operation.SEND_MESSAGE else None
             decision = (
@@ -182,7 +191,7 @@ class Interaction:
             stored = self._store(
                 caused, runtime, planned, decision, snapshot, actor, envelopes, now
             )
-        output = self._respond(tenant_id, runtime, text, operation, attachments, overrides,
+        output = self._respond(tenant_id, runtime, provider, text, attachments, overrides,
                                planned, decision, stored, chain.correlation_id, failed)  # fmt: skip
         after: list[env.Envelope] = []
         if operation == Operation.SEND_MESSAGE:
@@ -261,15 +270,14 @@ class Interaction:
         return _Stored(task=task, confirmation=confirmation, receipts=receipts)
 
     def _respond(
-        self, tenant_id: str, runtime: TenantRuntime, text: str, operation: str,
+        self, tenant_id: str, runtime: TenantRuntime, provider: Provider | None, text: str,
         attachments: tuple[dict[str, Any], ...], overrides: dict[str, str] | None,
         planned: Plan | None, decision: Decision | None, stored: _Stored, corr: str,
         failed: list[dict[str, Any]],
     ) -> AssistantOutput:  # fmt: skip
-        if operation != Operation.SEND_MESSAGE:
+        if provider is None:  # not a message: nothing to answer
             return AssistantOutput(text="Operation accepted.", provider="none", model=None,
                                    latency_ms=0, fallback_reason="non_message_operation")  # fmt: skip
-        provider = self.providers(runtime.ai)
         context = {
             "execution_decision": decision.outcome.value if decision else "none",
             "task_type": planned.task_type if planned else None,

@@ -206,9 +206,12 @@ class Interaction:
                 self.store.events.append_many(after)
             # A failed provider call is its own row (from ``failed``); the request then counts as
             # an error of the product, though its outcome was stored and returned.
-            calls = failed or [
-                _provider_row(tenant_id, output, chain.correlation_id, self.clock.now())
-            ]
+            called = output.provider != "none"  # a non-message operation calls no provider
+            calls = failed or (
+                [_provider_row(tenant_id, output, chain.correlation_id, self.clock.now())]
+                if called
+                else []
+            )
             self.store.telemetry.insert_many([*calls, {
                 "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
                 "name": "owner.interaction", "module": env.OWNER, "status": "error" if failed else "ok",

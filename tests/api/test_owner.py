@@ -292,15 +292,19 @@ def test_full_confirmation_queue_is_a_429_that_stores_nothing(api: ApiWorld) -> 
     assert api.get(f"{BASE}/interaction-confirmations").json()["count"] == 1
 
 
-def test_provider_failure_is_a_502_and_the_command_stays(
+def test_provider_failure_still_answers_the_outcome_with_a_warning(
     keyed_api: ApiWorld, openai_server: OpenAIServer
 ) -> None:
     openai_server.script("responses", *[Behavior(status=500, error_message=f"bad {KEY}")] * 2)
     openai_server.script("chat", *[Behavior(status=500)] * 2)
     before = keyed_api.app.store.events.count("acme", name="owner.command.create")
-    answer = _say(keyed_api, "Agendar reunião com a Ana")
-    assert answer.status_code == 502 and answer.json()["error"] == "owner_response_provider_error"
-    assert KEY not in answer.text
+    answer = _say(keyed_api, "Agendar reunião com a Ana sexta às 10h")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()["response"]
+    assert body["provider_error"]["code"] and KEY not in answer.text
+    [task] = body["downstream_tasks"]
+    assert task["task_id"] in body["assistant_output"]["text"]  # the reply names what was queued
+    assert keyed_api.app.store.tasks.get("acme", task["task_id"]) is not None
     assert keyed_api.app.store.events.count("acme", name="owner.command.create") == before + 1
 
 

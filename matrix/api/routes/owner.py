@@ -98,8 +98,11 @@ def register(api: Api) -> None:
         A message that asks for nothing (a greeting) queues no task; a sensitive one waits for
         the owner's confirmation (on unless the tenant turned confirmations off). 429
         ``confirmation_queue_limit_reached`` when the tenant's queue of pending confirmations is
-        full (nothing is stored); 502 ``owner_response_provider_error`` when the tenant's own AI
-        provider failed (the command and its task stay stored).
+        full (nothing is stored). When the tenant's own AI provider fails after the outcome was
+        stored, the answer is still 200 with that outcome (task or confirmation, with its id) and
+        ``provider_error`` beside it (its code, even in strict mode), so a client never retries to
+        find what happened; 502 ``owner_response_provider_error`` only if the provider fails
+        before anything was stored.
         """
         r = call.request
         payload = r["payload"]

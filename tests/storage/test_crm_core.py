@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from matrix.clock import FrozenClock
 from matrix.concierge import Concierge
 from matrix.errors import NotFoundError, UsageError
+from matrix.modules import registry
 from matrix.modules.context import Work
-from matrix.modules.crm import campaigns, outbound
+from matrix.modules.crm import campaigns, followups, outbound
 from matrix.modules.crm import core as crm_core
 from matrix.modules.crm.leads import TransitionError
 from matrix.modules.crm.outbound import RecordingTransport
@@ -116,3 +119,26 @@ def test_approved_campaign_blast_messages_each_customer_once(
     assert {m["text"] for m in transport.sent} == {"Feliz Natal! Pedidos até dia 20."}
     [campaign] = store.modules.campaigns.find("acme")
     assert campaign["state"] == "completed"
+
+
+def test_views_deals_and_followups_round_trip(store: Store, work: Work, clock: FrozenClock) -> None:
+    view, _ = crm_core.create(store, work, crm_core.VIEW, {
+        "name": "Ganhos", "module": "crm.deals", "filters": {"stage": ["won"]}, "columns": ["title", "amount"],
+        "sort": {"field": "amount", "direction": "desc"}})  # fmt: skip
+    deal, _ = crm_core.create(store, work, crm_core.DEAL, {
+        "title": "Atacado", "stage": "new", "amount": "10.50", "expected_close_date": "2026-12-31"})  # fmt: skip
+    followup, _ = followups.schedule(store, work, phone="+5511977776666", message="Oi!",
+                                     schedule_at="2026-11-02T12:00:00Z")  # fmt: skip
+    assert crm_core.page(store, "acme", crm_core.VIEW) == ([view], 1)
+    assert view["filters"] == {"stage": ["won"]} and view["columns"] == ["title", "amount"]
+    assert (str(deal["amount"]), str(deal["expected_close_date"])) == ("10.50", "2026-12-31")
+    transport = RecordingTransport()
+    outbound.dispatch_due(store, transport, clock, on_outcome=registry.outcomes())
+    assert transport.sent == [] and followups.page(store, "acme", status="pending")[1] == 1
+    clock.advance(timedelta(hours=3))
+    outbound.dispatch_due(store, transport, clock, on_outcome=registry.outcomes())
+    [sent], _ = followups.page(store, "acme", status="sent")
+    assert (
+        sent["followup_id"] == followup["followup_id"]
+        and sent["provider_message_id"] == "wamid-000001"
+    )

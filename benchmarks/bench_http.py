@@ -64,8 +64,9 @@ def prepare(env: dict[str, str]) -> str:
     """A migrated store with the bench tenant, its webhook secret and a token; the token."""
     _cli(env, "init")
     _cli(env, "tenant", "create", TENANT)
-    _cli(env, "tenant", "config", TENANT, "--set", f"integrations.crm_evolution.webhook_secret={SECRET}")
-    token: str = json.loads(_cli(env, "token", "create", "--tenant", TENANT, "--name", "bench", "--json"))["token"]
+    token: str = json.loads(
+        _cli(env, "token", "create", "--tenant", TENANT, "--name", "bench", "--json")
+    )["token"]
     return token
 
 
@@ -75,12 +76,18 @@ class Server:
     def __init__(self, env: dict[str, str], workers: int) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [MATRIX, "serve", "--port", str(self.port)] + (["--workers", str(workers)] if workers > 1 else [])
-        self.process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        args = [MATRIX, "serve", "--port", str(self.port)] + (
+            ["--workers", str(workers)] if workers > 1 else []
+        )
+        self.process = subprocess.Popen(
+            args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"matrix serve exited: {self.process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                raise SystemExit(
+                    f"matrix serve exited: {self.process.stderr.read().decode()[-2000:]}"
+                )  # type: ignore[union-attr]
             try:
                 if httpx.get(self.url + "/health", timeout=1).status_code == 200:
                     return
@@ -138,22 +145,40 @@ def webhook_requests(prefix: str) -> Any:
     def make(_i: int) -> tuple[str, dict[str, Any]]:
         body = next(pending)
         return "/provider/evolution/webhook", {"content": body, "headers": {
-            "Content-Type": "application/json", "X-Hub-Signature-256": inbox.sign(body, SECRET)}}  # fmt: skip
+            "Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + inbox.sign(body, SECRET)}}  # fmt: skip
 
     return make
 
 
 def bench(url: str, workers: int, runs: int, seconds: float, levels: list[int]) -> dict[str, Any]:
-    env = {**os.environ, "MATRIX_STORAGE_URL": url, "MATRIX_API_RATE_PER_MINUTE": "0", "MATRIX_PROVIDER_MODE": "local"}
-    if url.startswith("postgres"):  # a PostgreSQL store seals its secrets with a key from the settings
+    env = {
+        **os.environ,
+        "MATRIX_STORAGE_URL": url,
+        "MATRIX_API_RATE_PER_MINUTE": "0",
+        "MATRIX_PROVIDER_MODE": "local",
+    }
+    if url.startswith(
+        "postgres"
+    ):  # a PostgreSQL store seals its secrets with a key from the settings
         env["MATRIX_SECRET_KEY"] = _cli(env, "secrets", "new-key").split()[-1]
     token = prepare(env)
     server = Server(env, workers)
     try:
+        secret = {"integrations": {"crm_evolution": {"webhook_secret": SECRET}}}
+        answer = httpx.post(server.url + "/v1/owner-concierge/runtime-config", timeout=30,
+                            headers={"Authorization": f"Bearer {token}"},
+                            json={"request": {"request_id": "bench-config", "config": secret}})  # fmt: skip
+        if answer.status_code != 200:
+            raise SystemExit(f"setting the webhook secret failed: {answer.text}")
         results: dict[str, Any] = {"workers": workers}
         for clients in levels:
-            rounds = [asyncio.run(_level(server.url, token, clients, seconds, owner_requests)) for _ in range(runs)]
-            results[f"interactions_{clients}_clients"] = {k: spread([r[k] for r in rounds]) for k in rounds[0]}
+            rounds = [
+                asyncio.run(_level(server.url, token, clients, seconds, owner_requests))
+                for _ in range(runs)
+            ]
+            results[f"interactions_{clients}_clients"] = {
+                k: spread([r[k] for r in rounds]) for k in rounds[0]
+            }
         make = webhook_requests(TENANT)
         rounds = [asyncio.run(_level(server.url, token, 4, seconds, make)) for _ in range(runs)]
         results["webhooks_4_clients"] = {k: spread([r[k] for r in rounds]) for k in rounds[0]}
@@ -163,7 +188,9 @@ def bench(url: str, workers: int, runs: int, seconds: float, levels: list[int]) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", default="1,4,16")

@@ -90,7 +90,7 @@ def from_matrix_error(exc: MatrixError) -> ApiError:
         case ApprovalLimitError():
             return ApiError(status=429, code=exc.code, message=message)
         case ApprovalStateError():
-            status = 404 if exc.code == "not_found" else 409
+            status = 404 if exc.code.endswith("not_found") else 409
             return ApiError(status=status, code=exc.code, message=message)
         case NotFoundError():
             return ApiError(status=404, code=exc.code, message=message)

@@ -120,22 +120,28 @@ class Api:
         return self.route("PATCH", path, **kwargs)
 
     def route(
-        self, method: str, path: str, *, response: str, request: str | None = None,
+        self, method: str, path: str, *, response: str | None = None, request: str | None = None,
         errors: Sequence[int] = (), public: bool = False, tags: Sequence[str] = (),
-        summary: str | None = None, raw: bool = False,
+        summary: str | None = None, raw: bool = False, media_types: Sequence[str] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:  # fmt: skip
         """Declare ``method path``: its body contract ``request``, its answer ``response``, the
         error statuses beyond the common ones, and whether it needs no token (``public``).
 
         With ``raw``, the route gets the body's exact bytes (``call.raw``) unparsed and
-        unchecked (a signed webhook verifies them first); ``request`` still documents it."""
+        unchecked (a signed webhook verifies them first); ``request`` still documents it.
+        A route whose 200 answer is not JSON (audio) names its ``media_types`` instead of a
+        ``response`` and returns a ``fastapi.Response``; its errors are JSON as everywhere.
+        """
+        assert (response is None) != (not media_types), f"{path}: response or media_types"
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             declared = set(errors) | set(COMMON_ERRORS) - ({401} if public else set())
             statuses = sorted(declared | set(BODY_ERRORS if method in BODY_METHODS else ()))
-            responses: dict[int | str, Any] = {
-                200: {"description": "OK", "content": _json(self.schemas.ref(response))}
-            }
+            content = (
+                _json(self.schemas.ref(response)) if response is not None
+                else {m: {"schema": {"type": "string", "format": "binary"}} for m in media_types}
+            )  # fmt: skip
+            responses: dict[int | str, Any] = {200: {"description": "OK", "content": content}}
             for status in statuses:
                 responses[status] = {"description": STATUS_TEXT.get(status, "Error"),
                                      "content": _json({"$ref": "#/components/schemas/Error"})}  # fmt: skip

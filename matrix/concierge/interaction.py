@@ -33,6 +33,7 @@ from matrix.concierge.planner import Plan
 from matrix.concierge.ports import (
     AssistantOutput,
     ClassifierSelector,
+    Provider,
     ProviderRequest,
     ProviderSelector,
     RuntimeStore,
@@ -173,6 +174,9 @@ class Interaction:
         message = operation == Operation.SEND_MESSAGE
         with self.store.transaction():
             runtime = self.runtimes.resolve(tenant_id)
+            # A provider that cannot be built (strict OpenAI without a key) refuses the request
+            # before anything is stored.
+            provider = self.providers(runtime.ai) if message else None
             classifier = self.classifiers(runtime.ai) if self.classifiers and message else None
             if classifier is None:
                 routed = (route(text, runtime.routing, runtime.policy, None, tenant_id)
@@ -191,7 +195,7 @@ class Interaction:
         planned, decision, stored = opened.planned, opened.decision, opened.stored
         chain, caused, owner_command = opened.chain, opened.caused, opened.owner_command
         overrides = opened.overrides
-        output = self._respond(tenant_id, runtime, text, operation, attachments, overrides,
+        output = self._respond(tenant_id, runtime, provider, text, attachments, overrides,
                                planned, decision, stored, chain.correlation_id, calls)  # fmt: skip
         after: list[env.Envelope] = []
         if operation == Operation.SEND_MESSAGE:
@@ -206,13 +210,11 @@ class Interaction:
                 self.store.events.append_many(after)
             # A failed reply is its own row in ``calls`` (beside the classifier's); the request
             # then counts as an error of the product, though its outcome was stored and returned.
+            # A non-message operation calls no provider.
             failed = [r for r in calls if r["name"] == "owner.respond"]
-            reply = (
-                []
-                if failed
-                else [_provider_row(tenant_id, output, chain.correlation_id, self.clock.now())]
-            )
-            self.store.telemetry.insert_many([*calls, *reply, {
+            called = not failed and output.provider != "none"
+            reply = [_provider_row(tenant_id, output, chain.correlation_id, self.clock.now())]
+            self.store.telemetry.insert_many([*calls, *(reply if called else []), {
                 "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
                 "name": "owner.interaction", "module": env.OWNER, "status": "error" if failed else "ok",
                 "latency_ms": total_ms, "correlation_id": chain.correlation_id, "feature": operation,
@@ -319,15 +321,14 @@ class Interaction:
         return _Stored(task=task, confirmation=confirmation, receipts=receipts)
 
     def _respond(
-        self, tenant_id: str, runtime: TenantRuntime, text: str, operation: str,
+        self, tenant_id: str, runtime: TenantRuntime, provider: Provider | None, text: str,
         attachments: tuple[dict[str, Any], ...], overrides: dict[str, str] | None,
         planned: Plan | None, decision: Decision | None, stored: _Stored, corr: str,
         calls: list[dict[str, Any]],
     ) -> AssistantOutput:  # fmt: skip
-        if operation != Operation.SEND_MESSAGE:
+        if provider is None:  # not a message: nothing to answer
             return AssistantOutput(text="Operation accepted.", provider="none", model=None,
                                    latency_ms=0, fallback_reason="non_message_operation")  # fmt: skip
-        provider = self.providers(runtime.ai)
         context = {
             "execution_decision": decision.outcome.value if decision else "none",
             "task_type": planned.task_type if planned else None,

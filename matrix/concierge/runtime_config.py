@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from matrix.approvals import DEFAULT_MAX_PENDING, DEFAULT_TTL_SECONDS, max_pending, ttl_seconds
 from matrix.config import DEFAULT_MODEL, PROVIDER_MODES
@@ -169,9 +170,10 @@ def normalize(
             value = ttl_seconds(value)
         elif path[0] == "policy":
             try:
-                (parse_routing if path[1] == "routing" else parse_policy)(
-                    value, f"tenant policy.{path[1]}"
-                )
+                if value is not None:  # null: back to the shipped rules
+                    (parse_routing if path[1] == "routing" else parse_policy)(
+                        value, f"tenant policy.{path[1]}"
+                    )
             except PolicyError as exc:
                 for problem in exc.issues:
                     issues.error(field, problem)
@@ -192,6 +194,12 @@ def normalize(
             ):
                 issues.error(field, f"{field} must be an http(s) URL or null, got {value!r}")
                 continue
+            if value and "@" in urlsplit(value).netloc:
+                # The summary shows the URL: a password in it would be shown with it.
+                issues.error(
+                    field, f"{field} must not carry credentials; put the key in openai.api_key"
+                )
+                continue
             value = value.rstrip("/") if value else None
         else:
             if not isinstance(value, str):
@@ -211,7 +219,11 @@ def normalize(
 
 
 def _leaf_paths(tree: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    if not isinstance(tree, dict) or not tree:
+    if isinstance(tree, dict) and not tree:
+        # An empty known section changes nothing; an empty unknown one is still unknown.
+        known = any(path[: len(prefix)] == prefix for path in _KNOWN)
+        return [] if known else [prefix] if prefix else []
+    if not isinstance(tree, dict):
         return [prefix] if prefix else []
     out: list[tuple[str, ...]] = []
     for key, value in tree.items():

@@ -220,7 +220,7 @@ QUERIES = {
         SELECT {{group}} AS grp, count(*) AS calls,
                count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls,
                fsum({_CALL_COST}) AS cost_usd,
-               list(DISTINCT t.provider || '/' || t.model) FILTER (WHERE p.price_id IS NULL) AS unpriced_models
+               list(DISTINCT t.provider || '/' || coalesce(t.model, '(no model)')) FILTER (WHERE p.price_id IS NULL) AS unpriced_models
         FROM {_PRICED_CALLS}
         GROUP BY 1 ORDER BY 1""",
     # One sum per window (each ``costs.spent_since`` takes the window's start) in one scan.

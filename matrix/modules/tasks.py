@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+from matrix import envelopes as env
 from matrix.clock import Clock
 from matrix.errors import MatrixError
 from matrix.modules.ports import ModuleStore
@@ -31,6 +32,10 @@ class TaskStatus(StrEnum):
     REFUSED = "refused"
     """A business rule said no (no overdue charge, no date): the system worked; not retried."""
     DEAD = "dead"
+
+
+PENDING = (TaskStatus.QUEUED, TaskStatus.RUNNING)
+FINISHED = (TaskStatus.COMPLETED, TaskStatus.DEAD)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -67,6 +72,23 @@ class Task:
     def input(self) -> dict[str, Any]:
         return dict(self.command.get("payload", {}).get("input", {}))
 
+    def summary(self) -> dict[str, Any]:
+        """The task as a queue listing shows it (the origin's queue item, with its delivery)."""
+        return {
+            "task_id": self.task_id, "task_type": self.task_type, "target_module": self.target_module,
+            "priority": self.priority, "status": self.status.value, "attempts": self.attempts,
+            "max_attempts": self.max_attempts, "correlation_id": self.correlation_id,
+            "trace_id": self.trace_id, "command_id": self.command_id,
+            "enqueued_at": env.timestamp(self.created_at), "available_at": env.timestamp(self.available_at),
+            "lease_expires_at": _at(self.lease_expires_at), "finished_at": _at(self.finished_at),
+            "error_code": self.error_code, "error_message": self.error_message,
+            "result_summary": self.result_summary, "command": self.command,
+        }  # fmt: skip
+
+
+def _at(value: datetime | None) -> str | None:
+    return env.timestamp(value) if value is not None else None
+
 
 class TaskQueueRepository(Protocol):
     """What the runtime needs from storage to move tasks."""
@@ -99,6 +121,40 @@ class TaskQueueRepository(Protocol):
     def get(self, tenant_id: str, task_id: str) -> Task | None: ...
 
     def counts(self, tenant_id: str) -> dict[str, int]: ...
+
+    def find(self, tenant_id: str, *, finished: bool, limit: int) -> list[Task]:
+        """The tenant's waiting and running tasks in the order they will run, or (``finished``)
+        its completed and dead ones, newest first."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueView:
+    """One tenant's task queue: what waits or runs, and what finished (newest first)."""
+
+    tenant_id: str
+    pending_count: int
+    history_count: int
+    pending: tuple[Task, ...]
+    history: tuple[Task, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"tenant_id": self.tenant_id, "pending_count": self.pending_count,
+                "history_count": self.history_count,
+                "pending": [t.summary() for t in self.pending],
+                "history": [t.summary() for t in self.history]}  # fmt: skip
+
+
+def queue_view(tasks: TaskQueueRepository, tenant_id: str, *, limit: int) -> QueueView:
+    """The tenant's queue with at most ``limit`` tasks on each side; the counts are the totals."""
+    counts = tasks.counts(tenant_id)
+    return QueueView(
+        tenant_id=tenant_id,
+        pending_count=sum(counts.get(s.value, 0) for s in PENDING),
+        history_count=sum(counts.get(s.value, 0) for s in FINISHED),
+        pending=tuple(tasks.find(tenant_id, finished=False, limit=limit)),
+        history=tuple(tasks.find(tenant_id, finished=True, limit=limit)),
+    )
 
 
 class TaskFailure(MatrixError):

@@ -1,4 +1,4 @@
-"""Shared value checks for module records: phones, money, names. Each error names the field."""
+"""Shared value checks for module records: phones, money, names, times. Each error names the field."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import Any
 
 from matrix.errors import UsageError
 
+# Amounts are stored as DECIMAL(14, 2).
+MAX_AMOUNT = Decimal(10) ** 12
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 # Times and dates a business record may carry: wide enough for any booking or due date, narrow
 # enough that a day or an hour either side never leaves what Python and the stores can hold.
@@ -55,6 +57,10 @@ def amount(value: Any, field: str = "amount", *, positive: bool = True) -> Decim
     if not number.is_finite() or number < 0 or (positive and number == 0):
         raise UsageError(
             f"{field} must be {'greater than' if positive else 'at least'} 0, got {value!r}."
+        )
+    if number >= MAX_AMOUNT:
+        raise UsageError(
+            f"{field} {value!r} is too large; the most a record holds is {MAX_AMOUNT - Decimal('0.01')}."
         )
     if number.as_tuple().exponent < -2:  # type: ignore[operator]
         raise UsageError(f"{field} {value!r} has more than two decimal places.")

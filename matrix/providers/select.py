@@ -6,6 +6,9 @@ tenant with its own key also gets an intent classifier (the rules route for ever
 - Otherwise the tenant's ``provider.mode`` applies when it is not ``auto``, else the platform's
   ``MATRIX_PROVIDER_MODE``: ``off``, ``local``, ``openai`` (strict, the platform key), or ``auto``
   (the platform key when set, falling back to local on any failure, with the reason recorded).
+- A tenant's ``openai.base_url`` is used only with the tenant's own key: the platform key goes
+  to the platform's base URL and nowhere else, so a tenant cannot have it sent to a server of
+  its choosing.
 """
 
 from __future__ import annotations
@@ -87,6 +90,7 @@ class Selector:
         from matrix.providers.openai import OpenAIProvider
 
         key = tenant.api_key or self.settings.openai_api_key
+        base_url = _base_url(self.settings, tenant)
         if not key:
             raise ProviderError(
                 "openai_not_configured: audio needs an OpenAI key (the tenant's or"
@@ -96,8 +100,7 @@ class Selector:
             )
         audio: AudioProvider = self._cached("audio", tenant, lambda: OpenAIProvider(
             api_key=key, model=tenant.model or self.settings.openai_model,
-            base_url=tenant.base_url or self.settings.openai_base_url,
-            timeout=self.settings.provider_timeout_seconds,
+            base_url=base_url, timeout=self.settings.provider_timeout_seconds,
         ))  # fmt: skip
         return audio
 
@@ -119,7 +122,7 @@ def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, boo
     from matrix.providers.openai import OpenAIProvider
 
     model = tenant.model or settings.openai_model
-    base_url = tenant.base_url or settings.openai_base_url
+    base_url = _base_url(settings, tenant)
     timeout = settings.provider_timeout_seconds
     if tenant.api_key:
         return OpenAIProvider(
@@ -145,3 +148,10 @@ def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, boo
                 api_key=settings.openai_api_key, model=model, base_url=base_url, timeout=timeout
             )
             return FallbackProvider(primary, LocalProvider()), False
+
+
+def _base_url(settings: Settings, tenant: TenantAI) -> str:
+    """The tenant's base URL with its own key; the platform's for the platform key."""
+    if tenant.api_key and tenant.base_url:
+        return tenant.base_url
+    return settings.openai_base_url

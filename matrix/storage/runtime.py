@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from matrix.approvals import Approval, Status
-from matrix.modules.tasks import Task, TaskStatus
+from matrix.modules.tasks import FINISHED, PENDING, Task, TaskStatus
 from matrix.storage.base import Backend, Tx
 from matrix.storage.modules import count_by
 from matrix.storage.secrets import SqlSecrets
@@ -217,6 +217,18 @@ class SqlTaskQueue:
                 [tenant_id],
             )
         return {str(s): int(n) for s, n in rows}
+
+    def find(self, tenant_id: str, *, finished: bool, limit: int) -> builtins.list[Task]:
+        statuses = FINISHED if finished else PENDING
+        order = "finished_at DESC, task_id" if finished else "available_at, created_at, task_id"
+        marks = ", ".join("?" for _ in statuses)
+        with self._backend.transaction() as tx:
+            rows = tx.query(
+                f"SELECT {', '.join(_TASK_COLUMNS)} FROM task_queue"
+                f" WHERE tenant_id = ? AND status IN ({marks}) ORDER BY {order} LIMIT {int(limit)}",
+                [tenant_id, *(s.value for s in statuses)],
+            )
+        return [self._task(r) for r in rows]
 
     def status_counts(self, *, tenant_prefix: str) -> dict[str, int]:
         """Admin read: tasks per status over the tenants whose id starts with the prefix."""

@@ -11,6 +11,7 @@ from matrix.errors import (
     ApprovalStateError,
     NotFoundError,
     PolicyError,
+    ProviderError,
     UsageError,
 )
 from matrix.storage import Store
@@ -189,6 +190,17 @@ def test_pending_limit_refuses_and_stores_nothing(concierge: Concierge, store: S
     assert info.value.code == "confirmation_queue_limit_reached"
     assert _counts(store) == before
     assert concierge.interact("acme", "s1", "Oi!")["status"] == "accepted"  # other work goes on
+
+
+def test_strict_openai_without_a_key_refuses_and_stores_nothing(
+    concierge: Concierge, store: Store
+) -> None:
+    concierge.save_config("acme", {"provider": {"mode": "openai"}})
+    before = _counts(store)
+    with pytest.raises(ProviderError) as info:
+        concierge.interact("acme", "s1", "Agendar reunião com a Ana")
+    assert info.value.code == "openai_api_key_missing"
+    assert _counts(store) == before
 
 
 def test_default_limits_are_the_origins(concierge: Concierge) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from matrix.clock import FrozenClock
 from matrix.concierge import Concierge
-from matrix.modules.tasks import TaskFailure, backoff
+from matrix.modules.tasks import TaskFailure, backoff, queue_view
 from matrix.runtime import Job, Scheduler, TaskContext, Worker
 from matrix.storage import Store
 
@@ -161,3 +161,23 @@ def test_scheduler_runs_the_queue_and_expiry(
 @pytest.mark.parametrize("attempt,seconds", [(1, 2), (2, 4), (3, 8), (9, 300), (20, 300)])
 def test_backoff_doubles_and_is_capped(attempt: int, seconds: float) -> None:
     assert backoff(attempt).total_seconds() == seconds
+
+
+def test_queue_view_lists_waiting_tasks_in_run_order_and_finished_newest_first(
+    concierge: Concierge, store: Store, clock: FrozenClock
+) -> None:
+    first = concierge.interact("acme", "s1", MEETING)["downstream_tasks"][0]["task_id"]
+    clock.advance(1)
+    second = concierge.interact("acme", "s1", MEETING)["downstream_tasks"][0]["task_id"]
+    clock.advance(1)
+    third = concierge.interact("acme", "s1", FOLLOW_UP)["downstream_tasks"][0]["task_id"]
+    store.tenants.add("globex", "GLOBEX")
+    Worker(store, {}, clock=clock).run_once(limit=2)  # no handler: both dead-lettered
+    view = queue_view(store.tasks, "acme", limit=10)
+    assert (view.pending_count, view.history_count) == (1, 2)
+    assert [t.task_id for t in view.pending] == [third]
+    assert {t.task_id for t in view.history} == {first, second}
+    assert view.as_dict()["history"][0]["status"] == "dead"
+    assert queue_view(store.tasks, "acme", limit=1).history_count == 2
+    assert len(queue_view(store.tasks, "acme", limit=1).history) == 1
+    assert queue_view(store.tasks, "globex", limit=10).as_dict()["pending"] == []

@@ -8,6 +8,7 @@ from matrix.config import Settings
 from matrix.errors import ProviderError
 from matrix.providers import ProviderRequest, TenantAI, sanitize, select_provider
 from matrix.providers.openai import OpenAIProvider
+from matrix.providers.select import Selector
 from matrix.testing.openai_server import Behavior, OpenAIServer
 
 KEY = "sk-tenant-0123456789abcdefSECRET"
@@ -98,6 +99,19 @@ def test_auto_mode_with_platform_key_falls_back_to_local(openai_server: OpenAISe
     openai_server.script("chat", Behavior(status=429), Behavior(status=429))
     out = provider.respond(REQUEST)
     assert out.provider == "local" and out.fallback_reason == "fallback:openai_all_endpoints_failed"
+
+
+def test_platform_key_never_goes_to_a_tenant_base_url(openai_server: OpenAIServer) -> None:
+    settings = Settings.load(
+        provider_mode="openai", openai_api_key=KEY, openai_base_url=openai_server.base_url
+    )
+    with OpenAIServer() as tenants_server:
+        tenant = TenantAI(base_url=tenants_server.base_url)
+        provider, _ = select_provider(settings, tenant)
+        provider.respond(REQUEST)
+        Selector(settings).audio(tenant).speech("Olá")
+        assert tenants_server.requests == []
+    assert openai_server.count("responses") == 1 and openai_server.count("speech") == 1
 
 
 def test_auto_without_any_key_is_local_and_says_why() -> None:

@@ -8,7 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from matrix.errors import AuthenticationError
-from matrix.tokens import ADMIN_PREFIX, TENANT_PREFIX, bearer_token, check_token, make_token
+from matrix.tokens import (
+    ADMIN_PREFIX,
+    TENANT_PREFIX,
+    TokenIdentity,
+    bearer_token,
+    check_token,
+    make_token,
+)
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -60,3 +67,9 @@ def test_refusals_carry_the_challenge_of_a_401() -> None:
     for code in REFUSAL_CODES[1:]:
         refused = AuthenticationError("bad", code=code)
         assert refused.www_authenticate == 'Bearer realm="matrix", error="invalid_token"'
+
+
+@given(st.text(max_size=40))
+def test_a_tenant_token_allows_only_its_own_tenant_whatever_is_asked(asked: str) -> None:
+    identity = TokenIdentity(token_id="t", tenant_id="açaí", admin=False, name="n", expires_at=None)
+    assert identity.allows(asked) is (asked == "açaí")

@@ -1,16 +1,11 @@
-"""The CRM's (Persona 2's) task handlers: capture a lead, follow up on WhatsApp, send a campaign;
-and how a follow-up's delivery is reported."""
+"""The CRM's (Persona 2's) task handlers: capture a lead, follow up on WhatsApp, send a campaign."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from matrix import envelopes as env
 from matrix.modules import extract
 from matrix.modules.context import Work
-from matrix.modules.crm import campaigns, leads, outbound
+from matrix.modules.crm import campaigns, followups, leads
 from matrix.modules.customers.handlers import named_customer
-from matrix.modules.ports import ModuleStore, Record
 from matrix.modules.tasks import TaskContext, TaskRefused, text_of
 from matrix.policy.rules import words
 
@@ -36,33 +31,9 @@ def send_followup(ctx: TaskContext) -> str:
     first = customer["display_name"].split()[0]
     text = f"Olá {first}, tudo bem? Passando para dar continuidade à nossa conversa." \
         if extract.language(text_of(ctx)) == "pt" else f"Hi {first}, just following up on our conversation."  # fmt: skip
-    work = Work.of(ctx.task, ctx.clock)
-    message, new = outbound.enqueue(ctx.store, work, context_type="followup", context_id=ctx.task.task_id,
-                                    phone=phone, text=text, idempotency_key=f"followup:{ctx.task.task_id}")  # fmt: skip
-    if new:
-        ctx.store.events.append_many(
-            [work.event("crm.followup.scheduled", env.CRM, env.OWNER, _followup_payload(message))]
-        )
+    followups.schedule(ctx.store, Work.of(ctx.task, ctx.clock), message=text, phone=phone,
+                       customer_id=customer["customer_id"], external_key=ctx.task.task_id)  # fmt: skip
     return f"follow-up to {customer['display_name']} queued"
-
-
-def _followup_payload(message: Record) -> dict[str, Any]:
-    return {"followup_id": message["message_id"], "campaign_id": None, "channel": "whatsapp",
-            "schedule_at": env.timestamp(message["available_at"]), "phone_e164": message["phone_e164"]}  # fmt: skip
-
-
-def followup_outcome(
-    store: ModuleStore, work: Work, message: Record, status: str, error: str | None, retryable: bool
-) -> None:
-    """Report a follow-up's delivery: sent, or failed once its message is dead."""
-    if status == "sent":
-        store.events.append_many([work.event("crm.followup.sent", env.CRM, env.OWNER,
-                                             {**_followup_payload(message), "provider_message_id": message["provider_message_id"]},
-                                             status="completed")])  # fmt: skip
-    elif status == "dead":
-        store.events.append_many([work.event("crm.followup.failed", env.CRM, env.OWNER,
-                                             {**_followup_payload(message), "error_code": error or "DELIVERY_FAILED",
-                                              "retryable": False}, status="failed")])  # fmt: skip
 
 
 def send_campaign(ctx: TaskContext) -> str:

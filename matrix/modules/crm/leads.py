@@ -26,12 +26,13 @@ class TransitionError(UsageError):
 
 def capture(
     store: ModuleStore, work: Work, *, display_name: str, phone: str, source_channel: str = "whatsapp",
-    external_key: str | None = None, metadata: dict[str, Any] | None = None,
+    external_key: str | None = None, metadata: dict[str, Any] | None = None, stage: str = "new",
 ) -> tuple[Record, str]:  # fmt: skip
-    """Create a lead in stage ``new`` (idempotent by external key, default ``wa:<phone>``).
+    """Create a lead, in stage ``new`` unless told otherwise (an import of leads already worked);
+    idempotent by external key, default ``wa:<phone>``.
 
     Safe under concurrency: writers racing on one key all get the one stored lead, and only the
-    writer that created it emits ``crm.lead.created``.
+    writer that created it emits ``crm.lead.created`` (which names the contract's public stage).
     """
     name = values.name(display_name)
     values.phone(phone)
@@ -39,12 +40,15 @@ def capture(
         raise UsageError(
             f"source_channel must be one of {list(SOURCE_CHANNELS)}, got {source_channel!r}."
         )
-    fields = {"display_name": name, "phone_e164": phone, "source_channel": source_channel, "stage": "new",
+    if stage not in funnel.STAGES:
+        raise UsageError(f"stage must be one of {list(funnel.STAGES)}, got {stage!r}.")
+    fields = {"display_name": name, "phone_e164": phone, "source_channel": source_channel, "stage": stage,
               "customer_id": None, "metadata": metadata or {}}  # fmt: skip
     return create_once(
         store, work, store.modules.leads, "lead_id", fields, external_key=external_key or f"wa:{phone}",
         events=lambda lead: [work.event("crm.lead.created", env.CRM, env.OWNER, {
-            "lead_id": lead["lead_id"], "source_channel": source_channel, "phone_e164": phone, "stage": "new"})],
+            "lead_id": lead["lead_id"], "source_channel": source_channel, "phone_e164": phone,
+            "stage": funnel.PUBLIC_STAGE.get(stage, stage)})],
     )  # fmt: skip
 
 
@@ -52,9 +56,23 @@ def move(
     store: ModuleStore, work: Work, lead_id: str, *, to_stage: str, trigger: str | None,
     reason_code: str | None = None, actor: str = "owner",
 ) -> Record:  # fmt: skip
-    """Move a lead through the funnel; records history and emits ``crm.lead.stage.changed``.
+    """Move a lead through the funnel (see :func:`change_stage`); returns the lead."""
+    lead, _, _ = change_stage(store, work, lead_id, to_stage=to_stage, trigger=trigger,
+                              reason_code=reason_code, actor=actor)  # fmt: skip
+    return lead
+
+
+def change_stage(
+    store: ModuleStore, work: Work, lead_id: str, *, to_stage: str, trigger: str | None,
+    reason_code: str | None = None, actor: str = "owner", metadata: dict[str, Any] | None = None,
+) -> tuple[Record, str, str | None]:  # fmt: skip
+    """Move a lead through the funnel, recording its history and emitting
+    ``crm.lead.stage.changed``; ``metadata``, when given, replaces the lead's (also when it stays
+    in its stage). Returns the lead; ``updated``, or ``idempotent`` when nothing changed; and the
+    event emitted (None when the lead stayed in its stage).
 
     Raises:
+        NotFoundError: the tenant has no such lead.
         TransitionError: with the origin's code (``transition_not_allowed``, ``trigger_mismatch``...).
     """
     with store.transaction():
@@ -63,11 +81,16 @@ def move(
         if not verdict.ok:
             raise TransitionError(verdict.message("lead", lead["stage"], to_stage), code=str(verdict.code),
                                   expected_trigger=verdict.expected_trigger)  # fmt: skip
-        if verdict.same_state:
-            return lead
         now = work.clock.now()
-        changed = store.modules.leads.update(work.tenant_id, lead_id, {"stage": to_stage, "updated_at": now},
-                                             expect={"stage": lead["stage"]})  # fmt: skip
+        changes: Record = {} if metadata is None else {"metadata": metadata, "updated_at": now}
+        if verdict.same_state:
+            if changes:
+                store.modules.leads.update(work.tenant_id, lead_id, changes)
+            return {**lead, **changes}, "updated" if changes else "idempotent", None
+        changes |= {"stage": to_stage, "updated_at": now}
+        changed = store.modules.leads.update(
+            work.tenant_id, lead_id, changes, expect={"stage": lead["stage"]}
+        )
         if not changed:
             raise TransitionError(
                 "The lead moved meanwhile; read it again.",
@@ -82,7 +105,7 @@ def move(
         store.events.append_many([work.event("crm.lead.stage.changed", env.CRM, env.OWNER, {
             "lead_id": lead_id, "from_stage": lead["stage"], "to_stage": to_stage, "trigger": str(trigger),
             "reason_code": reason_code}, status="info")])  # fmt: skip
-    return {**lead, "stage": to_stage, "updated_at": now}
+    return {**lead, **changes}, "updated", "crm.lead.stage.changed"
 
 
 def convert(store: ModuleStore, work: Work, lead_id: str) -> tuple[Record, str]:
@@ -111,6 +134,30 @@ def require(store: ModuleStore, tenant_id: str, lead_id: str) -> Record:
 
 
 def history(store: ModuleStore, tenant_id: str, lead_id: str) -> list[Record]:
+    """A lead's stage changes, oldest first."""
     return store.modules.lead_history.find(
         tenant_id, lead_id=lead_id, order="changed_at", limit=1000
     )
+
+
+def with_history(store: ModuleStore, tenant_id: str, lead_id: str) -> Record:
+    """One lead and its ``stage_history``.
+
+    Raises:
+        NotFoundError: the tenant has no such lead.
+    """
+    lead = require(store, tenant_id, lead_id)
+    return {**lead, "stage_history": history(store, tenant_id, lead_id)}
+
+
+def page(
+    store: ModuleStore,
+    tenant_id: str,
+    *,
+    stage: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[Record], int]:
+    """One page of the tenant's leads, oldest first, and how many match in all."""
+    filters: dict[str, Any] = {"stage": stage} if stage is not None else {}
+    return store.modules.leads.page(tenant_id, limit=limit, offset=offset, **filters)

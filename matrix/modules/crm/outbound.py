@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from matrix import envelopes as env
@@ -79,9 +79,9 @@ class RecordingTransport:
 
 def enqueue(
     store: ModuleStore, work: Work, *, context_type: str, context_id: str, phone: str, text: str,
-    idempotency_key: str, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    idempotency_key: str, max_attempts: int = DEFAULT_MAX_ATTEMPTS, available_at: datetime | None = None,
 ) -> tuple[Record, bool]:  # fmt: skip
-    """Queue one message; returns it and whether it is new."""
+    """Queue one message, due at ``available_at`` (default: now); returns it and whether it is new."""
     values.phone(phone)
     if context_type not in CONTEXTS:
         raise UsageError(
@@ -97,7 +97,7 @@ def enqueue(
         message = {
             "message_id": env.new_id(), "tenant_id": work.tenant_id, "idempotency_key": idempotency_key,
             "context_type": context_type, "context_id": context_id, "phone_e164": phone, "text": text,
-            "status": "queued", "attempts": 0, "max_attempts": max_attempts, "available_at": now,
+            "status": "queued", "attempts": 0, "max_attempts": max_attempts, "available_at": available_at or now,
             "provider_message_id": None, "error_code": None, "error_message": None,
             "correlation_id": work.correlation_id, "trace_id": work.trace_id,
             "causation_id": work.causation_id, "created_at": now, "updated_at": now,

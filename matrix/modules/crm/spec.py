@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from matrix.modules.crm import conversations, outbound
-from matrix.modules.crm.handlers import HANDLERS, followup_outcome
+from matrix.modules.crm import conversations, followups, outbound
+from matrix.modules.crm.handlers import HANDLERS
 from matrix.modules.registry import JobContext, JobSpec, ModuleSpec, TableSpec
 
 
@@ -18,7 +18,7 @@ SPEC = ModuleSpec(
     name="crm",
     handlers=HANDLERS,
     jobs=(JobSpec(name="outbound", every_seconds=1.0, run=_outbound),),
-    outcomes={"followup": followup_outcome, "conversation": conversations.on_outcome},
+    outcomes={"followup": followups.outcome, "conversation": conversations.on_outcome},
     commands="matrix.modules.crm.commands:crm",
     tables=(
         TableSpec(attr="leads", name="crm_leads", key="lead_id", columns=(
@@ -41,28 +41,39 @@ SPEC = ModuleSpec(
             "receipt_id", "tenant_id", "event_id", "event_type", "received_at",
         )),
         TableSpec(attr="accounts", name="crm_accounts", key="account_id", columns=(
-            "account_id", "tenant_id", "external_key", "name", "document_number", "status",
-            "created_at", "updated_at",
+            "account_id", "tenant_id", "external_key", "name", "legal_name", "document_number",
+            "industry", "website", "status", "owner_user_id", "metadata", "created_at", "updated_at",
         )),
         TableSpec(attr="contacts", name="crm_contacts", key="contact_id", columns=(
-            "contact_id", "tenant_id", "account_id", "external_key", "display_name", "phone_e164",
-            "email", "status", "created_at", "updated_at",
+            "contact_id", "tenant_id", "account_id", "external_key", "display_name", "job_title",
+            "phone_e164", "email", "status", "metadata", "created_at", "updated_at",
         )),
         TableSpec(attr="deals", name="crm_deals", key="deal_id", columns=(
             "deal_id", "tenant_id", "lead_id", "account_id", "contact_id", "external_key", "title",
-            "stage", "amount", "currency", "created_at", "updated_at",
+            "stage", "amount", "currency", "expected_close_date", "owner_user_id", "metadata",
+            "created_at", "updated_at",
         )),
         TableSpec(attr="activities", name="crm_activities", key="activity_id", columns=(
             "activity_id", "tenant_id", "deal_id", "contact_id", "kind", "title", "body", "occurred_at",
-            "created_at",
+            "author_user_id", "created_at",
         )),
         TableSpec(attr="todos", name="crm_todos", key="todo_id", columns=(
-            "todo_id", "tenant_id", "deal_id", "title", "due_at", "status", "priority", "created_at",
-            "updated_at",
+            "todo_id", "tenant_id", "deal_id", "contact_id", "title", "description", "due_at", "status",
+            "priority", "assignee_user_id", "created_at", "updated_at",
+        )),
+        TableSpec(attr="views", name="crm_views", key="view_id", columns=(
+            "view_id", "tenant_id", "owner_user_id", "name", "scope", "module", "is_default", "filters",
+            "columns", "sort", "created_at", "updated_at",
         )),
         TableSpec(attr="campaigns", name="crm_campaigns", key="campaign_id", columns=(
-            "campaign_id", "tenant_id", "external_key", "name", "audience", "message", "state",
-            "scheduled_at", "created_at", "updated_at",
+            "campaign_id", "tenant_id", "external_key", "name", "audience_segment", "message", "state",
+            "scheduled_at", "metadata", "created_at", "updated_at",
+        )),
+        TableSpec(attr="followups", name="crm_followups", key="followup_id", columns=(
+            "followup_id", "tenant_id", "external_key", "campaign_id", "lead_id", "customer_id",
+            "phone_e164", "message", "channel", "schedule_at", "status", "provider_message_id",
+            "last_error_code", "last_error_message", "metadata", "correlation_id", "trace_id",
+            "created_at", "updated_at",
         )),
         TableSpec(attr="outbound", name="outbound_messages", key="message_id", columns=(
             "message_id", "tenant_id", "idempotency_key", "context_type", "context_id", "phone_e164",

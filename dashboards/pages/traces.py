@@ -11,6 +11,7 @@ from dashboards.context import current_user, filter_inputs, filters, guarded, pa
 from dashboards.theme import plot_template
 from matrix import viz
 from matrix.access import User
+from matrix.metrics.costs import provider_failures
 
 PATH, NAME = "/traces", "Traces"
 
@@ -45,10 +46,33 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
     rows = [{"at": str(e.get("created_at") or e.get("emitted_at")), "name": e["name"], "status": str(e.get("status", "")),
              "source": e["source_module"], "target": e["target_module"]} for e in events]  # fmt: skip
     content = [
+        *_provider_warning(db, f.tenant, chosen, events),
         graph("traces-timeline-graph", viz.trace_timeline(events), plot_template(palette(f.tenant))),
         table("traces-events-table", rows, ["at", "name", "status", "source", "target"], page_size=25),
     ]  # fmt: skip
     return content, options
+
+
+def _provider_warning(
+    db: Any, tenant: str, correlation: str | None, events: list[dict[str, Any]]
+) -> list[Any]:
+    """When the AI reply failed, say so beside what the request did (its task or approval)."""
+    failures = provider_failures(db, tenant, correlation) if correlation else []
+    if not failures:
+        return []
+    outcome = [
+        f"task {e['payload']['task_id']} queued"
+        for e in events
+        if e["name"] == "module.task.created"
+    ]
+    outcome += [f"approval {e['payload']['confirmation_id']} pending" for e in events
+                if e["name"] == "owner.confirmation.requested"]  # fmt: skip
+    codes = ", ".join(sorted({str(f["error_code"]) for f in failures}))
+    return [html.Div(
+        f"The AI provider failed for this request ({codes}); what it did stands: "
+        + ("; ".join(outcome) or "no task or approval") + ".",
+        id="traces-provider-warning", className="alert alert-warning",
+    )]  # fmt: skip
 
 
 def register(app: Dash) -> None:

@@ -210,11 +210,21 @@ class Api:
 
 
 def refuse_unknown_query(http: Request, known: set[str]) -> None:
-    """A query parameter the route does not take is a mistake to name, not to ignore.
+    """A query parameter the route does not take, or one given twice, is a mistake to name, not
+    to ignore (every parameter of the API is a single value).
 
     Raises:
-        ApiError: 400 ``unknown_parameter`` naming each one and the ones the route takes.
+        ApiError: 400 ``repeated_parameter``, or ``unknown_parameter`` naming each one and the
+            ones the route takes.
     """
+    names = [name for name, _ in http.query_params.multi_items()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ApiError(
+            status=400, code="repeated_parameter",
+            details=[Detail(path=f"/query/{name}", problem="given more than once") for name in repeated],
+            message=f"Query parameter(s) {', '.join(map(repr, repeated))} given more than once; give each once.",
+        )  # fmt: skip
     unknown = sorted({name for name in http.query_params if name not in known})
     if unknown:
         takes = sorted(known - set(http.path_params))

@@ -58,6 +58,22 @@ def ai_cost(
     return report
 
 
+def provider_failures(store: Any, tenant_id: str, correlation_id: str) -> list[dict[str, Any]]:
+    """The failed AI provider calls of one request (its correlation), oldest first: the warning
+    shown beside the request's outcome, which stands without them."""
+    rows = run_sql(
+        store,
+        ("telemetry",),
+        tenant_id,
+        query("costs.provider_failures"),
+        [tenant_id, correlation_id],
+    )
+    return [
+        {"at": at, "provider": provider, "model": model, "error_code": code}
+        for at, provider, model, code in rows
+    ]
+
+
 def spent_in_windows(
     store: Any, tenant_id: str, *, at: datetime, windows: list[timedelta]
 ) -> list[float]:

@@ -209,6 +209,10 @@ QUERIES = {
         " WHERE tenant_id = ? AND recorded_at >= ? AND recorded_at < ? AND kind = 'task'"
         " AND status = 'refused' GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3"
     ),
+    "costs.provider_failures": (
+        "SELECT recorded_at, provider, model, error_code FROM telemetry WHERE tenant_id = ?"
+        " AND correlation_id = ? AND kind = 'provider_call' AND status = 'error' ORDER BY recorded_at"
+    ),
     "slo.latency_percentiles": (
         "SELECT date_trunc('{grain}', recorded_at) AS bucket, quantile_cont(latency_ms, 0.5),"
         " quantile_cont(latency_ms, 0.95), quantile_cont(latency_ms, 0.99), count(*) FROM telemetry"

@@ -56,3 +56,9 @@ def test_an_unknown_query_parameter_is_named_not_ignored(api: ApiWorld) -> None:
     assert answer.json()["details"] == [{"path": "/query/tenant", "problem": "not a parameter of this route"}]
     assert "tenant_id" in answer.json()["message"]
     assert api.client.get("/v1/customers", params={"tenant": "acme"}).status_code == 401  # the token first
+
+
+def test_a_query_parameter_given_twice_is_refused(api: ApiWorld) -> None:
+    answer = api.get("/v1/customers", params=[("tenant_id", "acme"), ("tenant_id", "globex")])
+    assert answer.status_code == 400 and answer.json()["error"] == "repeated_parameter"
+    assert answer.json()["details"][0]["path"] == "/query/tenant_id"

@@ -77,9 +77,14 @@ class Tenants:
         return sorted((self.theirs.by_key.get(key, set()) & offered) or offered)
 
     def held_by_mine(self) -> set[str]:
-        """Every text A's reads answer now."""
-        return {leaf for read in self.mine.reads for _, leaf in walk(read.send(self.api, A).body)
-                if isinstance(leaf, str)}  # fmt: skip
+        """Every text A's reads answer now, and every text of A's own event log (a correlation
+        id is chosen by the client: A may have put one of B's on its own events, and a trace by
+        it then rightly finds A's)."""
+        answered = {leaf for read in self.mine.reads for _, leaf in walk(read.send(self.api, A).body)
+                    if isinstance(leaf, str)}  # fmt: skip
+        logged = {leaf for event in self.api.app.store.events.list(A, limit=10_000)
+                  for _, leaf in walk(event) if isinstance(leaf, str)}  # fmt: skip
+        return answered | logged
 
     def read_theirs(self) -> list[Answer]:
         return [read.send(self.api, B) for read in self.theirs.reads]

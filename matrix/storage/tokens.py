@@ -111,6 +111,11 @@ class SqlApiTokens:
             )
         return changed == 1
 
+    def forget(self) -> None:
+        """Drop the records found so far (the next lookups read the store)."""
+        self._found = {}
+        self._found_during = None
+
     def _remember(self, held: int | None, digest: str, record: TokenRecord) -> None:
         if held is None:
             return

@@ -151,6 +151,11 @@ def run_demo(
         f"Dashboards (`.venv/bin/matrix serve`, or `make demo` without SERVE=0): sign in as admin /"
         f" {DEMO_PASSWORD} (every tenant) or manager / {DEMO_PASSWORD} (sim-01 only)."
     )
+    echo(
+        "HTTP API (same server, docs at http://127.0.0.1:8050/docs): make a token with"
+        " `.venv/bin/matrix token create --tenant sim-01`, then"
+        " `curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8050/v1/customers` (README: HTTP API)."
+    )
 
 
 def _users(store: object) -> None:

@@ -16,6 +16,8 @@ from matrix.contracts import Catalog, pointer_of
 
 HTTP_BASE = "https://schemas.matrix-workbench.dev/v1/http/"
 MAX_DETAILS = 20
+MAX_PROBLEM = 300
+"""A problem quotes the offending value; a long one is cut (the path names it already)."""
 
 
 def schema_uri(name: str) -> str:
@@ -38,7 +40,7 @@ class Schemas:
         errors = self.catalog.problems(schema_uri(name), instance)
         if not errors:
             return
-        details = [Detail(path=_where(e), problem=e.message) for e in errors[:MAX_DETAILS]]
+        details = [Detail(path=_where(e), problem=_short(e.message)) for e in errors[:MAX_DETAILS]]
         first = details[0]
         raise ApiError(
             status=400, code="validation_error", details=details,
@@ -92,3 +94,7 @@ def _where(error: Any) -> str:
     if error.validator == "additionalProperties" and "'" in str(error.message):
         return f"{path}/{str(error.message).split(chr(39))[1]}"
     return path
+
+
+def _short(problem: str) -> str:
+    return problem if len(problem) <= MAX_PROBLEM else problem[: MAX_PROBLEM - 1] + "…"

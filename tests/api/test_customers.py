@@ -62,3 +62,9 @@ def test_a_query_parameter_given_twice_is_refused(api: ApiWorld) -> None:
     answer = api.get("/v1/customers", params=[("tenant_id", "acme"), ("tenant_id", "globex")])
     assert answer.status_code == 400 and answer.json()["error"] == "repeated_parameter"
     assert answer.json()["details"][0]["path"] == "/query/tenant_id"
+
+
+def test_a_huge_refused_value_is_not_echoed_whole(api: ApiWorld) -> None:
+    answer = api.post("/v1/customers", {"request_id": "r-1", "customer": {"display_name": "x" * 50_000}})
+    assert answer.status_code == 400 and len(answer.text) < 2_000
+    assert answer.json()["details"][0]["path"] == "/request/customer/display_name"

@@ -138,9 +138,9 @@ def owner_requests(i: int) -> tuple[str, dict[str, Any]]:
     return "/v1/owner-concierge/interaction", {"json": interaction(i)}
 
 
-def webhook_requests(prefix: str) -> Any:
-    pending = iter(bodies(f"{TENANT}", 200_000))
-    del prefix
+def webhook_requests() -> Any:
+    """Signed inbound messages to the bench tenant, a fresh one per request."""
+    pending = iter(bodies(TENANT, 200_000))
 
     def make(_i: int) -> tuple[str, dict[str, Any]]:
         body = next(pending)
@@ -179,7 +179,7 @@ def bench(url: str, workers: int, runs: int, seconds: float, levels: list[int]) 
             results[f"interactions_{clients}_clients"] = {
                 k: spread([r[k] for r in rounds]) for k in rounds[0]
             }
-        make = webhook_requests(TENANT)
+        make = webhook_requests()
         rounds = [asyncio.run(_level(server.url, token, 4, seconds, make)) for _ in range(runs)]
         results["webhooks_4_clients"] = {k: spread([r[k] for r in rounds]) for k in rounds[0]}
     finally:

@@ -36,6 +36,7 @@ from matrix.concierge.ports import (
     Provider,
     ProviderRequest,
     ProviderSelector,
+    ProviderWarning,
     RuntimeStore,
 )
 from matrix.concierge.requests import Operation, check_input
@@ -44,7 +45,6 @@ from matrix.concierge.responses import (
     InteractionResult,
     OwnerCommandRef,
     PolicyView,
-    ProviderWarning,
     Receipt,
     ReceiptStatus,
     SessionMode,

@@ -54,6 +54,18 @@ class ProviderRequest:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ProviderWarning:
+    """The AI provider failed after the request's outcome was stored; reported beside it."""
+
+    code: str
+    message: str
+    provider: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "provider": self.provider}
+
+
+@dataclass(frozen=True, kw_only=True)
 class AssistantOutput:
     text: str
     provider: str
@@ -63,8 +75,8 @@ class AssistantOutput:
     fallback_reason: str | None = None
     attachments: tuple[dict[str, Any], ...] = ()
     status: str = "ok"
-    error: Any = None
-    """A :class:`matrix.concierge.responses.ProviderWarning` when the provider failed."""
+    error: ProviderWarning | None = None
+    """Set when the provider failed and this output is the stand-in reply."""
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

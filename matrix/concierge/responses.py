@@ -16,7 +16,7 @@ from typing import Any
 from matrix import envelopes as env
 from matrix.approvals import Approval, Body, QueuedTask, RequestStatus
 from matrix.concierge.planner import Plan
-from matrix.concierge.ports import AssistantOutput
+from matrix.concierge.ports import AssistantOutput, ProviderWarning
 from matrix.concierge.requests import Operation
 from matrix.policy import Decision, Outcome
 
@@ -154,18 +154,6 @@ class PolicyView(Body):
             "requires_confirmation": self.requires_confirmation,
             "reason_code": self.reason_code,
         }
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProviderWarning(Body):
-    """The AI provider failed after the request's outcome was stored; reported beside it."""
-
-    code: str
-    message: str
-    provider: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "provider": self.provider}
 
 
 @dataclass(frozen=True, kw_only=True)

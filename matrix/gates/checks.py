@@ -25,7 +25,7 @@ from matrix.errors import MatrixError
 from matrix.metrics import compute
 from matrix.metrics.budgets import budget_status
 from matrix.metrics.definitions import load_catalog
-from matrix.metrics.dora import dora
+from matrix.metrics.dora import PLATFORM, dora
 from matrix.sources.junit import junit_totals
 from matrix.storage import Store, open_store
 from matrix.storage.migrate import code_version, load_migrations
@@ -374,7 +374,7 @@ def count_of(found: list[str] | None) -> int | None:
 
 
 def dora_level(
-    store: Store, *, tenant: str = "platform", days: int = 30, year: int = 2024
+    store: Store, *, tenant: str = PLATFORM, days: int = 30, year: int = 2024
 ) -> str | None:
     """The overall DORA level of ``tenant`` in the ``year`` report's clusters over the default
     window ``days`` long (None without data)."""

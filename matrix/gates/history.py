@@ -9,9 +9,8 @@ from typing import Any
 
 from matrix import __version__
 from matrix.envelopes import parse_timestamp
+from matrix.metrics.dora import PLATFORM
 from matrix.sources.deliveries import record_deployment
-
-PLATFORM = "platform"
 
 
 def record_run(store: Any, summary: dict[str, Any], report_dir: str) -> int:

@@ -23,11 +23,11 @@ from fastapi import Path, Query
 
 from matrix.api.errors import ApiError, Detail
 from matrix.api.routing import Api, Call, TenantQuery, listing
-from matrix.gates.history import PLATFORM, history
+from matrix.gates.history import history
 from matrix.metrics import compute, load_catalog
 from matrix.metrics.budgets import PERIOD, budget_status
 from matrix.metrics.costs import ai_cost, cost_per_active_tenant, gross_margin
-from matrix.metrics.dora import dora
+from matrix.metrics.dora import PLATFORM, dora
 from matrix.metrics.slo import status
 from matrix.windows import Window, default_window
 

@@ -27,7 +27,7 @@ LAYERS = {
     "metrics": 5, "sources": 5, "viz": 5, "access": 5, "web": 5, "routing": 5,
     "tokens": 5,
     "storage": 4, "providers": 4, "testing": 4,
-    "concierge": 3,
+    "concierge": 3, "agent": 3,
     "modules": 2, "policy": 2, "approvals": 2, "memory": 2,
     "envelopes": 1, "contracts": 1, "telemetry": 1,
     "errors": 0, "clock": 0, "config": 0, "windows": 0, "issues": 0, "paths": 0, "__init__": 0,

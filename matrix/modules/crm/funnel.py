@@ -168,6 +168,11 @@ def check(
     return Transition(ok=True)
 
 
+def lead_targets(current: str) -> tuple[str, ...]:
+    """The stages a lead in ``current`` may move to, in the funnel's order."""
+    return tuple(to for (frm, to) in FUNNEL if frm == current)
+
+
 def check_lead(
     current: str, target: str, trigger: str | None, reason_code: str | None = None
 ) -> Transition:

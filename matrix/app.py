@@ -17,6 +17,7 @@ from matrix.clock import SYSTEM_CLOCK, Clock
 from matrix.config import Settings
 
 if TYPE_CHECKING:
+    from matrix.agent.service import WhatsAppAgent
     from matrix.concierge import Concierge
     from matrix.modules.ports import Transport
     from matrix.providers.evolution import OutboundStatus
@@ -45,6 +46,15 @@ class App:
         return Concierge(
             self.store, self.settings, providers, self.clock, classifiers=providers.classifier
         )
+
+    @cached_property
+    def agent(self) -> WhatsAppAgent:
+        """Persona 2, the WhatsApp agent, over the concierge's tenant runtimes and providers."""
+        from matrix.agent.service import WhatsAppAgent
+        from matrix.providers import selector
+
+        return WhatsAppAgent(self.store, self.concierge.runtimes, selector(self.settings).structured,
+                             self.clock)  # fmt: skip
 
     @cached_property
     def worker(self) -> Worker:
@@ -91,8 +101,9 @@ class App:
                 f" collections stay queued. To turn it on, {HOW_TO_TURN_ON}.")  # fmt: skip
 
     def scheduler(self) -> Scheduler:
-        """A scheduler holding every background job: the task queue, approval expiry, and every
-        module's jobs (due reminders; outbound messages, which carry follow-ups and collections)."""
+        """A scheduler holding every background job: the task queue, approval expiry, Persona 2's
+        reading of inbound messages, and every module's jobs (due reminders; outbound messages,
+        which carry follow-ups and collections)."""
         from matrix.providers.evolution import TenantTransports
         from matrix.runtime import Scheduler
         from matrix.runtime.jobs import standard_jobs
@@ -100,7 +111,7 @@ class App:
         transport = self.transport
         routed = {"tenants": transport.tenants} if isinstance(transport, TenantTransports) else {}
         jobs = standard_jobs(
-            self.store, self.concierge, self.worker, transport, self.clock, **routed
+            self.store, self.concierge, self.worker, transport, self.clock, agent=self.agent, **routed
         )
         return Scheduler(jobs=jobs, clock=self.clock)
 

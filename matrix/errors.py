@@ -180,6 +180,15 @@ class ConflictError(MatrixError):
         self.code = code
 
 
+class ForbiddenError(MatrixError):
+    """The tenant's settings do not allow the operation (Persona 2 turned off); nothing was
+    changed. The API answers 403 with :attr:`code`."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class UnknownMetricError(NotFoundError, UsageError):
     """No metric of that name in the catalog. It is also a :class:`UsageError` (a command named
     a metric wrongly, exit 2).

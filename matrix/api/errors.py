@@ -20,6 +20,7 @@ from matrix.errors import (
     AuthenticationError,
     ConflictError,
     ContractError,
+    ForbiddenError,
     MatrixError,
     NotFoundError,
     ProviderError,
@@ -96,6 +97,8 @@ def from_matrix_error(exc: MatrixError) -> ApiError:
             return ApiError(status=404, code=exc.code, message=message)
         case ConflictError():
             return ApiError(status=409, code=exc.code, message=message)
+        case ForbiddenError():
+            return ApiError(status=403, code=exc.code, message=message)
         case WebhookRejectedError():
             status = 401 if "signature" in exc.code else 400
             return ApiError(status=status, code=exc.code, message=message)

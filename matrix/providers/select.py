@@ -85,6 +85,19 @@ class Selector:
         provider = self(tenant)  # the tenant's strict OpenAI provider: one client for both
         return provider if isinstance(provider, OpenAIProvider) else None
 
+    def structured(self, tenant: TenantAI) -> tuple[IntentClassifier | None, bool]:
+        """The OpenAI model that answers a tenant's structured requests (Persona 2's drafts and
+        stage suggestions), and whether its failure surfaces (strict: the tenant's own key, or
+        the platform in ``openai`` mode) rather than falling back to the offline rules. None for
+        a tenant served locally or not at all."""
+        from matrix.providers.openai import OpenAIProvider
+
+        provider = self(tenant)
+        primary = provider.primary if isinstance(provider, FallbackProvider) else provider
+        if not isinstance(primary, OpenAIProvider):
+            return None, False
+        return primary, not isinstance(provider, FallbackProvider)
+
     def audio(self, tenant: TenantAI) -> AudioProvider:
         """OpenAI with the tenant's key, else the platform's; no key is ``openai_not_configured``."""
         from matrix.providers.openai import OpenAIProvider

@@ -1,5 +1,6 @@
 """The scheduler's jobs: the task queue and approval expiry, plus every module's jobs (due
-reminders, outbound messages with the follow-ups and collections they carry), the same list for
+reminders, outbound messages with the follow-ups and collections they carry) and Persona 2's
+reading of inbound messages, the same list for
 ``matrix worker``, ``matrix serve`` and the simulator."""
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from matrix.agent import inbound
+from matrix.agent.service import WhatsAppAgent
 from matrix.clock import Clock
 from matrix.modules import registry
 from matrix.modules.context import Outcome
@@ -53,10 +56,16 @@ def module_jobs(deliveries: Deliveries) -> list[Job]:
             for job in registry.jobs()]  # fmt: skip
 
 
+def agent_jobs(agent: WhatsAppAgent) -> list[Job]:
+    """Persona 2 reads the inbound messages filed for it (drafts, qualifies, answers or hands over)."""
+    return [Job(name="crm_ai", every_seconds=1.0, fn=lambda: inbound.run_due(agent))]
+
+
 def standard_jobs(
-    store: Any, concierge: Any, worker: Worker, transport: Transport, clock: Clock,
-    tenants: Callable[[], Collection[str] | None] = _every_tenant,
+    store: Any, concierge: Any, worker: Worker, transport: Transport, clock: Clock, *,
+    agent: WhatsAppAgent, tenants: Callable[[], Collection[str] | None] = _every_tenant,
 ) -> list[Job]:  # fmt: skip
-    """Every job: the queue jobs, then the modules' jobs with outbound messages through ``transport``."""
+    """Every job: the queue jobs, Persona 2's, then the modules' jobs with outbound messages
+    through ``transport``."""
     deliveries = Deliveries(store=store, clock=clock, transport=transport, tenants=tenants)
-    return [*queue_jobs(concierge, worker), *module_jobs(deliveries)]
+    return [*queue_jobs(concierge, worker), *agent_jobs(agent), *module_jobs(deliveries)]

@@ -16,7 +16,8 @@ from matrix.storage.base import Backend
 
 CONVERSATION_COLUMNS = (
     "conversation_id", "tenant_id", "contact_e164", "display_name", "lead_id",
-    "last_message_preview", "last_message_at", "unread_count", "created_at", "updated_at",
+    "last_message_preview", "last_message_at", "unread_count", "handler", "handler_user",
+    "handoff_reason", "created_at", "updated_at",
 )  # fmt: skip
 
 

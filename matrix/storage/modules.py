@@ -17,7 +17,7 @@ from matrix.storage.base import Backend
 
 Record = dict[str, Any]
 
-_JSON = {"metadata", "snapshot", "fields", "clauses", "field_values", "filters", "columns", "sort"}
+_JSON = {"metadata", "snapshot", "fields", "clauses", "field_values", "filters", "columns", "sort", "details"}
 
 
 class Table:

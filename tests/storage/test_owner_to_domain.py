@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from matrix.app import build
 from matrix.clock import FrozenClock
 from matrix.concierge import Concierge
 from matrix.modules.billing import service as billing
 from matrix.modules.context import Work
 from matrix.modules.crm.outbound import RecordingTransport
 from matrix.modules.customers import service as customers
-from matrix.runtime import Scheduler, Worker
-from matrix.runtime.handlers import default_handlers
-from matrix.runtime.jobs import standard_jobs
 from matrix.storage import Store
 
 PHONE = "+5511999990000"
@@ -31,8 +29,7 @@ def test_meeting_and_collection_requests_end_in_domain_state(
     assert collect["downstream_tasks"][0]["task_type"] == "billing.collection.request"
 
     transport = RecordingTransport()
-    worker = Worker(store, default_handlers(), clock=clock)
-    scheduler = Scheduler(jobs=standard_jobs(store, concierge, worker, transport, clock))
+    scheduler = build(store=store, clock=clock, transport=transport).scheduler()
     scheduler.run(until_idle=True)
     clock.advance(timedelta(days=4))  # the reminder falls due a day before Friday's meeting
     scheduler.run(until_idle=True)

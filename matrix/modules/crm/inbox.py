@@ -32,7 +32,7 @@ from matrix import envelopes as env
 from matrix.contracts import Catalog
 from matrix.errors import WebhookRejectedError
 from matrix.modules.context import Work
-from matrix.modules.crm import leads
+from matrix.modules.crm import handling, leads
 from matrix.modules.ports import ModuleStore, Record
 
 SCHEMA = "https://schemas.matrix-workbench.dev/v1/integration/evolution-webhook.schema.json"
@@ -229,8 +229,9 @@ def _inbound(
         )
     occurred = env.parse_timestamp(doc["occurred_at"])
     text = payload.get("text") or ""
+    message_row_id = env.new_id()
     if not store.modules.messages.insert_once({
-        "message_row_id": env.new_id(), "tenant_id": work.tenant_id, "conversation_id": conversation["conversation_id"],
+        "message_row_id": message_row_id, "tenant_id": work.tenant_id, "conversation_id": conversation["conversation_id"],
         "provider_message_id": payload["message_id"], "direction": "inbound",
         "message_type": payload.get("message_type", "text"), "text": text, "delivery_state": "received",
         "occurred_at": occurred, "created_at": work.clock.now(),
@@ -242,6 +243,7 @@ def _inbound(
         }
     store.inbox.count_message(work.tenant_id, conversation["conversation_id"], occurred_at=occurred,
                               preview=preview(text), at=work.clock.now())  # fmt: skip
+    handling.file_for_agent(store, work, conversation["conversation_id"], message_row_id)
     store.events.append_many([work.event("crm.message.received", env.CRM, env.OWNER, {
         "conversation_id": conversation["conversation_id"], "provider_message_id": payload["message_id"],
         "phone_e164": phone, "message_type": payload.get("message_type", "text")}, status="info")])  # fmt: skip
@@ -254,7 +256,8 @@ def _conversation(store: ModuleStore, work: Work, phone: str, name: str, lead_id
     now = work.clock.now()
     conversation = {"conversation_id": env.new_id(), "tenant_id": work.tenant_id, "contact_e164": phone,
                     "display_name": name, "lead_id": lead_id, "last_message_preview": None,
-                    "last_message_at": None, "unread_count": 0, "created_at": now, "updated_at": now}  # fmt: skip
+                    "last_message_at": None, "unread_count": 0, "handler": handling.AGENT,
+                    "handler_user": None, "handoff_reason": None, "created_at": now, "updated_at": now}  # fmt: skip
     if table.insert_once(conversation, key=("contact_e164",)):
         return conversation
     # A concurrent webhook of the same contact opened it first; its row is committed by now.

@@ -31,7 +31,17 @@ SPEC = ModuleSpec(
         )),
         TableSpec(attr="conversations", name="crm_conversations", key="conversation_id", columns=(
             "conversation_id", "tenant_id", "contact_e164", "display_name", "lead_id",
-            "last_message_preview", "last_message_at", "unread_count", "created_at", "updated_at",
+            "last_message_preview", "last_message_at", "unread_count", "handler", "handler_user",
+            "handoff_reason", "created_at", "updated_at",
+        )),
+        TableSpec(attr="ai_actions", name="crm_ai_actions", key="action_id", columns=(
+            "action_id", "tenant_id", "conversation_id", "lead_id", "action", "status", "request_key",
+            "client_request_id", "reason_code", "confidence", "suggested_stage", "draft", "provider",
+            "model", "details", "actor", "correlation_id", "trace_id", "created_at",
+        )),
+        TableSpec(attr="ai_inbox", name="crm_ai_inbox", key="item_id", columns=(
+            "item_id", "tenant_id", "conversation_id", "message_row_id", "status", "attempts",
+            "available_at", "outcome", "correlation_id", "trace_id", "created_at", "updated_at",
         )),
         TableSpec(attr="messages", name="crm_messages", key="message_row_id", columns=(
             "message_row_id", "tenant_id", "conversation_id", "provider_message_id", "direction",

@@ -1,0 +1,211 @@
+"""Persona 2's two readings of a thread — a drafted reply and a suggested stage — from the
+tenant's AI model when it has one, else (or when the model fails in a mode that falls back) from
+the offline rules.
+
+Both ask the model for structured output (a strict JSON Schema) through the same structured call
+the owner's intent classifier uses, and check what comes back: a draft that states a fact the
+thread does not give is replaced by the offline draft (the guard's reason is kept); a stage that
+the funnel does not allow from the lead's stage is refused and the rules' suggestion stands.
+
+Confidence is measured, not invented: a draft's is the calibrated confidence of the offline
+rules' reading of the latest inbound message (how sure the reading of what the contact wants is,
+as measured on the labelled corpus); a model's stage suggestion carries the confidence the model
+states, and the tenant's minimum applies to it as to the rules'.
+
+Every model call is a ``provider_call`` telemetry row of feature ``crm_ai``, so Persona 2's cost
+and error rate appear beside Persona 1's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from matrix import envelopes as env
+from matrix.agent import drafts, guard, rules
+from matrix.agent.context import ThreadPack
+from matrix.clock import Clock
+from matrix.concierge.ports import IntentClassifier, IntentOutput, IntentRequest, TenantAI
+from matrix.errors import ProviderError
+from matrix.modules.crm import funnel
+
+Models = Callable[[TenantAI], tuple[IntentClassifier | None, bool]]
+"""The structured model that serves a tenant (None: offline), and whether its failure surfaces
+(strict: the tenant's own key) instead of falling back to the offline rules."""
+
+FEATURE = "crm_ai"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Draft:
+    text: str
+    reasoning_summary: str
+    confidence: float
+    source: str
+    """``provider`` (the model's draft) or ``rules`` (the offline draft)."""
+    provider: str
+    model: str | None
+    guard_reason_code: str | None = None
+    """Why the model's draft was not used: the guard's reason, or ``provider_error:<code>``."""
+    guard_found: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Qualification:
+    suggestion: rules.StageSuggestion
+    """After the tenant's minimum confidence was applied."""
+    raw_confidence: float
+    held_below_threshold: bool
+    source: str
+    provider: str
+    model: str | None
+    refused_stage: str | None = None
+
+
+@dataclass(kw_only=True)
+class Reader:
+    """Reads threads for one tenant; collects the telemetry rows of its model calls."""
+
+    tenant_id: str
+    model: IntentClassifier | None
+    strict: bool
+    model_name: str | None
+    correlation_id: str
+    clock: Clock
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def draft(self, pack: ThreadPack, tone: str, persona_prompt: str) -> Draft:
+        """A reply for the thread. Raises ProviderError only for a strict tenant's model."""
+        offline = self.draft_offline(pack, tone)
+        if self.model is None:
+            return offline
+        request = IntentRequest(
+            tenant_id=self.tenant_id, text=pack.latest_inbound or "(no message from the contact yet)",
+            instructions=drafts.instructions(pack, tone, persona_prompt), schema=drafts.DRAFT_SCHEMA,
+            schema_name="whatsapp_reply",
+        )  # fmt: skip
+        out = self._ask("crm.ai.draft", request)
+        if isinstance(out, ProviderError):
+            return _with(offline, guard_reason_code=f"provider_error:{out.code}", provider=out.provider or "openai")
+        data = out.data
+        reply = data.get("reply") if isinstance(data, dict) else None
+        if not isinstance(reply, str) or not reply.strip():
+            self.calls[-1] |= {"status": "error", "error_code": "crm_ai_invalid_output"}
+            return _with(offline, guard_reason_code="invalid_output", provider=out.provider)
+        text = drafts.trim(reply)
+        verdict = guard.check(text, pack.transcript())
+        if verdict.blocked:
+            return _with(offline, guard_reason_code=verdict.reason_code, guard_found=verdict.found,
+                         provider=out.provider, model=out.model)  # fmt: skip
+        why = data.get("reasoning_summary")
+        return Draft(text=text, reasoning_summary=why if isinstance(why, str) else "",
+                     confidence=offline.confidence, source="provider", provider=out.provider,
+                     model=out.model)  # fmt: skip
+
+    def draft_offline(self, pack: ThreadPack, tone: str, reason: str | None = None) -> Draft:
+        """The offline draft; ``reason`` says why the model's was not used (None: no model)."""
+        text, why = drafts.offline(pack, tone)
+        confidence = rules.qualify(pack.messages, pack.stage or "new").confidence
+        return Draft(text=text, reasoning_summary=why, confidence=confidence, source="rules",
+                     provider="rules", model=None, guard_reason_code=reason)  # fmt: skip
+
+    def qualify(self, pack: ThreadPack, min_confidence: float) -> Qualification:
+        """A stage for the thread's lead (the caller checks there is one)."""
+        current = pack.stage or "new"
+        by_rules = rules.qualify(pack.messages, current)
+        allowed = funnel.lead_targets(current)
+        chosen, source, provider, model, refused = by_rules, "rules", "rules", None, None
+        if self.model is not None and allowed:
+            out = self._ask("crm.ai.qualify", _stage_request(self.tenant_id, pack, current, allowed))
+            if isinstance(out, ProviderError):
+                if self.strict:
+                    raise out
+            else:
+                provider, model = out.provider, out.model
+                proposed = _read_stage(out.data)
+                if proposed is None:
+                    self.calls[-1] |= {"status": "error", "error_code": "crm_ai_invalid_output"}
+                elif proposed[0] not in (current, *allowed):
+                    refused = proposed[0]
+                    self.calls[-1] |= {"status": "error", "error_code": "crm_ai_stage_not_allowed"}
+                else:
+                    stage, confidence, reason = proposed
+                    chosen, source = rules.StageSuggestion(
+                        current_stage=current, suggested_stage=stage, confidence=confidence,
+                        reason=reason, rule_id=None, intent="model",
+                    ), "provider"  # fmt: skip
+        held = rules.hold_below(chosen, min_confidence)
+        if refused is not None:
+            held = rules.StageSuggestion(
+                current_stage=held.current_stage, suggested_stage=held.suggested_stage,
+                confidence=held.confidence, rule_id=held.rule_id, intent=held.intent,
+                reason=f"The model proposed {refused!r}, which the funnel does not allow from"
+                       f" {current!r}; the rules' reading stands: {held.reason}",
+            )  # fmt: skip
+        return Qualification(
+            suggestion=held, raw_confidence=chosen.confidence,
+            held_below_threshold=held.suggested_stage != chosen.suggested_stage,
+            source=source, provider=provider, model=model, refused_stage=refused,
+        )  # fmt: skip
+
+    def _ask(self, name: str, request: IntentRequest) -> IntentOutput | ProviderError:
+        """One structured call, recorded; a strict tenant's failure is raised after recording."""
+        assert self.model is not None
+        at = self.clock.now()
+        row: dict[str, Any] = {"tenant_id": self.tenant_id, "recorded_at": at, "kind": "provider_call",
+                               "name": name, "module": env.CRM, "feature": FEATURE,
+                               "correlation_id": self.correlation_id}  # fmt: skip
+        try:
+            out = self.model.classify(request)
+        except ProviderError as exc:
+            self.calls.append(row | {"status": "error", "provider": exc.provider or "openai",
+                                     "model": self.model_name, "error_code": exc.code})  # fmt: skip
+            if self.strict:
+                raise
+            return exc
+        self.calls.append(row | _usage(out))
+        return out
+
+
+def _usage(out: IntentOutput) -> dict[str, Any]:
+    return {"status": "ok", "provider": out.provider, "model": out.model, "latency_ms": float(out.latency_ms),
+            "input_tokens": out.usage.input, "cached_tokens": out.usage.cached,
+            "output_tokens": out.usage.output, "reasoning_tokens": out.usage.reasoning}  # fmt: skip
+
+
+def _with(draft: Draft, **changes: Any) -> Draft:
+    return Draft(**{**draft.__dict__, **changes})
+
+
+def _stage_request(tenant_id: str, pack: ThreadPack, current: str, allowed: tuple[str, ...]) -> IntentRequest:
+    schema = {
+        "type": "object",
+        "properties": {
+            "suggested_stage": {"type": "string", "enum": [current, *allowed],
+                                "description": f"{current!r} to keep the lead where it is"},
+            "confidence": {"type": "number", "description": "0 to 1: how sure you are"},
+            "reason": {"type": "string", "description": "one sentence"},
+        },
+        "required": ["suggested_stage", "confidence", "reason"],
+        "additionalProperties": False,
+    }  # fmt: skip
+    instructions = (
+        "You qualify a sales lead from its WhatsApp conversation. The lead is in stage"
+        f" {current!r}; it may move to {', '.join(allowed)}, or stay. Move it forward only when the"
+        " contact shows it; a contact who declines, asks to stop or is not interested never moves"
+        " forward. Conversation (oldest first):\n" + (pack.transcript() or "(no messages)")
+    )
+    return IntentRequest(tenant_id=tenant_id, text=pack.latest_inbound or "(no message)",
+                         instructions=instructions, schema=schema, schema_name="lead_stage")  # fmt: skip
+
+
+def _read_stage(data: Any) -> tuple[str, float, str] | None:
+    if not isinstance(data, dict):
+        return None
+    stage, confidence, reason = data.get("suggested_stage"), data.get("confidence"), data.get("reason")
+    if not isinstance(stage, str) or isinstance(confidence, bool) or not isinstance(confidence, int | float):
+        return None
+    if not 0 <= confidence <= 1:
+        return None
+    return stage, float(confidence), reason if isinstance(reason, str) else ""

@@ -342,7 +342,9 @@ class WhatsAppAgent:
         verdict = funnel.check_lead(lead["stage"], to_stage, trigger, reason_code)
         if not verdict.ok:  # checked before the transaction: a refusal must not doom it
             self._block(work, conversation, "update_stage", str(verdict.code), client_request_id, actor)
-            raise ActionRefused(verdict.message("lead", lead["stage"], to_stage), code="transition_error")
+            targets = ", ".join(funnel.lead_targets(lead["stage"])) or "none (the stage is final)"
+            raise ActionRefused(f"{verdict.message('lead', lead['stage'], to_stage)} From {lead['stage']} it may"
+                                f" move to: {targets}.", code="transition_error")  # fmt: skip
         metadata = {**(lead.get("metadata") or {}), "ai": {"client_request_id": client_request_id,
                                                            "conversation_id": conversation["conversation_id"],
                                                            "automatic": automatic}}  # fmt: skip

@@ -53,6 +53,7 @@ from matrix.concierge.responses import (
 from matrix.concierge.tenant import TenantRuntime, TenantRuntimes
 from matrix.config import Settings
 from matrix.errors import ApprovalLimitError, MatrixError, NotFoundError, ProviderError, UsageError
+from matrix.modules.crm import handling
 from matrix.modules.tasks import DEFAULT_MAX_ATTEMPTS, Task, TaskStatus
 from matrix.policy import Decision, Outcome, decide
 
@@ -336,6 +337,7 @@ class Interaction:
             "reason_code": decision.reason_code if decision else None,
             "task_id": stored.task.task_id if stored.task else None,
             "confirmation_id": stored.confirmation.confirmation_id if stored.confirmation else None,
+            "whatsapp_agent": handling.activity_line(self.store, tenant_id, self.clock.now()),
         }
         instructions = "\n\n".join(
             part for part in (

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from matrix.approvals.ports import ApprovalStore
+from matrix.modules.ports import ModuleStore
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -203,9 +204,10 @@ class TenantRuntimeReader(Protocol):
         ...
 
 
-class RuntimeStore(ApprovalStore, Protocol):
-    """The parts of the operational store the concierge uses: the approval workflow's, and the
-    tenants' runtime config."""
+class RuntimeStore(ApprovalStore, ModuleStore, Protocol):
+    """The parts of the operational store the concierge uses: the approval workflow's, the
+    tenants' runtime config, and the module tables (what Persona 2 did, for the operational
+    context)."""
 
     @property
     def runtime_config(self) -> RuntimeConfigRepository: ...

@@ -39,7 +39,7 @@ def test_every_module_names_its_tables_and_commands_once() -> None:
     names = [s.name for s in registry.specs()]
     assert names == ["customers", "agenda", "billing", "crm", "agreements"]
     attrs = [t.attr for t in registry.tables()]
-    assert len(attrs) == len(set(attrs)) == 22
+    assert len(attrs) == len(set(attrs)) == 24
     from matrix.cli import cli  # the command line registers every module's group
 
     assert {g.name for g in registry.command_groups()} == set(names) <= set(cli.commands)
@@ -51,7 +51,7 @@ def test_the_app_scheduler_holds_every_job() -> None:
     with build(settings) as app:
         jobs = [job.name for job in app.scheduler().jobs]
         assert app.outbound_status().state == "off"
-    assert jobs == ["tasks", "approval_expiry", "reminders", "outbound"]
+    assert jobs == ["tasks", "approval_expiry", "crm_ai", "reminders", "outbound"]
     with build(settings, transport=RecordingTransport()) as app:
         status = app.outbound_status()
     assert status.state == "on" and "RecordingTransport" in status.message

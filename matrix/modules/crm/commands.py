@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import IO
+from typing import IO, Any
 
 import click
 
-from matrix.cli.options import CONTEXT, open_existing
-from matrix.cli.output import emit
+from matrix.cli.options import CONTEXT, open_app, open_existing
+from matrix.cli.output import emit, table
 from matrix.clock import SYSTEM_CLOCK
 from matrix.errors import UsageError
 from matrix.modules.commands import list_rows, show, tenant_command, work
@@ -104,3 +104,99 @@ def crm_ingest(
         result = inbox.ingest(store, SYSTEM_CLOCK, Catalog(store.settings.contracts_dir), tenant_id=tenant_id,
                               body=body, signature=signature, secret=secret)  # fmt: skip
     emit(result, as_json, lambda r: json.dumps(r, indent=2, default=str))
+
+
+# -- Persona 2, the WhatsApp agent -------------------------------------------------------------
+
+
+def _agent_answer(answer: dict[str, Any], as_json: bool, fields: tuple[str, ...]) -> None:
+    emit(answer, as_json, lambda r: "\n".join(f"{f}: {r.get(f)}" for f in fields if r.get(f) is not None))
+
+
+@crm.command("conversations")
+@click.option("--waiting", is_flag=True, help="Only the conversations waiting for a human.")
+@tenant_command
+def crm_conversations(tenant_id: str, waiting: bool, storage_url: str | None, as_json: bool) -> None:
+    """The tenant's WhatsApp conversations and who handles each (Persona 2, a human's queue, a person)."""
+    from matrix.modules.crm import conversations, handling
+
+    with open_existing(storage_url) as store:
+        store.tenants.require(tenant_id)
+        rows = (handling.waiting(store, tenant_id) if waiting
+                else conversations.recent(store, tenant_id, limit=500))  # fmt: skip
+    columns = ("conversation_id", "display_name", "handler", "handoff_reason", "handler_user", "unread_count",
+               "last_message_preview")  # fmt: skip
+    emit(rows, as_json, lambda r: table(r, columns))
+
+
+@crm.command("suggest")
+@click.argument("conversation_id")
+@click.option("--tone", type=click.Choice(["consultivo", "direto", "followup"]), default="consultivo",
+              show_default=True, help="How the draft sounds.")  # fmt: skip
+@tenant_command
+def crm_suggest(conversation_id: str, tenant_id: str, tone: str, storage_url: str | None, as_json: bool) -> None:
+    """Draft a reply for a conversation (Persona 2); nothing is sent."""
+    with open_app(storage_url) as app:
+        answer = app.agent.suggest_reply(tenant_id, conversation_id, tone=tone, actor="cli")
+    _agent_answer({**answer, "guard": answer["guard"]["reason_code"]}, as_json,
+                  ("draft_reply", "confidence", "reasoning_summary", "source", "guard", "correlation_id"))  # fmt: skip
+
+
+@crm.command("qualify")
+@click.argument("conversation_id")
+@tenant_command
+def crm_qualify(conversation_id: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
+    """Suggest a funnel stage for a conversation's lead (Persona 2); nothing is moved."""
+    with open_app(storage_url) as app:
+        answer = app.agent.qualify(tenant_id, conversation_id, actor="cli")
+    _agent_answer(answer, as_json, ("current_stage", "suggested_stage", "confidence", "reason", "required_trigger",
+                                    "refused_stage", "source", "correlation_id"))  # fmt: skip
+
+
+@crm.command("execute")
+@click.argument("conversation_id")
+@click.option("--action", type=click.Choice(["send_reply", "update_stage"]), required=True,
+              help="Queue a reply, or move the conversation's lead.")  # fmt: skip
+@click.option("--request-id", "client_request_id", required=True,
+              help="4 to 120 characters; the same id again returns the first result (safe to retry).")  # fmt: skip
+@click.option("--text", "reply_text", help="send_reply: the message.")
+@click.option("--to", "to_stage", help="update_stage: the stage, e.g. contacted.")
+@click.option("--trigger", help="update_stage: the funnel's trigger (default: the funnel table's).")
+@click.option("--reason", "reason_code", help="update_stage: why (needed to reopen a lost lead).")
+@tenant_command
+def crm_execute(
+    conversation_id: str, tenant_id: str, action: str, client_request_id: str, reply_text: str | None,
+    to_stage: str | None, trigger: str | None, reason_code: str | None, storage_url: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """Execute Persona 2's action once per --request-id (only when the tenant's mode is assist_execute)."""
+    with open_app(storage_url) as app:
+        answer = app.agent.execute(tenant_id, conversation_id, action=action, client_request_id=client_request_id,
+                                   reply_text=reply_text, to_stage=to_stage, trigger=trigger,
+                                   reason_code=reason_code, actor="cli")  # fmt: skip
+        off = app.outbound_off_for(tenant_id) if action == "send_reply" else None
+    result = answer.get("provider_result") or answer.get("lead_result") or {}
+    _agent_answer({**answer, **result}, as_json, ("status", "executed_action", "from_stage", "to_stage",
+                                                  "correlation_id"))  # fmt: skip
+    if off and not as_json:
+        click.echo(f"warning: {off}", err=True)
+
+
+@crm.command("takeover")
+@click.argument("conversation_id")
+@click.option("--user", required=True, help="Who takes the conversation over.")
+@tenant_command
+def crm_takeover(conversation_id: str, tenant_id: str, user: str, storage_url: str | None, as_json: bool) -> None:
+    """A person takes a conversation over: Persona 2 stops answering it."""
+    with open_app(storage_url) as app:
+        conversation = app.agent.hand_over(tenant_id, conversation_id, to="human", user=user, actor=user)
+    show(conversation, as_json, ("conversation_id", "handler", "handler_user"))
+
+
+@crm.command("handback")
+@click.argument("conversation_id")
+@tenant_command
+def crm_handback(conversation_id: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
+    """Hand a conversation back to Persona 2."""
+    with open_app(storage_url) as app:
+        conversation = app.agent.hand_over(tenant_id, conversation_id, to="agent", actor="cli")
+    show(conversation, as_json, ("conversation_id", "handler", "handler_user"))

@@ -185,3 +185,16 @@ def activity(store: ModuleStore, tenant_id: str, since: datetime) -> dict[str, A
         if row["status"] == "ok":
             done[row["action"]] = done.get(row["action"], 0) + 1
     return {"waiting_for_human": len(waiting_rows), "waiting_reasons": reasons, "actions": done}
+
+
+def activity_line(store: ModuleStore, tenant_id: str, now: datetime) -> str | None:
+    """:func:`activity` of the last day in a line of the owner's operational context (None when
+    Persona 2 did nothing and nothing waits)."""
+    done = activity(store, tenant_id, now - timedelta(days=1))
+    parts = []
+    if done["waiting_for_human"]:
+        reasons = ", ".join(f"{r}: {n}" for r, n in sorted(done["waiting_reasons"].items()))
+        parts.append(f"{done['waiting_for_human']} WhatsApp conversation(s) wait for a human ({reasons})")
+    labels = {"send_reply": "replies queued", "update_stage": "leads moved", "handoff": "handoffs"}
+    parts += [f"{done['actions'][a]} {label}" for a, label in labels.items() if done["actions"].get(a)]
+    return "; ".join(parts) + " in the last 24 h" if parts else None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -101,26 +101,19 @@ def load_corpus(
     cases: list[Conversation] = []
     ids: set[str] = set()
     threads: set[tuple[str, tuple[ThreadMessage, ...]]] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"line {number}"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            issues.error(where, f"not JSON ({exc.msg})")
-            continue
+    for where, raw in _rows(path, issues):
         case = _case(raw, where, issues)
         if case is None:
             continue
         if case.case_id in ids:
             issues.error(f"{where}.id", f"duplicate id {case.case_id!r}")
-        if (case.current_stage, case.messages) in threads:
+        thread = (case.current_stage, case.messages)
+        if thread in threads:
             issues.error(
                 f"{where}.messages", "the same thread from the same stage is already in the corpus"
             )
         ids.add(case.case_id)
-        threads.add((case.current_stage, case.messages))
+        threads.add(thread)
         cases.append(case)
     if not cases:
         issues.error("(file)", "has no cases")
@@ -128,6 +121,16 @@ def load_corpus(
         _coverage(cases, issues)
     issues.raise_for_errors(PolicyError)
     return tuple(cases)
+
+
+def _rows(path: Path, issues: Issues) -> Iterator[tuple[str, Any]]:
+    """Each non-empty line's place and parsed JSON; a line that is not JSON is an issue."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                yield f"line {number}", json.loads(line)
+            except json.JSONDecodeError as exc:
+                issues.error(f"line {number}", f"not JSON ({exc.msg})")
 
 
 def _coverage(cases: Sequence[Conversation], issues: Issues) -> None:

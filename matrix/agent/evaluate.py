@@ -31,6 +31,8 @@ from matrix.agent.rules import Handoff, RuleSet, StageSuggestion, hold_below, sh
 from matrix.modules.crm.funnel import STAGES
 
 DEFAULT_MIN_CONFIDENCE = 0.7
+CHECK_ACCURACY = 0.85
+"""`matrix crm ai eval --check` fails below this stage accuracy (or on any harmful outcome)."""
 """The origin's default ``min_confidence`` of a tenant (§e.4)."""
 FORWARD = ("contacted", "qualified", "proposal", "negotiation", "won")
 BACKING_OFF = ("lost", "disqualified", "nurturing")
@@ -103,26 +105,26 @@ class Score:
 @dataclass(frozen=True, kw_only=True)
 class HandoffScore:
     """Handoff detection: a handoff is found when one is expected (any reason code), and how
-    often the reason code agrees."""
+    often the reason code agrees. Precision is ``found / detected``, recall ``found / expected``
+    (None when there is nothing to divide by)."""
 
     expected: int
     detected: int
     found: int
     """Cases with a handoff expected and one detected."""
     same_reason: int
+    precision: float | None = None
+    recall: float | None = None
 
-    @property
-    def precision(self) -> float | None:
-        return self.found / self.detected if self.detected else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.found / self.expected if self.expected else None
+    @classmethod
+    def of(cls, expected: int, detected: int, found: int, same_reason: int) -> HandoffScore:
+        return cls(expected=expected, detected=detected, found=found, same_reason=same_reason,
+                   precision=found / detected if detected else None,
+                   recall=found / expected if expected else None)  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
-        return {"expected": self.expected, "detected": self.detected, "found": self.found,
-                "same_reason": self.same_reason, "precision": _round(self.precision),
-                "recall": _round(self.recall)}  # fmt: skip
+        numbers = {k: getattr(self, k) for k in ("expected", "detected", "found", "same_reason")}
+        return numbers | {"precision": _round(self.precision), "recall": _round(self.recall)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,10 +173,9 @@ class Report:
     def handoffs(self) -> HandoffScore:
         expected = [o for o in self.outcomes if o.case.expected_handoff]
         found = [o for o in expected if o.handoff]
-        return HandoffScore(
-            expected=len(expected), detected=sum(1 for o in self.outcomes if o.handoff),
-            found=len(found),
-            same_reason=sum(1 for o in found if o.handoff and o.handoff.reason_code == o.case.expected_handoff),
+        return HandoffScore.of(
+            len(expected), sum(1 for o in self.outcomes if o.handoff), len(found),
+            sum(1 for o in found if o.handoff and o.handoff.reason_code == o.case.expected_handoff),
         )  # fmt: skip
 
     @property

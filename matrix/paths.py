@@ -42,6 +42,16 @@ def routing_corpus_file() -> Path:
     return PACKAGE / "routing" / "data" / "corpus.jsonl"
 
 
+def agent_rules_file() -> Path:
+    """Persona 2's offline qualification and handoff rules (JSON)."""
+    return PACKAGE / "agent" / "data" / "rules.json"
+
+
+def agent_corpus_file() -> Path:
+    """The labelled conversations Persona 2's rules are measured on (JSON lines)."""
+    return PACKAGE / "agent" / "data" / "conversations.jsonl"
+
+
 def metric_catalog_file() -> Path:
     """The metric catalog (metrics as data)."""
     return PACKAGE / "metrics" / "catalog.json"

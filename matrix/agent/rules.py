@@ -1,53 +1,438 @@
-"""Placeholder of the offline rules (replaced by the rule set as data)."""
+"""Persona 2's offline rules: which funnel stage a conversation suggests, and when a person must
+take over (origin §e.4's heuristic path), read from ``matrix/agent/data/rules.json``.
+
+The rule set is data. Each **intent rule** has regular expressions (written on text that is
+lower-cased and stripped of accents, so "não" and "nao" are one pattern), optional ``unless``
+patterns that cancel it, optional ``context`` patterns the business's message just before the
+contact's must match (a bare "sim" is an answer to that message), and ``negatable``: a match
+preceded, in the same clause, by a negation word ("não tenho interesse", "not interested") does
+not count. Rules are tried in file order and the first that fires decides; nothing fires → the
+``fallback`` (unclear). Each intent names its preferred target stages in order; the suggestion
+is the first of them the funnel allows from the current stage (``funnel.lead_targets``), else
+the current stage: a suggestion is never a move the funnel forbids.
+
+**Confidence is measured, not chosen**: each rule's ``confidence`` is its precision on the
+``dev`` part of the labelled corpus (its suggestion equals the labelled stage), smoothed with
+Laplace's rule, ``(correct + 1) / (cases + 2)``, and written into the file beside the counts
+(``support``) by :func:`matrix.agent.evaluate.calibrate` (``matrix crm ai eval --calibrate``).
+A rule that never fired on dev has 0.5. :func:`hold_below` then keeps a lead where it is when a
+suggestion is less sure than the tenant's minimum.
+
+**Handoff rules** (``abusive``, ``legal``, ``complaint``, ``human_requested``, in that order of
+precedence) are separate: :func:`handoff` says whether the agent must not answer on its own.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+import functools
+import json
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
+from matrix import paths
 from matrix.agent.context import ThreadMessage
-from matrix.modules.crm import funnel
+from matrix.errors import PolicyError, UsageError
+from matrix.issues import Issues
+from matrix.modules.crm.funnel import STAGES, lead_targets
+
+RULES_FILE = paths.agent_rules_file()
+INTENTS = (
+    "interested", "pricing", "negotiating", "closing", "disinterested", "not_now",
+    "human_requested", "abusive", "complaint", "off_topic", "unclear",
+)  # fmt: skip
+HANDOFF_CODES = ("abusive", "legal", "complaint", "human_requested")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    """One preferred stage of an intent, optionally only from some current stages."""
+
+    stage: str
+    only_from: tuple[str, ...] = ()
+
+    def applies(self, current: str) -> bool:
+        return not self.only_from or current in self.only_from
+
+
+@dataclass(frozen=True, kw_only=True)
+class IntentRule:
+    """Patterns that, when they fire, name the intent of the contact's latest messages."""
+
+    rule_id: str
+    intent: str
+    patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...] = ()
+    context: tuple[re.Pattern[str], ...] = ()
+    negatable: bool = False
+    when_handoff: str | None = None
+    """Fires when the handoff rules give this reason code (instead of patterns of its own)."""
+    confidence: float = 0.5
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandoffRule:
+    """Patterns that hand a conversation to a person, with the reason code."""
+
+    rule_id: str
+    reason_code: str
+    reason: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleSet:
+    """The validated rule set; ``document`` is the JSON it was read from (for calibration)."""
+
+    version: str
+    negations: frozenset[str]
+    negation_window: int
+    targets: Mapping[str, tuple[Target, ...]]
+    rules: tuple[IntentRule, ...]
+    fallback: IntentRule
+    handoffs: tuple[HandoffRule, ...]
+    document: Mapping[str, Any] = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True, kw_only=True)
 class StageSuggestion:
+    """The stage Persona 2 suggests for a conversation's lead, and why."""
+
     current_stage: str
     suggested_stage: str
+    """One of ``funnel.lead_targets(current_stage)``, or ``current_stage`` (stay)."""
     confidence: float
+    """0..1: the deciding rule's measured precision on the corpus's dev part."""
     reason: str
     rule_id: str | None
     intent: str
 
+    @property
+    def moves(self) -> bool:
+        return self.suggested_stage != self.current_stage
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"current_stage": self.current_stage, "suggested_stage": self.suggested_stage,
+                "confidence": self.confidence, "reason": self.reason, "rule_id": self.rule_id,
+                "intent": self.intent}  # fmt: skip
+
 
 @dataclass(frozen=True, kw_only=True)
 class Handoff:
+    """Why a conversation goes to a person instead of an automatic answer."""
+
     reason_code: str
     rule_id: str
     reason: str
 
 
-def qualify(messages: Sequence[ThreadMessage], current_stage: str, rules: object = None) -> StageSuggestion:
-    text = " ".join(m.text.lower() for m in messages if m.direction == "inbound")
-    targets = funnel.lead_targets(current_stage)
-    if "não" in text or "not interested" in text:
-        want = "lost"
-    elif "quero" in text or "interested" in text:
-        want = "qualified" if "qualified" in targets else "contacted"
+# -- reading the thread --------------------------------------------------------------------------
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents, straight apostrophes, single spaces: the text rules are written on."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", plain.lower()).strip()
+
+
+def latest_inbound(messages: Sequence[ThreadMessage]) -> tuple[str, str]:
+    """The contact's latest turn (its last run of inbound messages, joined) and the business's
+    message just before it, both normalized; empty strings when there is none."""
+    end = max((i for i, m in enumerate(messages) if m.direction == "inbound"), default=-1)
+    if end < 0:
+        return "", ""
+    start = end
+    while start > 0 and messages[start - 1].direction == "inbound":
+        start -= 1
+    turn = " \n ".join(normalize(m.text) for m in messages[start : end + 1] if m.text.strip())
+    before = normalize(messages[start - 1].text) if start > 0 else ""
+    return turn, before
+
+
+def _negated(text: str, start: int, rules: RuleSet) -> bool:
+    clause = re.split(r"[.,;:!?\n]", text[:start])[-1]
+    words = re.findall(r"[\w']+", clause)[-rules.negation_window :]
+    return any(w in rules.negations for w in words)
+
+
+def _fires(
+    rule: IntentRule, turn: str, before: str, rules: RuleSet, handoff_code: str | None
+) -> bool:
+    if rule.when_handoff is not None:
+        return handoff_code == rule.when_handoff
+    if rule.context and not any(p.search(before) for p in rule.context):
+        return False
+    if any(p.search(turn) for p in rule.unless):
+        return False
+    for pattern in rule.patterns:
+        for match in pattern.finditer(turn):
+            if not (rule.negatable and _negated(turn, match.start(), rules)):
+                return True
+    return False
+
+
+# -- the decisions -------------------------------------------------------------------------------
+
+
+def qualify(
+    messages: Sequence[ThreadMessage], current_stage: str, rules: RuleSet | None = None
+) -> StageSuggestion:
+    """The stage the contact's latest messages suggest for a lead in ``current_stage``.
+
+    The first rule that fires names the intent; the intent's first preferred stage the funnel
+    allows from ``current_stage`` is suggested, else the lead stays. The confidence is the rule's
+    calibrated precision; apply :func:`hold_below` for a tenant's minimum.
+
+    Raises:
+        UsageError: ``current_stage`` is not a funnel stage.
+    """
+    rules = rules or shipped()
+    if current_stage not in STAGES:
+        raise UsageError(
+            f"The current stage {current_stage!r} is not a funnel stage; use one of {list(STAGES)}."
+        )
+    turn, before = latest_inbound(messages)
+    found = handoff(messages, rules)
+    code = found.reason_code if found else None
+    rule = next((r for r in rules.rules if turn and _fires(r, turn, before, rules, code)), None)
+    rule = rule or rules.fallback
+    allowed = lead_targets(current_stage)
+    target = next(
+        (t.stage for t in rules.targets.get(rule.intent, ())
+         if t.stage in allowed and t.applies(current_stage)),
+        current_stage,
+    )  # fmt: skip
+    what = f"the contact's latest message reads as {rule.intent.replace('_', ' ')} (rule {rule.rule_id})"
+    if not turn:
+        what = "the contact has sent no message yet"
+    if target == current_stage:
+        reason = f"{what}; the lead stays in {current_stage}"
     else:
-        return StageSuggestion(current_stage=current_stage, suggested_stage=current_stage, confidence=0.4, reason="unclear", rule_id=None, intent="unclear")
-    if want not in targets:
-        return StageSuggestion(current_stage=current_stage, suggested_stage=current_stage, confidence=0.5, reason="stay", rule_id=None, intent="unclear")
-    return StageSuggestion(current_stage=current_stage, suggested_stage=want, confidence=0.8, reason=f"rule {want}", rule_id="r1", intent="interested")
+        reason = f"{what}; the lead moves from {current_stage} to {target}"
+    return StageSuggestion(current_stage=current_stage, suggested_stage=target,
+                           confidence=rule.confidence, reason=reason, rule_id=rule.rule_id,
+                           intent=rule.intent)  # fmt: skip
 
 
-def handoff(messages: Sequence[ThreadMessage], rules: object = None) -> Handoff | None:
-    text = " ".join(m.text.lower() for m in messages if m.direction == "inbound")
-    if "atendente" in text or "human" in text:
-        return Handoff(reason_code="human_requested", rule_id="h1", reason="asked for a human")
+def handoff(messages: Sequence[ThreadMessage], rules: RuleSet | None = None) -> Handoff | None:
+    """Whether the contact's latest messages must go to a person (and why), else None."""
+    rules = rules or shipped()
+    turn, _ = latest_inbound(messages)
+    if not turn:
+        return None
+    for rule in rules.handoffs:
+        if any(p.search(turn) for p in rule.patterns):
+            return Handoff(reason_code=rule.reason_code, rule_id=rule.rule_id, reason=rule.reason)
     return None
 
 
 def hold_below(s: StageSuggestion, min_confidence: float) -> StageSuggestion:
-    if s.confidence >= min_confidence or s.suggested_stage == s.current_stage:
+    """``s``, or, when it moves the lead with less confidence than ``min_confidence``, the same
+    suggestion keeping the lead where it is, with a reason that says so."""
+    if not s.moves or s.confidence >= min_confidence:
         return s
-    return replace(s, suggested_stage=s.current_stage, reason=f"confidence {s.confidence:.2f} is below the tenant's minimum {min_confidence:.2f}; the lead stays in {s.current_stage}")
+    reason = (
+        f"confidence {s.confidence:.2f} is below the tenant's minimum {min_confidence:.2f}; the"
+        f" lead stays in {s.current_stage} (the rules suggested {s.suggested_stage}: {s.reason})"
+    )
+    return replace(s, suggested_stage=s.current_stage, reason=reason)
+
+
+# -- loading -------------------------------------------------------------------------------------
+
+
+@functools.cache
+def shipped() -> RuleSet:
+    """The rule set shipped with the package (read once)."""
+    return load_rules(RULES_FILE)
+
+
+def load_rules(path: Path) -> RuleSet:
+    """Read and validate a rules file.
+
+    Raises:
+        PolicyError: the file is not JSON or breaks the rules; every problem is listed with the
+            field it is in (``intents.closing.targets[1]``, ``rules[3].patterns[0]``).
+    """
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise PolicyError([f"{path.name}: not JSON ({exc.msg} at line {exc.lineno})"]) from None
+    return parse_rules(document, source=path.name)
+
+
+def parse_rules(document: Any, *, source: str = "rules.json") -> RuleSet:
+    """Validate a rules document (all problems at once) and compile it.
+
+    Raises:
+        PolicyError: listing every problem with its field.
+    """
+    issues = Issues(prefix=source)
+    if not isinstance(document, dict):
+        issues.error("(file)", "must be a JSON object")
+        issues.raise_for_errors(PolicyError)
+    doc: dict[str, Any] = document
+    version = doc.get("version")
+    if not isinstance(version, str) or not re.fullmatch(r"\d+\.\d+\.\d+", version):
+        issues.error("version", f"{version!r} must be a version like '1.0.0'")
+    negations = doc.get("negations")
+    if not isinstance(negations, list) or not all(isinstance(w, str) and w for w in negations):
+        issues.error("negations", "must be a list of words")
+        negations = []
+    window = doc.get("negation_window", 3)
+    if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 10:
+        issues.error("negation_window", f"{window!r} must be a whole number from 1 to 10")
+        window = 3
+    targets = _targets(doc.get("intents"), issues)
+    handoffs = _handoffs(doc.get("handoffs"), issues)
+    raw_rules = doc.get("rules")
+    rules: list[IntentRule] = []
+    if not isinstance(raw_rules, list) or not raw_rules:
+        issues.error("rules", "must be a non-empty list of rules")
+        raw_rules = []
+    ids: set[str] = set()
+    for i, raw in enumerate(raw_rules):
+        rule = _rule(raw, f"rules[{i}]", issues, handoff_codes={h.reason_code for h in handoffs})
+        if rule is not None:
+            if rule.rule_id in ids:
+                issues.error(f"rules[{i}].id", f"duplicate rule id {rule.rule_id!r}")
+            ids.add(rule.rule_id)
+            rules.append(rule)
+    fallback = _rule(doc.get("fallback"), "fallback", issues, fallback=True)
+    issues.raise_for_errors(PolicyError)
+    assert fallback is not None
+    return RuleSet(version=str(version), negations=frozenset(normalize(w) for w in negations),
+                   negation_window=window, targets=targets, rules=tuple(rules), fallback=fallback,
+                   handoffs=tuple(handoffs), document=doc)  # fmt: skip
+
+
+def _targets(raw: Any, issues: Issues) -> dict[str, tuple[Target, ...]]:
+    found: dict[str, tuple[Target, ...]] = {}
+    if not isinstance(raw, dict):
+        issues.error("intents", "must be an object: intent → {targets}")
+        return found
+    for intent in sorted(set(INTENTS) - set(raw)):
+        issues.error("intents", f"intent {intent!r} is missing")
+    for intent, spec in raw.items():
+        where = f"intents.{intent}"
+        if intent not in INTENTS:
+            issues.error(where, f"unknown intent {intent!r}; use one of {list(INTENTS)}")
+            continue
+        items = spec.get("targets") if isinstance(spec, dict) else None
+        if not isinstance(items, list):
+            issues.error(f"{where}.targets", "must be a list of stages (possibly empty)")
+            continue
+        chosen = []
+        for j, item in enumerate(items):
+            stage, only = (item, []) if isinstance(item, str) else (
+                (item.get("stage"), item.get("from", [])) if isinstance(item, dict) else (None, []))  # fmt: skip
+            if stage not in STAGES:
+                issues.error(
+                    f"{where}.targets[{j}]", f"{stage!r} is not a stage; use one of {list(STAGES)}"
+                )
+                continue
+            if not isinstance(only, list) or any(s not in STAGES for s in only):
+                issues.error(f"{where}.targets[{j}].from", f"{only!r} must be a list of stages")
+                continue
+            chosen.append(Target(stage=stage, only_from=tuple(only)))
+        found[intent] = tuple(chosen)
+    return found
+
+
+def _patterns(
+    raw: Any, where: str, issues: Issues, *, required: bool
+) -> tuple[re.Pattern[str], ...]:
+    if raw is None and not required:
+        return ()
+    if not isinstance(raw, list) or (required and not raw):
+        issues.error(where, "must be a non-empty list of regular expressions" if required
+                     else "must be a list of regular expressions")  # fmt: skip
+        return ()
+    compiled = []
+    for k, source in enumerate(raw):
+        if not isinstance(source, str) or not source.strip():
+            issues.error(f"{where}[{k}]", f"{source!r} must be a non-empty string")
+            continue
+        try:
+            compiled.append(re.compile(normalize(source)))
+        except re.error as exc:
+            issues.error(f"{where}[{k}]", f"{source!r} is not a regular expression ({exc})")
+    return tuple(compiled)
+
+
+def _confidence(raw: Any, where: str, issues: Issues) -> float:
+    value = raw.get("confidence", 0.5)
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+        issues.error(f"{where}.confidence", f"{value!r} must be a number from 0 to 1")
+        return 0.5
+    return float(value)
+
+
+def _rule(
+    raw: Any, where: str, issues: Issues, *, handoff_codes: set[str] | None = None,
+    fallback: bool = False,
+) -> IntentRule | None:  # fmt: skip
+    if not isinstance(raw, dict):
+        issues.error(where, "must be an object")
+        return None
+    count = len(issues)
+    rule_id, intent = raw.get("id"), raw.get("intent")
+    if not isinstance(rule_id, str) or not re.fullmatch(r"[a-z_]+(\.[a-z0-9_]+)+", rule_id):
+        issues.error(f"{where}.id", f"{rule_id!r} must look like 'closing.accept'")
+    if intent not in INTENTS:
+        issues.error(f"{where}.intent", f"{intent!r} is not one of {list(INTENTS)}")
+    known = {"id", "intent", "patterns", "unless", "context", "negatable", "when_handoff",
+             "confidence", "support", "note"}  # fmt: skip
+    if set(raw) - known:
+        issues.error(where, f"unknown field(s) {sorted(set(raw) - known)}")
+    confidence = _confidence(raw, where, issues)
+    when = raw.get("when_handoff")
+    if fallback:
+        patterns: tuple[re.Pattern[str], ...] = ()
+    elif when is not None:
+        if when not in (handoff_codes or set()):
+            issues.error(f"{where}.when_handoff", f"{when!r} is not a reason code of the handoffs")
+        patterns = ()
+    else:
+        patterns = _patterns(raw.get("patterns"), f"{where}.patterns", issues, required=True)
+    unless = _patterns(raw.get("unless"), f"{where}.unless", issues, required=False)
+    context = _patterns(raw.get("context"), f"{where}.context", issues, required=False)
+    if not isinstance(raw.get("negatable", False), bool):
+        issues.error(f"{where}.negatable", "must be true or false")
+    if len(issues) > count:
+        return None
+    return IntentRule(rule_id=str(rule_id), intent=str(intent), patterns=patterns, unless=unless,
+                      context=context, negatable=raw.get("negatable", False), when_handoff=when,
+                      confidence=confidence)  # fmt: skip
+
+
+def _handoffs(raw: Any, issues: Issues) -> list[HandoffRule]:
+    found: list[HandoffRule] = []
+    if not isinstance(raw, list) or not raw:
+        issues.error("handoffs", "must be a non-empty list of handoff rules")
+        return found
+    for i, item in enumerate(raw):
+        where = f"handoffs[{i}]"
+        if not isinstance(item, dict):
+            issues.error(where, "must be an object")
+            continue
+        count = len(issues)
+        code = item.get("reason_code")
+        if code not in HANDOFF_CODES:
+            issues.error(f"{where}.reason_code", f"{code!r} is not one of {list(HANDOFF_CODES)}")
+        for name in ("id", "reason"):
+            if not isinstance(item.get(name), str) or not item[name].strip():
+                issues.error(f"{where}.{name}", "is required (a non-empty string)")
+        patterns = _patterns(item.get("patterns"), f"{where}.patterns", issues, required=True)
+        if len(issues) == count:
+            found.append(HandoffRule(rule_id=item["id"], reason_code=str(code), reason=item["reason"],
+                                     patterns=patterns))  # fmt: skip
+    codes = {h.reason_code for h in found}
+    for code in ("human_requested", "abusive"):
+        if found and code not in codes:
+            issues.error("handoffs", f"no rule hands off for {code!r}")
+    return found

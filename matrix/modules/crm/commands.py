@@ -1,4 +1,5 @@
-"""``matrix crm``: capture leads, move them through the funnel, convert them, and file webhooks."""
+"""``matrix crm``: capture leads, move them through the funnel, convert them, file webhooks, and
+measure Persona 2's offline rules (``matrix crm ai eval``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import IO, Any
 
 import click
 
-from matrix.cli.options import CONTEXT, open_app, open_existing
+from matrix.cli.options import CONTEXT, json_option, open_app, open_existing
 from matrix.cli.output import emit, table
 from matrix.clock import SYSTEM_CLOCK
 from matrix.errors import UsageError
@@ -200,3 +201,90 @@ def crm_handback(conversation_id: str, tenant_id: str, storage_url: str | None, 
     with open_app(storage_url) as app:
         conversation = app.agent.hand_over(tenant_id, conversation_id, to="agent", actor="cli")
     show(conversation, as_json, ("conversation_id", "handler", "handler_user"))
+
+
+@crm.group("ai", context_settings=CONTEXT)
+def crm_ai() -> None:
+    """Persona 2, the WhatsApp agent: its offline stage suggestions and handoffs, measured."""
+
+
+@crm_ai.command("eval")
+@click.option(
+    "--part", type=click.Choice(("dev", "test", "all")), default="test", show_default=True,
+    help="Which part of the labelled conversations: dev (rules are tuned and calibrated on it),"
+    " test (it measures them), all.",
+)  # fmt: skip
+@click.option(
+    "--min-confidence", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+    help="The tenant's minimum: a move less sure than this keeps the lead where it is.",
+)  # fmt: skip
+@click.option(
+    "--calibrate", is_flag=True,
+    help="First set each rule's confidence to its measured precision on the dev part (Laplace)"
+    " and write it into the shipped rules file.",
+)  # fmt: skip
+@click.option(
+    "--check", is_flag=True,
+    help="Exit 1 when the stage accuracy is below 85 % or any outcome is harmful.",
+)  # fmt: skip
+@json_option
+def crm_ai_eval(
+    part: str, min_confidence: float, calibrate: bool, check: bool, as_json: bool
+) -> None:
+    """Stage accuracy after the threshold, per category and language, the confusion matrix,
+    handoff precision and recall, and every harmful outcome (a contact who said no moved
+    forward; a contact who must reach a person answered automatically) of the offline rules on
+    the labelled conversations. A measurement: exit 0 unless --check."""
+    from matrix.agent.evaluate import CHECK_ACCURACY, rules_report, write_calibrated
+
+    rules = write_calibrated() if calibrate else None
+    report = rules_report(part, min_confidence=min_confidence, rules=rules)
+    emit(report.as_dict(), as_json, _ai_eval_text)
+    if check and ((report.accuracy or 0.0) < CHECK_ACCURACY or report.harmful):
+        raise SystemExit(1)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _ai_eval_text(r: dict[str, Any]) -> str:
+    h = r["handoffs"]
+    harms = ", ".join(f"{n} {name}" for name, n in r["harms"].items())
+    lines = [
+        f"Persona 2 rules {r['rules_version']} on the {r['part']} part: {r['correct']}/{r['cases']}"
+        f" stages right, accuracy {_percent(r['accuracy'])} at min confidence"
+        f" {r['min_confidence']:.2f} ({r['held_by_threshold']} held by it);"
+        f" {r['harmful_count']} harmful ({harms})",
+        f"  handoffs: {h['found']} of {h['expected']} expected found (recall {_percent(h['recall'])}),"
+        f" {h['detected']} raised (precision {_percent(h['precision'])}),"
+        f" {h['same_reason']} with the expected reason",
+        "  by language: " + ", ".join(
+            f"{s['name']} {_percent(s['accuracy'])} of {s['cases']}" for s in r["languages"]),
+        "",
+        table([{**s, "accuracy": _percent(s["accuracy"])} for s in r["categories"]],
+              ("name", "cases", "correct", "accuracy")),
+        "",
+        "confusion (rows: expected stage, columns: suggested, numbered as the rows):",
+    ]  # fmt: skip
+    labels: list[str] = r["labels"]
+    width = max(len(label) for label in labels) + 4
+    lines.append(" " * width + "".join(f"{i + 1:>5}" for i in range(len(labels))))
+    for i, (label, row) in enumerate(zip(labels, r["confusion"], strict=True)):
+        lines.append(
+            f"{i + 1:>2}. {label}".ljust(width) + "".join(f"{n if n else '.':>5}" for n in row)
+        )
+    lines += ["", f"harmful outcomes: {r['harmful_count']}"]
+    lines += [
+        f"  {o['id']} [{', '.join(o['harms'])}] {o['current_stage']} -> {o['suggested_stage']}"
+        f" (expected {o['expected_stage']}, handoff {o['expected_handoff']} -> {o['handoff']}): {o['text']}"
+        for o in r["harmful"]
+    ]  # fmt: skip
+    others = [o for o in r["misses"] if not o["harms"]]
+    lines += ["", f"other misses: {len(others)}"]
+    lines += [
+        f"  {o['id']} {o['current_stage']} -> {o['suggested_stage']} (expected {o['expected_stage']};"
+        f" {o['rule_id']}{', held' if o['held'] else ''}): {o['text']}"
+        for o in others
+    ]  # fmt: skip
+    return "\n".join(lines)

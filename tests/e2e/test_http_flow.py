@@ -205,3 +205,32 @@ def test_signed_webhook_files_a_conversation_and_bad_ones_store_nothing(served: 
     replay = _webhook(served, body, signed)
     assert replay.status_code == 200 and replay.json()["status"] == "duplicate"
     assert _stored(served) == (1, 1)
+
+
+@pytest.mark.slow
+def test_persona_2_reads_a_webhook_in_the_servers_scheduler_and_acts_over_http(served: Served) -> None:
+    """The job users start: `matrix serve`'s scheduler reads the inbound message (a handoff), and
+    the console's calls work against it — idempotent across the server's worker processes."""
+    example = json.loads((ROOT / "contracts/examples/valid/evolution-webhook.json").read_text())["instance"]
+    doc = {**example, "tenant_id": "acme", "event_id": str(uuid.uuid4()),
+           "payload": {**example["payload"], "text": "Quero falar com um atendente, por favor"}}  # fmt: skip
+    body = json.dumps(doc).encode()
+    assert _webhook(served, body, {"X-Hub-Signature-256": "sha256=" + inbox.sign(body, SECRET)}).status_code == 200
+    with served.client() as acme:
+        waiting = _wait_for(lambda: [c for c in acme.get("/v1/crm/conversations").json()["items"]
+                                     if c["handler"] == "waiting_human"])  # fmt: skip
+        conversation = waiting[0]["conversation_id"]
+        assert waiting[0]["handoff_reason"] == "human_requested"
+        base = f"/v1/crm/conversations/{conversation}"
+        draft = acme.post(f"{base}/ai/suggest-reply", json=_request(tone="direto"))
+        assert draft.status_code == 200 and draft.json()["response"]["draft_reply"], draft.text
+        moves = [acme.post(f"{base}/ai/execute", json=_request(action="update_stage", to_stage="contacted",
+                                                               client_request_id="e2e-move-1")) for _ in range(3)]  # fmt: skip
+        assert [m.status_code for m in moves] == [200, 200, 200], [m.text for m in moves]
+        assert [m.json()["response"]["status"] for m in moves] == ["ok", "idempotent", "idempotent"]
+        taken = acme.post(f"{base}/handler", json=_request(handler="human", user="maria"))
+        assert taken.json()["conversation"]["handler"] == "human"
+        audit = acme.get(f"{base}/ai/actions").json()["items"]
+        assert {"auto_handle", "handoff", "suggest_reply", "update_stage", "take_over"} <= {a["action"] for a in audit}
+    with served.client("globex") as globex:
+        assert globex.post(f"{base}/ai/suggest-reply", json=_request()).status_code == 404

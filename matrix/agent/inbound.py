@@ -48,6 +48,9 @@ def run_due(agent: WhatsAppAgent, *, limit: int = BATCH, tenants: Collection[str
         if not handling.claim(store, item, now):
             continue  # another process took it
         claimed = {**item, "status": "working", "updated_at": now}
+        if item["attempts"] >= handling.MAX_ATTEMPTS:  # claimed and never closed, again and again
+            handling.finish(store, claimed, "failed", f"gave up after {item['attempts']} attempts", now)
+            continue
         try:
             status, outcome = handle(agent, claimed)
         except MatrixError as exc:

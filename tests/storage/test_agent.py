@@ -314,3 +314,15 @@ def test_persona_2_off_sends_the_static_acknowledgement_once(
     receive(app, "Alguém aí?")
     app.scheduler().run(until_idle=True)
     assert [m["text"] for m in transport.sent] == ["Recebemos sua mensagem e responderemos em breve."]
+
+
+def test_a_message_whose_reading_keeps_dying_is_given_up(app: App, store: Store, clock: FrozenClock) -> None:
+    receive(app, "Oi")
+    for _ in range(handling.MAX_ATTEMPTS):
+        [item] = handling.due_items(store, clock.now(), limit=10)
+        assert handling.claim(store, item, clock.now())
+        clock.advance(handling.CLAIM_TIMEOUT + timedelta(seconds=1))  # the claimant died each time
+    assert inbound.run_due(app.agent) == 0
+    [item] = store.modules.ai_inbox.find("acme")
+    assert item["status"] == "failed" and item["outcome"] == f"gave up after {handling.MAX_ATTEMPTS} attempts"
+    assert handling.due_items(store, clock.now(), limit=10) == []

@@ -73,6 +73,8 @@ class _Stored:
     task: Task | None
     confirmation: Approval | None
     receipts: list[Receipt]
+    whatsapp: str | None = None
+    """What Persona 2 did for the tenant lately, read in the same transaction."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -319,7 +321,8 @@ class Interaction:
             self.store.events.append_many(envelopes)
             if task is not None:
                 self.store.tasks.enqueue(task)
-        return _Stored(task=task, confirmation=confirmation, receipts=receipts)
+            whatsapp = handling.activity_line(self.store, caused.tenant_id, now)
+        return _Stored(task=task, confirmation=confirmation, receipts=receipts, whatsapp=whatsapp)
 
     def _respond(
         self, tenant_id: str, runtime: TenantRuntime, provider: Provider | None, text: str,
@@ -337,7 +340,7 @@ class Interaction:
             "reason_code": decision.reason_code if decision else None,
             "task_id": stored.task.task_id if stored.task else None,
             "confirmation_id": stored.confirmation.confirmation_id if stored.confirmation else None,
-            "whatsapp_agent": handling.activity_line(self.store, tenant_id, self.clock.now()),
+            "whatsapp_agent": stored.whatsapp,
         }
         instructions = "\n\n".join(
             part for part in (

@@ -62,6 +62,7 @@ def test_every_command_that_prints_a_result_offers_json() -> None:
         ("token",),
         ("secrets",),
         ("routing",),
+        ("crm", "ai"),
     }
     for path in ALL_COMMANDS:
         if path in groups_and_demo:

@@ -73,8 +73,15 @@ DROP INDEX crm_ai_actions_conversation;
 
 DROP TABLE crm_ai_actions;
 
+-- DuckDB alters no column of a table that an index depends on: the contact index goes first.
+-- only: duckdb
+DROP INDEX crm_conversations_contact;
+
 ALTER TABLE crm_conversations DROP COLUMN handoff_reason;
 
 ALTER TABLE crm_conversations DROP COLUMN handler_user;
 
 ALTER TABLE crm_conversations DROP COLUMN handler;
+
+-- only: duckdb
+CREATE UNIQUE INDEX crm_conversations_contact ON crm_conversations (tenant_id, contact_e164);

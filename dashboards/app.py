@@ -60,6 +60,7 @@ body { margin: 0; font-family: var(--font-body); }
 .bubble-inbound { align-self: flex-start; background: var(--color-card); }
 .bubble-outbound { align-self: flex-end; background: var(--color-bg-soft); }
 .bubble-meta { color: var(--color-muted); font-size: 0.75rem; }
+.conversation-detail a { color: var(--color-primary); display: inline-block; margin: 4px 0 12px; }
 .draft-box { display: block; width: 52rem; max-width: 100%; min-height: 5rem; margin-top: 4px; color: #102a43; }
 """
 LOGIN = """<!doctype html><html><head><title>Sign in · Matrix Workbench</title></head>

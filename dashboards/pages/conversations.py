@@ -35,6 +35,8 @@ PATH, NAME = "/conversations", "Conversations"
 ACTING_ROLES = ("admin", "manager")
 """The roles that may act on a conversation; any other role reads only."""
 COLUMNS = ("contact", "handled_by", "unread", "lead_stage", "last_message", "last_message_at")
+WIDTHS = {"contact": 170, "handled_by": 290, "unread": 80, "lead_stage": 110, "last_message": 320,
+          "last_message_at": 150}  # fmt: skip
 DRAFT_ACTIONS = ("auto_handle", "suggest_reply")
 STAGE_ACTIONS = ("auto_handle", "qualify")
 LIST_LIMIT = 200
@@ -62,7 +64,7 @@ def layout(**_: Any) -> html.Div:
     return html.Div([
         html.H2("Conversations"),
         html.Div(id="conversations-content"),
-        table("conversations-table", [], list(COLUMNS), select=True, page_size=20, row_id="conversation_id"),
+        table("conversations-table", [], list(COLUMNS), select=True, page_size=20, row_id="conversation_id", widths=WIDTHS),
         html.Div(id="conversations-detail", className="conversation-detail"),
         html.Label(["Reply to send (Persona 2's draft; edit before sending)",
                     dcc.Textarea(id="conversations-draft", value="", className="draft-box")]),
@@ -108,9 +110,11 @@ def latest_draft(tenant_id: str, conversation_id: str) -> dict[str, Any] | None:
     drafts = [a for a in audit if a["action"] in DRAFT_ACTIONS and a.get("draft")]
     if not drafts:
         return None
-    # A reading of an inbound message audits its suggestion too, at the same time: the reading
+    draft = drafts[0]
+    # A reading of an inbound message audits its suggestion too, just after it: the reading
     # carries the decision and its reason.
-    draft = max(drafts, key=lambda a: (a["created_at"], a["action"] == "auto_handle"))
+    draft = next((a for a in drafts if a["action"] == "auto_handle"
+                  and a["correlation_id"] == draft["correlation_id"]), draft)  # fmt: skip
     stage = next(
         (a for a in audit if a["action"] in STAGE_ACTIONS and a.get("suggested_stage")), None
     )
@@ -195,7 +199,7 @@ def detail(user: User | None, tenant: str | None, selected_rows: list[dict[str, 
               "draft_id": draft["action_id"] if draft else None}  # fmt: skip
     return (
         html.Div(panel),
-        draft["text"] if draft else "",
+        draft["text"] if draft and not draft["sent"] else "",
         chosen,
         *_disabled(user, conversation, draft),
     )

@@ -123,9 +123,19 @@ def latest_draft(tenant_id: str, conversation_id: str) -> dict[str, Any] | None:
     decision = (draft.get("details") or {}).get("decision")
     return {"action_id": draft["action_id"], "action": draft["action"], "text": draft["draft"],
             "confidence": draft.get("confidence"), "suggested_stage": stage["suggested_stage"] if stage else None,
+            "from_stage": _from_stage(stage),
             "reason_code": draft.get("reason_code"), "sent": "automatically" if decision == "send"
             else "approved" if approved else None,
             "correlation_id": draft["correlation_id"], "at": _when(draft["created_at"])}  # fmt: skip
+
+
+def _from_stage(row: Record | None) -> str | None:
+    """The stage the lead was in when Persona 2 suggested one (a reading keeps it in its details)."""
+    details = (row or {}).get("details") or {}
+    found = (details.get("qualification") or {}).get("current_stage") or details.get(
+        "current_stage"
+    )
+    return str(found) if found else None
 
 
 def approval_id(draft_id: str) -> str:
@@ -284,7 +294,7 @@ def _draft_panel(draft: dict[str, Any] | None) -> html.Div:
         )
     confidence = "?" if draft["confidence"] is None else f"{draft['confidence']:.2f}"
     parts = [f"Persona 2's latest draft, {draft['at']} ({draft['action'].replace('_', ' ')})",
-             f"confidence {confidence}", f"suggested stage {draft['suggested_stage'] or 'none'}"]  # fmt: skip
+             f"confidence {confidence}", _stage(draft)]  # fmt: skip
     if draft["reason_code"]:
         parts.append(f"waiting because {REASONS.get(draft['reason_code'], draft['reason_code'])}")
     if draft["sent"]:
@@ -294,6 +304,14 @@ def _draft_panel(draft: dict[str, Any] | None) -> html.Div:
         dcc.Link("Trace of this reading", href=f"/traces?correlation={draft['correlation_id']}",
                  id="conversations-trace-link"),
     ], id="conversations-draft-info")  # fmt: skip
+
+
+def _stage(draft: dict[str, Any]) -> str:
+    if draft["suggested_stage"] is None:
+        return "no stage suggested (no lead)"
+    if draft["suggested_stage"] == draft["from_stage"]:
+        return f"suggested stage: stay in {draft['suggested_stage']}"
+    return f"suggested stage {draft['suggested_stage']} (from {draft['from_stage'] or '?'})"
 
 
 def _disabled(

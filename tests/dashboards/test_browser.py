@@ -262,4 +262,9 @@ def test_manager_approves_persona_2s_draft_once_and_takes_the_conversation_over(
     taken = seeded.modules.conversations.get("sim-01", conversation)
     assert taken is not None and (taken["handler"], taken["handler_user"]) == ("human", "ana")
     page.screenshot(path=str(SHOTS / "conversations-after-take-over.png"))
-    assert page.locator(".alert-error").count() == 0 and page.errors == []  # type: ignore[attr-defined]
+    assert page.locator(".alert-error").count() == 0
+    page.click("#conversations-trace-link")  # the reading's correlation: message → draft → handoff
+    page.wait_for_selector("#traces-content :text('crm.handoff.required')", timeout=20_000)
+    shown = page.inner_text("#traces-content")
+    assert "crm.message.received" in shown and "crm.ai.reply.suggested" in shown
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -45,7 +45,8 @@ TENANT = "tenant_0000"
 PASSWORD = "benchmark-pass"
 PAGES = {  # page: the output its main callback fills
     "overview": "overview-content", "delivery": "delivery-content", "cost": "cost-content",
-    "reliability": "reliability-content", "approvals": "approvals-queue-table", "traces": "traces-content",
+    "reliability": "reliability-content", "approvals": "approvals-queue-table", "conversations": "conversations-content",
+    "traces": "traces-content",
     "gates": "gates-content",
 }  # fmt: skip
 

@@ -55,6 +55,13 @@ body { margin: 0; font-family: var(--font-body); }
 .shell input, .shell .dash-dropdown { color: #102a43; }
 .status-high, .status-medium { color: #d9a441; }
 .ag-cell a { color: var(--color-primary); }
+.bubbles { display: flex; flex-direction: column; gap: 6px; max-width: 52rem; margin: 8px 0; }
+.bubble { padding: 8px 12px; border-radius: var(--radius-md); border: 1px solid var(--color-border); max-width: 80%; }
+.bubble-inbound { align-self: flex-start; background: var(--color-card); }
+.bubble-outbound { align-self: flex-end; background: var(--color-bg-soft); }
+.bubble-meta { color: var(--color-muted); font-size: 0.75rem; }
+.conversation-detail a { color: var(--color-primary); display: inline-block; margin: 4px 0 12px; }
+.draft-box { display: block; width: 52rem; max-width: 100%; min-height: 5rem; margin-top: 4px; color: #102a43; }
 """
 LOGIN = """<!doctype html><html><head><title>Sign in · Matrix Workbench</title></head>
 <body style="font-family: sans-serif; background: #07130f; color: #d7f7e7; display: grid; place-items: center;

@@ -33,17 +33,21 @@ def graph(graph_id: str, figure: go.Figure, template: str) -> dcc.Graph:
 
 
 def table(table_id: str, rows: list[dict[str, Any]], columns: list[str], *, page_size: int = 20,
-          select: bool = False, links: tuple[str, ...] = ()) -> Any:  # fmt: skip
+          select: bool = False, links: tuple[str, ...] = (), row_id: str | None = None,
+          widths: dict[str, int] | None = None) -> Any:  # fmt: skip
     """A paged grid (AG Grid) in the tenant's palette; ``select`` lets one row be picked by a
-    click, ``links`` are columns rendered as Markdown links."""
+    click, ``links`` are columns rendered as Markdown links; ``row_id`` names the field that
+    identifies a row, so a selection survives new rows; ``widths`` are columns' relative widths
+    (in pixels before the grid fits them to its width)."""
     options: dict[str, Any] = {"pagination": True, "paginationPageSize": page_size, "domLayout": "autoHeight",
                                "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False}  # fmt: skip
     if select:
         options["rowSelection"] = {"mode": "singleRow", "enableClickSelection": True}
+    identity = {"getRowId": f"params.data.{row_id}"} if row_id else {}
     return dag.AgGrid(
-        id=table_id, rowData=rows, columnSize="responsiveSizeToFit", dashGridOptions=options,
-        columnDefs=[{"field": c, "headerName": c.replace("_", " "), **({"cellRenderer": "markdown"} if c in links else {})}
-                    for c in columns],
+        **identity, id=table_id, rowData=rows, columnSize="responsiveSizeToFit", dashGridOptions=options,
+        columnDefs=[{"field": c, "headerName": c.replace("_", " "), **({"cellRenderer": "markdown"} if c in links else {}),
+                     **({"width": (widths or {})[c]} if c in (widths or {}) else {})} for c in columns],
         style={"--ag-background-color": "var(--color-card)", "--ag-foreground-color": "var(--color-text)",
                "--ag-header-background-color": "var(--color-bg-soft)", "--ag-border-color": "var(--color-border)",
                "--ag-odd-row-background-color": "var(--color-card)"},

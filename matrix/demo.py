@@ -132,6 +132,7 @@ def run_demo(
                 f" {r['provider_errors']} AI provider errors, in {r['seconds']} s"
             )
             echo(f"      {r['note']}")
+        _persona2(store, echo)
         _import_history(store, settings, echo)
         _users(store)
     _gates(settings, clock, echo)
@@ -143,6 +144,9 @@ def run_demo(
     echo("  .venv/bin/matrix agenda list --tenant sim-01")
     echo("  .venv/bin/matrix billing list --tenant sim-01")
     echo("  .venv/bin/matrix crm leads --tenant sim-01")
+    echo(
+        "  dashboards → Conversations (/conversations)   Persona 2's drafts, handoffs; approve and send"
+    )
     echo("  .venv/bin/matrix metrics dora --tenant platform")
     echo("  .venv/bin/matrix metrics slo --tenant sim-01")
     echo("  .venv/bin/matrix tenant show sim-01")
@@ -155,6 +159,22 @@ def run_demo(
         "HTTP API (same server, docs at http://127.0.0.1:8050/docs): make a token with"
         " `.venv/bin/matrix token create --tenant sim-01`, then"
         " `curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8050/v1/customers` (README: HTTP API)."
+    )
+
+
+def _persona2(store: Any, echo: Callable[[str], None]) -> None:
+    """What Persona 2 did in the simulated tenants, counted in the store, and where to see it."""
+    from matrix.simulate import SIM_PREFIX
+    from matrix.simulate.report import persona2_counts
+
+    tenants = [t.tenant_id for t in store.tenants.list() if t.tenant_id.startswith(SIM_PREFIX)]
+    p = persona2_counts(store, tenants)
+    reasons = ", ".join(f"{n} {reason}" for reason, n in p["handoffs_by_reason"].items()) or "none"
+    echo(
+        f"      Persona 2 (WhatsApp agent) read {p['messages_read']} inbound messages: sent"
+        f" {p['replies_sent_automatically']} replies by itself, moved {p['leads_moved']} leads,"
+        f" handed over to a human: {reasons}; {p['waiting_for_human']} conversations wait for a"
+        " human now (dashboards → Conversations)"
     )
 
 

@@ -1,6 +1,15 @@
 """One module per page: ``PATH``, ``NAME``, ``layout()``, ``render(user, …)`` (the main callback as
 a plain function), and ``register(app)`` that wires ``render`` to the shared filters."""
 
-from dashboards.pages import approvals, cost, delivery, gates, overview, reliability, traces
+from dashboards.pages import (
+    approvals,
+    conversations,
+    cost,
+    delivery,
+    gates,
+    overview,
+    reliability,
+    traces,
+)
 
-PAGES = (overview, delivery, cost, reliability, approvals, traces, gates)
+PAGES = (overview, delivery, cost, reliability, approvals, conversations, traces, gates)

@@ -19,7 +19,9 @@ PATH, NAME = "/traces", "Traces"
 def layout(correlation: str | None = None, **_: Any) -> html.Div:
     return html.Div([
         html.H2("Concierge traces"),
+        # The linked correlation is a choice from the start: a dropdown drops a value it does not offer.
         html.Label(["Correlation ", dcc.Dropdown(id="traces-correlation", value=correlation, placeholder="newest request",
+                                                 options=[_choice(correlation)] if correlation else [],
                                                  style={"width": "28rem"})]),
         html.Div(id="traces-content"),
     ])  # fmt: skip
@@ -28,7 +30,8 @@ def layout(correlation: str | None = None, **_: Any) -> html.Div:
 def render(user: User | None, tenant: str | None, since: str | None, until: str | None, grain: str | None,
            correlation: str | None = None) -> tuple[Any, list[dict[str, str]]]:  # fmt: skip
     """The trace of ``correlation`` (default: the newest owner request in the window) and the
-    window's recent requests as choices."""
+    window's recent requests and inbound WhatsApp messages (what Persona 2 read, suggested,
+    executed or handed over) as choices."""
     f = filters(user, tenant, since, until, grain)
     db = store()
     commands = db.events.list(
@@ -36,7 +39,14 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
     )
     options = [{"label": f"{(c.get('created_at') or '')[:19]} · {str(c.get('payload', {}).get('text', ''))[:40]}",
                 "value": c["correlation_id"]} for c in commands]  # fmt: skip
+    inbound = db.events.list(
+        f.tenant, name="crm.message.received", since=f.since, until=f.until, limit=50
+    )
+    options += [{"label": f"{(m.get('created_at') or m.get('emitted_at') or '')[:19]} · WhatsApp from …{str(m['payload'].get('phone_e164', ''))[-4:]}",
+                 "value": m["correlation_id"]} for m in inbound]  # fmt: skip
     chosen = correlation or (commands[0]["correlation_id"] if commands else None)
+    if chosen is not None and chosen not in {o["value"] for o in options}:
+        options.append(_choice(chosen))  # a link's choice stays offered
     if chosen is None:
         events: list[dict[str, Any]] = []
     else:
@@ -51,6 +61,10 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
         table("traces-events-table", rows, ["at", "name", "status", "source", "target"], page_size=25),
     ]  # fmt: skip
     return content, options
+
+
+def _choice(correlation: str) -> dict[str, str]:
+    return {"label": f"correlation {correlation[:40]}", "value": correlation}
 
 
 def _provider_warning(

@@ -38,10 +38,13 @@ def simulate(tenants: int, days: int, seed: int, storage_url: str | None, as_jso
 
 
 def _text(r: dict[str, Any]) -> str:
+    p = r["persona2"]
     return (
         f"simulated {r['days']} days of {r['tenants']} tenants in {r['seconds']} s: "
         f"{r['interactions']} interactions ({r['provider_errors']} provider errors), "
-        f"tasks {r['tasks']}, approvals {r['approvals']}\n{r['note']}"
+        f"tasks {r['tasks']}, approvals {r['approvals']}\n"
+        f"Persona 2: {p['messages_read']} inbound messages read, {p['replies_sent_automatically']} replies"
+        f" sent by itself, {p['leads_moved']} leads moved, handoffs {p['handoffs_by_reason']}\n{r['note']}"
     )
 
 

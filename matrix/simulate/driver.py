@@ -19,12 +19,13 @@ from matrix.metrics.costs import set_plan, set_price
 from matrix.modules.crm.outbound import RecordingTransport
 from matrix.modules.ports import Transport
 from matrix.runtime import Scheduler, Worker
-from matrix.simulate.report import SimulationReport
+from matrix.simulate.report import SimulationReport, persona2_counts
 from matrix.simulate.traffic import (
     CAMPAIGNS,
     DAYS,
     LEAD_NAMES,
     NAMES,
+    PERSONA2_MODES,
     PLANS,
     PRICES,
     REQUESTS,
@@ -107,6 +108,7 @@ def run_simulation(
         server.stop()
     report.tasks.update(store.tasks.status_counts(tenant_prefix=SIM_PREFIX))
     report.approvals.update(store.approvals.status_counts(tenant_prefix=SIM_PREFIX))
+    report.persona2 = persona2_counts(store, [p.tenant_id for p in profiles])
     for label, table, column in (("leads_by_stage", "leads", "stage"), ("charges_by_status", "charges", "status"),
                                  ("outbound_by_status", "outbound", "status"),
                                  ("reminders_by_status", "reminders", "status")):  # fmt: skip
@@ -149,6 +151,9 @@ def _tenants(
                 config = {"openai": {"api_key": f"sk-sim-{rng.getrandbits(64):016x}", "base_url": ai_url,
                                      "model": rng.choice(["gpt-5-mini", "gpt-4.1-mini", "gpt-5"])},
                           "integrations": {"crm_evolution": {"webhook_secret": _secret(tenant_id)}}}  # fmt: skip
+            _, execution, evolution = PERSONA2_MODES[(i - 1) % len(PERSONA2_MODES)]
+            config["execution"] = execution
+            config["integrations"]["crm_evolution"] |= evolution
             concierge.save_config(tenant_id, config)
             plan, fee = rng.choice(PLANS)  # what the tenant pays, for the gross-margin proxy
             set_plan(store, tenant_id, plan=plan, monthly_fee_usd=fee, effective_from=start,

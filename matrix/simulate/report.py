@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from matrix.modules.crm import handling
+from matrix.modules.ports import ModuleStore
+
+AUTOMATIC = "crm_ai"
+"""The actor of what Persona 2 did by itself (a person's approval names the person)."""
 
 
 @dataclass(kw_only=True)
@@ -20,6 +27,7 @@ class SimulationReport:
     providers: Counter[str] = field(default_factory=Counter)
     inbound_messages: int = 0
     domain: dict[str, dict[str, int]] = field(default_factory=dict)
+    persona2: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     ai_endpoint: str = ""
 
@@ -30,7 +38,35 @@ class SimulationReport:
             "approval_limit_refusals": self.limit_refusals, "approvals": dict(self.approvals),
             "tasks": dict(self.tasks), "replies_by_provider": dict(self.providers),
             "inbound_whatsapp_messages": self.inbound_messages, "domain": self.domain,
+            "persona2": self.persona2,
             "seconds": round(self.seconds, 1),
             "note": "Owners, contacts, AI replies (a local OpenAI-compatible endpoint) and the WhatsApp "
                     "gateway (a recording transport) are simulated; the runtime and modules are real.",
         }  # fmt: skip
+
+
+def persona2_counts(store: ModuleStore, tenants: Iterable[str]) -> dict[str, Any]:
+    """What Persona 2 did for ``tenants``, counted in its audit: inbound messages it read,
+    replies it sent by itself and replies people approved, leads it moved, handoffs by reason,
+    and the conversations waiting for a human now."""
+    counts: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for tenant_id in tenants:
+        audit = store.modules.ai_actions.find(tenant_id, status="ok", limit=1_000_000)
+        for row in audit:
+            automatic = row["actor"] == AUTOMATIC
+            match row["action"]:
+                case "auto_handle":
+                    counts["messages_read"] += 1
+                case "send_reply":
+                    counts[
+                        "replies_sent_automatically" if automatic else "replies_approved_by_people"
+                    ] += 1
+                case "update_stage":
+                    counts["leads_moved"] += 1
+                case "handoff":
+                    reasons[row["reason_code"] or "unknown"] += 1
+        counts["waiting_for_human"] += len(handling.waiting(store, tenant_id, limit=10_000))
+    keys = ("messages_read", "replies_sent_automatically", "replies_approved_by_people", "leads_moved",
+            "waiting_for_human")  # fmt: skip
+    return {**{k: counts[k] for k in keys}, "handoffs_by_reason": dict(sorted(reasons.items()))}

@@ -1,5 +1,5 @@
 """The simulated world's data: tenants' plans and prices, names, the funnel path, business
-hours and campaigns."""
+hours and campaigns, what contacts write on WhatsApp, and how each tenant lets Persona 2 work."""
 
 from __future__ import annotations
 
@@ -61,3 +61,40 @@ DAYS = {
     "en": ["on Monday", "on Tuesday", "on Friday", "tomorrow"],
 }
 CAMPAIGNS = ["Black Friday", "Natal", "Dia das Mães", "Volta às aulas"]
+
+# What contacts write over WhatsApp, by where their conversation is: (step, weight, kind,
+# Portuguese, English). A contact's first message is from step 0, the next from step 1, then 2.
+CONTACT_TEXTS: list[tuple[int, int, str, str, str]] = [
+    (0, 5, "interest", "Oi, tenho interesse no serviço de vocês. Como funciona?",
+     "Hi, I'm interested in your service. How does it work?"),
+    (0, 4, "price", "Boa tarde! Quanto custa o plano mensal?", "Hello! How much is the monthly plan?"),
+    (0, 2, "question", "Vocês atendem aos sábados?", "Hi, do you deliver on weekends?"),
+    (0, 2, "interest", "Quero agendar uma visita para conhecer", "I'd like to book a visit, I'm interested"),
+    (1, 4, "price", "E qual o preço para uma equipe de 10 pessoas?", "What's the price for a team of 10?"),
+    (1, 3, "negotiating", "Achei caro. Se eu fechar hoje, consegue um desconto?",
+     "That's a bit expensive. Can you do better if I sign today?"),
+    (1, 2, "human", "Prefiro falar com um atendente, por favor", "Can I talk to a human, please?"),
+    (1, 2, "disinterest", "Não tenho interesse, obrigado", "Not interested, thanks"),
+    (1, 1, "rude", "Vocês demoram demais pra responder, que serviço ruim",
+     "This is ridiculous, nobody answers here"),
+    (2, 4, "closing", "Fechado! Quero contratar, pode mandar a proposta",
+     "Deal, I'm interested in going ahead. Send me the proposal"),
+    (2, 2, "negotiating", "Quero fechar, mas só se o pagamento puder ser em 3 vezes",
+     "I'm interested, but only if I can pay in three instalments"),
+    (2, 2, "disinterest", "Por favor, não me mande mais mensagens. Não quero.",
+     "Please stop messaging me, I'm not interested"),
+    (2, 1, "human", "Quero falar com um atendente humano agora", "I want to speak to a human now"),
+    (2, 1, "rude", "Já perguntei três vezes e ninguém resolve!", "I asked three times and nobody sorts it out!"),
+]  # fmt: skip
+CONTACTS = 25  # distinct contacts per tenant, so that conversations run over several messages
+
+# How each simulated tenant lets Persona 2 work, in turn (sim-01 the first): it answers by itself
+# above its minimum confidence; it only suggests; it drafts and a person approves every answer.
+PERSONA2_MODES: list[tuple[str, dict[str, object], dict[str, object]]] = [
+    ("answers_by_itself", {"whatsapp_ai_enabled": True, "whatsapp_ai_mode": "assist_execute",
+                           "whatsapp_ai_min_confidence": 0.6},
+     {"auto_reply_enabled": True, "auto_reply_use_ai": True}),
+    ("suggest_only", {"whatsapp_ai_enabled": True, "whatsapp_ai_mode": "suggest_only"}, {}),
+    ("review", {"whatsapp_ai_enabled": True, "whatsapp_ai_mode": "assist_execute"},
+     {"auto_reply_enabled": False, "auto_reply_use_ai": False}),
+]  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from matrix import envelopes as env
@@ -19,6 +19,8 @@ from matrix.modules.customers import service as customers
 from matrix.runtime import Scheduler, Worker
 from matrix.simulate.report import SimulationReport
 from matrix.simulate.traffic import (
+    CONTACT_TEXTS,
+    CONTACTS,
     FUNNEL_PATH,
     LEAD_NAMES,
     NAMES,
@@ -28,6 +30,15 @@ from matrix.storage import Store
 
 def _secret(tenant_id: str) -> str:
     return f"whsec-sim-{tenant_id}"
+
+
+def _contact_name(n: int) -> str:
+    """Contact ``n``'s WhatsApp name (a first name of a lead and a family name, unique per n)."""
+    first, family = (
+        LEAD_NAMES[n % len(LEAD_NAMES)].split()[0],
+        NAMES[n // len(LEAD_NAMES) % len(NAMES)].split()[-1],
+    )
+    return f"{first} {family}"
 
 
 @dataclass(kw_only=True)
@@ -41,6 +52,8 @@ class _World:
     scheduler: Scheduler
     worker: Worker
     catalog: Catalog
+    written: dict[tuple[str, int], int] = field(default_factory=dict)
+    """How many messages each (tenant, contact) wrote: where their conversation is."""
 
     def seed(self, tenant_id: str, days: int) -> None:
         """Customers with WhatsApp numbers, and invoices due across the simulated window."""
@@ -57,18 +70,24 @@ class _World:
                                       due_date=due, external_key=f"sim:{name}:{k}")  # fmt: skip
 
     def inbound(self, tenant_id: str) -> Callable[[], bool]:
-        """A contact writes in over WhatsApp: a signed webhook through the real inbox."""
+        """A contact writes in over WhatsApp: a signed webhook through the real inbox. What they
+        write follows their conversation: interest or a price question first, then questions,
+        negotiating, a request for a person or a refusal, then closing, refusing or complaining."""
 
         def act() -> bool:
-            n = self.rng.randrange(40)
+            n = self.rng.randrange(CONTACTS)
+            step = min(self.written.get((tenant_id, n), 0), 2)
+            self.written[(tenant_id, n)] = self.written.get((tenant_id, n), 0) + 1
+            choices = [t for t in CONTACT_TEXTS if t[0] == step]
+            _, _, _, pt, en = self.rng.choices(choices, weights=[t[1] for t in choices])[0]
+            text = en if n % 4 == 3 else pt  # a quarter of the contacts write in English
             body = json.dumps({
                 "event_id": env.new_id(), "tenant_id": tenant_id, "provider": "evolution-api",
                 "instance_id": f"{tenant_id}-main", "event_type": "message.inbound",
                 "occurred_at": env.timestamp(self.clock.now()), "trace_id": f"trace-{env.new_id()[:12]}",
                 "payload": {"message_id": f"wamid-{env.new_id()[:18]}", "from_e164": f"+551197{n:07d}",
-                            "push_name": self.rng.choice(LEAD_NAMES), "message_type": "text",
-                            "text": self.rng.choice(["Oi, quero saber o preço", "Vocês atendem sábado?",
-                                                     "Quero agendar uma visita", "Hi, do you deliver?"]), "raw": {}},
+                            "push_name": _contact_name(n), "message_type": "text",
+                            "text": text, "raw": {}},
             }).encode()  # fmt: skip
             inbox.ingest(self.store, self.clock, self.catalog, tenant_id=tenant_id, body=body,
                          signature=inbox.sign(body, _secret(tenant_id)), secret=_secret(tenant_id))  # fmt: skip

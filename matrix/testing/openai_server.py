@@ -292,8 +292,9 @@ def _user_text(body: dict[str, Any]) -> str:
 def _structured_reply(schema: dict[str, Any], text: str) -> dict[str, Any]:
     """An object that fits a structured-output ``schema``: every property null or its first
     choice, except an owner-intent schema's ``task_type`` and ``language``, which a stand-in model
-    answers as the shipped routing rules and the language reading would (tests script replies
-    that disagree)."""
+    answers as the shipped routing rules and the language reading would, and Persona 2's draft
+    (a reply that states no fact) and stage (as its offline rules read the message); tests script
+    replies that disagree."""
     from matrix.concierge.planner import plan
     from matrix.modules.extract import language
     from matrix.policy import shipped_routing
@@ -310,7 +311,30 @@ def _structured_reply(schema: dict[str, Any], text: str) -> dict[str, Any]:
         )
     if "language" in answer:
         answer["language"] = language(text)
+    if {"reply", "reasoning_summary"} <= answer.keys():  # Persona 2's drafted reply
+        answer["reply"] = _STAND_IN_REPLY["en" if language(text) == "en" else "pt"]
+        answer["reasoning_summary"] = (
+            "A stand-in model's reply: it states no price, link or deadline."
+        )
+    stages = ((schema.get("properties") or {}).get("suggested_stage") or {}).get("enum") or []
+    if (
+        stages and "confidence" in answer
+    ):  # Persona 2's stage suggestion, as its offline rules read it
+        from matrix.agent import rules
+        from matrix.agent.context import ThreadMessage
+
+        read = rules.qualify([ThreadMessage(direction="inbound", text=text)], stages[0])
+        answer["suggested_stage"] = (
+            read.suggested_stage if read.suggested_stage in stages else stages[0]
+        )
+        answer["confidence"], answer["reason"] = read.confidence, read.reason
     return answer
+
+
+_STAND_IN_REPLY = {
+    "pt": "Olá! Obrigado pela mensagem. Uma pessoa da equipe vai confirmar os detalhes com você.",
+    "en": "Hi! Thanks for your message. Someone from the team will confirm the details with you.",
+}
 
 
 def _vector(text: str, dims: int) -> list[float]:

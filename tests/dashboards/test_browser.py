@@ -1,11 +1,14 @@
 """The dashboards in a real headless Chromium (Debian's package, driven by Playwright): sign in,
-open every page, read a number and check it, approve from the queue, and try to see another
-tenant as a manager. Screenshots of every page go to ``reports/screenshots/``."""
+open every page, read a number and check it, approve from the queue, approve Persona 2's draft
+and take a conversation over, and try to see another tenant as a manager. Screenshots of every
+page go to ``reports/screenshots/``."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +16,10 @@ import pytest
 
 from dashboards.pages import PAGES
 from dashboards.probe import callback_request
+from matrix.agent import inbound
 from matrix.app import build
+from matrix.contracts import Catalog
+from matrix.modules.crm import inbox
 from matrix.storage import Store
 from tests.conftest import ROOT
 from tests.dashboards.conftest import PASSWORD
@@ -202,3 +208,63 @@ def test_every_page_renders_under_the_content_security_policy(browser: Any, base
                                   headers={"Origin": "http://evil.example"})  # fmt: skip
     assert forged.status == 403
     context.close()
+
+
+def _inbound(store: Store, tenant: str, name: str, text: str) -> str:
+    """A contact writes in (a signed webhook) and Persona 2's job reads it; the conversation id."""
+    doc = json.loads((ROOT / "contracts/examples/valid/evolution-webhook.json").read_text())[
+        "instance"
+    ]
+    doc |= {"event_id": str(uuid.uuid4()), "tenant_id": tenant}
+    doc["payload"] = {**doc["payload"], "message_id": f"wamid-{uuid.uuid4().hex[:12]}", "text": text,
+                      "from_e164": f"+55119{uuid.uuid4().int % 10**8:08d}", "push_name": name}  # fmt: skip
+    body, secret = json.dumps(doc).encode(), "whsec-browser-test"
+    done = inbox.ingest(store, store.clock, Catalog(ROOT / "contracts"), tenant_id=tenant, body=body,
+                        signature=inbox.sign(body, secret), secret=secret)  # fmt: skip
+    inbound.run_due(build(store.settings, store=store).agent, tenants=[tenant])
+    return str(done["inbound"]["conversation_id"])
+
+
+def test_manager_approves_persona_2s_draft_once_and_takes_the_conversation_over(
+    browser: Any, base_url: str, seeded: Store
+) -> None:
+    conversation = _inbound(
+        seeded, "sim-01", "Zelia Navegador", "Quero falar com um atendente, por favor"
+    )
+    page = _signed_in(browser, base_url, "ana")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.click("#nav-conversations")
+    _settled(page, "conversations-content")
+    assert "Waiting for a human" in page.inner_text("#conversations-content")
+    row = page.locator("#conversations-table .ag-row", has_text="Zelia Navegador")
+    assert "waiting for a human: human_requested" in row.inner_text()
+    row.locator(".ag-cell").first.click()
+    page.wait_for_selector(
+        "#conversations-detail-title:has-text('Zelia Navegador')", timeout=20_000
+    )
+    page.wait_for_function("() => document.querySelector('#conversations-draft').value.length > 0")
+    assert "Quero falar com um atendente" in page.inner_text("#conversations-messages")
+    assert "confidence" in page.inner_text("#conversations-draft-summary")
+    page.fill("#conversations-draft", "Olá! Uma pessoa da equipe já vai te atender.")
+    page.screenshot(path=str(SHOTS / "conversations-selected.png"))
+    page.click("#conversations-send-button")
+    page.click("#conversations-send-button", force=True)  # a second press, however quick
+    page.wait_for_selector("#conversations-message .alert-ok", timeout=20_000)
+    page.wait_for_selector(
+        "#conversations-send-button[disabled]", timeout=20_000
+    )  # sent: nothing to approve
+    sent = seeded.modules.messages.find(
+        "sim-01", conversation_id=conversation, direction="outbound"
+    )
+    assert [m["text"] for m in sent] == ["Olá! Uma pessoa da equipe já vai te atender."]
+    page.click("#conversations-take-button")
+    page.wait_for_selector("#conversations-detail-title:has-text('· ana')", timeout=20_000)
+    taken = seeded.modules.conversations.get("sim-01", conversation)
+    assert taken is not None and (taken["handler"], taken["handler_user"]) == ("human", "ana")
+    page.screenshot(path=str(SHOTS / "conversations-after-take-over.png"))
+    assert page.locator(".alert-error").count() == 0
+    page.click("#conversations-trace-link")  # the reading's correlation: message → draft → handoff
+    page.wait_for_selector("#traces-content :text('crm.handoff.required')", timeout=20_000)
+    shown = page.inner_text("#traces-content")
+    assert "crm.message.received" in shown and "crm.ai.reply.suggested" in shown
+    assert page.errors == []  # type: ignore[attr-defined]

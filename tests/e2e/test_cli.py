@@ -373,6 +373,7 @@ def test_demo_leaves_a_migrated_store_with_simulated_traffic(tmp_path: Path) -> 
         "g02_preprod_validate no-data — " in done.stdout
     )  # no PostgreSQL server here: said, not hidden
     assert "sign in as admin / matrix-demo" in done.stdout
+    assert "Persona 2 (WhatsApp agent) read" in done.stdout and "/conversations" in done.stdout
     store_file = tmp_path / "var" / "matrix.duckdb"
     assert store_file.exists()
     again = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)

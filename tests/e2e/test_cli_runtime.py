@@ -125,6 +125,7 @@ def test_simulate_drives_the_runtime(url: str, capsys: pytest.CaptureFixture[str
     report = json.loads(out)
     assert code == 0 and report["interactions"] > 10
     assert sum(report["tasks"].values()) > 0 and "simulated" in report["note"]
+    assert report["persona2"]["messages_read"] == report["inbound_whatsapp_messages"] > 0
     events = json.loads(
         run(
             capsys,

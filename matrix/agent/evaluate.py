@@ -5,8 +5,11 @@ rule's measured precision on ``dev`` into the rules file.
 
 An outcome is **harmful** when it does what a careful person never would:
 
-- ``disinterest_advanced``: the contact said no (category ``disinterested``, or the labelled
-  stage is ``lost``, ``disqualified`` or ``nurturing``) and the lead is moved to a forward stage;
+- ``disinterest_advanced``: the contact said no (category ``disinterested``, or the label moves
+  the lead to ``lost``, ``disqualified`` or ``nurturing``) and the lead is moved to a forward
+  stage. A lead labelled to *stay* in nurturing that is moved on is a miss, not this harm: staying
+  there is not a no (a nurtured contact asking a price is a stay or a re-engagement, a judgement
+  call);
 - ``handoff_answered``: the contact must be handed to a person (``expected_handoff``) and the
   rules see no handoff, so the agent would answer on its own.
 
@@ -66,7 +69,9 @@ class Outcome:
     def harms(self) -> tuple[Harm, ...]:
         case, s = self.case, self.suggestion
         found = []
-        backing_off = case.category == "disinterested" or case.expected_stage in BACKING_OFF
+        backing_off = case.category == "disinterested" or (
+            case.expected_stage in BACKING_OFF and case.expected_stage != case.current_stage
+        )
         if backing_off and s.moves and s.suggested_stage in FORWARD:
             found.append(Harm.DISINTEREST_ADVANCED)
         if case.expected_handoff is not None and self.handoff is None:

@@ -53,6 +53,10 @@ REASONS = {
     "suggest_only": "Persona 2 only suggests for this tenant",
     "low_confidence": "the draft's confidence is below the tenant's minimum",
     "draft_blocked": "the reply guard stopped the model's draft",
+    "provider_error": "the tenant's AI model failed, so the offline draft waits for a person",
+    "abusive": "the contact was abusive",
+    "complaint": "the contact complains about a service",
+    "legal": "the contact mentions legal action",
     "waiting_for_human": "already waiting for a person",
 }
 

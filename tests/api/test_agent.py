@@ -208,3 +208,14 @@ def test_persona_1_sees_what_persona_2_did(api: ApiWorld, keyed: OpenAIServer) -
     asked = [r["json"]["instructions"] for r in keyed.requests if r["endpoint"] == "responses"
              and "Operational context" in (r["json"] or {}).get("instructions", "")]  # fmt: skip
     assert asked and "1 WhatsApp conversation(s) wait for a human (human_requested: 1)" in asked[-1]
+
+
+def test_a_failing_model_hands_the_conversation_over_with_that_reason(api: ApiWorld, keyed: OpenAIServer) -> None:
+    api.app.concierge.save_config("acme", {"integrations": {"crm_evolution": {
+        "auto_reply_enabled": True, "auto_reply_use_ai": True}}})  # fmt: skip
+    conversation = inbound(api, "Tenho interesse no plano, como funciona?")
+    keyed.script("responses", Behavior(status=500), Behavior(status=500))
+    api.app.scheduler().run(until_idle=True)
+    listed = {c["conversation_id"]: c for c in api.get("/v1/crm/conversations").json()["items"]}
+    assert listed[conversation]["handoff_reason"] == "provider_error"
+    assert api.get(f"/v1/crm/conversations/{conversation}/messages").json()["items"][-1]["direction"] == "inbound"

@@ -63,3 +63,15 @@ def make_world(url: str, clock: FrozenClock | None = None, **settings: Any) -> I
 def api(tmp_path: Path) -> Iterator[ApiWorld]:
     """The API on a fresh DuckDB store file, with the local AI provider."""
     yield from make_world(f"duckdb:///{tmp_path / 'store.duckdb'}")
+
+
+@pytest.fixture
+def gateway(api: ApiWorld) -> Iterator[Any]:
+    """acme's own Evolution gateway on 127.0.0.1 (and both tenants' webhook secrets); globex has
+    no gateway."""
+    from matrix.testing.gateway import EvolutionGateway
+    from tests.api import evolution
+
+    with EvolutionGateway(api_key=evolution.GATEWAY_KEY) as server:
+        evolution.configure(api, gateway_url=server.url)
+        yield server

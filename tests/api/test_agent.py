@@ -6,7 +6,6 @@ blocked, a stage the funnel forbids is refused, and both are recorded."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,16 +14,10 @@ from matrix.testing.gateway import EvolutionGateway
 from matrix.testing.openai_server import Behavior, OpenAIServer
 from tests.api import evolution
 from tests.api.conftest import ApiWorld
-from tests.api.evolution import GATEWAY_KEY, SECRETS, event, signed
+from tests.api.evolution import SECRETS, event, signed
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 
-
-@pytest.fixture
-def gateway(api: ApiWorld) -> Iterator[EvolutionGateway]:
-    with EvolutionGateway(api_key=GATEWAY_KEY) as server:
-        evolution.configure(api, gateway_url=server.url)
-        yield server
 
 
 def inbound(api: ApiWorld, text: str, n: int = 1, tenant: str = "acme", phone: str = "+5511900000001") -> str:

@@ -3,25 +3,16 @@ reply that is queued at once and delivered once by the scheduler."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from matrix.testing.gateway import EvolutionGateway
-from tests.api import evolution
 from tests.api.conftest import ApiWorld
-from tests.api.evolution import GATEWAY_KEY, SECRETS, event, signed
+from tests.api.evolution import SECRETS, event, signed
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 
-
-@pytest.fixture
-def gateway(api: ApiWorld) -> Iterator[EvolutionGateway]:
-    """acme's own Evolution gateway on 127.0.0.1; globex has none."""
-    with EvolutionGateway(api_key=GATEWAY_KEY) as server:
-        evolution.configure(api, gateway_url=server.url)
-        yield server
 
 
 def _inbound(api: ApiWorld, phone: str, n: int, *, tenant: str = "acme", text: str = "Oi") -> str:

@@ -19,7 +19,15 @@ A rule that never fired on dev has 0.5. :func:`hold_below` then keeps a lead whe
 suggestion is less sure than the tenant's minimum.
 
 **Handoff rules** (``abusive``, ``legal``, ``complaint``, ``human_requested``, in that order of
-precedence) are separate: :func:`handoff` says whether the agent must not answer on its own.
+precedence) are separate: :func:`handoff` says whether the agent must not answer on its own. A
+handoff rule may have ``unless`` patterns too (a prospect asking about a repair is not a
+complaint about one). **Handoffs outrank stage rules**: while a handoff is raised, no rule whose
+intent prefers a forward stage decides, so a thread waiting for a person is never moved forward.
+
+**Vocabularies** keep the patterns readable: ``vocabularies`` maps a name to a list of word
+forms (regular expressions themselves), and ``{name}`` in any pattern stands for
+``(?:form|form|...)``. A word family is written once (``machucad[oa]s?``, ``quebr(ou|aram)``)
+and used by every pattern that needs it.
 """
 
 from __future__ import annotations
@@ -45,6 +53,9 @@ INTENTS = (
     "human_requested", "abusive", "complaint", "off_topic", "unclear",
 )  # fmt: skip
 HANDOFF_CODES = ("abusive", "legal", "complaint", "human_requested")
+FORWARD_STAGES = ("contacted", "qualified", "proposal", "negotiation", "won")
+"""Stages that move a lead on; a thread with a handoff raised is never suggested one."""
+_VOCABULARY_REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +92,7 @@ class HandoffRule:
     reason_code: str
     reason: str
     patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,7 +210,8 @@ def qualify(
     turn, before = latest_inbound(messages)
     found = handoff(messages, rules)
     code = found.reason_code if found else None
-    rule = next((r for r in rules.rules if turn and _fires(r, turn, before, rules, code)), None)
+    candidates = [r for r in rules.rules if not (found and _moves_forward(r, rules))]
+    rule = next((r for r in candidates if turn and _fires(r, turn, before, rules, code)), None)
     rule = rule or rules.fallback
     allowed = lead_targets(current_stage)
     target = next(
@@ -218,13 +231,21 @@ def qualify(
                            intent=rule.intent)  # fmt: skip
 
 
+def _moves_forward(rule: IntentRule, rules: RuleSet) -> bool:
+    return any(t.stage in FORWARD_STAGES for t in rules.targets.get(rule.intent, ()))
+
+
 def handoff(messages: Sequence[ThreadMessage], rules: RuleSet | None = None) -> Handoff | None:
-    """Whether the contact's latest messages must go to a person (and why), else None."""
+    """Whether the contact's latest messages must go to a person (and why), else None: the
+    first handoff rule (in file order) one of whose patterns matches and none of whose
+    ``unless`` patterns does."""
     rules = rules or shipped()
     turn, _ = latest_inbound(messages)
     if not turn:
         return None
     for rule in rules.handoffs:
+        if any(p.search(turn) for p in rule.unless):
+            continue
         if any(p.search(turn) for p in rule.patterns):
             return Handoff(reason_code=rule.reason_code, rule_id=rule.rule_id, reason=rule.reason)
     return None
@@ -288,7 +309,8 @@ def parse_rules(document: Any, *, source: str = "rules.json") -> RuleSet:
         issues.error("negation_window", f"{window!r} must be a whole number from 1 to 10")
         window = 3
     targets = _targets(doc.get("intents"), issues)
-    handoffs = _handoffs(doc.get("handoffs"), issues)
+    vocab = _vocabularies(doc.get("vocabularies"), issues)
+    handoffs = _handoffs(doc.get("handoffs"), issues, vocab)
     raw_rules = doc.get("rules")
     rules: list[IntentRule] = []
     if not isinstance(raw_rules, list) or not raw_rules:
@@ -296,13 +318,14 @@ def parse_rules(document: Any, *, source: str = "rules.json") -> RuleSet:
         raw_rules = []
     ids: set[str] = set()
     for i, raw in enumerate(raw_rules):
-        rule = _rule(raw, f"rules[{i}]", issues, handoff_codes={h.reason_code for h in handoffs})
+        rule = _rule(raw, f"rules[{i}]", issues, vocab,
+                     handoff_codes={h.reason_code for h in handoffs})  # fmt: skip
         if rule is not None:
             if rule.rule_id in ids:
                 issues.error(f"rules[{i}].id", f"duplicate rule id {rule.rule_id!r}")
             ids.add(rule.rule_id)
             rules.append(rule)
-    fallback = _rule(doc.get("fallback"), "fallback", issues, fallback=True)
+    fallback = _rule(doc.get("fallback"), "fallback", issues, vocab, fallback=True)
     issues.raise_for_errors(PolicyError)
     assert fallback is not None
     return RuleSet(version=str(version), negations=frozenset(normalize(w) for w in negations),
@@ -343,8 +366,44 @@ def _targets(raw: Any, issues: Issues) -> dict[str, tuple[Target, ...]]:
     return found
 
 
+def _vocabularies(raw: Any, issues: Issues) -> dict[str, str]:
+    """Each vocabulary as the alternation its ``{name}`` stands for."""
+    found: dict[str, str] = {}
+    if raw is None:
+        return found
+    if not isinstance(raw, dict):
+        issues.error("vocabularies", "must be an object: name → list of word forms")
+        return found
+    for name, forms in raw.items():
+        where = f"vocabularies.{name}"
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            issues.error(where, f"{name!r} must be a lower-case name like 'pet_words'")
+            continue
+        if (
+            not isinstance(forms, list)
+            or not forms
+            or not all(isinstance(f, str) and f.strip() for f in forms)
+        ):
+            issues.error(where, "must be a non-empty list of word forms")
+            continue
+        bad = [f for f in forms if _VOCABULARY_REF.search(f)]
+        if bad:
+            issues.error(where, f"{bad[0]!r}: a vocabulary cannot use another one")
+            continue
+        found[name] = "(?:" + "|".join(normalize(f) for f in forms) + ")"
+    return found
+
+
+def _expand(source: str, vocab: Mapping[str, str], where: str, issues: Issues) -> str | None:
+    unknown = sorted({m.group(1) for m in _VOCABULARY_REF.finditer(source)} - set(vocab))
+    if unknown:
+        issues.error(where, f"{source!r} uses unknown vocabulary {unknown[0]!r}")
+        return None
+    return _VOCABULARY_REF.sub(lambda m: vocab[m.group(1)], source)
+
+
 def _patterns(
-    raw: Any, where: str, issues: Issues, *, required: bool
+    raw: Any, where: str, issues: Issues, vocab: Mapping[str, str], *, required: bool
 ) -> tuple[re.Pattern[str], ...]:
     if raw is None and not required:
         return ()
@@ -357,8 +416,11 @@ def _patterns(
         if not isinstance(source, str) or not source.strip():
             issues.error(f"{where}[{k}]", f"{source!r} must be a non-empty string")
             continue
+        expanded = _expand(source, vocab, f"{where}[{k}]", issues)
+        if expanded is None:
+            continue
         try:
-            compiled.append(re.compile(normalize(source)))
+            compiled.append(re.compile(normalize(expanded)))
         except re.error as exc:
             issues.error(f"{where}[{k}]", f"{source!r} is not a regular expression ({exc})")
     return tuple(compiled)
@@ -373,8 +435,8 @@ def _confidence(raw: Any, where: str, issues: Issues) -> float:
 
 
 def _rule(
-    raw: Any, where: str, issues: Issues, *, handoff_codes: set[str] | None = None,
-    fallback: bool = False,
+    raw: Any, where: str, issues: Issues, vocab: Mapping[str, str], *,
+    handoff_codes: set[str] | None = None, fallback: bool = False,
 ) -> IntentRule | None:  # fmt: skip
     if not isinstance(raw, dict):
         issues.error(where, "must be an object")
@@ -398,9 +460,9 @@ def _rule(
             issues.error(f"{where}.when_handoff", f"{when!r} is not a reason code of the handoffs")
         patterns = ()
     else:
-        patterns = _patterns(raw.get("patterns"), f"{where}.patterns", issues, required=True)
-    unless = _patterns(raw.get("unless"), f"{where}.unless", issues, required=False)
-    context = _patterns(raw.get("context"), f"{where}.context", issues, required=False)
+        patterns = _patterns(raw.get("patterns"), f"{where}.patterns", issues, vocab, required=True)
+    unless = _patterns(raw.get("unless"), f"{where}.unless", issues, vocab, required=False)
+    context = _patterns(raw.get("context"), f"{where}.context", issues, vocab, required=False)
     if not isinstance(raw.get("negatable", False), bool):
         issues.error(f"{where}.negatable", "must be true or false")
     if len(issues) > count:
@@ -410,7 +472,7 @@ def _rule(
                       confidence=confidence)  # fmt: skip
 
 
-def _handoffs(raw: Any, issues: Issues) -> list[HandoffRule]:
+def _handoffs(raw: Any, issues: Issues, vocab: Mapping[str, str]) -> list[HandoffRule]:
     found: list[HandoffRule] = []
     if not isinstance(raw, list) or not raw:
         issues.error("handoffs", "must be a non-empty list of handoff rules")
@@ -427,10 +489,16 @@ def _handoffs(raw: Any, issues: Issues) -> list[HandoffRule]:
         for name in ("id", "reason"):
             if not isinstance(item.get(name), str) or not item[name].strip():
                 issues.error(f"{where}.{name}", "is required (a non-empty string)")
-        patterns = _patterns(item.get("patterns"), f"{where}.patterns", issues, required=True)
+        known = {"id", "reason_code", "reason", "patterns", "unless", "note"}
+        if set(item) - known:
+            issues.error(where, f"unknown field(s) {sorted(set(item) - known)}")
+        patterns = _patterns(
+            item.get("patterns"), f"{where}.patterns", issues, vocab, required=True
+        )
+        unless = _patterns(item.get("unless"), f"{where}.unless", issues, vocab, required=False)
         if len(issues) == count:
             found.append(HandoffRule(rule_id=item["id"], reason_code=str(code), reason=item["reason"],
-                                     patterns=patterns))  # fmt: skip
+                                     patterns=patterns, unless=unless))  # fmt: skip
     codes = {h.reason_code for h in found}
     for code in ("human_requested", "abusive"):
         if found and code not in codes:

@@ -191,6 +191,9 @@ def _broken(**changes: object) -> dict[str, object]:
         ({"rules__3__intent": "maybe"}, "rules[3].intent", "'maybe' is not one of"),
         ({"handoffs__0__reason_code": "rude"}, "handoffs[0].reason_code", "'rude' is not one of"),
         ({"version": "one"}, "version", "must be a version"),
+        ({"handoffs__0__patterns__0": "{no_such_words}"}, "handoffs[0].patterns[0]", "unknown vocabulary 'no_such_words'"),
+        ({"vocabularies__bot": []}, "vocabularies.bot", "must be a non-empty list of word forms"),
+        ({"handoffs__0__unless": "oops"}, "handoffs[0].unless", "must be a list of regular expressions"),
     ],
 )  # fmt: skip
 def test_a_broken_rules_file_names_the_field(
@@ -209,3 +212,30 @@ def test_a_rules_file_that_is_not_json_says_so(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(PolicyError, match=r"rules\.json: not JSON"):
         load_rules(path)
+
+
+def test_a_vocabulary_stands_for_its_word_forms_and_a_handoff_can_be_cancelled() -> None:
+    document = copy.deepcopy(dict(shipped().document))
+    document["vocabularies"] = {**document["vocabularies"], "pet_words": ["c[aã]ozinho", "gat[oa]"]}
+    document["handoffs"] = [{"id": "handoff.pet", "reason_code": "complaint", "reason": "a pet",
+                             "patterns": ["\\b{pet_words} ferid[oa]\\b"], "unless": ["\\?$"]},
+                            *document["handoffs"]]  # fmt: skip
+    rules = parse_rules(document)
+    found = handoff(inbound("meu cãozinho ferido"), rules)
+    assert found is not None and found.rule_id == "handoff.pet"
+    other = handoff(inbound("gata ferida?"), rules)
+    assert other is None or other.rule_id != "handoff.pet"
+
+
+def test_a_handoff_outranks_every_rule_that_would_move_the_lead_forward() -> None:
+    """Even a rules file that lists an interest rule before the handoff rules never moves a
+    thread with a handoff forward."""
+    document = copy.deepcopy(dict(shipped().document))
+    interest = next(r for r in document["rules"] if r["intent"] == "interested")
+    document["rules"] = [interest, *[r for r in document["rules"] if r is not interest]]
+    rules = parse_rules(document)
+    thread = inbound("tenho interesse em saber mais, mas quero falar com o gerente")
+    assert handoff(thread, rules) is not None
+    for stage in ("new", "contacted", "nurturing"):
+        s = qualify(thread, stage, rules)
+        assert not s.moves and s.intent == "human_requested", s

@@ -52,6 +52,12 @@ def agent_corpus_file() -> Path:
     return PACKAGE / "agent" / "data" / "conversations.jsonl"
 
 
+def agent_holdout_file() -> Path:
+    """Labelled conversations kept out of every tuning: written without sight of the rules and
+    measured once per rules version (JSON lines, part ``holdout``)."""
+    return PACKAGE / "agent" / "data" / "holdout.jsonl"
+
+
 def metric_catalog_file() -> Path:
     """The metric catalog (metrics as data)."""
     return PACKAGE / "metrics" / "catalog.json"

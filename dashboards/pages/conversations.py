@@ -52,6 +52,7 @@ REASONS = {
     "review_required": "the tenant reviews Persona 2's answers before they go out",
     "suggest_only": "Persona 2 only suggests for this tenant",
     "low_confidence": "the draft's confidence is below the tenant's minimum",
+    "not_understood": "Persona 2 did not understand what the contact wants",
     "draft_blocked": "the reply guard stopped the model's draft",
     "provider_error": "the tenant's AI model failed, so the offline draft waits for a person",
     "abusive": "the contact was abusive",

@@ -32,6 +32,7 @@ from matrix.issues import Issues
 from matrix.modules.crm.funnel import STAGES, lead_targets
 
 CORPUS_FILE = paths.agent_corpus_file()
+HOLDOUT_FILE = paths.agent_holdout_file()
 LANGUAGES = ("pt", "en")
 CATEGORIES = (
     "interested", "pricing", "negotiating", "closing", "disinterested", "human_requested",
@@ -43,7 +44,7 @@ MAX_MESSAGES = 6
 MIN_CASES = 150
 TEST_SHARE = (2, 5)
 """A case is in ``test`` when its thread's hash modulo 5 is below 2."""
-PARTS = ("dev", "test", "all")
+PARTS = ("dev", "test", "all", "holdout")
 
 
 class Part(StrEnum):
@@ -51,6 +52,7 @@ class Part(StrEnum):
 
     DEV = "dev"
     TEST = "test"
+    HOLDOUT = "holdout"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +85,7 @@ def part_of(current_stage: str, messages: Sequence[ThreadMessage]) -> Part:
 
 
 def load_corpus(
-    path: Path | None = None, *, require_coverage: bool | None = None
+    path: Path | None = None, *, require_coverage: bool | None = None, holdout: bool = False
 ) -> tuple[Conversation, ...]:
     """Every case of the shipped corpus (or of ``path``), validated all at once.
 
@@ -91,18 +93,20 @@ def load_corpus(
         path: a corpus file; the shipped one by default.
         require_coverage: also require at least :data:`MIN_CASES` cases, both languages, and
             every category in both parts (the default for the shipped corpus only).
+        holdout: read the held-out file (:data:`HOLDOUT_FILE` unless ``path``): every case's
+            part is ``holdout``, and no threshold of coverage applies.
 
     Raises:
         PolicyError: listing every problem, each with the line and the field.
     """
-    coverage = path is None if require_coverage is None else require_coverage
-    path = path or CORPUS_FILE
+    coverage = (path is None and not holdout) if require_coverage is None else require_coverage
+    path = path or (HOLDOUT_FILE if holdout else CORPUS_FILE)
     issues = Issues(prefix=path.name)
     cases: list[Conversation] = []
     ids: set[str] = set()
     threads: set[tuple[str, tuple[ThreadMessage, ...]]] = set()
     for where, raw in _rows(path, issues):
-        case = _case(raw, where, issues)
+        case = _case(raw, where, issues, holdout)
         if case is None:
             continue
         if case.case_id in ids:
@@ -139,14 +143,14 @@ def _coverage(cases: Sequence[Conversation], issues: Issues) -> None:
     for language in LANGUAGES:
         if not any(c.language == language for c in cases):
             issues.error("(file)", f"has no case in language {language!r}")
-    for part in Part:
+    for part in (Part.DEV, Part.TEST):
         present = {c.category for c in cases if c.part is part}
         for category in CATEGORIES:
             if category not in present:
                 issues.error("(file)", f"the {part.value} part has no {category!r} case")
 
 
-def _case(raw: Any, where: str, issues: Issues) -> Conversation | None:
+def _case(raw: Any, where: str, issues: Issues, holdout: bool = False) -> Conversation | None:
     if not isinstance(raw, dict):
         issues.error(where, "must be a JSON object")
         return None
@@ -179,7 +183,7 @@ def _case(raw: Any, where: str, issues: Issues) -> Conversation | None:
             f" {current!r} (stay) or one of {list(lead_targets(current))}",
         )  # fmt: skip
         return None
-    part = part_of(current, messages)
+    part = Part.HOLDOUT if holdout else part_of(current, messages)
     if raw.get("part") != part.value:
         issues.error(
             f"{where}.part", f"{raw.get('part')!r} breaks the fixed split: this thread belongs to"
@@ -210,11 +214,11 @@ def _messages(raw: Any, where: str, issues: Issues) -> tuple[ThreadMessage, ...]
 
 
 def select(cases: Iterable[Conversation], part: str) -> tuple[Conversation, ...]:
-    """The cases of one part (``dev``, ``test``) or of ``all``.
+    """The cases of one part (``dev``, ``test``, ``holdout``) or of ``all`` (the corpus's).
 
     Raises:
         UsageError: ``part`` is none of those.
     """
     if part not in PARTS:
         raise UsageError(f"Unknown corpus part {part!r}; use one of {list(PARTS)}.")
-    return tuple(c for c in cases if part == "all" or c.part == part)
+    return tuple(c for c in cases if (part == "all" and c.part != Part.HOLDOUT) or c.part == part)

@@ -11,7 +11,11 @@ An outcome is **harmful** when it does what a careful person never would:
   there is not a no (a nurtured contact asking a price is a stay or a re-engagement, a judgement
   call);
 - ``handoff_answered``: the contact must be handed to a person (``expected_handoff``) and the
-  rules see no handoff, so the agent would answer on its own.
+  agent would answer on its own: the rules see no handoff, understood the message (not the
+  fallback, not off-topic) and are at least as sure as the tenant's minimum
+  (:func:`matrix.agent.rules.may_answer`, the test the automatic answers use). A handoff missed
+  on a message the rules did not understand still goes to a person (as ``not_understood``): it
+  counts against handoff recall, not as this harm.
 
 Any other wrong stage is a miss, not a harm.
 """
@@ -30,7 +34,7 @@ from typing import Any
 from matrix.agent import rules as agent_rules
 from matrix.agent.context import ThreadMessage
 from matrix.agent.corpus import Conversation, load_corpus, select
-from matrix.agent.rules import Handoff, RuleSet, StageSuggestion, hold_below, shipped
+from matrix.agent.rules import Handoff, RuleSet, StageSuggestion, hold_below, may_answer, shipped
 from matrix.modules.crm.funnel import STAGES
 
 DEFAULT_MIN_CONFIDENCE = 0.7
@@ -60,6 +64,7 @@ class Outcome:
     held: bool
     """The rules moved the lead, and the threshold kept it where it was."""
     handoff: Handoff | None
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
 
     @property
     def correct(self) -> bool:
@@ -74,7 +79,7 @@ class Outcome:
         )
         if backing_off and s.moves and s.suggested_stage in FORWARD:
             found.append(Harm.DISINTEREST_ADVANCED)
-        if case.expected_handoff is not None and self.handoff is None:
+        if case.expected_handoff is not None and may_answer(s, self.handoff, self.min_confidence):
             found.append(Harm.HANDOFF_ANSWERED)
         return tuple(found)
 
@@ -229,7 +234,7 @@ def evaluate(
         raw = qualifier(case.messages, case.current_stage)
         held = hold_below(raw, min_confidence)
         outcomes.append(Outcome(case=case, suggestion=held, held=held is not raw,
-                                handoff=detector(case.messages)))  # fmt: skip
+                                handoff=detector(case.messages), min_confidence=min_confidence))  # fmt: skip
     return Report(part=part, rules_version=rules_version, min_confidence=min_confidence,
                   outcomes=tuple(outcomes))  # fmt: skip
 
@@ -238,8 +243,11 @@ def rules_report(
     part: str = "test", *, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     rules: RuleSet | None = None, cases: Sequence[Conversation] | None = None,
 ) -> Report:  # fmt: skip
-    """The offline rules (the shipped ones unless given) scored on a part of the corpus."""
-    chosen = select(load_corpus() if cases is None else cases, part)
+    """The offline rules (the shipped ones unless given) scored on a part of the corpus, or on
+    the held-out conversations (``part="holdout"``)."""
+    if cases is None:
+        cases = load_corpus(holdout=part == "holdout")
+    chosen = select(cases, part)
     ruleset = rules or shipped()
     return evaluate(
         chosen, lambda messages, stage: agent_rules.qualify(messages, stage, ruleset),

@@ -9,7 +9,8 @@ tenant's Persona 2 on:
 2. it **sends** the draft (through the outbound queue) only when the tenant lets it answer by
    itself (``whatsapp_ai_mode=assist_execute``, ``auto_reply_enabled`` and ``auto_reply_use_ai``),
    no handoff rule matched (a contact asking for a person, abuse, a complaint), the model did not
-   fail, the guard passed the draft and its confidence reaches the tenant's minimum; otherwise it **hands the
+   fail, the guard passed the draft, the offline rules understood the message (not their fallback,
+   not off-topic) and its confidence reaches the tenant's minimum; otherwise it **hands the
    conversation to a human** with the reason, and the draft waits in the audit for a manager to
    approve and send it;
 3. in ``assist_execute`` it moves the lead to the suggested stage when the suggestion holds above
@@ -103,6 +104,7 @@ def handle(agent: WhatsAppAgent, item: Record) -> tuple[str, str]:
         else "review_required" if not answers
         else "provider_error" if (draft.guard_reason_code or "").startswith("provider_error")
         else "draft_blocked" if draft.guard_reason_code
+        else "not_understood" if not draft.understood
         else "low_confidence" if draft.confidence < policy.min_confidence
         else None
     )  # fmt: skip

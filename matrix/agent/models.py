@@ -49,6 +49,9 @@ class Draft:
     guard_reason_code: str | None = None
     """Why the model's draft was not used: the guard's reason, or ``provider_error:<code>``."""
     guard_found: tuple[str, ...] = ()
+    understood: bool = True
+    """Whether the offline rules understood what the contact wants (not the fallback, not
+    off-topic); Persona 2 answers by itself only what it understood."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,14 +104,15 @@ class Reader:
         why = data.get("reasoning_summary")
         return Draft(text=text, reasoning_summary=why if isinstance(why, str) else "",
                      confidence=offline.confidence, source="provider", provider=out.provider,
-                     model=out.model)  # fmt: skip
+                     model=out.model, understood=offline.understood)  # fmt: skip
 
     def draft_offline(self, pack: ThreadPack, tone: str, reason: str | None = None) -> Draft:
         """The offline draft; ``reason`` says why the model's was not used (None: no model)."""
         text, why = drafts.offline(pack, tone)
-        confidence = rules.qualify(pack.messages, pack.stage or "new").confidence
-        return Draft(text=text, reasoning_summary=why, confidence=confidence, source="rules",
-                     provider="rules", model=None, guard_reason_code=reason)  # fmt: skip
+        reading = rules.qualify(pack.messages, pack.stage or "new")
+        return Draft(text=text, reasoning_summary=why, confidence=reading.confidence, source="rules",
+                     provider="rules", model=None, guard_reason_code=reason,
+                     understood=reading.intent not in rules.NOT_UNDERSTOOD)  # fmt: skip
 
     def qualify(self, pack: ThreadPack, min_confidence: float) -> Qualification:
         """A stage for the thread's lead (the caller checks there is one)."""

@@ -251,6 +251,18 @@ def handoff(messages: Sequence[ThreadMessage], rules: RuleSet | None = None) -> 
     return None
 
 
+NOT_UNDERSTOOD = frozenset({"unclear", "off_topic"})
+"""Readings that say the rules did not understand what the contact wants (the fallback, a
+message not meant for the business): Persona 2 never answers those by itself."""
+
+
+def may_answer(s: StageSuggestion, handoff: Handoff | None, min_confidence: float) -> bool:
+    """Whether Persona 2 may answer a thread by itself, on this reading: no handoff, a reading it
+    understood, and a confidence that reaches the tenant's minimum. The same test decides the
+    automatic answers (``matrix.agent.inbound``) and counts the harm ``handoff_answered``."""
+    return handoff is None and s.intent not in NOT_UNDERSTOOD and s.confidence >= min_confidence
+
+
 def hold_below(s: StageSuggestion, min_confidence: float) -> StageSuggestion:
     """``s``, or, when it moves the lead with less confidence than ``min_confidence``, the same
     suggestion keeping the lead where it is, with a reason that says so."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -115,12 +115,29 @@ def test_harmful_outcomes_are_counted() -> None:
     backing_off = ("lost", "disqualified", "nurturing")
     said_no = [
         c for c in CORPUS
-        if (c.category == "disinterested" or c.expected_stage in backing_off)
+        if (c.category == "disinterested"
+            or (c.expected_stage in backing_off and c.expected_stage != c.current_stage))
         and any(t not in backing_off for t in lead_targets(c.current_stage))
     ]  # fmt: skip
     assert counts[Harm.DISINTEREST_ADVANCED] == len(said_no) > 30
     assert counts[Harm.HANDOFF_ANSWERED] == sum(1 for c in CORPUS if c.expected_handoff)
     assert report.handoffs.recall == 0.0 and report.handoffs.precision is None
+
+
+def test_a_missed_handoff_on_a_message_not_understood_goes_to_a_person_not_answered() -> None:
+    """The harm is an automatic answer: a missed handoff the rules did not understand (their
+    fallback), or are less sure of than the tenant's minimum, is handed over anyway."""
+    unsure = [c for c in CORPUS if c.expected_handoff][:5]
+
+    def reading(intent: str, confidence: float) -> Callable[[Sequence[ThreadMessage], str], StageSuggestion]:
+        return lambda messages, stage: StageSuggestion(
+            current_stage=stage, suggested_stage=stage, confidence=confidence, reason="r",
+            rule_id="x", intent=intent)  # fmt: skip
+
+    for intent, confidence, answered in (("unclear", 0.99, 0), ("off_topic", 0.99, 0),
+                                         ("interested", 0.5, 0), ("interested", 0.9, 5)):  # fmt: skip
+        report = evaluate(unsure, reading(intent, confidence), lambda m: None, part="all", rules_version="x")
+        assert report.harm_counts()[Harm.HANDOFF_ANSWERED] == answered, (intent, confidence)
 
 
 def test_the_threshold_holds_moves_before_scoring() -> None:
@@ -146,3 +163,16 @@ def test_matrix_crm_ai_eval_prints_the_report() -> None:
     assert runner.invoke(cli, ["crm", "ai", "eval", "--check"]).exit_code == 0
     held = runner.invoke(cli, ["crm", "ai", "eval", "--check", "--min-confidence", "1"])
     assert held.exit_code == 1
+
+
+def test_the_holdout_is_its_own_part_and_stays_out_of_tuning() -> None:
+    """The held-out conversations (written without sight of the rules) are read only as
+    ``holdout``: never in ``all``, never in the calibration, and scored at no worse than rules
+    1.3.0 were when first measured on them (73.3 %, 4 handoffs answered) — a floor against
+    regressions, not the target (see BENCHMARKS.md)."""
+    holdout = load_corpus(holdout=True)
+    assert len(holdout) >= 100 and {c.part.value for c in holdout} == {"holdout"}
+    assert not {c.case_id for c in holdout} & {o.case.case_id for o in rules_report("all").outcomes}
+    report = rules_report("holdout")
+    assert report.cases == len(holdout) and report.accuracy >= 0.70
+    assert report.harm_counts()[Harm.HANDOFF_ANSWERED] <= 4

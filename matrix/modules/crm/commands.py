@@ -210,7 +210,7 @@ def crm_ai() -> None:
 
 @crm_ai.command("eval")
 @click.option(
-    "--part", type=click.Choice(("dev", "test", "all")), default="test", show_default=True,
+    "--part", type=click.Choice(("dev", "test", "all", "holdout")), default="test", show_default=True,
     help="Which part of the labelled conversations: dev (rules are tuned and calibrated on it),"
     " test (it measures them), all.",
 )  # fmt: skip

@@ -208,3 +208,20 @@ def read_envelopes(text: str, name: str = "input") -> list[Any]:
         d["instance"] if isinstance(d, dict) and set(d) == CONTRACT_EXAMPLE_KEYS else d
         for d in found
     ]
+
+
+def nul_pointer(value: Any, pointer: str = "") -> str | None:
+    """The JSON pointer of the first key or string in ``value`` that holds a NUL character (no
+    text anyone means to store, and PostgreSQL cannot), or None."""
+    if isinstance(value, str):
+        return (pointer or "/") if "\x00" in value else None
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        token = str(key).replace("~", "~0").replace("/", "~1")
+        if "\x00" in str(key):
+            return f"{pointer}/{token}"
+        found = nul_pointer(item, f"{pointer}/{token}")
+        if found:
+            return found
+    return None
+

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 
+from matrix import envelopes as env
 from matrix.api.auth import Caller, RateLimiter, caller
 from matrix.api.errors import ApiError, Detail
 from matrix.api.limits import BODY_METHODS
@@ -152,7 +154,7 @@ class Api:
             if public:
                 extra["security"] = []
             self.fastapi.add_api_route(
-                path, self._endpoint(fn, request, public, raw), methods=[method],
+                path, self._endpoint(fn, request, public, raw, path), methods=[method],
                 responses=responses, openapi_extra=extra, tags=list(tags) or None,
                 summary=summary, description=inspect.getdoc(fn), operation_id=fn.__name__,
                 response_model=None,
@@ -162,7 +164,8 @@ class Api:
         return register
 
     def _endpoint(
-        self, fn: Callable[..., Any], request: str | None, public: bool, raw: bool = False
+        self, fn: Callable[..., Any], request: str | None, public: bool, raw: bool = False,
+        path: str = "",
     ) -> Callable[..., Any]:
         """``fn`` with its ``call`` parameter replaced by the request it is built from.
 
@@ -188,6 +191,7 @@ class Api:
         signature = inspect.signature(fn)
         hints = typing.get_type_hints(fn, include_extras=True)
         known = {p.name for p in signature.parameters.values() if p.name != "call"}
+        path_names = set(re.findall(r"{(\w+)}", path))
         params = [
             p.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints.get(p.name, p.annotation),
                       **({"default": Depends(arrived)} if p.name == "call" else {}))
@@ -196,6 +200,8 @@ class Api:
 
         def endpoint(**kwargs: Any) -> Any:
             who, sent = kwargs.pop("call")
+            for name, value in kwargs.items():
+                refuse_nul(value, f"/{'path' if name in path_names else 'query'}/{name}")
             if raw:
                 return fn(call=Call(caller=who, raw=sent), **kwargs)
             body: dict[str, Any] = {}
@@ -252,7 +258,21 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(status=400, code="invalid_json",
                        message=f"The body must be a JSON object, not {type(body).__name__}.")  # fmt: skip
+    refuse_nul(body, "")
     return body
+
+
+def refuse_nul(value: Any, pointer: str) -> None:
+    """Refuse a NUL character in a key or a value, at any depth (see :func:`env.nul_pointer`).
+
+    Raises:
+        ApiError: 400 ``invalid_text`` pointing at the first string that holds one.
+    """
+    found = env.nul_pointer(value, pointer)
+    if found is not None:
+        problem = "contains a NUL character (\\u0000)"
+        raise ApiError(status=400, code="invalid_text", details=[Detail(path=found, problem=problem)],
+                       message=f"{found} {problem}; remove it.")  # fmt: skip
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:

@@ -212,3 +212,15 @@ def test_a_failing_model_hands_the_conversation_over_with_that_reason(api: ApiWo
     listed = {c["conversation_id"]: c for c in api.get("/v1/crm/conversations").json()["items"]}
     assert listed[conversation]["handoff_reason"] == "provider_error"
     assert api.get(f"/v1/crm/conversations/{conversation}/messages").json()["items"][-1]["direction"] == "inbound"
+
+
+def test_a_nul_character_anywhere_is_a_400_naming_where(gateway: EvolutionGateway, api: ApiWorld) -> None:
+    conversation = inbound(api, "Oi")
+    sent = execute(api, conversation, action="send_reply", reply_text="Olá\x00!")
+    assert sent.status_code == 400 and sent.json()["error"] == "invalid_text"
+    assert sent.json()["details"] == [{"path": "/request/reply_text", "problem": "contains a NUL character (\\u0000)"}]
+    in_path = api.get("/v1/crm/conversations/abc%00def/messages")
+    assert in_path.status_code == 400 and in_path.json()["details"][0]["path"] == "/path/conversation_id"
+    in_query = api.get("/v1/crm/conversations", params={"tenant_id": "ac\x00me"})
+    assert in_query.status_code == 400 and in_query.json()["details"][0]["path"] == "/query/tenant_id"
+    assert api.app.store.modules.outbound.find("acme") == []

@@ -17,7 +17,7 @@ from matrix.app import App, build
 from matrix.clock import FrozenClock
 from matrix.config import Settings
 from matrix.contracts import Catalog
-from matrix.errors import ConflictError, ForbiddenError, NotFoundError, UsageError
+from matrix.errors import ConflictError, ForbiddenError, NotFoundError, UsageError, WebhookRejectedError
 from matrix.modules.crm import handling, inbox
 from matrix.modules.crm.outbound import RecordingTransport
 from matrix.storage import Store
@@ -326,3 +326,10 @@ def test_a_message_whose_reading_keeps_dying_is_given_up(app: App, store: Store,
     [item] = store.modules.ai_inbox.find("acme")
     assert item["status"] == "failed" and item["outcome"] == f"gave up after {handling.MAX_ATTEMPTS} attempts"
     assert handling.due_items(store, clock.now(), limit=10) == []
+
+
+def test_a_webhook_with_a_nul_character_is_refused_and_stores_nothing(app: App, store: Store) -> None:
+    with pytest.raises(WebhookRejectedError) as caught:
+        receive(app, "Oi\x00")
+    assert caught.value.code == "invalid_text" and "/payload/text" in str(caught.value)
+    assert store.modules.messages.find("acme") == [] and store.modules.ai_inbox.find("acme") == []

@@ -161,6 +161,8 @@ def ingest(
         doc = json.loads(body)
     except (ValueError, RecursionError):
         raise WebhookRejectedError("The webhook body is not JSON.", code="invalid_json") from None
+    if (at := env.nul_pointer(doc)) is not None:
+        raise WebhookRejectedError(f"{at} contains a NUL character (\\u0000); remove it.", code="invalid_text")
     catalog.validate(catalog.resolve_id(SCHEMA), doc)
     if doc["tenant_id"] != tenant_id:
         raise WebhookRejectedError(

@@ -139,6 +139,7 @@ def test_corrupt_envelope_is_one_line_and_stores_nothing(
     clock,
     capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
 ) -> None:
+    run(capsys, "tenant", "create", "acme", "--storage-url", url)
     chain = task_chain("acme", clock)
     chain[2]["status"] = "done"
     bad = tmp_path / "bad.json"
@@ -160,6 +161,7 @@ def test_not_json_names_the_line(url: str, tmp_path: Path, clock, capsys) -> Non
 
 
 def test_append_list_count_and_trace(url: str, tmp_path: Path, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+    run(capsys, "tenant", "create", "acme", "--storage-url", url)
     chain = task_chain("acme", clock)
     source = tmp_path / "chain.ndjson"
     source.write_text("\n".join(json.dumps(e) for e in chain))
@@ -200,7 +202,7 @@ def test_append_list_count_and_trace(url: str, tmp_path: Path, clock, capsys) ->
         "--storage-url",
         url,
     )
-    assert code == 2 and "No envelopes" in err
+    assert code == 1 and "No envelopes" in err
     code, out, _ = run(
         capsys,
         "events",

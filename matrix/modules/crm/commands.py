@@ -11,7 +11,7 @@ import click
 from matrix.cli.options import CONTEXT, json_option, open_app, open_existing
 from matrix.cli.output import emit, table
 from matrix.clock import SYSTEM_CLOCK
-from matrix.errors import UsageError
+from matrix.errors import ConflictError
 from matrix.modules.commands import list_rows, show, tenant_command, work
 
 
@@ -55,7 +55,7 @@ def crm_move(lead_id: str, tenant_id: str, to_stage: str, trigger: str | None, r
                               reason_code=reason_code, actor="cli")  # fmt: skip
         except leads.TransitionError as exc:
             hint = f" Use --trigger {exc.expected_trigger}." if exc.expected_trigger else ""
-            raise UsageError(f"{str(exc).rstrip('.')} ({exc.code}).{hint}") from None
+            raise ConflictError(f"{str(exc).rstrip('.')} ({exc.code}).{hint}", code=exc.code) from None
     show(lead, as_json, ("lead_id", "display_name", "stage"))
 
 

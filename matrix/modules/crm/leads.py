@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from matrix import envelopes as env
-from matrix.errors import NotFoundError, UsageError
+from matrix.errors import ConflictError, NotFoundError, UsageError
 from matrix.modules import values
 from matrix.modules.context import Work, create_once
 from matrix.modules.crm import funnel
@@ -15,12 +15,11 @@ from matrix.modules.ports import ModuleStore, Record
 SOURCE_CHANNELS = ("whatsapp", "web", "manual")
 
 
-class TransitionError(UsageError):
-    """A funnel move was refused; ``code`` is the origin's error code."""
+class TransitionError(ConflictError):
+    """A funnel move was refused (a business refusal, exit 1); ``code`` is the origin's error code."""
 
     def __init__(self, message: str, *, code: str, expected_trigger: str | None) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
         self.expected_trigger = expected_trigger
 
 

@@ -202,7 +202,10 @@ def test_append_list_count_and_trace(url: str, tmp_path: Path, clock, capsys) ->
         "--storage-url",
         url,
     )
-    assert code == 1 and "No envelopes" in err
+    assert code == 1 and err == (
+        "error: Unknown tenant 'other'. Known tenants: acme; or create it with"
+        " `matrix tenant create other`.\n"
+    )
     code, out, _ = run(
         capsys,
         "events",

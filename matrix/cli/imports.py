@@ -11,7 +11,6 @@ import click
 from matrix.cli.options import CONTEXT, json_option, open_app, storage_option
 from matrix.cli.output import emit
 
-
 # Delivery data belongs to the platform by default; its tenant is registered on first use.
 PLATFORM = "platform"
 

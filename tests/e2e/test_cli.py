@@ -269,7 +269,7 @@ def test_plan_margin_and_dora_benchmark_from_the_cli(url: str, capsys) -> None: 
     assert code == 0 and "acme: plan standard at $365.00/month from 2026-01-01" in out
     code, out, _ = run(capsys, "metrics", "margin", "--tenant", "acme", "--since", "2026-02-01", "--until",
                        "2026-02-11", "--storage-url", url)  # fmt: skip
-    assert code == 0 and "revenue $120.00, AI cost $0.0000, gross margin $120.00 (100.0%)" in out
+    assert code == 0 and "revenue $120.00, AI cost $0.00, gross margin $120.00 (100.0%)" in out
     code, _, err = run(
         capsys,
         "tenant",

@@ -50,8 +50,8 @@ def phone(value: Any, field: str = "phone_e164") -> str:
     return value
 
 
-# One @, a dot in the domain, no spaces: what a message can be sent to, not RFC 5322 in full.
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+# One @, a dot in the domain, no spaces (the contracts' pattern): not RFC 5322 in full.
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def email(value: Any, field: str = "email") -> str:

@@ -44,7 +44,8 @@ def create_charge(
     if status not in ("open", "draft"):
         raise UsageError(f"status {status!r} is not how a charge starts; use open or draft.")
     if store.modules.customers.get(work.tenant_id, customer_id) is None:
-        raise NotFoundError("No customer with that customer_id for this tenant; create the customer first.",
+        raise NotFoundError("No customer with that customer_id for this tenant (customer_not_found); create the"
+                            " customer first.",
                             code="customer_not_found")  # fmt: skip
     fields = {"customer_id": customer_id, "amount": value, "currency": code,
               "due_date": values.day(due_date, "due_date"), "status": status, "collection_state": None,

@@ -13,6 +13,7 @@ from matrix.cli.output import emit, table
 from matrix.clock import SYSTEM_CLOCK
 from matrix.errors import ConflictError
 from matrix.modules.commands import list_rows, show, tenant_command, work
+from matrix.modules.crm.funnel import STAGES
 
 
 @click.group(context_settings=CONTEXT)
@@ -40,7 +41,7 @@ def crm_capture(
 
 @crm.command("move")
 @click.argument("lead_id")
-@click.option("--to", "to_stage", required=True, help="Target stage, e.g. contacted.")
+@click.option("--to", "to_stage", required=True, type=click.Choice(STAGES), help="Target stage, e.g. contacted.")
 @click.option("--trigger", help="The funnel's trigger for this move, e.g. first_contact_attempt.")
 @click.option("--reason", "reason_code", help="Needed to reopen a lost or disqualified lead.")
 @tenant_command

@@ -55,7 +55,8 @@ class User:
 
 def add_user(store: Any, username: str, password: str, *, role: str, tenants: list[str] | tuple[str, ...] = (),
              now: datetime | None = None) -> User:  # fmt: skip
-    """Create or replace a user; a manager needs at least one existing tenant."""
+    """Create or replace a user; a manager needs at least one existing tenant, an admin none (an
+    admin sees every tenant)."""
     issues = Issues()
     if not _NAME.match(username or ""):
         issues.error(
@@ -68,6 +69,9 @@ def add_user(store: Any, username: str, password: str, *, role: str, tenants: li
         issues.error("password", "password must have at least 8 characters")
     if role == "manager" and not tenants:
         issues.error("tenants", "a manager needs at least one tenant (--tenant ID)")
+    if role == "admin" and tenants:
+        issues.error("tenants", f"an admin sees every tenant, so --tenant {', '.join(tenants)} would mean"
+                                " nothing; drop --tenant, or use --role manager to limit the user to it")  # fmt: skip
     issues.raise_invalid("")
     for tenant in tenants:
         store.tenants.require(tenant)

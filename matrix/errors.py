@@ -2,7 +2,8 @@
 
 Every error that matrix raises on purpose derives from :class:`MatrixError`. Messages are full
 sentences that say what happened, quote the offending value and give the fix. Each boundary
-converts them once: the CLI prints one line and exits with :attr:`MatrixError.exit_code`.
+converts them once: the CLI prints one line and exits with :attr:`MatrixError.exit_code` — 1 for
+a failure, an unknown tenant or id, or a business refusal; 2 only for usage and configuration.
 
     MatrixError
     ├── ConfigError               a setting or URL is wrong (exit 2)
@@ -20,9 +21,11 @@ converts them once: the CLI prints one line and exits with :attr:`MatrixError.ex
     │   └── ApprovalStateError    the approval is not pending (or not found, or expired)
     ├── ProviderError             an AI provider failed; the message is sanitised
     ├── NotFoundError             a tenant, approval, task or record does not exist for this tenant
-    │   └── UnknownMetricError    no metric of that name in the catalog (also a UsageError);
-    │                             the message suggests the closest names
-    ├── ConflictError             a record is not in a state that allows the operation
+    │   │                         (exit 1, the same everywhere)
+    │   └── UnknownMetricError    no metric of that name in the catalog (also a UsageError, but
+    │                             exit 1); the message suggests the closest names
+    ├── ConflictError             a record is not in a state that allows the operation: a
+    │                             business refusal (exit 1, its reason code in the message)
     ├── WebhookRejectedError      an inbound webhook failed its signature or shape; nothing stored
     ├── TenantIsolationError      an operation tried to cross tenants
     └── AuthenticationError       a bearer token is missing, malformed, unknown, revoked or expired
@@ -165,6 +168,8 @@ class NotFoundError(MatrixError):
             answers 404 with it.
     """
 
+    exit_code = 1  # also for UnknownMetricError: an unknown name is an unknown id, not a usage error
+
     def __init__(self, message: str, *, code: str = "not_found") -> None:
         super().__init__(message)
         self.code = code
@@ -190,8 +195,8 @@ class ForbiddenError(MatrixError):
 
 
 class UnknownMetricError(NotFoundError, UsageError):
-    """No metric of that name in the catalog. It is also a :class:`UsageError` (a command named
-    a metric wrongly, exit 2).
+    """No metric of that name in the catalog. It is also a :class:`UsageError` (a function was
+    called with a wrong name), and exits 1 like every unknown id.
 
     Attributes:
         name: the name asked for.

@@ -41,7 +41,8 @@ AI_REASON_CODE = "ai_stage_update"
 
 class ActionRefused(UsageError):
     """An execution whose input cannot work; ``code`` is the origin's (``missing_reply_text``,
-    ``missing_to_stage``, ``transition_error``). Nothing was changed."""
+    ``missing_to_stage``). Nothing was changed. A move the funnel refuses is a
+    :class:`~matrix.modules.crm.leads.TransitionError` (``transition_error``)."""
 
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
@@ -268,7 +269,7 @@ class WhatsAppAgent:
         """Move the lead to the stage Persona 2 suggested on an inbound message (once per message);
         a move the funnel refuses now (the lead moved meanwhile) is audited and skipped."""
         request = f"auto-{message_row_id}"
-        with contextlib.suppress(ActionRefused):
+        with contextlib.suppress(ActionRefused, leads.TransitionError):
             self._move(work, conversation, f"auto:stage:{message_row_id}", request,
                        self._base(work, conversation, "update_stage"), ACTOR, to_stage=stage, trigger=None,
                        reason_code=None, automatic=True)  # fmt: skip
@@ -343,8 +344,10 @@ class WhatsAppAgent:
         if not verdict.ok:  # checked before the transaction: a refusal must not doom it
             self._block(work, conversation, "update_stage", str(verdict.code), client_request_id, actor)
             targets = ", ".join(funnel.lead_targets(lead["stage"])) or "none (the stage is final)"
-            raise ActionRefused(f"{verdict.message('lead', lead['stage'], to_stage)} From {lead['stage']} it may"
-                                f" move to: {targets}.", code="transition_error")  # fmt: skip
+            # A business refusal (exit 1 on the command line); the API answers it 400 transition_error.
+            raise leads.TransitionError(f"{verdict.message('lead', lead['stage'], to_stage)} From {lead['stage']}"
+                                        f" it may move to: {targets}.", code="transition_error",
+                                        expected_trigger=verdict.expected_trigger)  # fmt: skip
         metadata = {**(lead.get("metadata") or {}), "ai": {"client_request_id": client_request_id,
                                                            "conversation_id": conversation["conversation_id"],
                                                            "automatic": automatic}}  # fmt: skip

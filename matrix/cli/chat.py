@@ -27,7 +27,10 @@ def chat(
     storage_url: str | None,
     as_json: bool,
 ) -> None:
-    """Talk to Persona 1: the reply, the decision, and any approval or task it created."""
+    """Talk to Persona 1: the reply, the decision, and any approval or task it created.
+
+    Without -m, each line is a message; exit, quit, an empty line or Ctrl-D ends the chat.
+    """
     from matrix.envelopes import new_id
 
     session_id = session_id or new_id()
@@ -36,16 +39,22 @@ def chat(
             emit(app.concierge.interact(tenant_id, session_id, text).as_dict(), as_json, _chat_text)
 
 
+# Words that end the chat instead of being sent (`-m exit` still sends the word).
+ENDINGS = frozenset({"exit", "quit", "/exit", "/quit"})
+
+
 def _prompt_lines() -> Iterator[str]:
     interactive = sys.stdin.isatty()
     if interactive:
-        click.echo("Talk to your concierge; an empty line or Ctrl-D ends the chat.", err=True)
+        click.echo(
+            "Talk to your concierge; exit, quit, an empty line or Ctrl-D ends the chat.", err=True
+        )
     while True:
         try:
             line = input("you> " if interactive else "")
         except EOFError:
             return
-        if not line.strip():
+        if not line.strip() or line.strip().lower() in ENDINGS:
             return
         yield line
 

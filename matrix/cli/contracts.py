@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from matrix.cli.options import CONTEXT, json_option
-from matrix.cli.output import emit
+from matrix.cli.output import emit, plural
 from matrix.config import Settings
 
 
@@ -82,7 +82,7 @@ def _text(r: dict[str, Any]) -> str:
     verdict = "ok" if r["ok"] else "FAILED"
     lines.append(
         f"contracts {verdict}: {r['schemas']} schemas, {r['valid_examples']} valid and"
-        f" {r['invalid_examples']} invalid examples, {len(r['issues'])} issue(s)"
+        f" {r['invalid_examples']} invalid examples, {plural(len(r['issues']), 'issue')}"
     )
     return "\n".join(lines)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from matrix.cli.imports import ensure_tenant
+from matrix.cli.imports import PLATFORM, ensure_tenant
 from matrix.cli.options import CONTEXT, json_option, open_app, storage_option, when
 from matrix.cli.output import emit
 
@@ -25,7 +25,8 @@ def deploy() -> None:
 @click.option("--commit", help="The deployed commit.")
 @click.option("--hotfix", is_flag=True, help="An unplanned deployment, made to fix production.")
 @click.option("--remediates", metavar="INCIDENT", help="The incident this deployment fixes (implies --hotfix).")
-@click.option("--tenant", "tenant_id", default="platform", show_default=True)
+@click.option("--tenant", "tenant_id", default=PLATFORM, show_default=True,
+              help="The platform (registered on first use) or an existing tenant.")
 @storage_option
 @json_option
 def deploy_record(service: str, version: str, kind: str, status: str, at: str | None, commit: str | None,

@@ -9,7 +9,7 @@ import click
 
 from matrix.cli.options import CONTEXT, json_option, open_app, storage_option, tenant_option, when
 from matrix.cli.output import emit, table
-from matrix.errors import UsageError
+from matrix.errors import NotFoundError, UsageError
 
 
 @click.group(context_settings=CONTEXT)
@@ -111,8 +111,10 @@ def events_trace(
     with open_app(storage_url) as app:
         chain = app.store.events.trace(tenant_id, correlation_id)
     if not chain and not as_json:
-        raise UsageError(
-            f"No envelopes with correlation id {correlation_id!r} for tenant {tenant_id!r}."
+        raise NotFoundError(
+            f"No envelopes with correlation id {correlation_id!r} for tenant {tenant_id!r};"
+            " `matrix events list --tenant ID` shows the recent ones.",
+            code="correlation_not_found",
         )
     emit(chain, as_json, _envelopes_table(("at", "kind", "name", "status", "source", "target")))
 

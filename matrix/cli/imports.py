@@ -11,6 +11,9 @@ import click
 from matrix.cli.options import CONTEXT, json_option, open_app, storage_option
 from matrix.cli.output import emit
 
+# Delivery data belongs to the platform by default; its tenant is registered on first use.
+PLATFORM = "platform"
+
 
 @click.group("import", context_settings=CONTEXT)
 def import_group() -> None:
@@ -23,9 +26,10 @@ def _import_options(f: Any, *, folder: bool = False) -> Any:
     f = click.option(
         "--tenant",
         "tenant_id",
-        default="platform",
+        default=PLATFORM,
         show_default=True,
-        help="Tenant the rows belong to (delivery data usually belongs to the platform).",
+        help="Tenant the rows belong to (delivery data usually belongs to the platform, which is"
+        " registered on first use; any other tenant must exist).",
     )(f)
     return click.argument(
         "path", type=click.Path(exists=True, dir_okay=folder, file_okay=not folder)
@@ -49,8 +53,12 @@ def _run_import(importer: Any, path: str, tenant_id: str, storage_url: str | Non
 
 
 def ensure_tenant(store: Any, tenant_id: str) -> None:
-    """Register the tenant the rows go to (the platform by default) when it is new."""
-    store.tenants.add(tenant_id, "Platform" if tenant_id == "platform" else None)
+    """The tenant the rows go to: the platform is registered when it is new; any other tenant must
+    exist already, as for every ``--tenant`` (a mistyped id is refused, never created)."""
+    if tenant_id == PLATFORM:
+        store.tenants.add(PLATFORM, "Platform")
+    else:
+        store.tenants.require(tenant_id)
 
 
 def _counts_text(r: dict[str, Any]) -> str:

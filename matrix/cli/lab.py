@@ -22,12 +22,17 @@ def lab(port: int, dry_run: bool, storage_url: str | None, as_json: bool) -> Non
     """Open JupyterLab on notebooks/ with this store as the notebooks' default."""
     url = absolute_storage_url(Settings.load(storage_url=storage_url).storage_url)
     command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={paths.notebooks_dir()}", f"--port={port}",
-               "--no-browser"]  # fmt: skip
+               "--no-browser", *_root_flags()]  # fmt: skip
     if dry_run:
         emit({"command": command, "MATRIX_STORAGE_URL": mask_secrets(url)}, as_json,
              lambda r: f"MATRIX_STORAGE_URL={r['MATRIX_STORAGE_URL']} {' '.join(r['command'])}")  # fmt: skip
         return
     os.execvpe(command[0], command, child_environment(MATRIX_STORAGE_URL=url))
+
+
+def _root_flags() -> list[str]:
+    """JupyterLab refuses to run as root (as in a container) unless told it may."""
+    return ["--allow-root"] if getattr(os, "geteuid", lambda: -1)() == 0 else []
 
 
 COMMANDS = (lab,)

@@ -9,7 +9,7 @@ import click
 
 from matrix.cli.metrics import metrics
 from matrix.cli.options import F, json_option, open_app, storage_option, tenant_option, when, window
-from matrix.cli.output import emit, table
+from matrix.cli.output import emit, percent, plural, table, usd
 
 # DORA, cost and margin look back further than the default window: a month of deployments or
 # spend says more than two weeks.
@@ -76,6 +76,9 @@ def _dora_text(r: dict[str, Any]) -> str:
     def fmt(value: float | None, unit: str) -> str:
         return "no data" if value is None else f"{value:.3g} {unit}"
 
+    def share(metric: str) -> str:
+        return percent(r[metric])
+
     def level(metric: str) -> str:
         return (
             f"  [{r['levels'][metric]}: {r['benchmark'][metric]}]" if metric in r["levels"] else ""
@@ -84,16 +87,16 @@ def _dora_text(r: dict[str, Any]) -> str:
     lines = [f"DORA for {r['tenant_id']} ({r['statistic']}), {r['since'][:10]} → {r['until'][:10]},"
              f" {r['benchmark_year']} clusters: {r['level'] or 'no data'}",
              "  throughput",
-             f"  deployment frequency   {r['deployments_per_day']:.3g} per day ({r['deployments']} deployments:"
-             f" {r['code_deployments']} code, of which {r['platform_deployments']} platform releases;"
-             f" {r['config_deployments']} config changes)" + level("deployments_per_day"),
-             f"  lead time for changes  {fmt(r['lead_time_hours'], 'h')} ({r['lead_times_used']} commits,"
+             f"  deployment frequency   {r['deployments_per_day']:.3g} per day ({plural(r['deployments'], 'deployment')}:"
+             f" {r['code_deployments']} code, of which {plural(r['platform_deployments'], 'platform release')};"
+             f" {plural(r['config_deployments'], 'config change')})" + level("deployments_per_day"),
+             f"  lead time for changes  {fmt(r['lead_time_hours'], 'h')} ({plural(r['lead_times_used'], 'commit')},"
              f" {r['lead_times_dropped']} dropped at ≤ 0)" + level("lead_time_hours"),
              f"  time to restore        {fmt(r['time_to_restore_hours'], 'h')}" + level("time_to_restore_hours"),
              "  instability",
-             f"  change failure rate    {fmt(r['change_failure_ratio'], '')} ({r['failed_deployments']} failed)"
+             f"  change failure rate    {share('change_failure_ratio')} ({r['failed_deployments']} failed)"
              + level("change_failure_ratio"),
-             f"  rework rate            {fmt(r['rework_ratio'], '')} ({r['rework_deployments']} unplanned, for"
+             f"  rework rate            {share('rework_ratio')} ({r['rework_deployments']} unplanned, for"
              " incidents; the 2024 clusters give it no level)"]  # fmt: skip
     lines += [f"  ({k}: {v})" for k, v in r["empty_reasons"].items()]
     return "\n".join(lines)
@@ -123,8 +126,8 @@ def _slo_text(rows: list[dict[str, Any]]) -> str:
         if r["empty_reason"]:
             lines.append(f"{r['slo']:28} no data — {r['empty_reason']}")
             continue
-        lines.append(f"{r['slo']:28} {r['success_ratio']:.4f} vs {r['target']} · budget left"
-                     f" {r['budget_remaining']:.1%} · alerts: {_alerts(r['alerts'])}")  # fmt: skip
+        lines.append(f"{r['slo']:28} {r['success_ratio']:.2%} vs {r['target']:.2%} · budget left"
+                     f" {percent(r['budget_remaining'])} · alerts: {_alerts(r['alerts'])}")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -144,9 +147,10 @@ def metrics_budget(tenant_id: str, at: str | None, storage_url: str | None, as_j
 
 def _budget_text(r: dict[str, Any]) -> str:
     if r.get("empty_reason"):
-        return f"{r['tenant_id']}: spent ${r['spent_usd']:.4f} in 30 days; {r['empty_reason']}"
-    return (f"{r['tenant_id']}: spent ${r['spent_usd']:.4f} of ${r['budget_usd']:.2f} in 30 days"
-            f" (${r['remaining_usd']:.2f} left, {r['unpriced_calls']} unpriced calls) · alerts: {_alerts(r['alerts'])}")  # fmt: skip
+        return f"{r['tenant_id']}: spent {usd(r['spent_usd'])} in 30 days; {r['empty_reason']}"
+    return (f"{r['tenant_id']}: spent {usd(r['spent_usd'])} of {usd(r['budget_usd'])} in 30 days"
+            f" ({usd(r['remaining_usd'])} left, {plural(r['unpriced_calls'], 'unpriced call')}) · alerts:"
+            f" {_alerts(r['alerts'])}")  # fmt: skip
 
 
 @metrics.command("cost")
@@ -180,8 +184,11 @@ def metrics_cost(
 
 def _cost_text(r: dict[str, Any]) -> str:
     lines = [
-        table(r["rows"], (r["by"], "calls", "unpriced_calls", "cost_usd")),
-        f"total ${r['total_usd']:.4f}",
+        table(
+            [{**row, "cost_usd": usd(row["cost_usd"])} for row in r["rows"]],
+            (r["by"], "calls", "unpriced_calls", "cost_usd"),
+        ),
+        f"total {usd(r['total_usd'])}",
     ]
     if r["unpriced_models"]:
         lines.append(
@@ -209,6 +216,10 @@ def metrics_margin(tenant_id: str, since: str | None, until: str | None, storage
 def _margin_text(r: dict[str, Any]) -> str:
     if r["reason"]:
         return f"{r['tenant_id']}: no margin — {r['reason']}"
-    bound = f" (upper bound: {r['unpriced_calls']} unpriced calls)" if r["upper_bound"] else ""
-    return (f"{r['tenant_id']}: revenue ${r['revenue_usd']:.2f}, AI cost ${r['ai_cost_usd']:.4f},"
-            f" gross margin ${r['gross_margin_usd']:.2f} ({r['gross_margin_ratio']:.1%}){bound}")  # fmt: skip
+    bound = (
+        f" (upper bound: {plural(r['unpriced_calls'], 'unpriced call')})"
+        if r["upper_bound"]
+        else ""
+    )
+    return (f"{r['tenant_id']}: revenue {usd(r['revenue_usd'])}, AI cost {usd(r['ai_cost_usd'])},"
+            f" gross margin {usd(r['gross_margin_usd'])} ({percent(r['gross_margin_ratio'])}){bound}")  # fmt: skip

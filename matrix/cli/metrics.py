@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from matrix.cli.options import CONTEXT, json_option, open_app, storage_option, tenant_option, window
-from matrix.cli.output import emit, table
+from matrix.cli.output import emit, percent, plural, table, usd
 
 
 @click.group(context_settings=CONTEXT)
@@ -97,14 +97,24 @@ def _computed_text(r: dict[str, Any]) -> str:
         return f"{r['metric']}: no data — {r['empty_reason']}"
     provenance = r["provenance"]
     lines = [
-        f"{r['metric']} ({r['unit']}), {provenance['rows_read']} rows read via {provenance['engine']}"
+        f"{r['metric']} ({r['unit']}), {plural(provenance['rows_read'], 'row')} read via"
+        f" {provenance['engine']}"
     ]
     lines += [
-        f"  {row['bucket']}  {row['value']:.4g}  ({row['rows']} rows)"
+        f"  {row['bucket']}  {_value(row['value'], r['unit'])}  ({plural(row['rows'], 'row')})"
         for row in r["rows"]
         if row["value"] is not None
     ]
     return "\n".join(lines)
+
+
+def _value(value: float, unit: str) -> str:
+    """A metric's value in its unit: a ratio as a percentage, dollars with cents."""
+    if unit == "ratio":
+        return percent(value)
+    if unit == "usd":
+        return usd(value)
+    return f"{value:.4g}"
 
 
 COMMANDS = (metrics,)

@@ -36,8 +36,22 @@ def storage_option(f: F) -> F:
     )(f)
 
 
+# Where ``--tenant`` leaves the tenant it names, for :func:`open_app` to check.
+_TENANT_KEY = "matrix.tenant_id"
+
+
+def _named_tenant(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        ctx.meta[_TENANT_KEY] = value
+    return value
+
+
 def tenant_option(f: F) -> F:
-    return click.option("--tenant", "tenant_id", required=True, help="Tenant id (required).")(f)
+    """``--tenant ID``: the tenant must exist; :func:`open_app` refuses an unknown one, the same
+    way for every command (exit 1, naming the nearest known tenants)."""
+    return click.option(
+        "--tenant", "tenant_id", required=True, callback=_named_tenant, help="Tenant id (required)."
+    )(f)
 
 
 def actor_option(help_text: str | None = None) -> Callable[[F], F]:
@@ -49,10 +63,24 @@ def actor_option(help_text: str | None = None) -> Callable[[F], F]:
 
 def open_app(storage_url: str | None) -> App:
     """The application for a command that reads or writes data (the store must exist and be
-    migrated); use it as ``with open_app(url) as app:``."""
+    migrated); use it as ``with open_app(url) as app:``.
+
+    Raises:
+        NotFoundError: the command's ``--tenant`` names no tenant of the store; the message
+            suggests the nearest known ids.
+    """
     from matrix.app import build
 
-    return build(storage_url=storage_url, must_exist=True)
+    app = build(storage_url=storage_url, must_exist=True)
+    context = click.get_current_context(silent=True)
+    tenant_id = context.meta.get(_TENANT_KEY) if context is not None else None
+    if tenant_id is not None:
+        try:
+            app.store.tenants.require(tenant_id)
+        except BaseException:
+            app.close()
+            raise
+    return app
 
 
 def open_existing(storage_url: str | None) -> Store:

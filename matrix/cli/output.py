@@ -1,14 +1,19 @@
 """What commands print: a result as JSON or as text for people, aligned tables, and the error
 boundary that turns every error into one line on stderr and an exit code.
 
-Exit codes: 0 ok, 1 failure, 2 usage or configuration error. Errors are one line, never a
-traceback (set ``MATRIX_DEBUG=1`` to see one for an unexpected error).
+Exit codes: 0 ok; 1 a failure, an unknown tenant or id, or a business refusal (its reason code in
+the message); 2 only a usage or configuration error. Each error carries its code
+(:attr:`matrix.errors.MatrixError.exit_code`); this boundary is the one place it becomes the exit
+status. Errors are one line, never a traceback (set ``MATRIX_DEBUG=1`` to see one for an
+unexpected error). Numbers are printed the same way everywhere: :func:`usd`, :func:`money`,
+:func:`percent` and :func:`plural`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import click
@@ -34,6 +39,34 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     lines = ["  ".join(c.upper().ljust(widths[c]) for c in columns)]
     lines += ["  ".join(cell[c].ljust(widths[c]) for c in columns) for cell in cells]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 row``, ``2 rows``: a count with its noun in the right number (``many`` when the plural
+    is not the noun plus an s)."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+def usd(value: float | Decimal | None) -> str:
+    """US dollars with their cents (``$12.34``, ``$0.50``, ``$0.00``); under a dollar with fractions
+    of a cent, four decimals, since one AI call costs that little (``$0.0212``). None, an unknown
+    cost, is ``unpriced``."""
+    if value is None:
+        return "unpriced"
+    amount = float(value)
+    sign = "-" if amount < 0 else ""
+    digits = 4 if 0 < abs(amount) < 1 and round(amount, 2) != amount else 2
+    return f"{sign}${abs(amount):,.{digits}f}"
+
+
+def money(amount: object, currency: str) -> str:
+    """An amount in its currency, with cents: ``BRL 100.50``."""
+    return f"{currency} {Decimal(str(amount)):,.2f}"
+
+
+def percent(ratio: float | None) -> str:
+    """A ratio as a percentage with one decimal (``0.1667`` → ``16.7%``); None is ``no data``."""
+    return "no data" if ratio is None else f"{ratio:.1%}"
 
 
 def pretty(result: Any) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from matrix.cli.options import CONTEXT, actor_option, json_option, open_app, storage_option, when
-from matrix.cli.output import emit, table
+from matrix.cli.output import emit, plural, table, usd
 
 
 @click.group(context_settings=CONTEXT)
@@ -61,9 +61,9 @@ def prices_set(provider: str, model: str, effective: str, input_price: float, ou
 
 
 def _audit_text(r: dict[str, Any]) -> str:
-    old = "unpriced" if r["old_total_usd"] is None else f"${r['old_total_usd']:.4f}"
-    return (f"{r['provider']}/{r['model']} from {r['effective_from']:%Y-%m-%d}: {r['rows_repriced']} usage rows"
-            f" re-priced, total {old} → ${r['new_total_usd']:.4f}")  # fmt: skip
+    return (f"{r['provider']}/{r['model']} from {r['effective_from']:%Y-%m-%d}:"
+            f" {plural(r['rows_repriced'], 'usage row')} re-priced, total {usd(r['old_total_usd'])}"
+            f" → {usd(r['new_total_usd'])}")  # fmt: skip
 
 
 @prices.command("list")

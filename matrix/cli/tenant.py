@@ -8,7 +8,7 @@ from typing import IO
 import click
 
 from matrix.cli.options import CONTEXT, actor_option, json_option, open_app, storage_option, when
-from matrix.cli.output import emit, pretty, table
+from matrix.cli.output import emit, pretty, table, usd
 
 
 @click.group(context_settings=CONTEXT)
@@ -72,7 +72,7 @@ def tenant_plan(tenant_id: str, plan_name: str, fee: float, effective: str, acto
     with open_app(storage_url) as app:
         row = set_plan(app.store, tenant_id, plan=plan_name, monthly_fee_usd=fee, effective_from=start,
                        actor=actor, now=app.clock.now())  # fmt: skip
-    emit(row, as_json, lambda r: f"{r['tenant_id']}: plan {r['plan']} at ${r['monthly_fee_usd']:.2f}/month"
+    emit(row, as_json, lambda r: f"{r['tenant_id']}: plan {r['plan']} at {usd(r['monthly_fee_usd'])}/month"
                                  f" from {r['effective_from']:%Y-%m-%d}")  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Shared value checks for module records: phones, money, names, times. Each error names the field."""
+"""Shared value checks for module records: phones, e-mails, money, names, times. Each error names the
+field."""
 
 from __future__ import annotations
 
@@ -47,6 +48,20 @@ def phone(value: Any, field: str = "phone_e164") -> str:
             f"{field} {value!r} is not an E.164 phone number; write it like +5511999990000."
         )
     return value
+
+
+# One @, a dot in the domain, no spaces (the contracts' pattern): not RFC 5322 in full.
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def email(value: Any, field: str = "email") -> str:
+    """An e-mail address, trimmed; refused with the field named and an example."""
+    text = value.strip() if isinstance(value, str) else value
+    if not isinstance(text, str) or len(text) > 254 or not EMAIL.fullmatch(text):
+        raise UsageError(
+            f"{field} {value!r} is not an e-mail address; write it like ana@example.com."
+        )
+    return text
 
 
 def amount(value: Any, field: str = "amount", *, positive: bool = True) -> Decimal:

@@ -92,12 +92,15 @@ class Tenants:
         close = (
             difflib.get_close_matches(tenant_id, known, n=3) if isinstance(tenant_id, str) else []
         )
-        hint = (
-            f" Did you mean {', '.join(close)}?"
-            if close
-            else f" Create it with `matrix tenant create {tenant_id or 'ID'}`."
-        )
-        raise NotFoundError(f"Unknown tenant {tenant_id!r}.{hint}")
+        create = f"create it with `matrix tenant create {tenant_id or 'ID'}`"
+        if close:
+            hint = f" Did you mean {', '.join(close)}?"
+        elif known:  # nothing close: the nearest are simply the known ones
+            more = f" and {len(known) - 5} more (`matrix tenant list`)" if len(known) > 5 else ""
+            hint = f" Known tenants: {', '.join(known[:5])}{more}; or {create}."
+        else:
+            hint = f" There is no tenant yet; {create}."
+        raise NotFoundError(f"Unknown tenant {tenant_id!r}.{hint}", code="tenant_not_found")
 
     def get(self, tenant_id: str) -> Tenant | None:
         with self._backend.transaction() as tx:

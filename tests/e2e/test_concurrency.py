@@ -52,6 +52,7 @@ def _matrix(*args: str) -> subprocess.CompletedProcess[str]:
 def test_appender_and_cli_share_one_duckdb_file(tmp_path: Path) -> None:
     url = f"duckdb:///{tmp_path / 'shared.duckdb'}"
     assert _matrix("init", "--storage-url", url).returncode == 0
+    assert _matrix("tenant", "create", "writer", "--storage-url", url).returncode == 0
     stop = tmp_path / "stop"
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, url, str(stop)],
@@ -91,4 +92,4 @@ def test_appender_and_cli_share_one_duckdb_file(tmp_path: Path) -> None:
     with open_store(settings=Settings.load(storage_url=url)) as store:
         assert store.events.count("writer") == written
         assert store.events.count("cli") == 5 * rounds
-        assert {t.tenant_id for t in store.tenants.list()} == {f"t{n}" for n in range(rounds)}
+        assert {t.tenant_id for t in store.tenants.list()} == {"writer"} | {f"t{n}" for n in range(rounds)}

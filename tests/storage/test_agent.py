@@ -179,7 +179,7 @@ def test_update_stage_moves_the_lead_once_and_refuses_what_the_funnel_forbids(ap
                              to_stage="contacted")["status"] == "idempotent"  # fmt: skip
     lead = store.modules.leads.get("acme", lead_id)
     assert lead["stage"] == "contacted" and lead["metadata"]["ai"]["client_request_id"] == "move-1"
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(ConflictError) as caught:  # a business refusal: exit 1, not a usage error
         app.agent.execute("acme", conversation, action="update_stage", client_request_id="move-2", to_stage="won")
     assert getattr(caught.value, "code", None) == "transition_error"
     assert store.modules.leads.get("acme", lead_id)["stage"] == "contacted"

@@ -158,7 +158,9 @@ def test_creates_are_idempotent_by_external_key(store: Store, work: Work) -> Non
 
 
 def test_lead_conversion_once_with_event(store: Store, work: Work) -> None:
-    lead, _ = leads.capture(store, work, display_name="Carla Dias", phone="+5511977776666")
+    lead, _ = leads.capture(
+        store, work, display_name="Carla Dias", phone="+5511977776666", stage="won"
+    )
     customer, status = leads.convert(store, work, lead["lead_id"])
     assert (
         status == "created"

@@ -20,6 +20,7 @@ from matrix.api.errors import ApiError
 from matrix.api.routing import Api, Call, TenantQuery
 from matrix.errors import ProviderError
 from matrix.modules.crm import handling
+from matrix.modules.crm.leads import TransitionError
 
 ID = Annotated[str, Path(min_length=1, max_length=200)]
 BASE = "/v1/crm/conversations/{conversation_id}"
@@ -61,12 +62,15 @@ def register(api: Api) -> None:
         if r["action"] == "send_reply" and (off := call.app.outbound_off_for(call.tenant_id)):
             call.app.agent.conversation(call.tenant_id, conversation_id)  # 404 first for an unknown one
             raise ApiError(status=503, code="evolution_not_configured", message=off)
-        answer = call.app.agent.execute(
-            call.tenant_id, conversation_id, action=r["action"], client_request_id=r["client_request_id"],
-            reply_text=r.get("reply_text"), to_stage=r.get("to_stage"), trigger=r.get("trigger"),
-            reason_code=r.get("reason_code"), request_id=r.get("request_id"),
-            correlation_id=r.get("correlation_id"), actor=_actor(call),
-        )  # fmt: skip
+        try:
+            answer = call.app.agent.execute(
+                call.tenant_id, conversation_id, action=r["action"], client_request_id=r["client_request_id"],
+                reply_text=r.get("reply_text"), to_stage=r.get("to_stage"), trigger=r.get("trigger"),
+                reason_code=r.get("reason_code"), request_id=r.get("request_id"),
+                correlation_id=r.get("correlation_id"), actor=_actor(call),
+            )  # fmt: skip
+        except TransitionError as exc:
+            raise ApiError(status=400, code="transition_error", message=str(exc)) from None
         return {"response": answer}
 
     @api.post(f"{BASE}/handler", request="agent.handler_request", response="agent.handler_response",

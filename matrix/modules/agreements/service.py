@@ -162,8 +162,8 @@ def _format(kind: str, value: Any, name: str) -> str:
             return date.fromisoformat(text).strftime("%d/%m/%Y")
         except ValueError:
             raise UsageError(f"{name} {value!r} is not a date like 2026-12-01") from None
-    if kind == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
-        raise UsageError(f"{name} {value!r} is not an e-mail address")
+    if kind == "email":
+        return values.email(text, name)
     if kind == "phone":
         return values.phone(text, name)
     if kind == "tax_id" and len(re.sub(r"\D", "", text)) not in (11, 14):

@@ -44,7 +44,8 @@ def create_charge(
     if status not in ("open", "draft"):
         raise UsageError(f"status {status!r} is not how a charge starts; use open or draft.")
     if store.modules.customers.get(work.tenant_id, customer_id) is None:
-        raise NotFoundError("No customer with that customer_id for this tenant; create the customer first.",
+        raise NotFoundError("No customer with that customer_id for this tenant (customer_not_found); create the"
+                            " customer first.",
                             code="customer_not_found")  # fmt: skip
     fields = {"customer_id": customer_id, "amount": value, "currency": code,
               "due_date": values.day(due_date, "due_date"), "status": status, "collection_state": None,
@@ -134,7 +135,8 @@ def record_payment(
     Raises:
         NotFoundError: ``charge_not_found``.
         UsageError: a bad amount or status, or a currency other than the charge's.
-        ConflictError: ``charge_closed``, the charge is paid, canceled or written off.
+        ConflictError: ``charge_closed``, the charge is paid, canceled or written off;
+            ``overpayment``, a confirmed payment larger than what is still open on the charge.
     """
     value = values.amount(amount)
     given = values.currency(currency) if currency is not None else None
@@ -156,6 +158,13 @@ def record_payment(
         if charge["status"] in CLOSED:
             raise ConflictError(f"Charge {charge_id} is already {charge['status']}; nothing to pay.",
                                 code="charge_closed")  # fmt: skip
+        if status == "confirmed":
+            owed = Decimal(str(charge["amount"])) - _paid(store, work.tenant_id, charge_id)
+            # An overpayment is refused, never kept as credit: a charge has nothing to hold it.
+            if value > owed:
+                raise ConflictError(f"A payment of {code} {value:.2f} is more than the {code} {owed:.2f} still open"
+                                    f" on charge {charge_id} (overpayment); record at most {code} {owed:.2f}.",
+                                    code="overpayment")  # fmt: skip
         now = work.clock.now()
         payment: Record = {"payment_id": env.new_id(), "tenant_id": work.tenant_id, "charge_id": charge_id,
                            "external_key": external_key, "amount": value, "currency": code,

@@ -11,8 +11,9 @@ import click
 from matrix.cli.options import CONTEXT, json_option, open_app, open_existing
 from matrix.cli.output import emit, table
 from matrix.clock import SYSTEM_CLOCK
-from matrix.errors import UsageError
+from matrix.errors import ConflictError
 from matrix.modules.commands import list_rows, show, tenant_command, work
+from matrix.modules.crm.funnel import STAGES
 
 
 @click.group(context_settings=CONTEXT)
@@ -40,7 +41,7 @@ def crm_capture(
 
 @crm.command("move")
 @click.argument("lead_id")
-@click.option("--to", "to_stage", required=True, help="Target stage, e.g. contacted.")
+@click.option("--to", "to_stage", required=True, type=click.Choice(STAGES), help="Target stage, e.g. contacted.")
 @click.option("--trigger", help="The funnel's trigger for this move, e.g. first_contact_attempt.")
 @click.option("--reason", "reason_code", help="Needed to reopen a lost or disqualified lead.")
 @tenant_command
@@ -55,7 +56,7 @@ def crm_move(lead_id: str, tenant_id: str, to_stage: str, trigger: str | None, r
                               reason_code=reason_code, actor="cli")  # fmt: skip
         except leads.TransitionError as exc:
             hint = f" Use --trigger {exc.expected_trigger}." if exc.expected_trigger else ""
-            raise UsageError(f"{str(exc).rstrip('.')} ({exc.code}).{hint}") from None
+            raise ConflictError(f"{str(exc).rstrip('.')} ({exc.code}).{hint}", code=exc.code) from None
     show(lead, as_json, ("lead_id", "display_name", "stage"))
 
 

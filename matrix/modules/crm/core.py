@@ -142,7 +142,7 @@ CONTACT = Kind(
     name="contact", table="contacts", key="contact_id", keyed=True,
     fields={"display_name": Field(check=_name("display_name"), required=True),
             "account_id": Field(check=_ref("accounts", "account")), "job_title": Field(check=_text("job_title")),
-            "phone_e164": Field(check=_checked(values.phone, "phone_e164")), "email": Field(check=_text("email")),
+            "phone_e164": Field(check=_checked(values.phone, "phone_e164")), "email": Field(check=_checked(values.email, "email")),
             "status": _ACTIVE, "metadata": _METADATA},
     payload=lambda r: {"contact_id": r["contact_id"], "status": r["status"]},
     search=("display_name", "job_title", "phone_e164", "email"),

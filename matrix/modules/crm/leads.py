@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from matrix import envelopes as env
-from matrix.errors import NotFoundError, UsageError
+from matrix.errors import ConflictError, NotFoundError, UsageError
 from matrix.modules import values
 from matrix.modules.context import Work, create_once
 from matrix.modules.crm import funnel
@@ -15,12 +15,11 @@ from matrix.modules.ports import ModuleStore, Record
 SOURCE_CHANNELS = ("whatsapp", "web", "manual")
 
 
-class TransitionError(UsageError):
-    """A funnel move was refused; ``code`` is the origin's error code."""
+class TransitionError(ConflictError):
+    """A funnel move was refused (a business refusal, exit 1); ``code`` is the origin's error code."""
 
     def __init__(self, message: str, *, code: str, expected_trigger: str | None) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
         self.expected_trigger = expected_trigger
 
 
@@ -108,13 +107,26 @@ def change_stage(
     return {**lead, **changes}, "updated", "crm.lead.stage.changed"
 
 
+# A customer is someone who bought: only a won lead converts.
+CONVERTIBLE = ("won",)
+
+
 def convert(store: ModuleStore, work: Work, lead_id: str) -> tuple[Record, str]:
-    """Turn a lead into a customer (once); emits ``crm.lead.converted`` the first time."""
+    """Turn a won lead into a customer (once); emits ``crm.lead.converted`` the first time.
+
+    Raises:
+        NotFoundError: the tenant has no such lead.
+        ConflictError: ``lead_not_won``, the lead is in another stage; nothing is changed.
+    """
     with store.transaction():
         lead = require(store, work.tenant_id, lead_id)
         if lead["customer_id"]:
             customer = customers.require(store, work.tenant_id, lead["customer_id"])
             return customer, "idempotent"
+        if lead["stage"] not in CONVERTIBLE:
+            path = " → ".join(_path_to_won(lead["stage"])) or "none (the stage is final)"
+            raise ConflictError(f"Lead {lead_id} is in stage {lead['stage']!r}; only a won lead becomes a customer"
+                                f" (lead_not_won). Move it to won first: {path}.", code="lead_not_won")  # fmt: skip
         customer, _ = customers.upsert(
             store, work, display_name=lead["display_name"], phone=lead["phone_e164"],
             external_key=f"lead:{lead_id}", origin="lead_conversion", source_module=env.CRM, lead_id=lead_id,
@@ -124,6 +136,20 @@ def convert(store: ModuleStore, work: Work, lead_id: str) -> tuple[Record, str]:
         store.events.append_many([work.event("crm.lead.converted", env.CRM, env.CUSTOMERS,
                                              {"lead_id": lead_id, "customer_id": customer["customer_id"]})])  # fmt: skip
     return customer, "created"
+
+
+def _path_to_won(stage: str) -> list[str]:
+    """The shortest run of funnel moves from ``stage`` to won (empty when there is none)."""
+    paths, seen = [[stage]], {stage}
+    while paths:
+        path = paths.pop(0)
+        for target in funnel.lead_targets(path[-1]):
+            if target == "won":
+                return [*path, target]
+            if target not in seen:
+                seen.add(target)
+                paths.append([*path, target])
+    return []
 
 
 def require(store: ModuleStore, tenant_id: str, lead_id: str) -> Record:

@@ -34,6 +34,8 @@ def upsert(
     name = values.name(display_name)
     if phone is not None:
         values.phone(phone, "primary_phone")
+    if email is not None:
+        email = values.email(email, "primary_email")
     if origin not in ORIGINS:
         raise UsageError(f"origin must be one of {list(ORIGINS)}, got {origin!r}.")
     if origin == "lead_conversion" and not lead_id:
@@ -54,6 +56,8 @@ def update(store: ModuleStore, work: Work, customer_id: str, changes: dict[str, 
         changes["display_name"] = values.name(changes["display_name"])
     if changes.get("primary_phone") is not None:
         values.phone(changes["primary_phone"], "primary_phone")
+    if changes.get("primary_email") is not None:
+        changes["primary_email"] = values.email(changes["primary_email"], "primary_email")
     if "status" in changes and changes["status"] not in ("active", "inactive"):
         raise UsageError("status must be active or inactive.")
     with store.transaction():

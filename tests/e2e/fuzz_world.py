@@ -29,7 +29,7 @@ from matrix.clock import SYSTEM_CLOCK
 from matrix.modules.crm import inbox
 from matrix.storage import open_store
 from tests.api import evolution
-from tests.conftest import ROOT
+from tests.conftest import ROOT, row_counts
 from tests.factories import lead_created, task_chain
 
 HANG_SECONDS = 30
@@ -83,13 +83,9 @@ class World:
         return json.loads(outcome.out) if outcome.out.strip() else {}
 
     def counts(self) -> dict[str, int]:
-        """Rows per table of the store, in one query."""
-        with open_store(self.url, check_schema=False) as store, store.backend.transaction() as tx:
-            tables = [str(r[0]) for r in tx.query(
-                "SELECT table_name FROM information_schema.tables"
-                " WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1")]  # fmt: skip
-            union = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables)
-            return {str(name): int(n) for name, n in tx.query(union)}
+        """Rows per table of the store."""
+        with open_store(self.url, check_schema=False) as store:
+            return row_counts(store)
 
     def fresh(self, stem: str) -> Path:
         """A path in the folder that nothing has used yet."""

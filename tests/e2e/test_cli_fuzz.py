@@ -49,7 +49,7 @@ ALWAYS = {"lab": ("dry_run",), "worker": ("max_seconds",), "user add": ("passwor
 LEFT_OUT = {"contracts openapi": ("write",), "crm ai eval": ("calibrate",), "gate run": ("run_all",)}
 MAY_CREATE = {"init", "migrate"}
 """Commands for which a storage URL naming a new file in an existing folder is fine."""
-STDIN = {"user add": PASSWORD + "\n", "chat": ""}
+STDIN = {"user add": PASSWORD + "\n", "chat": "Oi\n"}
 STRUCTURAL = ("!unknown-option", "!missing-required", "!extra-argument")
 
 settings.register_profile(
@@ -137,6 +137,11 @@ def cases(command: str) -> st.SearchStrategy[Case]:
     else:
         first = spoilable
 
+    structural = [s for s in STRUCTURAL if s != "!missing-required"
+                  or any(slot.param.required for slot in spoilable)]
+    if any(slot.repeated and slot.positional for slot in spoilable):
+        structural.remove("!extra-argument")
+
     @st.composite
     def draw(draw: Callable[..., Any]) -> Case:
         spoiled: dict[str, Bad] = {}
@@ -146,7 +151,7 @@ def cases(command: str) -> st.SearchStrategy[Case]:
         for slot in targets:
             spoiled[slot.name] = draw(st.sampled_from(bad_values(command, slot)))
         if draw(st.integers(0, 9)) == 0 or not targets:
-            spoiled[draw(st.sampled_from(STRUCTURAL))] = Bad("", True)
+            spoiled[draw(st.sampled_from(structural))] = Bad("", True)
         values: dict[str, list[str]] = {}
         flags = []
         for slot in every:
@@ -175,7 +180,7 @@ def argv(world: World, case: Case) -> list[str]:
     for name, given in case.values.items():
         slot = by_name[name]
         if "!missing-required" in dict(case.spoiled) and slot.param.required:
-            continue  # the first required parameter only
+            continue
         for value in given:
             resolved = resolve(world, value)
             if slot.positional:

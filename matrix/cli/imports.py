@@ -42,7 +42,8 @@ def _skip_bad_option(f: Any) -> Any:
 
 def _run_import(importer: Any, path: str, tenant_id: str, storage_url: str | None, as_json: bool,
                 **options: Any) -> None:  # fmt: skip
-    with open_app(storage_url) as app:
+    # One transaction: a refused file leaves no tenant registered for it.
+    with open_app(storage_url) as app, app.store.transaction():
         ensure_tenant(app.store, tenant_id)
         report = importer(app.store, tenant_id, Path(path), **options)
     emit(report.as_dict(), as_json, _report_text)

@@ -62,7 +62,8 @@ BAD: dict[str, list[Bad]] = {
                    "@not-json", "@array", "@null", "@empty", "/dev/null", "", "@huge-line"),  # fmt: skip
     "datafile": _all(True, "@missing", "@folder", "@not-utf8", "", "@deep")
     + _all(False, "@empty", "/dev/null", "@array", "@not-json", "@nul", "@huge-line"),
-    "folder": _all(True, "@missing", "@not-json", "/dev/full", "", "@empty-folder"),
+    "folder": _all(True, "@missing", "@not-json", "/dev/full", "@empty-folder")
+    + _all(False, ""),  # an empty --contracts-dir is the setting's default, as for every setting
     "outfile": _all(True, "/dev/full", "@folder", "", "/proc/version", "/proc/nope.md")
     + _all(False, "@missing-parent", "@fresh.md", "@fresh.docx", "@fresh.txt"),
     "storage": _all(True, "", "nope://x", "duckdb://", "duckdb:///", "@storage-folder",

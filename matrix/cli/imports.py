@@ -140,7 +140,7 @@ def import_git(
     from matrix.sources.git import import_git as read_git
 
     repository = Path(path).parent if Path(path).name == ".git" else Path(path)
-    with open_app(storage_url) as app:
+    with open_app(storage_url) as app, app.store.transaction():
         ensure_tenant(app.store, tenant_id)
         commits, releases = read_git(app.store, tenant_id, repository, tag_pattern=tag_pattern,
                                      release_time=release_time, name=name, now=app.clock.now())  # type: ignore[arg-type]  # fmt: skip

@@ -58,36 +58,86 @@ BAD: dict[str, list[Bad]] = {
     + _all(False, "usd", "XXX", "EUR"),
     "stage": _all(True, *CONTROL, "nope", "NEW", "1e309"),
     "signature": _all(True, *CONTROL, "nope", "sha256=" + "0" * 64, "sha256=zz"),
-    "infile": _all(True, "@missing", "@folder", "@not-utf8", "@deep", "@deep-object", "@nul",
-                   "@not-json", "@array", "@null", "@empty", "/dev/null", "", "@huge-line"),  # fmt: skip
+    "infile": _all(
+        True,
+        "@missing",
+        "@folder",
+        "@not-utf8",
+        "@deep",
+        "@deep-object",
+        "@nul",
+        "@not-json",
+        "@array",
+        "@null",
+        "@empty",
+        "/dev/null",
+        "@huge-line",
+    )
+    + _all(False, ""),  # an empty --spec or --catalog is the shipped one, as for every setting
     "datafile": _all(True, "@missing", "@folder", "@not-utf8", "", "@deep")
     + _all(False, "@empty", "/dev/null", "@array", "@not-json", "@nul", "@huge-line"),
     "folder": _all(True, "@missing", "@not-json", "/dev/full", "@empty-folder")
     + _all(False, ""),  # an empty --contracts-dir is the setting's default, as for every setting
     "outfile": _all(True, "/dev/full", "@folder", "", "/proc/version", "/proc/nope.md")
     + _all(False, "@missing-parent", "@fresh.md", "@fresh.docx", "@fresh.txt"),
-    "storage": _all(True, "", "nope://x", "duckdb://", "duckdb:///", "@storage-folder",
-                    "@storage-not-a-store", "@storage-missing", "postgresql://127.0.0.1:1/x",
-                    "duckdb:///a\x00b", "x" * 5000)  # fmt: skip
+    "storage": _all(
+        True,
+        "",
+        "nope://x",
+        "duckdb://",
+        "duckdb:///",
+        "@storage-folder",
+        "@storage-not-a-store",
+        "@storage-missing",
+        "postgresql://127.0.0.1:1/x",
+        "duckdb:///a\x00b",
+        "x" * 5000,
+    )
     + _all(False, "duckdb:///:memory:"),
-    "setting": _all(True, "execution.max_pending_confirmations=1.0e309",
-                    "execution.max_pending_confirmations=-1",
-                    "execution.max_pending_confirmations=NaN",
-                    "execution.confirmation_ttl_seconds=-5",
-                    "execution.confirmation_ttl_seconds=abc",
-                    "execution.confirmation_ttl_seconds=1e309",
-                    "execution.whatsapp_ai_min_confidence=7",
-                    "execution.whatsapp_ai_min_confidence=NaN",
-                    "openai.base_url=http://169.254.169.254/latest",
-                    "openai.base_url=http://10.0.0.1/v1", "openai.base_url=http://[::1]:8/v1",
-                    "openai.base_url=http://localhost:1/v1", "openai.base_url=ftp://example.com",
-                    "openai.base_url=https://192.168.1.1/v1", "openai.base_url=not a url",
-                    "nokey", "=1", "unknown.key=1", "openai=1", "a\x00b=1", "")  # fmt: skip
-    + _all(False, "openai.base_url=https://api.example.com/v1", "openai.model=gpt-5-mini",
-           "execution.confirmation_ttl_seconds=600"),  # fmt: skip
-    "json": _all(True, "not json", "[" * 5000 + "]" * 5000, "[]", "null", "1e309", "",
-                 '{"total": NaN}', '{"total": "1e309"}', '{"total": "abc"}', "{}",
-                 '{"total": "' + "9" * 40 + '"}')  # fmt: skip
+    "setting": _all(
+        True,
+        "execution.max_pending_confirmations=1.0e309",
+        "execution.max_pending_confirmations=-1",
+        "execution.max_pending_confirmations=NaN",
+        "execution.confirmation_ttl_seconds=-5",
+        "execution.confirmation_ttl_seconds=abc",
+        "execution.confirmation_ttl_seconds=1e309",
+        "execution.whatsapp_ai_min_confidence=7",
+        "execution.whatsapp_ai_min_confidence=NaN",
+        "openai.base_url=http://169.254.169.254/latest",
+        "openai.base_url=http://10.0.0.1/v1",
+        "openai.base_url=http://[::1]:8/v1",
+        "openai.base_url=http://localhost:1/v1",
+        "openai.base_url=ftp://example.com",
+        "openai.base_url=https://192.168.1.1/v1",
+        "openai.base_url=not a url",
+        "nokey",
+        "=1",
+        "unknown.key=1",
+        "openai=1",
+        "a\x00b=1",
+        "",
+    )
+    + _all(
+        False,
+        "openai.base_url=https://api.example.com/v1",
+        "openai.model=gpt-5-mini",
+        "execution.confirmation_ttl_seconds=600",
+    ),
+    "json": _all(
+        True,
+        "not json",
+        "[" * 5000 + "]" * 5000,
+        "[]",
+        "null",
+        "1e309",
+        "",
+        '{"total": NaN}',
+        '{"total": "1e309"}',
+        '{"total": "abc"}',
+        "{}",
+        '{"total": "' + "9" * 40 + '"}',
+    )
     + _all(False, '{"total": "900"}', '{"total": "900", "extra": "\\u0000"}'),
 }
 """Bad values by kind; ``choice`` and ``flag`` parameters are left to click (below)."""

@@ -25,7 +25,10 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.mark.parametrize(
     ("command", "option", "what"),
-    [("gate list", "--spec", "The gate spec"), ("metrics check", "--catalog", "The metric catalog")],
+    [
+        ("gate list", "--spec", "The gate spec"),
+        ("metrics check", "--catalog", "The metric catalog"),
+    ],
 )
 def test_a_spec_or_catalog_that_is_not_utf8_is_refused(
     capsys: pytest.CaptureFixture[str], files: dict[str, Path], command: str, option: str, what: str
@@ -73,3 +76,27 @@ def test_a_refused_import_registers_no_tenant(
     assert code == 2 and "costs.csv: missing column(s)" in err
     with open_store(url) as store:
         assert row_counts(store) == before  # the platform tenant was not registered either
+
+
+@pytest.mark.parametrize("log", ["costlog", "worklog"])
+def test_a_log_that_is_not_utf8_is_refused(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], tmp_path: Path, log: str
+) -> None:
+    url = f"duckdb:///{tmp_path / 'store.duckdb'}"
+    assert run(capsys, "init", "--storage-url", url)[0] == 0
+    path = files["not-utf8"]
+    code, _, err = run(capsys, "import", log, str(path), "--storage-url", url)
+    assert (code, err) == (2, f"error: {path} is not UTF-8 text (byte 0); save the CSV as UTF-8.\n")
+
+
+def test_a_refused_git_import_registers_no_tenant(
+    capsys: pytest.CaptureFixture[str], files: dict[str, Path], tmp_path: Path
+) -> None:
+    url = f"duckdb:///{tmp_path / 'store.duckdb'}"
+    assert run(capsys, "init", "--storage-url", url)[0] == 0
+    with open_store(url) as store:
+        before = row_counts(store)
+    code, _, err = run(capsys, "import", "git", str(files["empty"]), "--storage-url", url)
+    assert code == 2 and "is not a readable git repository" in err
+    with open_store(url) as store:
+        assert row_counts(store) == before

@@ -46,7 +46,11 @@ BOUNDED = {"serve": ("port", "workers"), "demo": ("tenants", "days", "port"),
 CLICK_REFUSES_INT = ("abc", "", "1.5", "-1", "99999999999", "NaN")
 ALWAYS = {"lab": ("dry_run",), "worker": ("max_seconds",), "user add": ("password_stdin",)}
 """Parameters every case of the command carries."""
-LEFT_OUT = {"contracts openapi": ("write",), "crm ai eval": ("calibrate",), "gate run": ("run_all",)}
+LEFT_OUT = {
+    "contracts openapi": ("write",),
+    "crm ai eval": ("calibrate",),
+    "gate run": ("run_all",),
+}
 MAY_CREATE = {"init", "migrate"}
 """Commands for which a storage URL naming a new file in an existing folder is fine."""
 STDIN = {"user add": PASSWORD + "\n", "chat": "Oi\n"}
@@ -58,12 +62,17 @@ settings.register_profile(
     derandomize=True,
     database=None,
     print_blob=False,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.function_scoped_fixture],  # fmt: skip
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 
 
-def leaf_commands(group: click.Group = cli, path: tuple[str, ...] = ()) -> Iterator[tuple[str, click.Command]]:
+def leaf_commands(
+    group: click.Group = cli, path: tuple[str, ...] = ()
+) -> Iterator[tuple[str, click.Command]]:
     for name, command in sorted(group.commands.items()):
         if isinstance(command, click.Group):
             yield from leaf_commands(command, (*path, name))
@@ -137,8 +146,11 @@ def cases(command: str) -> st.SearchStrategy[Case]:
     else:
         first = spoilable
 
-    structural = [s for s in STRUCTURAL if s != "!missing-required"
-                  or any(slot.param.required for slot in spoilable)]
+    structural = [
+        s
+        for s in STRUCTURAL
+        if s != "!missing-required" or any(slot.param.required for slot in spoilable)
+    ]
     if any(slot.repeated and slot.positional for slot in spoilable):
         structural.remove("!extra-argument")
 
@@ -162,8 +174,8 @@ def cases(command: str) -> st.SearchStrategy[Case]:
                 continue
             good = good_value(command, slot.param, slot.kind)
             if slot.name in spoiled:
-                given = [spoiled[slot.name].value]
-                values[slot.name] = [good, *given] if slot.repeated and good else given
+                bad = [spoiled[slot.name].value]
+                values[slot.name] = [good, *bad] if slot.repeated and good else bad
             elif good is not None and (slot.param.required or always or draw(st.booleans())):
                 values[slot.name] = [good]
         return Case(command, values, tuple(flags), tuple(spoiled.items()))
@@ -177,11 +189,11 @@ def argv(world: World, case: Case) -> list[str]:
     by_name = {s.name: s for s in slots(case.command)}
     options: list[str] = []
     arguments: list[str] = []
-    for name, given in case.values.items():
+    for name, named in case.values.items():
         slot = by_name[name]
         if "!missing-required" in dict(case.spoiled) and slot.param.required:
             continue
-        for value in given:
+        for value in named:
             resolved = resolve(world, value)
             if slot.positional:
                 arguments.append(resolved)
@@ -235,7 +247,9 @@ def resolve(world: World, value: str) -> str:
     raise AssertionError(f"unknown placeholder {value!r}")
 
 
-def problems(case: Case, outcome: Outcome, before: dict[str, int], after: dict[str, int]) -> list[str]:
+def problems(
+    case: Case, outcome: Outcome, before: dict[str, int], after: dict[str, int]
+) -> list[str]:
     found = []
     text = outcome.out + outcome.err
     if "internal error" in text:

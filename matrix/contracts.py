@@ -67,6 +67,14 @@ class CheckReport:
         }
 
 
+def _why_unreadable(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)
+
+
 def pointer_of(path: Iterable[Any]) -> str:
     """The RFC 6901 JSON pointer of a jsonschema error path."""
     parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
@@ -90,9 +98,9 @@ class Catalog:
             rel = str(path.relative_to(self.root))
             try:
                 schema = json.loads(path.read_text(encoding="utf-8"))
-            except json.JSONDecodeError as exc:
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
                 self._load_errors.append(
-                    Issue(level=Level.ERROR, where=rel, message=f"not JSON: {exc}")
+                    Issue(level=Level.ERROR, where=rel, message=f"not JSON: {_why_unreadable(exc)}")
                 )
                 continue
             schema_id = schema.get("$id") if isinstance(schema, dict) else None
@@ -103,6 +111,11 @@ class Catalog:
                 continue
             self._schemas[schema_id] = schema
             self._files[schema_id] = path
+        if not self._schemas and not self._load_errors:
+            raise ConfigError(
+                f"Contracts folder {str(self.root)!r} holds no *.schema.json file; set"
+                " MATRIX_CONTRACTS_DIR (or --contracts-dir) to the project's contracts/ folder."
+            )
         # jsonschema is imported here, not at module load: importing it takes about a second.
         from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT202012

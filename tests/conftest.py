@@ -31,6 +31,16 @@ def require_service(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def row_counts(store: Store) -> dict[str, int]:
+    """Rows per table of ``store``, in one query (the fuzz tests read it around every refusal)."""
+    with store.backend.transaction() as tx:
+        tables = [str(r[0]) for r in tx.query(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1")]  # fmt: skip
+        union = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables)
+        return {str(name): int(n) for name, n in tx.query(union)}
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[ThrowawayPostgres]:
     require_service(find_bin_dir() is not None, INSTALL_HINT)

@@ -46,7 +46,8 @@ def _skip_bad_option(f: Any) -> Any:
 
 def _run_import(importer: Any, path: str, tenant_id: str, storage_url: str | None, as_json: bool,
                 **options: Any) -> None:  # fmt: skip
-    with open_app(storage_url) as app:
+    # One transaction: a refused file leaves no tenant registered for it.
+    with open_app(storage_url) as app, app.store.transaction():
         ensure_tenant(app.store, tenant_id)
         report = importer(app.store, tenant_id, Path(path), **options)
     emit(report.as_dict(), as_json, _report_text)
@@ -147,7 +148,7 @@ def import_git(
     from matrix.sources.git import import_git as read_git
 
     repository = Path(path).parent if Path(path).name == ".git" else Path(path)
-    with open_app(storage_url) as app:
+    with open_app(storage_url) as app, app.store.transaction():
         ensure_tenant(app.store, tenant_id)
         commits, releases = read_git(app.store, tenant_id, repository, tag_pattern=tag_pattern,
                                      release_time=release_time, name=name, now=app.clock.now())  # type: ignore[arg-type]  # fmt: skip

@@ -54,6 +54,10 @@ def load_gates(path: Path) -> list[Gate]:
         raise ConfigError(f"Cannot read the gate spec {path}: {exc.strerror}.") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path} line {exc.lineno}: not JSON ({exc.msg}).") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"The gate spec {path} is not UTF-8 text (byte {exc.start}).") from None
+    except RecursionError:
+        raise ConfigError(f"The gate spec {path} is nested too deeply to be a gate spec.") from None
     issues = Issues()
     gates: list[Gate] = []
     catalog = load_catalog()

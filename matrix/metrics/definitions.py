@@ -121,11 +121,17 @@ def _read_catalog(path: Path | None) -> MetricCatalog:
             text = Path(path).read_text("utf-8")
         except OSError as exc:
             raise ConfigError(f"Cannot read the metric catalog {path}: {exc.strerror}.") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"The metric catalog {path} is not UTF-8 text (byte {exc.start})."
+            ) from None
         source = str(path)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{source} line {exc.lineno}: not JSON ({exc.msg}).") from None
+    except RecursionError:
+        raise ConfigError(f"{source} is nested too deeply to be a metric catalog.") from None
     return parse_catalog(doc)
 
 

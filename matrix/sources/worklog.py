@@ -47,6 +47,10 @@ def _rows(path: Path, expected: tuple[str, ...]) -> list[tuple[int, dict[str, st
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise UsageError(f"Cannot read {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{path} is not UTF-8 text (byte {exc.start}); save the CSV as UTF-8."
+        ) from None
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in expected if c not in (reader.fieldnames or [])]
     if missing:

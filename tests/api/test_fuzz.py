@@ -5,7 +5,8 @@ and 415 for bodies too large or not JSON.
 The operations come from the app's own document, so a route group that lands is fuzzed with no
 change here. Requests carry tenant ``acme``'s token, on a fresh DuckDB store with no rate limit
 where ``acme`` was first given a record by every create operation (through the API), so that
-valid cases can name records that exist. Generation is derandomized, with a fixed seed: the
+valid cases can name records that exist. A refused request (4xx) must leave every table's row
+count as it was. Generation is derandomized, with a fixed seed: the
 same requests on every run. Each operation gets schemathesis's boundary cases (including every
 undeclared method), then :data:`FUZZ_EXAMPLES` cases drawn from its schemas, valid and invalid.
 A failure prints the check that failed and a curl command that reproduces it.
@@ -49,6 +50,7 @@ from tests.api.operations import (
     world,
 )
 from tests.api.seeding import Known, is_id_key, seed
+from tests.conftest import row_counts
 
 FUZZ_EXAMPLES = 30
 
@@ -110,7 +112,12 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
 @settings(PROFILE, max_examples=FUZZ_EXAMPLES)
 def test_operation_keeps_its_contract(case: Any, fuzzed: Fuzzed, tenant: str) -> None:
     _name_records(case, fuzzed.known)
-    case.call_and_validate(headers=fuzzed.api.headers(tenant), checks=CHECKS)
+    before = row_counts(fuzzed.api.app.store)
+    response = case.call_and_validate(headers=fuzzed.api.headers(tenant), checks=CHECKS)
+    if 400 <= response.status_code < 500:
+        after = row_counts(fuzzed.api.app.store)
+        changed = {t: (before.get(t), n) for t, n in after.items() if before.get(t) != n}
+        assert not changed, f"refused with {response.status_code} but stored rows: {changed}"
 
 
 def _name_records(case: Any, known: Known) -> None:

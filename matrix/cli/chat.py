@@ -10,6 +10,7 @@ import click
 
 from matrix.cli.options import json_option, open_app, storage_option, tenant_option
 from matrix.cli.output import emit
+from matrix.errors import UsageError
 
 
 @click.command()
@@ -33,6 +34,8 @@ def chat(
     """
     from matrix.envelopes import new_id
 
+    if session_id is not None and not session_id.strip():
+        raise UsageError("--session is empty; name the session to continue, or leave it out for a new one.")
     session_id = session_id or new_id()
     with open_app(storage_url) as app:
         for text in [message] if message is not None else _prompt_lines():

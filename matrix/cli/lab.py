@@ -11,6 +11,7 @@ from matrix import paths
 from matrix.cli.options import json_option, storage_option
 from matrix.cli.output import emit
 from matrix.config import Settings, absolute_storage_url, child_environment, mask_secrets
+from matrix.errors import UsageError
 
 
 @click.command()
@@ -20,6 +21,9 @@ from matrix.config import Settings, absolute_storage_url, child_environment, mas
 @json_option
 def lab(port: int, dry_run: bool, storage_url: str | None, as_json: bool) -> None:
     """Open JupyterLab on notebooks/ with this store as the notebooks' default."""
+    if storage_url is not None and not storage_url.startswith(("duckdb:///", "postgresql://", "postgres://")):
+        raise UsageError(f"--storage-url {storage_url!r} is not a store's URL; use duckdb:///var/matrix.duckdb"
+                         " or postgresql://user@host/db.")  # fmt: skip
     url = absolute_storage_url(Settings.load(storage_url=storage_url).storage_url)
     command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={paths.notebooks_dir()}", f"--port={port}",
                "--no-browser", *_root_flags()]  # fmt: skip

@@ -6,7 +6,15 @@ from typing import Any
 
 import click
 
-from matrix.cli.options import CONTEXT, actor_option, json_option, open_app, storage_option, when
+from matrix.cli.options import (
+    CONTEXT,
+    Number,
+    actor_option,
+    json_option,
+    open_app,
+    storage_option,
+    when,
+)
 from matrix.cli.output import emit, table
 
 
@@ -22,21 +30,29 @@ def prices() -> None:
     "--from", "effective", required=True, help="Effective from this date or time, e.g. 2026-11-01."
 )
 @click.option(
-    "--input", "input_price", type=float, required=True, help="USD per million input tokens."
+    "--input",
+    "input_price",
+    type=Number(minimum=0),
+    required=True,
+    help="USD per million input tokens.",
 )
 @click.option(
-    "--output", "output_price", type=float, required=True, help="USD per million output tokens."
+    "--output",
+    "output_price",
+    type=Number(minimum=0),
+    required=True,
+    help="USD per million output tokens.",
 )
 @click.option(
     "--cached",
     "cached_price",
-    type=float,
+    type=Number(minimum=0),
     help="USD per million cached input tokens (default: --input).",
 )
 @click.option(
     "--audio",
     "audio_price",
-    type=float,
+    type=Number(minimum=0),
     default=0.0,
     show_default=True,
     help="USD per audio minute.",

@@ -7,7 +7,15 @@ from typing import IO
 
 import click
 
-from matrix.cli.options import CONTEXT, actor_option, json_option, open_app, storage_option, when
+from matrix.cli.options import (
+    CONTEXT,
+    Number,
+    actor_option,
+    json_option,
+    open_app,
+    storage_option,
+    when,
+)
 from matrix.cli.output import emit, pretty, table
 
 
@@ -55,7 +63,7 @@ def tenant_show(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
 @tenant.command("plan")
 @click.argument("tenant_id")
 @click.option("--plan", "plan_name", default="standard", show_default=True, help="Plan name.")
-@click.option("--fee", type=click.FloatRange(min=0), required=True, help="USD per month.")
+@click.option("--fee", type=Number(minimum=0), required=True, help="USD per month.")
 @click.option(
     "--from", "effective", required=True, help="In force from this date, e.g. 2026-01-01."
 )
@@ -88,7 +96,7 @@ def tenant_plan(tenant_id: str, plan_name: str, fee: float, effective: str, acto
 @click.option(
     "--file",
     "config_file",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     help="A JSON file with the fields to change.",
 )
 @click.option(
@@ -99,7 +107,7 @@ def tenant_plan(tenant_id: str, plan_name: str, fee: float, effective: str, acto
 @storage_option
 @json_option
 def tenant_config(
-    tenant_id: str, assignments: tuple[str, ...], config_file: IO[str] | None,
+    tenant_id: str, assignments: tuple[str, ...], config_file: IO[bytes] | None,
     openai_key_stdin: bool, storage_url: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Change a tenant's runtime config; fields not given keep their value.
@@ -107,11 +115,12 @@ def tenant_config(
     An OpenAI key set here is never shown again: summaries say only whether it is configured.
     Setting it to an empty value clears it.
     """
+    from matrix import values
     from matrix.concierge.config_input import config_update
 
     update = config_update(
         assignments=assignments,
-        document=config_file.read() if config_file is not None else None,
+        document=values.utf8(config_file.read(), "--file") if config_file is not None else None,
         openai_key=sys.stdin.readline().strip() if openai_key_stdin else None,
     )
     with open_app(storage_url) as app:

@@ -109,7 +109,6 @@ class DuckDBBackend(Backend):
         if self.in_memory:
             self._con = self._connect()
         else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
             self._lease = FileLease(Path(path), timeout=lock_timeout)
 
     @contextmanager

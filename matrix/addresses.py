@@ -91,16 +91,20 @@ def split(url: str, field: str = "The gateway URL") -> tuple[str, int, str]:
     Raises:
         AddressRefused: it is not an http(s) URL with a host (and a valid port).
     """
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
+        scheme = parts.scheme
         host = (parts.hostname or "").rstrip(".").lower()
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port or (443 if scheme == "https" else 80)
     except ValueError:  # a bad port, an unclosed [IPv6]
-        host, port = "", 0
-    if not host or parts.scheme not in ("http", "https"):
+        host, port, scheme = "", 0, ""
+    if not host or scheme not in ("http", "https"):
         raise AddressRefused(f"{field} {_shown(url)!r} is not an http(s) URL with a host and"
                              " port; set an HTTPS URL such as https://api.example.com.")  # fmt: skip
-    return host, port, parts.scheme
+    if ":" in host and not is_literal(host):  # brackets around what is not an IPv6 address
+        raise AddressRefused(f"{field} {_shown(url)!r} has a host in brackets that is not an IPv6"
+                             " address; set an HTTPS URL such as https://api.example.com.")  # fmt: skip
+    return host, port, scheme
 
 
 def check_address(

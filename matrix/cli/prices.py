@@ -6,15 +6,7 @@ from typing import Any
 
 import click
 
-from matrix.cli.options import (
-    CONTEXT,
-    Number,
-    actor_option,
-    json_option,
-    open_app,
-    storage_option,
-    when,
-)
+from matrix.cli.options import CONTEXT, actor_option, json_option, open_app, storage_option, when
 from matrix.cli.output import emit, table
 
 
@@ -30,29 +22,21 @@ def prices() -> None:
     "--from", "effective", required=True, help="Effective from this date or time, e.g. 2026-11-01."
 )
 @click.option(
-    "--input",
-    "input_price",
-    type=Number(minimum=0),
-    required=True,
-    help="USD per million input tokens.",
+    "--input", "input_price", type=float, required=True, help="USD per million input tokens."
 )
 @click.option(
-    "--output",
-    "output_price",
-    type=Number(minimum=0),
-    required=True,
-    help="USD per million output tokens.",
+    "--output", "output_price", type=float, required=True, help="USD per million output tokens."
 )
 @click.option(
     "--cached",
     "cached_price",
-    type=Number(minimum=0),
+    type=float,
     help="USD per million cached input tokens (default: --input).",
 )
 @click.option(
     "--audio",
     "audio_price",
-    type=Number(minimum=0),
+    type=float,
     default=0.0,
     show_default=True,
     help="USD per audio minute.",

@@ -7,15 +7,7 @@ from typing import IO
 
 import click
 
-from matrix.cli.options import (
-    CONTEXT,
-    Number,
-    actor_option,
-    json_option,
-    open_app,
-    storage_option,
-    when,
-)
+from matrix.cli.options import CONTEXT, actor_option, json_option, open_app, storage_option, when
 from matrix.cli.output import emit, pretty, table
 
 
@@ -63,7 +55,7 @@ def tenant_show(tenant_id: str, storage_url: str | None, as_json: bool) -> None:
 @tenant.command("plan")
 @click.argument("tenant_id")
 @click.option("--plan", "plan_name", default="standard", show_default=True, help="Plan name.")
-@click.option("--fee", type=Number(minimum=0), required=True, help="USD per month.")
+@click.option("--fee", type=click.FloatRange(min=0), required=True, help="USD per month.")
 @click.option(
     "--from", "effective", required=True, help="In force from this date, e.g. 2026-01-01."
 )

@@ -114,9 +114,6 @@ class OpenAIProvider:
         """Run one SDK call, turning every failure into a ProviderError coded ``<prefix>_...``."""
         try:
             return call()
-        except openai.APIConnectionError as exc:
-            _raise_if_refused(exc)
-            raise provider_error(f"{prefix}_error", str(exc), self._key) from None
         except openai.APIStatusError as exc:
             raise provider_error(
                 f"{prefix}_http_{exc.status_code}", str(exc.message), self._key
@@ -124,6 +121,7 @@ class OpenAIProvider:
         except openai.APITimeoutError:
             raise provider_error(f"{prefix}_timeout", "the request timed out", self._key) from None
         except openai.OpenAIError as exc:
+            _raise_if_refused(exc)
             raise provider_error(f"{prefix}_error", str(exc), self._key) from None
         except ValueError:  # the SDK lets a body that is not JSON through as a decode error
             raise provider_error(

@@ -25,6 +25,9 @@ from matrix.errors import ProviderError
 from matrix.providers.base import AssistantOutput, ProviderRequest, Usage, provider_error
 from matrix.providers.guard import Guard
 
+REFUSED = "openai_base_url_refused"
+"""The code of a request refused before it left: the tenant's base URL is not a public host."""
+
 
 class OpenAIProvider:
     name = "openai"
@@ -60,6 +63,8 @@ class OpenAIProvider:
         try:
             text, usage = self._responses(request)
         except ProviderError as first:
+            if first.code == REFUSED:  # the other endpoint is at the same address
+                raise
             try:
                 text, usage = self._chat(request)
             except ProviderError as second:
@@ -114,6 +119,8 @@ class OpenAIProvider:
         """Run one SDK call, turning every failure into a ProviderError coded ``<prefix>_...``."""
         try:
             return call()
+        except AddressRefused as exc:
+            raise _refused(exc) from None
         except openai.APIStatusError as exc:
             raise provider_error(
                 f"{prefix}_http_{exc.status_code}", str(exc.message), self._key
@@ -180,6 +187,8 @@ class OpenAIProvider:
             result = self._client.audio.transcriptions.create(
                 model=model, file=(filename, audio, mime_type), **extra
             )
+        except AddressRefused as exc:
+            raise _refused(exc) from None
         except openai.OpenAIError as exc:
             _raise_if_refused(exc)
             raise provider_error("owner_audio_transcription_error", str(exc), self._key) from None
@@ -204,6 +213,8 @@ class OpenAIProvider:
                 speed=speed,
             )
             audio = result.read()
+        except AddressRefused as exc:
+            raise _refused(exc) from None
         except openai.OpenAIError as exc:
             _raise_if_refused(exc)
             raise provider_error("owner_audio_speech_error", str(exc), self._key) from None
@@ -222,13 +233,17 @@ def _guarded_client(guard: Guard) -> Any:
 
 
 def _raise_if_refused(exc: BaseException) -> None:
-    """A connection the guard refused, as ``openai_base_url_refused`` with the guard's reason."""
+    """When the SDK wrapped a connection the guard refused, raise :func:`_refused` of it."""
     cause = exc.__cause__ or exc.__context__
     while cause is not None and not isinstance(cause, AddressRefused):
         cause = cause.__cause__ or cause.__context__
     if cause is not None:
-        raise ProviderError(f"openai_base_url_refused: {cause}", code="openai_base_url_refused",
-                            provider="openai") from None  # fmt: skip
+        raise _refused(cause) from None
+
+
+def _refused(refusal: BaseException) -> ProviderError:
+    """A connection the guard refused, as ``openai_base_url_refused`` with the guard's reason."""
+    return ProviderError(f"{REFUSED}: {refusal}", code=REFUSED, provider="openai")
 
 
 def _text_of_response(response: Any) -> str:

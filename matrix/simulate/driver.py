@@ -59,7 +59,12 @@ class Wiring(Protocol):
     with the store bound: ``functools.partial(build, store=store)``)."""
 
     def __call__(
-        self, *, clock: Clock, transport: Transport, worker_id: str, lease_seconds: float,
+        self,
+        *,
+        clock: Clock,
+        transport: Transport,
+        worker_id: str,
+        lease_seconds: float,
         settings: Settings | None = None,
     ) -> Runtime: ...
 

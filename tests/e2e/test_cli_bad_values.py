@@ -73,7 +73,10 @@ def test_a_config_file_that_is_binary_or_too_deep_is_refused(
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
     code, _, err = run(capsys, "tenant", "config", "acme", "--file", str(binary), "--storage-url", url)  # fmt: skip
     assert code == 2
-    assert err == "error: --file is not UTF-8 text (byte 0 is 0x89); give a text file saved as UTF-8.\n"
+    assert (
+        err
+        == "error: --file is not UTF-8 text (byte 0 is 0x89); give a text file saved as UTF-8.\n"
+    )
     deep = tmp_path / "deep.json"
     deep.write_text('{"a": ' * 65 + "1" + "}" * 65)
     code, _, err = run(capsys, "tenant", "config", "acme", "--file", str(deep), "--storage-url", url)  # fmt: skip

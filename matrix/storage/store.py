@@ -228,8 +228,9 @@ class Store:
         self.close()
 
 
-def open_backend(url: str, settings: Settings) -> Backend:
-    """The backend for a store URL.
+def open_backend(url: str, settings: Settings, *, create: bool = False) -> Backend:
+    """The backend for a store URL; with ``create``, a DuckDB file's missing folders are made
+    (the backend's ``created_folder`` says which, for the command to tell).
 
     Raises:
         ConfigError: the URL's scheme is not one matrix knows.
@@ -251,13 +252,14 @@ def open_backend(url: str, settings: Settings) -> Backend:
                     f"Storage URL {url!r} names no file; use duckdb:///var/matrix.duckdb or"
                     " duckdb:///:memory:."
                 )
-            if path != ":memory:":
-                _check_duckdb_file(url, Path(path))
-            return DuckDBBackend(
+            created = None if path == ":memory:" else _check_duckdb_file(url, Path(path), create)
+            backend = DuckDBBackend(
                 path,
                 lock_timeout=settings.lock_timeout_seconds,
                 idle_release=settings.idle_release_seconds,
             )
+            backend.created_folder = created
+            return backend
         case "postgresql" | "postgres":
             from matrix.storage.postgres import PostgresBackend
 
@@ -274,25 +276,25 @@ DUCKDB_MAGIC = b"DUCK"
 """What a DuckDB database file holds at bytes 8 to 12."""
 
 
-def _check_duckdb_file(url: str, path: Path) -> None:
-    """Refuse a DuckDB URL whose file is a folder, is another kind of file, or sits in a folder
-    that does not exist (matrix creates the file, never the folders on the way).
+def _check_duckdb_file(url: str, path: Path, create: bool) -> Path | None:
+    """Refuse a DuckDB URL whose file is a folder or another kind of file; make its missing
+    folders when ``create`` (returning the first one made), else refuse them.
 
     Raises:
         ConfigError: which, and the fix; ``duckdb:///`` with three slashes is a relative path.
     """
-    where = (
-        "" if path.is_absolute() else
-        f" (three slashes make a relative path, here from {Path.cwd()}; write four,"
-        f" duckdb:////{path}, for an absolute one)"
-    )  # fmt: skip
+    where = _relative_note(path)
     if path.is_dir():
         raise ConfigError(f"Storage URL {url!r} names a folder{where}; name a .duckdb file.")
+    created = None
     if not path.parent.is_dir():
-        raise ConfigError(
-            f"Storage URL {url!r} is in the folder {path.parent}, which does not exist{where}."
-            f" Create it first (mkdir -p {path.parent}), or fix the URL."
-        )
+        if not create:
+            raise ConfigError(
+                f"Storage URL {url!r} is in the folder {path.parent}, which does not exist{where}."
+                f" Create it first (mkdir -p {path.parent}), or fix the URL."
+            )
+        created = path.parent
+        path.parent.mkdir(parents=True)
     if path.is_file() and path.stat().st_size > 0:
         with path.open("rb") as file:
             head = file.read(12)
@@ -302,6 +304,15 @@ def _check_duckdb_file(url: str, path: Path) -> None:
                 " nothing was changed. Name a new file or an existing store (e.g."
                 " duckdb:///var/matrix.duckdb)."
             )
+    return created
+
+
+def _relative_note(path: Path) -> str:
+    """Said of a relative DuckDB path: what three slashes mean, and how to write an absolute one."""
+    if path.is_absolute():
+        return ""
+    return (f" (three slashes make a relative path, here from {Path.cwd()}; write four,"
+            f" duckdb:////{path}, for an absolute one)")  # fmt: skip
 
 
 def open_store(
@@ -329,10 +340,10 @@ def open_store(
         path = url.partition("://")[2][1:]
         if path != ":memory:" and not Path(path).exists():
             raise StorageError(
-                f"There is no store at {path!r}. Create it with `matrix init`, or set"
-                " MATRIX_STORAGE_URL to an existing store."
+                f"There is no store at {path!r}{_relative_note(Path(path))}. Create it with"
+                " `matrix init`, or set MATRIX_STORAGE_URL to an existing store."
             )
-    store = Store(open_backend(url, settings), settings, clock)
+    store = Store(open_backend(url, settings, create=not must_exist), settings, clock)
     try:
         if migrate or url.endswith(":memory:"):
             store.migrate()

@@ -208,19 +208,27 @@ def test_init_refuses_an_existing_file_that_is_not_duckdb(
     assert Path("existing.json").read_text() == '{"a": 1}\n'
 
 
-def test_init_says_three_slashes_are_relative_and_creates_no_folder(
+def test_a_relative_duckdb_path_is_said_to_be_relative(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Only init creates a store, and the folders on its way, saying so; any other command
+    refuses a store that is not there and creates nothing."""
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(capsys, "init", "--storage-url", "duckdb:///nonexistent/dir/x.duckdb")
-    assert code == 2 and out == ""
+    code, out, err = run(capsys, "tenant", "list", "--storage-url", "duckdb:///other/x.duckdb")
+    assert code == 1 and out == ""
     assert err == (
-        "error: Storage URL 'duckdb:///nonexistent/dir/x.duckdb' is in the folder nonexistent/dir,"
-        f" which does not exist (three slashes make a relative path, here from {os.getcwd()};"
-        " write four, duckdb:////nonexistent/dir/x.duckdb, for an absolute one). Create it first"
-        " (mkdir -p nonexistent/dir), or fix the URL.\n"
+        "error: There is no store at 'other/x.duckdb' (three slashes make a relative path, here"
+        f" from {os.getcwd()}; write four, duckdb:////other/x.duckdb, for an absolute one)."
+        " Create it with `matrix init`, or set MATRIX_STORAGE_URL to an existing store.\n"
     )
-    assert not Path("nonexistent").exists()
+    assert not Path("other").exists()
+    code, out, _ = run(capsys, "init", "--storage-url", "duckdb:///nonexistent/dir/x.duckdb")
+    assert code == 0
+    assert out.startswith(
+        "created folder nonexistent/dir (relative to the current folder: duckdb:/// with three"
+        " slashes is a relative path, four make an absolute one)\nstore duckdb:///nonexistent/dir/x.duckdb: applied"
+    )
+    assert Path("nonexistent/dir/x.duckdb").is_file()
 
 
 TEMPLATE = json.dumps({"key": "servico", "title": "Contrato",

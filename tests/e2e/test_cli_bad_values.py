@@ -236,39 +236,39 @@ TEMPLATE = json.dumps({"key": "servico", "title": "Contrato",
                        "clauses": [{"title": "Objeto", "body": "Valor {{total}}."}]})  # fmt: skip
 
 
-def test_agreements_render_to_a_file_that_cannot_be_written_keeps_no_document(
-    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def render_to(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], out: str) -> str:
+    """Standard error of rendering a saved template for a new customer into ``out``; the
+    command fails (exit 2) and keeps no document."""
     customer = json.loads(run(capsys, "customers", "add", "Ana Souza", "--tenant", "acme",
                               "--storage-url", url, "--json")[1])  # fmt: skip
     template = tmp_path / "t.json"
     template.write_text(TEMPLATE)
     assert run(capsys, "agreements", "template", str(template), "--tenant", "acme",
                "--storage-url", url)[0] == 0  # fmt: skip
+    code, printed, err = run(capsys, "agreements", "render", "servico", "--customer",
+                             customer["customer_id"], "--out", out, "--tenant", "acme",
+                             "--storage-url", url)  # fmt: skip
+    assert code == 2 and printed == "" and "internal error" not in err
+    with open_store(url) as store:
+        assert store.modules.agreement_documents.find("acme") == []
+    return err
+
+
+def test_agreements_render_to_a_file_that_cannot_be_written_keeps_no_document(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     unwritable = tmp_path / "missing-folder" / "contrato.md"
-    code, out, err = run(capsys, "agreements", "render", "servico", "--customer",
-                         customer["customer_id"], "--out", str(unwritable), "--tenant", "acme",
-                         "--storage-url", url)  # fmt: skip
-    assert code == 2 and out == "" and "internal error" not in err
+    err = render_to(url, tmp_path, capsys, str(unwritable))
     assert err == (f"error: --out {str(unwritable)!r} could not be written (No such file or"
                    " directory); nothing was stored. Give a path in a folder you can write to, on"
                    " a disk with room.\n")  # fmt: skip
-    with open_store(url) as store:
-        assert store.modules.agreement_documents.find("acme") == []
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
 def test_agreements_render_to_a_full_disk_keeps_no_document(
     url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    customer = json.loads(run(capsys, "customers", "add", "Ana Souza", "--tenant", "acme",
-                              "--storage-url", url, "--json")[1])  # fmt: skip
-    template = tmp_path / "t.json"
-    template.write_text(TEMPLATE)
-    run(capsys, "agreements", "template", str(template), "--tenant", "acme", "--storage-url", url)
-    code, _, err = run(capsys, "agreements", "render", "servico", "--customer",
-                       customer["customer_id"], "--out", "/dev/full", "--tenant", "acme",
-                       "--storage-url", url)  # fmt: skip
-    assert code == 2 and err.startswith("error: --out '/dev/full' could not be written (No space")
-    with open_store(url) as store:
-        assert store.modules.agreement_documents.find("acme") == []
+    err = render_to(url, tmp_path, capsys, "/dev/full")
+    assert err == ("error: --out '/dev/full' could not be written (No space left on device);"
+                   " nothing was stored. Give a path in a folder you can write to, on a disk with"
+                   " room.\n")  # fmt: skip

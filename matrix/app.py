@@ -75,7 +75,8 @@ class App:
             return self._transport
         from matrix.providers.evolution import TenantTransports, platform_gateway
 
-        return TenantTransports(self.store, platform=platform_gateway(self.settings))
+        return TenantTransports(self.store, platform=platform_gateway(self.settings),
+                                allow_loopback=self.settings.allow_loopback_urls)  # fmt: skip
 
     def outbound_status(self) -> OutboundStatus:
         """Whether outbound delivery is on, for whom, and how to turn it on: for the worker,

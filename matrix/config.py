@@ -171,9 +171,9 @@ SETTINGS: tuple[Setting, ...] = (
         name="allow_loopback_urls",
         env="MATRIX_ALLOW_LOOPBACK_URLS",
         default="0",
-        help="1 lets a tenant's gateway URL point at this machine (127.0.0.1, ::1, over HTTP too),"
-        " for tests and a gateway beside the server; private, link-local and metadata addresses"
-        " are refused either way.",
+        help="1 lets a tenant's own URLs (openai.base_url, its Evolution gateway) point at this"
+        " machine (127.0.0.1, ::1, over HTTP too), for tests and a service beside the server;"
+        " private, link-local and metadata addresses are refused either way.",
         kind=bool,
     ),
     Setting(

@@ -185,18 +185,22 @@ def read_envelopes(text: str, name: str = "input") -> list[Any]:
 
     Raises:
         ContractError: a line of NDJSON is not JSON (named by ``name`` and its line number).
+        UsageError: a document nests deeper than :data:`matrix.values.MAX_JSON_DEPTH` levels,
+            or holds a number that is not finite.
     """
     import json
 
+    from matrix.values import json_value
+
     try:
-        doc = json.loads(text)
+        doc = json_value(text, name)
     except json.JSONDecodeError:
         found = []
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                found.append(json.loads(line))
+                found.append(json_value(line, f"{name} line {number}"))
             except json.JSONDecodeError as exc:
                 raise ContractError(
                     f"{name} line {number} is not JSON ({exc.msg} at column {exc.colno});"

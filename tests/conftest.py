@@ -105,6 +105,14 @@ def openai_server():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _loopback_urls_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test services (the OpenAI-compatible server, the Evolution gateway) listen on
+    127.0.0.1, so tests run as a platform that allows tenant URLs on this machine would
+    (MATRIX_ALLOW_LOOPBACK_URLS=1); a test of the refusal sets ``allow_loopback_urls=False``."""
+    monkeypatch.setenv("MATRIX_ALLOW_LOOPBACK_URLS", "1")
+
+
+@pytest.fixture(autouse=True)
 def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reaches beyond this machine: connecting to a non-loopback address fails loudly."""
     import ipaddress

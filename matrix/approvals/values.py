@@ -1,8 +1,9 @@
 """Approval values: statuses, actions, limits and the confirmation itself.
 
 Limits follow the origin: at most 20 pending approvals per tenant by default (capped at 500) and
-a time to live of 900 s (capped at 7 days); a non-numeric or non-positive setting falls back to
-the default.
+a time to live of 900 s (capped at 7 days). A tenant's config refuses a value outside these
+(``matrix.concierge.runtime_config``); one read from elsewhere that is non-numeric or non-positive
+falls back to the default.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def ttl_seconds(value: Any) -> int:
 def _bounded(value: Any, default: int, cap: int) -> int:
     try:
         number = int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
     if number < 1:
         return default

@@ -18,19 +18,21 @@ def events() -> None:
 
 
 @events.command("append")
-@click.argument("source", type=click.File("r", encoding="utf-8"), metavar="FILE|-")
+@click.argument("source", type=click.File("rb"), metavar="FILE|-")
 @storage_option
 @json_option
-def events_append(source: IO[str], storage_url: str | None, as_json: bool) -> None:
+def events_append(source: IO[bytes], storage_url: str | None, as_json: bool) -> None:
     """Validate and append envelopes from a JSON file (object, array, or one per line).
 
     Nothing is appended when any envelope is invalid; the error names its index and field.
     """
     from tqdm import tqdm
 
+    from matrix import values
     from matrix.envelopes import read_envelopes
 
-    envelopes = read_envelopes(source.read(), getattr(source, "name", "input"))
+    name = getattr(source, "name", "input")
+    envelopes = read_envelopes(values.utf8(source.read(), str(name)), str(name))
     bar = tqdm(total=len(envelopes), unit="env", disable=None, file=sys.stderr)
     with open_app(storage_url) as app, bar:
         result = app.store.events.append_many(envelopes, batch_size=10_000, progress=bar.update)

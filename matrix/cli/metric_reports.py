@@ -8,7 +8,16 @@ from typing import Any
 import click
 
 from matrix.cli.metrics import metrics
-from matrix.cli.options import F, json_option, open_app, storage_option, tenant_option, when, window
+from matrix.cli.options import (
+    F,
+    Number,
+    json_option,
+    open_app,
+    storage_option,
+    tenant_option,
+    when,
+    window,
+)
 from matrix.cli.output import emit, percent, plural, table, usd
 
 # DORA, cost and margin look back further than the default window: a month of deployments or
@@ -48,7 +57,7 @@ def _alerts(alerts: list[dict[str, Any]]) -> str:
     show_default=True,
     help="How incidents are tied to deployments: the one they name, or also the latest before them.",
 )
-@click.option("--attribution-hours", type=click.FloatRange(min=0), default=24.0, show_default=True)
+@click.option("--attribution-hours", type=Number(minimum=0), default=24.0, show_default=True)
 @click.option(
     "--benchmark-year",
     type=click.Choice(["2021", "2023", "2024"]),

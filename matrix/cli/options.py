@@ -88,22 +88,43 @@ def open_existing(storage_url: str | None) -> Store:
     return open_app(storage_url).store
 
 
+class Number(click.ParamType[float, Any]):
+    """A finite number within the bounds given: NaN and infinities are refused by name
+    (``click.FloatRange`` lets NaN through)."""
+
+    name = "number"
+
+    def __init__(self, minimum: float | None = None, maximum: float | None = None) -> None:
+        self.minimum, self.maximum = minimum, maximum
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        from matrix import values
+
+        field = param.opts[0] if param is not None and param.opts else "value"
+        return values.number(value, field, minimum=self.minimum, maximum=self.maximum)
+
+
 def when(value: str | None, option: str) -> datetime | None:
     """A date or time given as ``option``, in UTC (a date alone is its midnight); None stays None.
 
     Raises:
-        UsageError: ``value`` is neither, with an example.
+        UsageError: ``value`` is neither, with an example, or falls outside 1970 to 2199.
     """
     if value is None:
         return None
+    from matrix import values
     from matrix.envelopes import parse_timestamp
 
     try:
-        return parse_timestamp(value if "T" in value else value + "T00:00:00Z")
-    except ValueError:
+        at = parse_timestamp(value if "T" in value else value + "T00:00:00Z")
+    except (ValueError, OverflowError):
         raise UsageError(
-            f"{option} {value!r} is not a date; use 2026-11-01 or 2026-11-01T09:00:00Z."
+            f"{option} {values.shown(value)} is not a date; use 2026-11-01 or 2026-11-01T09:00:00Z."
         ) from None
+    values.instant(at, option, value)
+    return at
 
 
 def window(app: App, since: str | None, until: str | None, *, days: int | None = None) -> Window:

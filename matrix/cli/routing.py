@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from matrix.cli.options import CONTEXT, json_option, open_app, storage_option
+from matrix.cli.options import CONTEXT, Number, json_option, open_app, storage_option
 from matrix.cli.output import emit, table
 from matrix.routing import PARTS, rules_report, tenant_report
 
@@ -22,7 +22,7 @@ def routing() -> None:
     help="Which part of the corpus: dev (rules are tuned on it), test (it measures them), all.",
 )  # fmt: skip
 @click.option(
-    "--min-accuracy", type=click.FloatRange(0, 1), default=None,
+    "--min-accuracy", type=Number(0, 1), default=None,
     help="Exit 1 when the accuracy is below this share (e.g. 0.95).",
 )  # fmt: skip
 @click.option(

@@ -33,10 +33,20 @@ def _migrate(storage_url: str | None, *, must_exist: bool) -> dict[str, Any]:
 
     settings = Settings.load(storage_url=storage_url)
     with open_store(settings=settings, must_exist=must_exist, check_schema=False) as store:
-        return {"store": store.url, **store.migrate().as_dict()}
+        created = getattr(store.backend, "created_folder", None)
+        made = {"created_folder": str(created)} if created else {}
+        return {"store": store.url, **made, **store.migrate().as_dict()}
 
 
 def _migration_text(r: dict[str, Any]) -> str:
+    if "created_folder" in r:
+        folder = r["created_folder"]
+        where = "" if folder.startswith("/") else (
+            " (relative to the current folder: duckdb:/// with three slashes is a relative path,"
+            " four make an absolute one)"
+        )  # fmt: skip
+        return f"created folder {folder}{where}\n" + _migration_text(
+            {k: v for k, v in r.items() if k != "created_folder"})
     if not r["applied"]:
         return f"store {r['store']} is up to date at schema version {r['after']}"
     return (

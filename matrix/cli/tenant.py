@@ -88,7 +88,7 @@ def tenant_plan(tenant_id: str, plan_name: str, fee: float, effective: str, acto
 @click.option(
     "--file",
     "config_file",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     help="A JSON file with the fields to change.",
 )
 @click.option(
@@ -99,7 +99,7 @@ def tenant_plan(tenant_id: str, plan_name: str, fee: float, effective: str, acto
 @storage_option
 @json_option
 def tenant_config(
-    tenant_id: str, assignments: tuple[str, ...], config_file: IO[str] | None,
+    tenant_id: str, assignments: tuple[str, ...], config_file: IO[bytes] | None,
     openai_key_stdin: bool, storage_url: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Change a tenant's runtime config; fields not given keep their value.
@@ -107,11 +107,12 @@ def tenant_config(
     An OpenAI key set here is never shown again: summaries say only whether it is configured.
     Setting it to an empty value clears it.
     """
+    from matrix import values
     from matrix.concierge.config_input import config_update
 
     update = config_update(
         assignments=assignments,
-        document=config_file.read() if config_file is not None else None,
+        document=values.utf8(config_file.read(), "--file") if config_file is not None else None,
         openai_key=sys.stdin.readline().strip() if openai_key_stdin else None,
     )
     with open_app(storage_url) as app:

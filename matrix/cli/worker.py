@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from matrix.cli.options import json_option, open_app, storage_option
+from matrix.cli.options import Number, json_option, open_app, storage_option
 from matrix.cli.output import emit, table
 
 
 @click.command()
 @click.option("--once", is_flag=True, help="Run what is due now, then exit.")
-@click.option("--max-seconds", type=click.FloatRange(min=0), help="Stop after this long.")
+@click.option("--max-seconds", type=Number(minimum=0), help="Stop after this long.")
 @storage_option
 @json_option
 def worker(once: bool, max_seconds: float | None, storage_url: str | None, as_json: bool) -> None:

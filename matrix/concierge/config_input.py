@@ -3,10 +3,10 @@ document, and a key read apart from both (so that it stays out of shell history)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
+from matrix import values
 from matrix.concierge.runtime_config import set_path
 from matrix.errors import UsageError
 
@@ -29,10 +29,7 @@ def config_update(
     """
     update: dict[str, Any] = {}
     if document is not None:
-        try:
-            loaded = json.loads(document)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"--file is not JSON: {exc.msg} at line {exc.lineno}.") from None
+        loaded = values.json_document(document, "--file")
         if not isinstance(loaded, dict):
             raise UsageError("--file must hold a JSON object.")
         update = loaded
@@ -51,15 +48,29 @@ def config_update(
 
 
 def parse_value(raw: str) -> Any:
-    """``raw`` as a boolean, null, a number or JSON when it looks like one, else as text."""
-    lowered = raw.strip().lower()
+    """``raw`` as a boolean, null, a number or JSON when it looks like one, else as text.
+
+    A number too large to hold (``1.0e309``) stays a float infinity, for the field's check to
+    refuse by name; ``nan`` and ``inf`` written as words stay text.
+    """
+    text = raw.strip()
+    lowered = text.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
     if lowered in ("null", "none"):
         return None
+    if text[:1] in ("[", "{"):
+        try:
+            return values.json_document(text, "--set value")
+        except UsageError:
+            return raw
     try:
-        return (
-            json.loads(raw) if raw.strip()[:1] in "[{" else float(raw) if "." in raw else int(raw)
-        )
+        return int(text)
     except ValueError:
-        return raw
+        pass
+    if any(c.isdigit() for c in text) and not any(c.isalpha() and c not in "eE" for c in text):
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    return raw

@@ -43,7 +43,7 @@ class Concierge:
         self.settings = settings
         self.providers = providers
         self.clock = clock
-        self.runtimes = TenantRuntimes(store, clock)
+        self.runtimes = TenantRuntimes(store, clock, allow_loopback=settings.allow_loopback_urls)
         self.approvals = ApprovalWorkflow(store, clock)
         self.interaction = Interaction(
             store, settings, providers, self.runtimes, self.approvals, clock, classifiers

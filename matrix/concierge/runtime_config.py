@@ -1,7 +1,11 @@
 """Tenant runtime config: the origin's shape and defaults, validated, with secrets kept apart.
 
 A saved config is normalised field by field: a field missing from the update keeps its stored
-value, else its default. Secrets (the OpenAI key, the Evolution API key) are split out: they are
+value, else its default. A value out of its range is refused, never clamped nor replaced by the
+default, so an invalid update leaves the stored config as it was. A URL the tenant's key is sent
+to (``openai.base_url``, ``integrations.crm_evolution.base_url``) must be HTTPS to a public host
+(:mod:`matrix.addresses`; this machine too when ``allow_loopback``); names are resolved and
+checked again at every connection. Secrets (the OpenAI key, the Evolution API key) are split out: they are
 stored apart, never returned, and omitting one on update keeps the stored one; an empty string
 clears it. Confirmations default to **on**; only an explicit ``false`` turns them off.
 """
@@ -9,11 +13,17 @@ clears it. Confirmations default to **on**; only an explicit ``false`` turns the
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from matrix.approvals import DEFAULT_MAX_PENDING, DEFAULT_TTL_SECONDS, max_pending, ttl_seconds
+from matrix import addresses, values
+from matrix.approvals import (
+    DEFAULT_MAX_PENDING,
+    DEFAULT_TTL_SECONDS,
+    MAX_PENDING_CAP,
+    TTL_CAP_SECONDS,
+)
 from matrix.config import DEFAULT_MODEL, PROVIDER_MODES
 from matrix.errors import PolicyError, UsageError
 from matrix.issues import Issues
@@ -103,9 +113,11 @@ _MISSING = object()
 
 
 def normalize(
-    update: Any, previous: dict[str, Any] | None = None
+    update: Any, previous: dict[str, Any] | None = None, *, allow_loopback: bool = False
 ) -> tuple[dict[str, Any], dict[str, str | None]]:
     """Validate an update and merge it over the stored config (else the defaults).
+
+    ``allow_loopback`` lets a URL point at this machine (``MATRIX_ALLOW_LOOPBACK_URLS``).
 
     Returns:
         The config without secrets, and the secrets to store (None = keep the stored one,
@@ -159,15 +171,12 @@ def normalize(
                     field, f"{field} must be one of {list(WHATSAPP_AI_MODES)}, got {value!r}"
                 )
                 continue
-        elif path == ("execution", "whatsapp_ai_min_confidence"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                issues.error(field, f"{field} must be a number between 0 and 1, got {value!r}")
+        elif path in _NUMBERS:
+            try:
+                value = _NUMBERS[path](value, field)
+            except UsageError as exc:
+                issues.error(field, str(exc).rstrip("."))
                 continue
-            value = min(1.0, max(0.0, float(value)))
-        elif path == ("execution", "max_pending_confirmations"):
-            value = max_pending(value)
-        elif path == ("execution", "confirmation_ttl_seconds"):
-            value = ttl_seconds(value)
         elif path[0] == "policy":
             try:
                 if value is not None:  # null: back to the shipped rules
@@ -178,29 +187,14 @@ def normalize(
                 for problem in exc.issues:
                     issues.error(field, problem)
                 continue
-        elif path == ("ai_budget", "monthly_usd"):
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int | float) or value < 0
-            ):
-                issues.error(
-                    field,
-                    f"{field} must be a number of US dollars (0 or more) or null, got {value!r}",
-                )
+        elif path in _URLS:
+            optional = path == ("openai", "base_url")
+            refusal = _url_problem(value, field, allow_loopback, optional=optional)
+            if refusal:
+                issues.error(field, refusal)
                 continue
-            value = None if value is None else float(value)
-        elif path == ("openai", "base_url"):
-            if value is not None and not (
-                isinstance(value, str) and value.startswith(("http://", "https://"))
-            ):
-                issues.error(field, f"{field} must be an http(s) URL or null, got {value!r}")
-                continue
-            if value and "@" in urlsplit(value).netloc:
-                # The summary shows the URL: a password in it would be shown with it.
-                issues.error(
-                    field, f"{field} must not carry credentials; put the key in openai.api_key"
-                )
-                continue
-            value = value.rstrip("/") if value else None
+            url: str | None = value.rstrip("/") if value else None
+            value = url if url or optional else ""
         else:
             if not isinstance(value, str):
                 issues.error(field, f"{field} must be a string, got {value!r}")
@@ -216,6 +210,38 @@ def normalize(
         set_path(result, path, value)
     issues.raise_invalid("Invalid runtime config")
     return result, secrets
+
+
+_NUMBERS: dict[tuple[str, ...], Callable[[Any, str], Any]] = {
+    ("execution", "whatsapp_ai_min_confidence"):
+        lambda v, f: values.number(v, f, minimum=0, maximum=1, example="0.7"),
+    ("execution", "max_pending_confirmations"):
+        lambda v, f: values.integer(v, f, minimum=1, maximum=MAX_PENDING_CAP),
+    ("execution", "confirmation_ttl_seconds"):
+        lambda v, f: values.integer(v, f, minimum=1, maximum=TTL_CAP_SECONDS),
+    ("ai_budget", "monthly_usd"):
+        lambda v, f: None if v is None else values.number(v, f, minimum=0, example="50 (US dollars), or null"),
+}  # fmt: skip
+_URLS = {("openai", "base_url"), ("integrations", "crm_evolution", "base_url")}
+
+
+def _url_problem(value: Any, field: str, allow_loopback: bool, *, optional: bool) -> str | None:
+    """What is wrong with a URL a tenant's key would be sent to (None: nothing). Empty (or null,
+    for ``openai.base_url``) means the platform's."""
+    if (value is None and optional) or value == "":
+        return None
+    if not isinstance(value, str):
+        return f"{field} must be an https:// URL{' or null' if optional else ''}, got {values.shown(value)}"
+    if "@" in urlsplit(value).netloc:
+        # The summary shows the URL: a password in it would be shown with it.
+        return (
+            f"{field} must not carry credentials; put the key in {field.rsplit('.', 1)[0]}.api_key"
+        )
+    try:
+        addresses.check(value, allow_loopback=allow_loopback, resolver=None, field=field)
+    except addresses.AddressRefused as exc:
+        return str(exc).rstrip(".")
+    return None
 
 
 def _leaf_paths(tree: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

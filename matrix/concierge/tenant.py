@@ -48,9 +48,12 @@ _MAX_RESOLVED = 1_000
 class TenantRuntimes:
     """Resolves and updates the runtime config of every tenant of one store."""
 
-    def __init__(self, store: RuntimeStore, clock: Clock) -> None:
+    def __init__(self, store: RuntimeStore, clock: Clock, *, allow_loopback: bool = False) -> None:
+        """``allow_loopback``: a tenant's URLs may point at this machine
+        (``MATRIX_ALLOW_LOOPBACK_URLS``)."""
         self.store = store
         self.clock = clock
+        self.allow_loopback = allow_loopback
         self._routing = shipped_routing()
         self._policy = shipped_policy()
         # Config with defaults and the tenant's parsed rules, by stored version: a saved config
@@ -121,7 +124,7 @@ class TenantRuntimes:
         self.store.tenants.require(tenant_id)
         stored = self.store.runtime_config.get(tenant_id)
         before = stored[0] if stored else None
-        config, secrets = normalize(update, before)
+        config, secrets = normalize(update, before, allow_loopback=self.allow_loopback)
         old_names = self.store.runtime_config.secret_names(tenant_id)
         secrets_changed = any(
             v is not None and (v != "" or name in old_names) for name, v in secrets.items()

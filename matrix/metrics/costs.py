@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from matrix import envelopes as env
+from matrix import values
 from matrix.errors import UsageError
 from matrix.metrics.engine import check_window, query, run_sql
 
@@ -112,8 +113,10 @@ def set_price(
     """Add a price from ``effective_from``; returns the audit: rows re-priced, old and new totals."""
     for name, value in (("input_per_mtok", input_per_mtok), ("output_per_mtok", output_per_mtok),
                         ("audio_per_minute", audio_per_minute)):  # fmt: skip
-        if value is None or value < 0:
-            raise UsageError(f"{name} must be a price of 0 or more, got {value!r}.")
+        values.number(value, name, minimum=0, example="1.25 (US dollars)")
+    if cached_input_per_mtok is not None:
+        values.number(cached_input_per_mtok, "cached_input_per_mtok", minimum=0,
+                      example="0.125 (US dollars)")  # fmt: skip
     if effective_from.tzinfo is None:
         raise UsageError("effective_from must carry a time zone.")
     if not provider or not model:
@@ -153,8 +156,7 @@ def set_plan(
     actor: str, now: datetime,
 ) -> dict[str, Any]:  # fmt: skip
     """Record what ``tenant_id`` pays per month from ``effective_from`` (setting the same date again replaces it)."""
-    if monthly_fee_usd is None or monthly_fee_usd < 0:
-        raise UsageError(f"monthly_fee_usd must be 0 or more, got {monthly_fee_usd!r}.")
+    values.number(monthly_fee_usd, "monthly_fee_usd", minimum=0, example="49.90 (US dollars)")
     if effective_from.tzinfo is None:
         raise UsageError("effective_from must carry a time zone.")
     store.tenants.require(tenant_id)

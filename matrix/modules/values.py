@@ -7,14 +7,13 @@ import re
 import zoneinfo
 from contextlib import suppress
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
 from matrix.errors import UsageError
+from matrix.values import amount
 
-# Amounts are stored as DECIMAL(14, 2).
-MAX_AMOUNT = Decimal(10) ** 12
+__all__ = ["amount", "currency", "day", "email", "moment", "name", "phone", "timezone"]
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 # Times and dates a business record may carry: wide enough for any booking or due date, narrow
 # enough that a day or an hour either side never leaves what Python and the stores can hold.
@@ -62,24 +61,6 @@ def email(value: Any, field: str = "email") -> str:
             f"{field} {value!r} is not an e-mail address; write it like ana@example.com."
         )
     return text
-
-
-def amount(value: Any, field: str = "amount", *, positive: bool = True) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise UsageError(f"{field} {value!r} is not a number; give it like 350.00.") from None
-    if not number.is_finite() or number < 0 or (positive and number == 0):
-        raise UsageError(
-            f"{field} must be {'greater than' if positive else 'at least'} 0, got {value!r}."
-        )
-    if number >= MAX_AMOUNT:
-        raise UsageError(
-            f"{field} {value!r} is too large; the most a record holds is {MAX_AMOUNT - Decimal('0.01')}."
-        )
-    if number.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise UsageError(f"{field} {value!r} has more than two decimal places.")
-    return number.quantize(Decimal("0.01"))
 
 
 def currency(value: Any, field: str = "currency") -> str:

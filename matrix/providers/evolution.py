@@ -3,7 +3,8 @@
 ``POST {base_url}/message/sendText/{instance}`` with header ``apikey`` and ``{number, text}``
 (the number is the E.164 digits without ``+``); a non-2xx answer is retried once with the
 alternative body ``{number, text, textMessage: {text}}`` as the origin did. The idempotency key
-travels as a header so that the gateway can drop a duplicate.
+travels as a header so that the gateway can drop a duplicate. A tenant's own gateway is checked
+at every connection, after DNS (:mod:`matrix.providers.guard`); the platform's is the operator's.
 """
 
 from __future__ import annotations
@@ -16,21 +17,25 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from matrix.addresses import AddressRefused
 from matrix.config import Settings
 from matrix.modules.crm.outbound import TransportError
 from matrix.providers.base import sanitize
+from matrix.providers.guard import Guard
 
 SECRET = "crm_evolution.api_key"
 
 
 class EvolutionTransport:
     def __init__(
-        self, *, base_url: str, api_key: str, instance_id: str, timeout: float = 10.0
-    ) -> None:
+        self, *, base_url: str, api_key: str, instance_id: str, timeout: float = 10.0,
+        guard: Guard | None = None,
+    ) -> None:  # fmt: skip
         self.base_url = base_url.rstrip("/")
         self._key = api_key
         self.instance_id = instance_id
         self.timeout = timeout
+        self._open = guard.opener().open if guard else urllib.request.urlopen
 
     def send(self, *, tenant_id: str, phone_e164: str, text: str, idempotency_key: str) -> str:
         number = phone_e164.lstrip("+")
@@ -56,10 +61,12 @@ class EvolutionTransport:
             headers={"apikey": self._key, "content-type": "application/json", "idempotency-key": idempotency_key},
         )  # fmt: skip
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with self._open(request, timeout=self.timeout) as response:
                 return response.status, _json(response.read())
         except urllib.error.HTTPError as exc:
             return exc.code, _json(exc.read())
+        except AddressRefused as exc:
+            raise TransportError("evolution_gateway_refused", str(exc), retryable=False) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise TransportError(
                 "PROVIDER_UNREACHABLE", sanitize(str(exc), self._key), retryable=True
@@ -142,11 +149,15 @@ class TenantTransports:
     """
 
     def __init__(
-        self, store: Any, *, platform: Gateway | None = None, timeout: float = 10.0
-    ) -> None:
+        self, store: Any, *, platform: Gateway | None = None, timeout: float = 10.0,
+        allow_loopback: bool = False,
+    ) -> None:  # fmt: skip
+        """``allow_loopback``: a tenant's gateway may be on this machine (the setting
+        ``MATRIX_ALLOW_LOOPBACK_URLS``)."""
         self.store = store
         self.platform = platform
         self.timeout = timeout
+        self.allow_loopback = allow_loopback
 
     def gateway(self, tenant_id: str) -> Gateway | None:
         """The tenant's own gateway (its config and its key, in one read), else the platform's."""
@@ -193,8 +204,16 @@ class TenantTransports:
             raise TransportError("evolution_not_configured", (
                 f"tenant {tenant_id} has no WhatsApp gateway; to send its messages, {HOW_TO_TURN_ON}"),
                 retryable=True)  # fmt: skip
+        guard = (
+            None
+            if gateway is self.platform
+            else Guard(
+                allow_loopback=self.allow_loopback, field="integrations.crm_evolution.base_url"
+            )
+        )
         transport = EvolutionTransport(base_url=gateway.base_url, api_key=gateway.api_key,
-                                       instance_id=gateway.instance_id, timeout=self.timeout)  # fmt: skip
+                                       instance_id=gateway.instance_id, timeout=self.timeout,
+                                       guard=guard)  # fmt: skip
         return transport.send(tenant_id=tenant_id, phone_e164=phone_e164, text=text,
                               idempotency_key=idempotency_key)  # fmt: skip
 

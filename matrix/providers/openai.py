@@ -19,9 +19,14 @@ from typing import Any
 
 import openai
 
+from matrix.addresses import AddressRefused
 from matrix.concierge.ports import IntentOutput, IntentRequest
 from matrix.errors import ProviderError
 from matrix.providers.base import AssistantOutput, ProviderRequest, Usage, provider_error
+from matrix.providers.guard import Guard
+
+REFUSED = "openai_base_url_refused"
+"""The code of a request refused before it left: the tenant's base URL is not a public host."""
 
 
 class OpenAIProvider:
@@ -35,7 +40,10 @@ class OpenAIProvider:
         base_url: str,
         timeout: float = 20.0,
         max_retries: int = 1,
+        guard: Guard | None = None,
     ) -> None:
+        """``guard``: given for a base URL the tenant set, so that every connection is checked
+        after DNS (:mod:`matrix.providers.guard`); the platform's own URL goes unchecked."""
         if not api_key:
             raise provider_error(
                 "openai_api_key_missing", "set the tenant's OpenAI key or MATRIX_OPENAI_API_KEY."
@@ -43,7 +51,11 @@ class OpenAIProvider:
         self.model = model
         self._key = api_key
         self._client = openai.OpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=_guarded_client(guard) if guard else None,
         )
 
     def respond(self, request: ProviderRequest) -> AssistantOutput:
@@ -51,6 +63,8 @@ class OpenAIProvider:
         try:
             text, usage = self._responses(request)
         except ProviderError as first:
+            if first.code == REFUSED:  # the other endpoint is at the same address
+                raise
             try:
                 text, usage = self._chat(request)
             except ProviderError as second:
@@ -105,6 +119,8 @@ class OpenAIProvider:
         """Run one SDK call, turning every failure into a ProviderError coded ``<prefix>_...``."""
         try:
             return call()
+        except AddressRefused as exc:
+            raise _refused(exc) from None
         except openai.APIStatusError as exc:
             raise provider_error(
                 f"{prefix}_http_{exc.status_code}", str(exc.message), self._key
@@ -112,6 +128,7 @@ class OpenAIProvider:
         except openai.APITimeoutError:
             raise provider_error(f"{prefix}_timeout", "the request timed out", self._key) from None
         except openai.OpenAIError as exc:
+            _raise_if_refused(exc)
             raise provider_error(f"{prefix}_error", str(exc), self._key) from None
         except ValueError:  # the SDK lets a body that is not JSON through as a decode error
             raise provider_error(
@@ -170,7 +187,10 @@ class OpenAIProvider:
             result = self._client.audio.transcriptions.create(
                 model=model, file=(filename, audio, mime_type), **extra
             )
+        except AddressRefused as exc:
+            raise _refused(exc) from None
         except openai.OpenAIError as exc:
+            _raise_if_refused(exc)
             raise provider_error("owner_audio_transcription_error", str(exc), self._key) from None
         text = (getattr(result, "text", "") or "").strip()
         if not text:
@@ -193,11 +213,37 @@ class OpenAIProvider:
                 speed=speed,
             )
             audio = result.read()
+        except AddressRefused as exc:
+            raise _refused(exc) from None
         except openai.OpenAIError as exc:
+            _raise_if_refused(exc)
             raise provider_error("owner_audio_speech_error", str(exc), self._key) from None
         if not audio:
             raise provider_error("owner_audio_speech_error", "empty audio")
         return audio, int((time.perf_counter() - start) * 1000)
+
+
+def _guarded_client(guard: Guard) -> Any:
+    """The SDK's own HTTP client (its defaults: limits, redirects) over the guard's transport.
+    The SDK's client class names the httpx family it speaks (httpx, or a fork such as httpx2)."""
+    client_class = openai.DefaultHttpxClient
+    family = next(c.__module__.split(".")[0] for c in client_class.__mro__
+                  if c.__module__.startswith("httpx"))  # fmt: skip
+    return client_class(transport=guard.http_transport(family), trust_env=False)
+
+
+def _raise_if_refused(exc: BaseException) -> None:
+    """When the SDK wrapped a connection the guard refused, raise :func:`_refused` of it."""
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and not isinstance(cause, AddressRefused):
+        cause = cause.__cause__ or cause.__context__
+    if cause is not None:
+        raise _refused(cause) from None
+
+
+def _refused(refusal: BaseException) -> ProviderError:
+    """A connection the guard refused, as ``openai_base_url_refused`` with the guard's reason."""
+    return ProviderError(f"{REFUSED}: {refusal}", code=REFUSED, provider="openai")
 
 
 def _text_of_response(response: Any) -> str:

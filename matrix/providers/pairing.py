@@ -6,7 +6,7 @@ the gateway answers 404/405), reading the code, the image, the pairing code and 
 the names Evolution versions use; ``GET /instance/connectionState/{instance}`` when it answered
 neither; ``POST /instance/create`` when connecting failed or ``force_new`` asks for a new
 instance; then a few more connects while the gateway has no code yet. A tenant's own gateway URL
-is checked first (:mod:`matrix.providers.addresses`): its key goes to a public HTTPS host only.
+is checked first (:mod:`matrix.addresses`): its key goes to a public HTTPS host only.
 Redirects are not followed, so the key cannot be bounced elsewhere.
 """
 
@@ -20,9 +20,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+from matrix import addresses
 from matrix.config import Settings
 from matrix.errors import ConfigError, ProviderError
-from matrix.providers import addresses
 from matrix.providers.base import sanitize
 from matrix.providers.evolution import HOW_TO_TURN_ON, Gateway, TenantTransports, platform_gateway
 
@@ -70,7 +70,11 @@ def tenant_qr(
                                  f" {HOW_TO_TURN_ON}.", code="evolution_not_configured")  # fmt: skip
     if gateway is not platform:  # the platform's comes from the operator's own settings
         try:
-            addresses.check(gateway.base_url, allow_loopback=settings.allow_loopback_urls)
+            addresses.check(
+                gateway.base_url,
+                allow_loopback=settings.allow_loopback_urls,
+                field="integrations.crm_evolution.base_url",
+            )
         except addresses.AddressRefused as exc:
             raise GatewayUnavailable(str(exc), code="evolution_gateway_refused") from None
         except OSError:

@@ -8,7 +8,9 @@ tenant with its own key also gets an intent classifier (the rules route for ever
   (the platform key when set, falling back to local on any failure, with the reason recorded).
 - A tenant's ``openai.base_url`` is used only with the tenant's own key: the platform key goes
   to the platform's base URL and nowhere else, so a tenant cannot have it sent to a server of
-  its choosing.
+  its choosing. That URL is checked again at every connection, after DNS
+  (:mod:`matrix.providers.guard`): only a public HTTPS host, or this machine when
+  ``MATRIX_ALLOW_LOOPBACK_URLS`` allows it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from matrix.concierge.ports import AudioProvider, IntentClassifier
 from matrix.config import Settings
 from matrix.errors import ProviderError
 from matrix.providers.base import AssistantOutput, Provider, ProviderRequest, TenantAI
+from matrix.providers.guard import Guard
 from matrix.providers.local import LocalProvider, OffProvider
 
 
@@ -114,6 +117,7 @@ class Selector:
         audio: AudioProvider = self._cached("audio", tenant, lambda: OpenAIProvider(
             api_key=key, model=tenant.model or self.settings.openai_model,
             base_url=base_url, timeout=self.settings.provider_timeout_seconds,
+            guard=_guard(self.settings, tenant),
         ))  # fmt: skip
         return audio
 
@@ -139,7 +143,11 @@ def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, boo
     timeout = settings.provider_timeout_seconds
     if tenant.api_key:
         return OpenAIProvider(
-            api_key=tenant.api_key, model=model, base_url=base_url, timeout=timeout
+            api_key=tenant.api_key,
+            model=model,
+            base_url=base_url,
+            timeout=timeout,
+            guard=_guard(settings, tenant),
         ), True
     mode = tenant.mode if tenant.mode != "auto" else settings.provider_mode
     match mode:
@@ -161,6 +169,13 @@ def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, boo
                 api_key=settings.openai_api_key, model=model, base_url=base_url, timeout=timeout
             )
             return FallbackProvider(primary, LocalProvider()), False
+
+
+def _guard(settings: Settings, tenant: TenantAI) -> Guard | None:
+    """The check on every connection to the tenant's own base URL (None for the platform's)."""
+    if tenant.api_key and tenant.base_url:
+        return Guard(allow_loopback=settings.allow_loopback_urls, field="openai.base_url")
+    return None
 
 
 def _base_url(settings: Settings, tenant: TenantAI) -> str:

@@ -6,7 +6,7 @@ import heapq
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -59,7 +59,13 @@ class Wiring(Protocol):
     with the store bound: ``functools.partial(build, store=store)``)."""
 
     def __call__(
-        self, *, clock: Clock, transport: Transport, worker_id: str, lease_seconds: float
+        self,
+        *,
+        clock: Clock,
+        transport: Transport,
+        worker_id: str,
+        lease_seconds: float,
+        settings: Settings | None = None,
     ) -> Runtime: ...
 
 
@@ -86,7 +92,12 @@ def run_simulation(
     report.ai_endpoint = server.base_url
     try:
         transport = RecordingTransport(fail_rate=0.04, rng=random.Random(seed + 1))
-        app = wire(clock=clock, transport=transport, worker_id="simulator", lease_seconds=120)
+        wiring: dict[str, Any] = {"clock": clock, "transport": transport,
+                                  "worker_id": "simulator", "lease_seconds": 120}  # fmt: skip
+        # The tenants that bring their own key reach the simulator's own AI server, on this
+        # machine: the simulated platform allows that (MATRIX_ALLOW_LOOPBACK_URLS).
+        settings = replace(wire(**wiring).settings, allow_loopback_urls=True)
+        app = wire(**wiring, settings=settings)
         store, concierge, worker = app.store, app.concierge, app.worker
         world = _World(store=store, clock=clock, rng=rng, report=report, scheduler=app.scheduler(),
                        worker=worker, catalog=Catalog(app.settings.contracts_dir))  # fmt: skip

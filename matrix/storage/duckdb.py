@@ -106,10 +106,11 @@ class DuckDBBackend(Backend):
         self._watcher: threading.Thread | None = None
         self._closed = False
         self._generation = 0
+        self.created_folder: Path | None = None
+        """The first folder made for this store's file when it was opened to be created."""
         if self.in_memory:
             self._con = self._connect()
         else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
             self._lease = FileLease(Path(path), timeout=lock_timeout)
 
     @contextmanager

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from matrix import values
 from matrix.clock import SYSTEM_CLOCK, Clock
 from matrix.config import Settings, mask_secrets
 from matrix.envelopes import validator_for
@@ -33,7 +34,10 @@ from matrix.storage.tenant_runtime import SqlTenantRuntime
 from matrix.storage.tokens import SqlApiTokens
 from matrix.storage.users import SqlDashboardUsers, SqlSignInFailures, SqlWebSessions
 
-_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
+_TENANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
+_TENANT_RULE = (
+    "use 1-120 letters, digits, '.', '_' or '-', starting with a letter or digit (e.g. acme-01)"
+)
 
 TELEMETRY_COLUMNS = (
     "tenant_id", "recorded_at", "kind", "name", "module", "status", "latency_ms", "provider",
@@ -67,11 +71,9 @@ class Tenants:
 
     def add(self, tenant_id: str, display_name: str | None = None) -> bool:
         """Register a tenant; returns False when it already existed (nothing changes)."""
-        if not isinstance(tenant_id, str) or not _TENANT_ID.match(tenant_id):
-            raise UsageError(
-                f"tenant_id {tenant_id!r} is not valid: use 1-120 letters, digits, '.', '_' or"
-                " '-', starting with a letter or digit (e.g. acme-01)."
-            )
+        values.identifier(tenant_id, "tenant_id", pattern=_TENANT_ID, rule=_TENANT_RULE)
+        if display_name is not None:
+            display_name = values.label(display_name, "display_name")
         with self._backend.transaction() as tx:
             if tx.query("SELECT 1 FROM tenants WHERE tenant_id = ?", [tenant_id]):
                 return False
@@ -229,8 +231,9 @@ class Store:
         self.close()
 
 
-def open_backend(url: str, settings: Settings) -> Backend:
-    """The backend for a store URL.
+def open_backend(url: str, settings: Settings, *, create: bool = False) -> Backend:
+    """The backend for a store URL; with ``create``, a DuckDB file's missing folders are made
+    (the backend's ``created_folder`` says which, for the command to tell).
 
     Raises:
         ConfigError: the URL's scheme is not one matrix knows.
@@ -252,13 +255,14 @@ def open_backend(url: str, settings: Settings) -> Backend:
                     f"Storage URL {url!r} names no file; use duckdb:///var/matrix.duckdb or"
                     " duckdb:///:memory:."
                 )
-            if path != ":memory:" and Path(path).is_dir():
-                raise ConfigError(f"Storage URL {url!r} names a folder; name a .duckdb file.")
-            return DuckDBBackend(
+            created = None if path == ":memory:" else _check_duckdb_file(url, Path(path), create)
+            backend = DuckDBBackend(
                 path,
                 lock_timeout=settings.lock_timeout_seconds,
                 idle_release=settings.idle_release_seconds,
             )
+            backend.created_folder = created
+            return backend
         case "postgresql" | "postgres":
             from matrix.storage.postgres import PostgresBackend
 
@@ -269,6 +273,49 @@ def open_backend(url: str, settings: Settings) -> Backend:
                 " duckdb:///path/file.duckdb, duckdb:///:memory: or postgresql://... "
                 "(MATRIX_STORAGE_URL)."
             )
+
+
+DUCKDB_MAGIC = b"DUCK"
+"""What a DuckDB database file holds at bytes 8 to 12."""
+
+
+def _check_duckdb_file(url: str, path: Path, create: bool) -> Path | None:
+    """Refuse a DuckDB URL whose file is a folder or another kind of file; make its missing
+    folders when ``create`` (returning the first one made), else refuse them.
+
+    Raises:
+        ConfigError: which, and the fix; ``duckdb:///`` with three slashes is a relative path.
+    """
+    where = _relative_note(path)
+    if path.is_dir():
+        raise ConfigError(f"Storage URL {url!r} names a folder{where}; name a .duckdb file.")
+    created = None
+    if not path.parent.is_dir():
+        if not create:
+            raise ConfigError(
+                f"Storage URL {url!r} is in the folder {path.parent}, which does not exist{where}."
+                f" Create it first (mkdir -p {path.parent}), or fix the URL."
+            )
+        created = path.parent
+        path.parent.mkdir(parents=True)
+    if path.is_file() and path.stat().st_size > 0:
+        with path.open("rb") as file:
+            head = file.read(12)
+        if head[8:12] != DUCKDB_MAGIC:
+            raise ConfigError(
+                f"Storage URL {url!r} names {path}, which exists and is not a DuckDB database;"
+                " nothing was changed. Name a new file or an existing store (e.g."
+                " duckdb:///var/matrix.duckdb)."
+            )
+    return created
+
+
+def _relative_note(path: Path) -> str:
+    """Said of a relative DuckDB path: what three slashes mean, and how to write an absolute one."""
+    if path.is_absolute():
+        return ""
+    return (f" (three slashes make a relative path, here from {Path.cwd()}; write four,"
+            f" duckdb:////{path}, for an absolute one)")  # fmt: skip
 
 
 def open_store(
@@ -296,10 +343,10 @@ def open_store(
         path = url.partition("://")[2][1:]
         if path != ":memory:" and not Path(path).exists():
             raise StorageError(
-                f"There is no store at {path!r}. Create it with `matrix init`, or set"
-                " MATRIX_STORAGE_URL to an existing store."
+                f"There is no store at {path!r}{_relative_note(Path(path))}. Create it with"
+                " `matrix init`, or set MATRIX_STORAGE_URL to an existing store."
             )
-    store = Store(open_backend(url, settings), settings, clock)
+    store = Store(open_backend(url, settings, create=not must_exist), settings, clock)
     try:
         if migrate or url.endswith(":memory:"):
             store.migrate()

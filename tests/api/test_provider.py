@@ -29,6 +29,12 @@ def gateway() -> Iterator[EvolutionGateway]:
 
 
 @pytest.fixture
+def strict(tmp_path: Path) -> Iterator[ApiWorld]:
+    """The API of a platform that does not allow tenant URLs on this machine (the default)."""
+    yield from make_world(f"duckdb:///{tmp_path / 'store.duckdb'}", allow_loopback_urls=False)
+
+
+@pytest.fixture
 def loopback(tmp_path: Path) -> Iterator[ApiWorld]:
     """The API with gateways on this machine allowed, as in a test or beside the server."""
     yield from make_world(f"duckdb:///{tmp_path / 'store.duckdb'}", allow_loopback_urls=True)
@@ -143,9 +149,9 @@ def test_qr_unreachable_gateway_is_502(loopback: ApiWorld, gateway: EvolutionGat
     "https://192.168.1.20", "https://[fe80::1]", "http://metadata.google.internal",
     "https://[::ffff:169.254.169.254]", "http://127.0.0.1:9",
 ])  # fmt: skip
-def test_qr_never_sends_the_key_to_a_private_address(api: ApiWorld, url: str) -> None:
+def test_qr_never_sends_the_key_to_a_private_address(strict: ApiWorld, url: str) -> None:
     """Without MATRIX_ALLOW_LOOPBACK_URLS even this machine is refused; no request is made."""
-    evolution.configure(api, gateway_url=url)
-    answer = api.get(QR)
+    evolution.configure(strict, gateway_url=url)
+    answer = strict.get(QR)
     assert answer.status_code == 503 and answer.json()["error"] == "evolution_gateway_refused"
     assert GATEWAY_KEY not in answer.text

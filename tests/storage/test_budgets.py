@@ -47,5 +47,7 @@ def test_budget_burn_pages_when_the_month_would_be_gone_in_days(
 
 def test_no_budget_and_bad_budget(concierge: Concierge, store: Store) -> None:
     assert "no AI budget set" in budget_status(store, "acme", at=AT)["empty_reason"]
-    with pytest.raises(UsageError, match=r"ai_budget\.monthly_usd must be a number"):
+    with pytest.raises(
+        UsageError, match=r"ai_budget\.monthly_usd .*not a number; give one like 50"
+    ):
         concierge.save_config("acme", {"ai_budget": {"monthly_usd": "lots"}})

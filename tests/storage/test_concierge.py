@@ -208,12 +208,20 @@ def test_default_limits_are_the_origins(concierge: Concierge) -> None:
     assert summary["execution"]["confirmations_enabled"] is True
     assert summary["execution"]["max_pending_confirmations"] == 20
     assert summary["execution"]["confirmation_ttl_seconds"] == 900
-    concierge.save_config(
-        "acme", {"execution": {"max_pending_confirmations": 10_000, "confirmation_ttl_seconds": 0}}
+    concierge.save_config("acme", {"execution": {"confirmation_ttl_seconds": 600}})
+    with pytest.raises(UsageError) as info:  # refused, never clamped nor reset to the default
+        concierge.save_config(
+            "acme",
+            {"execution": {"max_pending_confirmations": 10_000, "confirmation_ttl_seconds": 0}},
+        )
+    assert str(info.value) == (
+        "Invalid runtime config: execution.max_pending_confirmations must be a whole number from"
+        " 1 to 500, got 10000; execution.confirmation_ttl_seconds must be a whole number from 1 to"
+        " 604800, got 0."
     )
     summary = concierge.config_summary("acme")
-    assert summary["execution"]["max_pending_confirmations"] == 500
-    assert summary["execution"]["confirmation_ttl_seconds"] == 900
+    assert summary["execution"]["max_pending_confirmations"] == 20
+    assert summary["execution"]["confirmation_ttl_seconds"] == 600
 
 
 def test_saving_unrelated_config_keeps_confirmations_on(concierge: Concierge) -> None:

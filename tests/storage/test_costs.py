@@ -89,7 +89,7 @@ def test_a_new_price_reprices_only_usage_after_its_date(usage: Store) -> None:
 
 def test_bad_prices_and_dimensions_are_refused(usage: Store) -> None:
     now = datetime(2026, 11, 20, tzinfo=UTC)
-    with pytest.raises(UsageError, match="input_per_mtok must be a price"):
+    with pytest.raises(UsageError, match="input_per_mtok must be a number of 0 or more"):
         set_price(usage, provider="openai", model="gpt-x", effective_from=T1, input_per_mtok=-1, output_per_mtok=1,
                   actor="x", now=now)  # fmt: skip
     with pytest.raises(UsageError, match="by must be one of"):
@@ -117,7 +117,7 @@ def test_gross_margin_proxy_from_dated_plans(usage: Store) -> None:
     assert (
         gross_margin(usage, "globex", **WINDOW)["gross_margin_ratio"] is None
     )  # other tenant: no plan
-    with pytest.raises(UsageError, match="monthly_fee_usd must be 0 or more"):
+    with pytest.raises(UsageError, match="monthly_fee_usd must be a number of 0 or more"):
         set_plan(usage, "acme", plan="x", monthly_fee_usd=-1, effective_from=T1, actor="x", now=now)
     with pytest.raises(NotFoundError, match="Did you mean acme"):
         set_plan(usage, "acmee", plan="x", monthly_fee_usd=1, effective_from=T1, actor="x", now=now)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from matrix.providers.addresses import AddressRefused, check
+from matrix.addresses import AddressRefused, check
 
 NAMES = {
     "evolution.example.com": ["93.184.216.34"],
@@ -33,7 +33,7 @@ def _resolve(host: str, _port: int) -> list[str]:
 def test_check_refuses_private_link_local_metadata_and_loopback(url: str) -> None:
     with pytest.raises(AddressRefused) as info:
         check(url, allow_loopback=False, resolver=_resolve)
-    assert "Set the URL of a gateway on a public host" in str(info.value)
+    assert "Set the URL of a service on a public host" in str(info.value)
 
 
 @pytest.mark.parametrize("url", [

@@ -8,7 +8,7 @@ from typing import IO, Any
 
 import click
 
-from matrix.cli.options import CONTEXT, json_option, open_app, open_existing
+from matrix.cli.options import CONTEXT, Number, json_option, open_app, open_existing
 from matrix.cli.output import emit, table
 from matrix.clock import SYSTEM_CLOCK
 from matrix.errors import ConflictError
@@ -216,7 +216,7 @@ def crm_ai() -> None:
     " test (it measures them), all.",
 )  # fmt: skip
 @click.option(
-    "--min-confidence", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+    "--min-confidence", type=Number(0, 1), default=0.7, show_default=True,
     help="The tenant's minimum: a move less sure than this keeps the lead where it is.",
 )  # fmt: skip
 @click.option(

@@ -33,7 +33,7 @@ def _migrate(storage_url: str | None, *, must_exist: bool) -> dict[str, Any]:
 
     settings = Settings.load(storage_url=storage_url)
     with open_store(settings=settings, must_exist=must_exist, check_schema=False) as store:
-        created = getattr(store.backend, "created_folder", None)
+        created = store.created_folder
         made = {"created_folder": str(created)} if created else {}
         return {"store": store.url, **made, **store.migrate().as_dict()}
 

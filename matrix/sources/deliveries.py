@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from matrix import values
 from matrix.errors import InvalidValueError, UsageError
 from matrix.sources.report import ImportReport
 
@@ -49,6 +50,9 @@ def record_deployment(
         raise UsageError(
             "Name the service and the version, e.g. `matrix deploy record api 2026.11.2`."
         )
+    service, version = values.label(service, "service"), values.label(version, "version")
+    if remediates is not None:
+        remediates = values.label(remediates, "remediates")
     now = now or store.clock.now()
     key = hashlib.sha256(f"{tenant_id}:{service}:{version}".encode()).hexdigest()[:32]
     row = {"deployment_id": key, "tenant_id": tenant_id, "service": service, "version": version, "kind": kind,

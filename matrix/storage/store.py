@@ -188,6 +188,11 @@ class Store:
         return self.backend.url
 
     @property
+    def created_folder(self) -> Path | None:
+        """The folder opening this store created for its file (DuckDB), if it made one."""
+        return getattr(self.backend, "created_folder", None)
+
+    @property
     def dialect(self) -> str:
         return self.backend.dialect
 

@@ -15,15 +15,6 @@ from tests.conftest import ROOT
 from tests.e2e.cli import run
 
 
-@pytest.fixture
-def url(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("MATRIX_PROVIDER_MODE", "local")
-    url = f"duckdb:///{tmp_path / 'bad.duckdb'}"
-    assert run(capsys, "init", "--storage-url", url)[0] == 0
-    assert run(capsys, "tenant", "create", "acme", "--storage-url", url)[0] == 0
-    return url
-
-
 def execution(url: str) -> dict[str, Any]:
     with open_store(url) as store:
         stored = store.runtime_config.get("acme")

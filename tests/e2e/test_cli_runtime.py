@@ -16,14 +16,6 @@ def acme(capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int,
     return run(capsys, *args, "--tenant", "acme", "--storage-url", url)
 
 
-@pytest.fixture
-def url(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("MATRIX_PROVIDER_MODE", "local")
-    url = f"duckdb:///{tmp_path / 'rt.duckdb'}"
-    assert run(capsys, "init", "--storage-url", url)[0] == 0
-    assert run(capsys, "tenant", "create", "acme", "--storage-url", url)[0] == 0
-    return url
-
 
 def test_chat_shows_reply_decision_and_task(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = acme(capsys, url, "chat", "-m", "Agendar reunião com a Ana sexta")

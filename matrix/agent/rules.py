@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from matrix.agent.context import ThreadMessage
-from matrix.agent.ruleset import (  # noqa: F401  (the rule set's names, read from here too)
+from matrix.agent.ruleset import (
     HANDOFF_CODES,
     INTENTS,
     RULES_FILE,
@@ -215,3 +215,10 @@ def hold_below(s: StageSuggestion, min_confidence: float) -> StageSuggestion:
         f" lead stays in {s.current_stage} (the rules suggested {s.suggested_stage}: {s.reason})"
     )
     return replace(s, suggested_stage=s.current_stage, reason=reason)
+
+
+__all__ = [
+    "FORWARD_STAGES", "HANDOFF_CODES", "INTENTS", "NOT_UNDERSTOOD", "RULES_FILE", "Handoff",
+    "HandoffRule", "IntentRule", "RuleSet", "StageSuggestion", "Target", "handoff", "hold_below",
+    "latest_inbound", "load_rules", "may_answer", "normalize", "parse_rules", "qualify", "shipped",
+]  # fmt: skip

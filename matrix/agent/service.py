@@ -378,7 +378,7 @@ class WhatsAppAgent:
     def _store_response(self, tenant_id: str, row: Record, response: dict[str, Any]) -> dict[str, Any]:
         """Store an execution's response on its audit row; returns it as stored (times as text),
         which is what a repeated request gets."""
-        stored = _plain(response)
+        stored: dict[str, Any] = _plain(response)
         self.store.modules.ai_actions.update(tenant_id, row["action_id"], {"details": {"response": stored}})
         return stored
 

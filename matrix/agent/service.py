@@ -191,7 +191,8 @@ class WhatsAppAgent:
         if action not in ACTIONS:
             raise UsageError(f"action must be one of {list(ACTIONS)}, got {action!r}.")
         if not isinstance(client_request_id, str) or not 4 <= len(client_request_id.strip()) <= 120:
-            raise UsageError("client_request_id must be 4 to 120 characters: the id that makes a retry safe.")
+            raise UsageError("client_request_id (--request-id) must be 4 to 120 characters: the id that makes"
+                             " a retry safe.")  # fmt: skip
         work, conversation, policy = self._begin(tenant_id, conversation_id, correlation_id, action,
                                                  client_request_id=client_request_id)  # fmt: skip
         key = f"execute:{conversation_id}:{action}:{client_request_id}"

@@ -58,7 +58,7 @@ def add_user(store: Any, username: str, password: str, *, role: str, tenants: li
     """Create or replace a user; a manager needs at least one existing tenant, an admin none (an
     admin sees every tenant)."""
     issues = Issues()
-    if not _NAME.match(username or ""):
+    if not _NAME.fullmatch(username or ""):
         issues.error(
             "username",
             f"username {username!r} must be 2-63 lowercase letters, digits, '.', '_' or '-'",

@@ -184,7 +184,7 @@ def check_token(token: str) -> None:
     Raises:
         AuthenticationError: ``malformed_token`` or ``bad_checksum``.
     """
-    match = _SHAPE.match(token) if token.isascii() else None
+    match = _SHAPE.fullmatch(token) if token.isascii() else None
     if match is None:
         raise AuthenticationError(
             f"The bearer token is not a matrix token (they read mxt_ or mxa_ and"

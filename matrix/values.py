@@ -152,6 +152,16 @@ def identifier(value: Any, field: str, *, pattern: re.Pattern[str], rule: str) -
     return value
 
 
+def one_line(value: str, field: str) -> str:
+    """``value`` as given, refused when it holds a control character (a key, a session id).
+
+    Raises:
+        UsageError: naming the field and the character.
+    """
+    _no_controls(value, field)
+    return value
+
+
 def label(value: Any, field: str, *, max_length: int = 200) -> str:
     """Free text on one line (a display name): surrounding spaces trimmed, no control
     characters, at most ``max_length`` characters.

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from matrix import values
 from matrix.cli.options import json_option, open_app, storage_option, tenant_option
 from matrix.cli.output import emit
 from matrix.errors import UsageError
@@ -36,6 +37,8 @@ def chat(
 
     if session_id is not None and not session_id.strip():
         raise UsageError("--session is empty; name the session to continue, or leave it out for a new one.")
+    if session_id is not None:
+        values.one_line(session_id, "--session")
     session_id = session_id or new_id()
     with open_app(storage_url) as app:
         for text in [message] if message is not None else _prompt_lines():

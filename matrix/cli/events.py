@@ -32,7 +32,10 @@ def events_append(source: IO[bytes], storage_url: str | None, as_json: bool) -> 
     from matrix.envelopes import read_envelopes
 
     name = getattr(source, "name", "input")
-    envelopes = read_envelopes(values.utf8(source.read(), str(name)), str(name))
+    text = values.utf8(source.read(), str(name))
+    if not text.strip():
+        raise UsageError(f"{name} is empty; give a JSON envelope, an array of them, or one per line.")
+    envelopes = read_envelopes(text, str(name))
     bar = tqdm(total=len(envelopes), unit="env", disable=None, file=sys.stderr)
     with open_app(storage_url) as app, bar:
         result = app.store.events.append_many(envelopes, batch_size=10_000, progress=bar.update)

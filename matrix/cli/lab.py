@@ -8,10 +8,9 @@ import sys
 import click
 
 from matrix import paths
-from matrix.cli.options import json_option, storage_option
+from matrix.cli.options import json_option, open_app, storage_option
 from matrix.cli.output import emit
-from matrix.config import Settings, absolute_storage_url, child_environment, mask_secrets
-from matrix.errors import UsageError
+from matrix.config import absolute_storage_url, child_environment, mask_secrets
 
 
 @click.command()
@@ -21,10 +20,8 @@ from matrix.errors import UsageError
 @json_option
 def lab(port: int, dry_run: bool, storage_url: str | None, as_json: bool) -> None:
     """Open JupyterLab on notebooks/ with this store as the notebooks' default."""
-    if storage_url is not None and not storage_url.startswith(("duckdb:///", "postgresql://", "postgres://")):
-        raise UsageError(f"--storage-url {storage_url!r} is not a store's URL; use duckdb:///var/matrix.duckdb"
-                         " or postgresql://user@host/db.")  # fmt: skip
-    url = absolute_storage_url(Settings.load(storage_url=storage_url).storage_url)
+    with open_app(storage_url) as app:  # the notebooks' store: it must exist and be migrated
+        url = absolute_storage_url(app.settings.storage_url)
     command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={paths.notebooks_dir()}", f"--port={port}",
                "--no-browser", *_root_flags()]  # fmt: skip
     if dry_run:

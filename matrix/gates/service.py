@@ -141,7 +141,7 @@ def check_run_id(run_id: str) -> str:
     Raises:
         UsageError: it could name a folder outside ``reports/gates/``, or is empty or too long.
     """
-    if not RUN_ID.match(run_id) or ".." in run_id:
+    if not RUN_ID.fullmatch(run_id) or ".." in run_id:
         raise UsageError(
             f"--run-id {run_id!r} is not a plain name: use 1-100 letters, digits, '.', '_' or '-',"
             " starting with a letter or digit (e.g. ci-2026-12-01)."

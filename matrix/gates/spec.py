@@ -73,7 +73,7 @@ def load_gates(path: Path) -> list[Gate]:
             issues.error(where, "must be an object")
             continue
         gate_id = raw.get("id")
-        if not isinstance(gate_id, str) or not _ID.match(gate_id):
+        if not isinstance(gate_id, str) or not _ID.fullmatch(gate_id):
             issues.error(f"{where}.id", f"{gate_id!r} must look like g01_contract_checks")
         elif gate_id in seen:
             issues.error(f"{where}.id", f"{gate_id!r} is a duplicate")

@@ -165,7 +165,7 @@ def _problems(item: Any, catalog: MetricCatalog) -> list[tuple[Literal["error", 
         return [("error", "must be an object")]
     out: list[tuple[Literal["error", "warning"], str]] = []
     name = item.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         out.append(("error", f"name {name!r} must be snake_case like subject_measure_unit"))
     elif name in catalog.metrics:
         out.append(("error", "duplicate name"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from matrix import envelopes as env
+from matrix import values
 from matrix.clock import Clock
 from matrix.modules.ports import ModuleStore, Record, TableGateway
 
@@ -42,6 +43,8 @@ def create_once(
     creation emits the record's lifecycle events. Concurrent creations of one key store one
     record where the table has a unique key on it: the later writers get the stored one.
     """
+    if external_key:
+        values.one_line(external_key, "external_key")
     with store.transaction():
         if external_key:
             found = table.find(work.tenant_id, external_key=external_key, limit=1)

@@ -42,7 +42,7 @@ CURRENCIES = frozenset(
 
 
 def phone(value: Any, field: str = "phone_e164") -> str:
-    if not isinstance(value, str) or not E164.match(value):
+    if not isinstance(value, str) or not E164.fullmatch(value):
         raise UsageError(
             f"{field} {value!r} is not an E.164 phone number; write it like +5511999990000."
         )

@@ -224,13 +224,14 @@ def test_metrics_commands(url: str, tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_lab_points_jupyterlab_at_the_notebooks_and_the_store(
-    capsys: pytest.CaptureFixture[str],
+    url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, _ = run(
-        capsys, "lab", "--dry-run", "--storage-url", "postgresql://u:pw@db/m", "--json"
-    )
+    code, out, _ = run(capsys, "lab", "--dry-run", "--storage-url", url, "--json")
     body = json.loads(out)
-    assert code == 0 and body["MATRIX_STORAGE_URL"] == "postgresql://u:****@db/m"
+    assert code == 0 and body["MATRIX_STORAGE_URL"] == url
+    missing = f"duckdb:///{tmp_path / 'nothing-here.duckdb'}"
+    code, _, err = run(capsys, "lab", "--dry-run", "--storage-url", missing)
+    assert code == 1 and "matrix init" in err  # a typo is caught before JupyterLab starts
     assert any(
         part.endswith("/notebooks")
         for part in body["command"]

@@ -95,3 +95,15 @@ def test_utf8_refuses_binary_data() -> None:
         values.utf8(b"\xff\xd8\xff", "photo.json")
     assert str(info.value) == ("photo.json is not UTF-8 text (byte 0 is 0xff); give a text file"
                                " saved as UTF-8.")  # fmt: skip
+
+
+def test_a_trailing_newline_is_not_part_of_a_valid_value() -> None:
+    """``^…$`` with ``re.match`` lets one trailing newline through; every validator matches the
+    whole value."""
+    from matrix.access import _NAME
+    from matrix.modules import values as module_values
+
+    with pytest.raises(UsageError, match="E.164"):
+        module_values.phone("+5511999990000\n")
+    assert module_values.phone("+5511999990000") == "+5511999990000"
+    assert _NAME.fullmatch("acme\n") is None

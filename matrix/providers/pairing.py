@@ -25,6 +25,7 @@ from matrix.config import Settings
 from matrix.errors import ConfigError, ProviderError
 from matrix.providers.base import sanitize
 from matrix.providers.evolution import HOW_TO_TURN_ON, Gateway, TenantTransports, platform_gateway
+from matrix.providers.guard import Guard
 
 ATTEMPTS = 3
 """Connects after the first while the gateway has no code yet, or failed with a 5xx (the origin
@@ -79,15 +80,23 @@ def tenant_qr(
             raise GatewayUnavailable(str(exc), code="evolution_gateway_refused") from None
         except OSError:
             raise _unreachable(gateway) from None
+        guard = Guard(allow_loopback=settings.allow_loopback_urls, field="integrations.crm_evolution.base_url")
+        return qr(gateway, force_new=force_new, timeout=settings.provider_timeout_seconds, wait=wait,
+                  guard=guard)  # fmt: skip
     return qr(gateway, force_new=force_new, timeout=settings.provider_timeout_seconds, wait=wait)
 
 
 def qr(
     gateway: Gateway, *, force_new: bool = False, timeout: float = 10.0,
-    attempts: int = ATTEMPTS, wait: Callable[[float], None] = time.sleep,
+    attempts: int = ATTEMPTS, wait: Callable[[float], None] = time.sleep, guard: Guard | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Ask ``gateway`` for its instance's QR code (see the module docstring for the steps)."""
-    client = _Client(gateway, timeout)
+    """Ask ``gateway`` for its instance's QR code (see the module docstring for the steps); with
+    ``guard`` (a tenant's own gateway), every connection is checked after DNS."""
+    opener = _OPENER
+    if guard is not None:
+        opener = guard.opener()
+        opener.add_handler(_NoRedirect())
+    client = _Client(gateway, timeout, opener)
     instance = quote(gateway.instance_id, safe="")
     found: dict[str, Any] = {}
     status = 0
@@ -118,9 +127,10 @@ def qr(
 
 
 class _Client:
-    def __init__(self, gateway: Gateway, timeout: float) -> None:
+    def __init__(self, gateway: Gateway, timeout: float, opener: urllib.request.OpenerDirector) -> None:
         self.gateway = gateway
         self.timeout = timeout
+        self.opener = opener
 
     def connect(self, instance: str) -> tuple[int, dict[str, Any]]:
         status, body = self.call("GET", f"/instance/connect/{instance}")
@@ -135,10 +145,12 @@ class _Client:
             headers={"apikey": self.gateway.api_key, "content-type": "application/json"},
         )  # fmt: skip
         try:
-            with _OPENER.open(request, timeout=self.timeout) as answer:
+            with self.opener.open(request, timeout=self.timeout) as answer:
                 return answer.status, _json(answer.read())
         except urllib.error.HTTPError as exc:
             return exc.code, _json(exc.read())
+        except addresses.AddressRefused as exc:  # the name resolved where the key may not go
+            raise GatewayUnavailable(str(exc), code="evolution_gateway_refused") from None
         except (urllib.error.URLError, TimeoutError, OSError, ValueError):
             raise _unreachable(self.gateway) from None
 

@@ -162,3 +162,25 @@ def test_the_evolution_transport_checks_the_tenant_gateway_at_every_send(
     with pytest.raises(TransportError):
         send(gateway.url, allow=False)
     assert len(gateway.seen) == 1
+
+
+def test_pairing_checks_the_tenant_gateway_at_every_connection(gateway: EvolutionGateway) -> None:
+    """The QR of a tenant's own gateway goes through the same guard as its messages: a name that
+    now resolves inside is refused before any request; the machine's own gateway works when the
+    platform allows loopback."""
+    from matrix.providers.evolution import Gateway
+    from matrix.providers.pairing import GatewayUnavailable, qr
+
+    def guard(allow: bool) -> Guard:
+        return Guard(allow_loopback=allow, field="integrations.crm_evolution.base_url",
+                     resolver=lambda host, port: {**NAMES, "127.0.0.1": ["127.0.0.1"]}[host])  # fmt: skip
+
+    rebound = Gateway(base_url="https://rebound.example.com", api_key="evo-key", instance_id="main")
+    with pytest.raises(GatewayUnavailable) as info:
+        qr(rebound, guard=guard(True), wait=lambda _: None)
+    assert info.value.code == "evolution_gateway_refused" and "10.0.0.5" in str(info.value)
+    assert gateway.seen == []
+    local = Gateway(base_url=gateway.url, api_key="evo-key", instance_id="main")
+    assert qr(local, guard=guard(True), wait=lambda _: None)["instanceId"] == "main"
+    with pytest.raises(GatewayUnavailable):
+        qr(local, guard=guard(False), wait=lambda _: None)

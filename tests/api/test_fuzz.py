@@ -52,8 +52,8 @@ from tests.api.operations import (
 from tests.api.seeding import Known, is_id_key, seed
 from tests.conftest import row_counts
 
-FUZZ_EXAMPLES = 20
-"""Cases per operation: about 1,400 over the API's 71 operations, beside the 2,100 of the
+FUZZ_EXAMPLES = 30
+"""Cases per operation: about 2,100 over the API's 71 operations, beside the 2,100 of the
 command-line fuzz (``tests/e2e/test_cli_fuzz.py``); each case also reads every table's row count."""
 
 

@@ -16,15 +16,13 @@ calibrated on ``dev``; ``test`` measures them.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from matrix import paths
+from matrix import corpora, paths
 from matrix.agent.context import ThreadMessage
 from matrix.agent.rules import HANDOFF_CODES
 from matrix.errors import PolicyError, UsageError
@@ -42,8 +40,6 @@ TAGS = ("negation", "near_miss", "typo", "context", "not_now", "terminal", "writ
 DIRECTIONS = ("inbound", "outbound")
 MAX_MESSAGES = 6
 MIN_CASES = 150
-TEST_SHARE = (2, 5)
-"""A case is in ``test`` when its thread's hash modulo 5 is below 2."""
 PARTS = ("dev", "test", "all", "holdout")
 
 
@@ -79,9 +75,7 @@ class Conversation:
 def part_of(current_stage: str, messages: Sequence[ThreadMessage]) -> Part:
     """The part the split rule puts a thread in (see the module docstring)."""
     key = "\n".join([current_stage, *(f"{m.direction}: {m.text}" for m in messages)])
-    below, modulo = TEST_SHARE
-    digest = int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16)
-    return Part.TEST if digest % modulo < below else Part.DEV
+    return Part.TEST if corpora.in_test(key) else Part.DEV
 
 
 def load_corpus(
@@ -105,7 +99,7 @@ def load_corpus(
     cases: list[Conversation] = []
     ids: set[str] = set()
     threads: set[tuple[str, tuple[ThreadMessage, ...]]] = set()
-    for where, raw in _rows(path, issues):
+    for where, raw in corpora.json_lines(path, issues):
         case = _case(raw, where, issues, holdout)
         if case is None:
             continue
@@ -125,16 +119,6 @@ def load_corpus(
         _coverage(cases, issues)
     issues.raise_for_errors(PolicyError)
     return tuple(cases)
-
-
-def _rows(path: Path, issues: Issues) -> Iterator[tuple[str, Any]]:
-    """Each non-empty line's place and parsed JSON; a line that is not JSON is an issue."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                yield f"line {number}", json.loads(line)
-            except json.JSONDecodeError as exc:
-                issues.error(f"line {number}", f"not JSON ({exc.msg})")
 
 
 def _coverage(cases: Sequence[Conversation], issues: Issues) -> None:

@@ -15,23 +15,19 @@ rule, so a case cannot be moved from one part to the other by hand. Rules are tu
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from matrix import paths
+from matrix import corpora, paths
 from matrix.errors import PolicyError, UsageError
 from matrix.issues import Issues
 from matrix.policy.rules import TASK_TYPES
 
 LANGUAGES = ("pt", "en")
 TAGS = ("near_miss", "small_talk", "question", "typo")
-TEST_SHARE = (2, 5)
-"""A case is in ``test`` when its text's hash modulo 5 is below 2."""
 
 
 class Part(StrEnum):
@@ -58,9 +54,7 @@ class Case:
 
 def part_of(text: str) -> Part:
     """The part the split rule puts ``text`` in (see the module docstring)."""
-    below, modulo = TEST_SHARE
-    digest = int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16)
-    return Part.TEST if digest % modulo < below else Part.DEV
+    return Part.TEST if corpora.in_test(text) else Part.DEV
 
 
 def load_corpus(path: Path | None = None) -> tuple[Case, ...]:
@@ -74,15 +68,7 @@ def load_corpus(path: Path | None = None) -> tuple[Case, ...]:
     cases: list[Case] = []
     ids: set[str] = set()
     texts: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"line {number}"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            issues.error(where, f"not JSON ({exc.msg})")
-            continue
+    for where, raw in corpora.json_lines(path, issues):
         case = _case(raw, where, issues)
         if case is None:
             continue

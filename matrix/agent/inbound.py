@@ -87,7 +87,7 @@ def handle(agent: WhatsAppAgent, item: Record) -> tuple[str, str]:
         return close("skipped", f"handled_by:{conversation.get('handler_user') or 'a person'}")
     pack = context.pack(store, tenant_id, conversation)
     handoff = rules.handoff(pack.messages)
-    reader = agent.reader(tenant_id, work.correlation_id)
+    reader = agent.reader(tenant_id, policy, work.correlation_id)
     try:
         try:
             draft = reader.draft(pack, drafts.DEFAULT_TONE, policy.prompt)

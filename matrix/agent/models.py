@@ -19,7 +19,7 @@ and error rate appear beside Persona 1's.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from matrix import envelopes as env
@@ -90,16 +90,16 @@ class Reader:
         )  # fmt: skip
         out = self._ask("crm.ai.draft", request)
         if isinstance(out, ProviderError):
-            return _with(offline, guard_reason_code=f"provider_error:{out.code}", provider=out.provider or "openai")
+            return replace(offline, guard_reason_code=f"provider_error:{out.code}", provider=out.provider or "openai")
         data = out.data
         reply = data.get("reply") if isinstance(data, dict) else None
         if not isinstance(reply, str) or not reply.strip():
             self.calls[-1] |= {"status": "error", "error_code": "crm_ai_invalid_output"}
-            return _with(offline, guard_reason_code="invalid_output", provider=out.provider)
+            return replace(offline, guard_reason_code="invalid_output", provider=out.provider)
         text = drafts.trim(reply)
         verdict = guard.check(text, pack.transcript())
         if verdict.blocked:
-            return _with(offline, guard_reason_code=verdict.reason_code, guard_found=verdict.found,
+            return replace(offline, guard_reason_code=verdict.reason_code, guard_found=verdict.found,
                          provider=out.provider, model=out.model)  # fmt: skip
         why = data.get("reasoning_summary")
         return Draft(text=text, reasoning_summary=why if isinstance(why, str) else "",
@@ -176,10 +176,6 @@ def _usage(out: IntentOutput) -> dict[str, Any]:
     return {"status": "ok", "provider": out.provider, "model": out.model, "latency_ms": float(out.latency_ms),
             "input_tokens": out.usage.input, "cached_tokens": out.usage.cached,
             "output_tokens": out.usage.output, "reasoning_tokens": out.usage.reasoning}  # fmt: skip
-
-
-def _with(draft: Draft, **changes: Any) -> Draft:
-    return Draft(**{**draft.__dict__, **changes})
 
 
 def _stage_request(tenant_id: str, pack: ThreadPack, current: str, allowed: tuple[str, ...]) -> IntentRequest:

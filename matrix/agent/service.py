@@ -18,7 +18,7 @@ is a row of the audit (``crm_ai_actions``) and a ``crm.ai.*`` event.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -27,6 +27,7 @@ from matrix.agent import context, drafts
 from matrix.agent.context import ThreadPack
 from matrix.agent.models import Draft, Models, Qualification, Reader
 from matrix.clock import Clock
+from matrix.concierge.ports import TenantAI
 from matrix.concierge.tenant import TenantRuntimes
 from matrix.errors import ConflictError, ForbiddenError, NotFoundError, UsageError
 from matrix.modules.context import Work
@@ -71,6 +72,8 @@ class AgentPolicy:
     auto_reply_ai: bool
     """``auto_reply_use_ai``: the automatic answer is Persona 2's draft (else the static text)."""
     auto_reply_text: str
+    ai: TenantAI = field(default_factory=TenantAI, repr=False)
+    """The tenant's AI settings, read with the rest: which model reads its threads."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"enabled": self.enabled, "mode": self.mode, "min_confidence": self.min_confidence}
@@ -90,19 +93,20 @@ class WhatsAppAgent:
 
     def policy(self, tenant_id: str) -> AgentPolicy:
         """The tenant's Persona 2 settings. Raises NotFoundError for an unknown tenant."""
-        config = self.runtimes.resolve(tenant_id).config
+        runtime = self.runtimes.resolve(tenant_id)
+        config = runtime.config
         execution, evolution = config["execution"], config["integrations"]["crm_evolution"]
         return AgentPolicy(
             enabled=execution["whatsapp_ai_enabled"] is not False, mode=execution["whatsapp_ai_mode"],
             min_confidence=float(execution["whatsapp_ai_min_confidence"]),
             prompt=config["personas"]["whatsapp_agent_prompt"] or "",
             auto_reply=bool(evolution["auto_reply_enabled"]), auto_reply_ai=bool(evolution["auto_reply_use_ai"]),
-            auto_reply_text=evolution["auto_reply_text"] or "",
+            auto_reply_text=evolution["auto_reply_text"] or "", ai=runtime.ai,
         )  # fmt: skip
 
-    def reader(self, tenant_id: str, correlation_id: str) -> Reader:
-        ai = self.runtimes.resolve(tenant_id).ai
-        model, strict = self.models(ai)
+    def reader(self, tenant_id: str, policy: AgentPolicy, correlation_id: str) -> Reader:
+        """What reads the tenant's threads: its model (per ``policy.ai``), or the offline rules."""
+        model, strict = self.models(policy.ai)
         return Reader(tenant_id=tenant_id, model=model, strict=strict, model_name=getattr(model, "model", None),
                       correlation_id=correlation_id, clock=self.clock)  # fmt: skip
 
@@ -131,7 +135,7 @@ class WhatsAppAgent:
             raise UsageError(f"tone must be one of {list(drafts.TONES)}, got {tone!r}.")
         work, conversation, policy = self._begin(tenant_id, conversation_id, correlation_id, "suggest_reply")
         pack = context.pack(self.store, tenant_id, conversation)
-        reader = self.reader(tenant_id, work.correlation_id)
+        reader = self.reader(tenant_id, policy, work.correlation_id)
         try:
             draft = reader.draft(pack, tone, policy.prompt)
         finally:
@@ -159,7 +163,7 @@ class WhatsAppAgent:
         """
         work, conversation, policy = self._begin(tenant_id, conversation_id, correlation_id, "qualify")
         pack = self._pack_with_lead(tenant_id, conversation)
-        reader = self.reader(tenant_id, work.correlation_id)
+        reader = self.reader(tenant_id, policy, work.correlation_id)
         try:
             found = reader.qualify(pack, policy.min_confidence)
         finally:

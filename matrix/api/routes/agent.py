@@ -12,6 +12,7 @@ The answers keep the origin's ``{"response": {...}}`` shape and codes: 404
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Path, Query
@@ -32,26 +33,18 @@ def register(api: Api) -> None:
     def suggest_reply(call: Call, conversation_id: ID) -> dict[str, Any]:
         """A drafted reply for the conversation, its confidence and reasoning; nothing is sent."""
         r = call.request
-        try:
-            answer = call.app.agent.suggest_reply(
-                call.tenant_id, conversation_id, tone=r.get("tone", "consultivo"), request_id=r.get("request_id"),
-                correlation_id=r.get("correlation_id"), actor=_actor(call),
-            )  # fmt: skip
-        except ProviderError as exc:
-            raise ApiError(status=502, code="ai_provider_error", message=str(exc)) from None
-        return {"response": answer}
+        return _read(lambda: call.app.agent.suggest_reply(
+            call.tenant_id, conversation_id, tone=r.get("tone", "consultivo"), request_id=r.get("request_id"),
+            correlation_id=r.get("correlation_id"), actor=_actor(call),
+        ))  # fmt: skip
 
     @api.post(f"{BASE}/ai/qualify", request="agent.qualify_request", response="agent.qualify_response",
               errors=(403, 502), tags=["crm-ai"])  # fmt: skip
     def qualify(call: Call, conversation_id: ID) -> dict[str, Any]:
         """A suggested funnel stage for the conversation's lead; nothing is moved."""
         r = call.request
-        try:
-            answer = call.app.agent.qualify(call.tenant_id, conversation_id, request_id=r.get("request_id"),
-                                            correlation_id=r.get("correlation_id"), actor=_actor(call))  # fmt: skip
-        except ProviderError as exc:
-            raise ApiError(status=502, code="ai_provider_error", message=str(exc)) from None
-        return {"response": answer}
+        return _read(lambda: call.app.agent.qualify(call.tenant_id, conversation_id, request_id=r.get("request_id"),
+                                                    correlation_id=r.get("correlation_id"), actor=_actor(call)))  # fmt: skip
 
     @api.post(f"{BASE}/ai/execute", request="agent.execute_request", response="agent.execute_response",
               errors=(403, 409, 503), tags=["crm-ai"])  # fmt: skip
@@ -94,6 +87,15 @@ def register(api: Api) -> None:
         call.app.agent.conversation(tenant, conversation_id)
         items = handling.actions(call.store, tenant, conversation_id, limit=limit)
         return {"tenant_id": tenant, "conversation_id": conversation_id, "count": len(items), "items": items}
+
+
+def _read(reading: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A reading of Persona 2 as the origin answered it; the tenant's own model failing is a 502
+    ``ai_provider_error``."""
+    try:
+        return {"response": reading()}
+    except ProviderError as exc:
+        raise ApiError(status=502, code="ai_provider_error", message=str(exc)) from None
 
 
 def _actor(call: Call) -> str:

@@ -281,17 +281,19 @@ class Interaction:
         }  # fmt: skip
         if planned:
             snapshot["routing"] = routed.audit()
-        stored = self._store(caused, runtime, planned, decision, snapshot, actor, envelopes, now)
+        stored = self._store(caused, runtime, planned, decision, snapshot, actor, envelopes, now,
+                             answered=routed is not NOT_A_MESSAGE)  # fmt: skip
         return _Opened(planned=planned, decision=decision, chain=chain, caused=caused,
                        owner_command=owner_command, stored=stored, overrides=overrides)  # fmt: skip
 
     def _store(
         self, caused: env.Chain, runtime: TenantRuntime, planned: Plan | None,
         decision: Decision | None, snapshot: dict[str, Any], actor: dict[str, str],
-        envelopes: list[env.Envelope], now: datetime,
+        envelopes: list[env.Envelope], now: datetime, *, answered: bool,
     ) -> _Stored:  # fmt: skip
         """Store the owner command and the task or approval it leads to (inside the interaction's
-        first transaction)."""
+        first transaction); for a message the provider will answer (``answered``), read what
+        Persona 2 did, for the answer's operational context."""
         assert caused.causation_id is not None
         receipts = [_receipt("owner.command.persisted", ReceiptStatus.PERSISTED, caused.causation_id,
                              env.OWNER, caused, now)]  # fmt: skip
@@ -321,7 +323,7 @@ class Interaction:
             self.store.events.append_many(envelopes)
             if task is not None:
                 self.store.tasks.enqueue(task)
-            whatsapp = handling.activity_line(self.store, caused.tenant_id, now)
+            whatsapp = handling.activity_line(self.store, caused.tenant_id, now) if answered else None
         return _Stored(task=task, confirmation=confirmation, receipts=receipts, whatsapp=whatsapp)
 
     def _respond(

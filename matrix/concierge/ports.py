@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from matrix.approvals.ports import ApprovalStore
-from matrix.modules.ports import ModuleStore
+from matrix.modules.crm.handling import ActivityStore
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,10 +204,9 @@ class TenantRuntimeReader(Protocol):
         ...
 
 
-class RuntimeStore(ApprovalStore, ModuleStore, Protocol):
+class RuntimeStore(ApprovalStore, ActivityStore, Protocol):
     """The parts of the operational store the concierge uses: the approval workflow's, the
-    tenants' runtime config, and the module tables (what Persona 2 did, for the operational
-    context)."""
+    tenants' runtime config, and what Persona 2 did (for the operational context)."""
 
     @property
     def runtime_config(self) -> RuntimeConfigRepository: ...

@@ -87,6 +87,23 @@ class SqlInbox:
         return {"provider_message_id": provider_id, "delivery_state": state,
                 "delivery_updated_at": updated}  # fmt: skip
 
+    def agent_activity(self, tenant_id: str, since: datetime) -> tuple[dict[str, int], dict[str, int]]:
+        """The tenant's conversations waiting for a human, counted by handoff reason, and
+        Persona 2's actions done since ``since``, counted by action: two grouped counts, read on
+        every owner interaction."""
+        with self._backend.transaction() as tx:
+            waiting = tx.query(
+                "SELECT coalesce(handoff_reason, 'unknown'), count(*) FROM crm_conversations"
+                " WHERE tenant_id = ? AND handler = 'waiting_human' GROUP BY 1",
+                [tenant_id],
+            )
+            done = tx.query(
+                "SELECT action, count(*) FROM crm_ai_actions"
+                " WHERE tenant_id = ? AND status = 'ok' AND created_at >= ? GROUP BY 1",
+                [tenant_id, since],
+            )
+        return ({str(r): int(n) for r, n in waiting}, {str(a): int(n) for a, n in done})
+
     def conversations(self, tenant_id: str, *, limit: int) -> list[dict[str, Any]]:
         """The tenant's conversations, the latest activity first (the last message, else the
         opening), each with its lead's stage (``lead_stage``, None without a lead)."""

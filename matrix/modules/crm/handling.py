@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from matrix import envelopes as env
 from matrix.errors import NotFoundError, UsageError
@@ -172,22 +172,26 @@ def waiting(store: ModuleStore, tenant_id: str, *, limit: int = 100) -> list[Rec
     )
 
 
-def activity(store: ModuleStore, tenant_id: str, since: datetime) -> dict[str, Any]:
+class ActivityRepository(Protocol):
+    def agent_activity(self, tenant_id: str, since: datetime) -> tuple[dict[str, int], dict[str, int]]:
+        """Conversations waiting for a human by handoff reason; Persona 2's actions done since
+        ``since`` by action."""
+        ...
+
+
+class ActivityStore(Protocol):
+    @property
+    def inbox(self) -> ActivityRepository: ...
+
+
+def activity(store: ActivityStore, tenant_id: str, since: datetime) -> dict[str, Any]:
     """What Persona 2 did for the tenant since ``since``, for Persona 1's operational context:
     how many conversations wait for a human (and why), replies sent, stages moved, handoffs."""
-    waiting_rows = waiting(store, tenant_id, limit=200)
-    reasons: dict[str, int] = {}
-    for row in waiting_rows:
-        reasons[row["handoff_reason"] or "unknown"] = reasons.get(row["handoff_reason"] or "unknown", 0) + 1
-    done: dict[str, int] = {}
-    recent, _ = store.modules.ai_actions.page(tenant_id, since=("created_at", since), limit=1000, count=False)
-    for row in recent:
-        if row["status"] == "ok":
-            done[row["action"]] = done.get(row["action"], 0) + 1
-    return {"waiting_for_human": len(waiting_rows), "waiting_reasons": reasons, "actions": done}
+    reasons, done = store.inbox.agent_activity(tenant_id, since)
+    return {"waiting_for_human": sum(reasons.values()), "waiting_reasons": reasons, "actions": done}
 
 
-def activity_line(store: ModuleStore, tenant_id: str, now: datetime) -> str | None:
+def activity_line(store: ActivityStore, tenant_id: str, now: datetime) -> str | None:
     """:func:`activity` of the last day in a line of the owner's operational context (None when
     Persona 2 did nothing and nothing waits)."""
     done = activity(store, tenant_id, now - timedelta(days=1))

@@ -68,6 +68,10 @@ class InboxRepository(Protocol):
         """The tenant's conversations, the latest activity first, with their lead's stage."""
         ...
 
+    def agent_activity(self, tenant_id: str, since: datetime) -> tuple[dict[str, int], dict[str, int]]:
+        """See :class:`matrix.modules.crm.handling.ActivityRepository`."""
+        ...
+
 
 class InboxStore(ModuleStore, Protocol):
     @property

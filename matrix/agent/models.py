@@ -77,6 +77,7 @@ class Reader:
     correlation_id: str
     clock: Clock
     calls: list[dict[str, Any]] = field(default_factory=list)
+    _read: tuple[ThreadPack, rules.StageSuggestion] | None = field(default=None, repr=False)
 
     def draft(self, pack: ThreadPack, tone: str, persona_prompt: str) -> Draft:
         """A reply for the thread. Raises ProviderError only for a strict tenant's model."""
@@ -106,18 +107,25 @@ class Reader:
                      confidence=offline.confidence, source="provider", provider=out.provider,
                      model=out.model, understood=offline.understood)  # fmt: skip
 
+    def reading(self, pack: ThreadPack) -> rules.StageSuggestion:
+        """The offline rules' reading of the thread (its lead's stage, else ``new``), once per
+        thread: a draft's confidence and the stage suggestion both come from it."""
+        if self._read is None or self._read[0] is not pack:
+            self._read = (pack, rules.qualify(pack.messages, pack.stage or "new"))
+        return self._read[1]
+
     def draft_offline(self, pack: ThreadPack, tone: str, reason: str | None = None) -> Draft:
         """The offline draft; ``reason`` says why the model's was not used (None: no model)."""
         text, why = drafts.offline(pack, tone)
-        reading = rules.qualify(pack.messages, pack.stage or "new")
+        reading = self.reading(pack)
         return Draft(text=text, reasoning_summary=why, confidence=reading.confidence, source="rules",
                      provider="rules", model=None, guard_reason_code=reason,
                      understood=reading.intent not in rules.NOT_UNDERSTOOD)  # fmt: skip
 
     def qualify(self, pack: ThreadPack, min_confidence: float) -> Qualification:
         """A stage for the thread's lead (the caller checks there is one)."""
-        current = pack.stage or "new"
-        by_rules = rules.qualify(pack.messages, current)
+        by_rules = self.reading(pack)
+        current = by_rules.current_stage
         allowed = funnel.lead_targets(current)
         chosen, source, provider, model, refused = by_rules, "rules", "rules", None, None
         if self.model is not None and allowed:

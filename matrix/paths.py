@@ -58,6 +58,16 @@ def agent_holdout_file() -> Path:
     return PACKAGE / "agent" / "data" / "holdout.jsonl"
 
 
+def memory_rules_file() -> Path:
+    """What memory keeps of the owner's words, promotion and merge rules (JSON)."""
+    return PACKAGE / "memory" / "data" / "rules.json"
+
+
+def memory_eval_file() -> Path:
+    """The labelled multi-session histories memory's recall is measured on (JSON lines)."""
+    return PACKAGE / "memory" / "data" / "eval.jsonl"
+
+
 def metric_catalog_file() -> Path:
     """The metric catalog (metrics as data)."""
     return PACKAGE / "metrics" / "catalog.json"

@@ -8,9 +8,11 @@ wheel, or OpenAI's embeddings through the official SDK); ``matrix.storage.memory
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
+from matrix.approvals.ports import Journal, TenantDirectory
 from matrix.concierge.ports import TenantAI
 
 
@@ -20,6 +22,9 @@ class Embedder(Protocol):
 
     model: str
     dimension: int
+    remote: bool
+    """Whether it calls a network service: memory then never calls it inside a transaction
+    (entries wait for the re-embedding job)."""
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One L2-normalised vector of ``dimension`` floats per text, in order; a failure is a
@@ -103,3 +108,15 @@ class MemoryRepository(Protocol):
     def vector(self, tenant_id: str, memory_id: str, model: str) -> list[float] | None: ...
 
     def lacking_vector(self, tenant_id: str, model: str, limit: int) -> list[Record]: ...
+
+
+class MemoryStore(Journal, Protocol):
+    """The parts of the operational store memory uses."""
+
+    @property
+    def memory(self) -> MemoryRepository: ...
+
+    @property
+    def tenants(self) -> TenantDirectory: ...
+
+    def transaction(self) -> AbstractContextManager[object]: ...

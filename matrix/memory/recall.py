@@ -1,0 +1,182 @@
+"""Recall: what memory adds to the provider's prompt for one owner turn.
+
+Long-term entries are ranked by reciprocal rank fusion (RRF, k = 60, as Letta and Graphiti use)
+of two searches — BM25 over their terms, cosine over their vectors of the tenant's embedding
+model — plus a small prior for salience, recency and promotion. Only live entries (candidate or
+promoted) take part, so the latest valid statement of a fact stands where a superseded one would.
+An entry is kept only when something matched it: a term, or a cosine of at least
+``MIN_COSINE`` — the nearest vector is always *some* vector.
+
+The recall for a turn is the ranked entries, the session's last turns and its latest episode
+summaries, each cut to its share of the token budget.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from matrix.memory import text as mtext
+from matrix.memory.entries import LIVE
+from matrix.memory.ports import MemoryRepository, Record
+
+RRF_K = 60
+CANDIDATES = 50
+"""How many results each search hands to the fusion."""
+MIN_COSINE = 0.35
+SALIENCE_WEIGHT = 0.004
+RECENCY_WEIGHT = 0.004
+RECENCY_HALF_LIFE_DAYS = 30.0
+PROMOTED_WEIGHT = 0.001
+SHARES = {"entries": 0.45, "short": 0.4, "episodes": 0.15}
+"""The token budget's shares; what one part leaves unused goes to the next."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ranked:
+    """One long-term entry as recall ranked it."""
+
+    entry: Record
+    score: float
+    lexical_rank: int | None
+    lexical_score: float
+    vector_rank: int | None
+    vector_score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        e = self.entry
+        return {
+            "memory_id": e["memory_id"], "session_id": e["session_id"], "source": e["source"],
+            "status": e["status"], "content": e["content"], "salience_score": e["salience"],
+            "tags": e["tags"], "valid_at": e["valid_at"].isoformat(), "score": round(self.score, 6),
+            "lexical_rank": self.lexical_rank, "lexical_score": round(self.lexical_score, 6),
+            "vector_rank": self.vector_rank, "vector_score": round(self.vector_score, 6),
+        }  # fmt: skip
+
+
+def rank(
+    repo: MemoryRepository, tenant_id: str, query: str, *, now: datetime, top_k: int,
+    vector: Sequence[float] | None = None, model: str | None = None,
+    session_id: str | None = None, statuses: Sequence[str] = LIVE,
+    min_cosine: float = MIN_COSINE,
+) -> list[Ranked]:  # fmt: skip
+    """The tenant's best ``top_k`` entries for ``query``, best first."""
+    lexical = repo.bm25(tenant_id, mtext.terms(query), statuses=statuses, session_id=session_id,
+                        limit=CANDIDATES)  # fmt: skip
+    nearest: list[tuple[str, float]] = []
+    if vector is not None and model is not None:
+        nearest = [(m, s) for m, s in repo.nearest(
+            tenant_id, model, vector, statuses=statuses, session_id=session_id, limit=CANDIDATES,
+            within=[m for m, _ in lexical],
+        ) if s >= min_cosine]  # fmt: skip
+    lex = {m: (i + 1, s) for i, (m, s) in enumerate(lexical)}
+    vec = {m: (i + 1, s) for i, (m, s) in enumerate(nearest)}
+    ids = list(dict.fromkeys([*lex, *vec]))
+    entries = {e["memory_id"]: e for e in repo.entries(tenant_id, ids=ids, limit=len(ids) or 1)}
+    ranked = []
+    for memory_id in ids:
+        entry = entries.get(memory_id)
+        if entry is None:
+            continue
+        lr, ls = lex.get(memory_id, (None, 0.0))
+        vr, vs = vec.get(memory_id, (None, 0.0))
+        fused = sum(1 / (RRF_K + r) for r in (lr, vr) if r is not None)
+        age = max(0.0, (now - entry["valid_at"]).total_seconds() / 86400)
+        prior = (SALIENCE_WEIGHT * float(entry["salience"])
+                 + RECENCY_WEIGHT * math.exp(-age * math.log(2) / RECENCY_HALF_LIFE_DAYS)
+                 + (PROMOTED_WEIGHT if entry["status"] == "promoted" else 0.0))  # fmt: skip
+        ranked.append(Ranked(entry=entry, score=fused + prior, lexical_rank=lr, lexical_score=ls,
+                             vector_rank=vr, vector_score=vs))  # fmt: skip
+    ranked.sort(key=lambda r: (-r.score, r.entry["memory_id"]))
+    return ranked[:top_k]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recall:
+    """What memory adds to one owner turn, cut to the budget."""
+
+    entries: tuple[Ranked, ...] = ()
+    short: tuple[Record, ...] = ()
+    episodes: tuple[Record, ...] = ()
+    tokens: int = 0
+    budget: int = 0
+    latency_ms: float = 0.0
+    embedding_model: str | None = None
+    degraded: str | None = None
+    """Why the vector search was left out (the embedder failed), if it was."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hit(self) -> bool:
+        return bool(self.entries)
+
+    def facts(self) -> list[str]:
+        return [r.entry["content"] for r in self.entries]
+
+    def instructions(self) -> str:
+        """The long-term entries and episode summaries as prompt text (the short memory goes to
+        the provider as conversation turns)."""
+        parts = []
+        if self.entries:
+            lines = "\n".join(f"- {r.entry['content']} (said {r.entry['valid_at']:%Y-%m-%d})"
+                              for r in self.entries)  # fmt: skip
+            parts.append(
+                "What the owner told you before (the latest statement of a fact wins):\n" + lines
+            )
+        if self.episodes:
+            lines = "\n".join(f"- turn {e['turn_count']}: {e['summary']}" for e in self.episodes)
+            parts.append("Earlier in this session:\n" + lines)
+        return "\n\n".join(parts)
+
+    def trace(self) -> dict[str, Any]:
+        """The recall as the trace shows it."""
+        return {
+            "memory_ids": [r.entry["memory_id"] for r in self.entries],
+            "facts": [r.entry["content"][:200] for r in self.entries],
+            "short_turns": len(self.short), "episodes": len(self.episodes),
+            "tokens": self.tokens, "budget": self.budget, "latency_ms": round(self.latency_ms, 3),
+            "embedding_model": self.embedding_model, "degraded": self.degraded,
+        }  # fmt: skip
+
+
+def assemble(
+    ranked: Sequence[Ranked], short: Sequence[Record], episodes: Sequence[Record], *,
+    budget: int, started: float, embedding_model: str | None, degraded: str | None,
+) -> Recall:  # fmt: skip
+    """Cut the parts to the budget: entries best first, turns newest first, episodes newest
+    first; each part gets its share plus what the parts before it left."""
+    left = 0
+    kept_entries: list[Ranked] = []
+    used = 0
+    share = int(budget * SHARES["entries"])
+    for r in ranked:
+        cost = mtext.estimate_tokens(r.entry["content"]) + 6
+        if used + cost > share:
+            break
+        kept_entries.append(r)
+        used += cost
+    left, total = share - used, used
+    share, used = int(budget * SHARES["short"]) + left, 0
+    kept_short: list[Record] = []
+    for turn in reversed(short):
+        cost = mtext.estimate_tokens(turn["content"]) + 4
+        if used + cost > share:
+            break
+        kept_short.insert(0, turn)
+        used += cost
+    left, total = share - used, total + used
+    share, used = min(int(budget * SHARES["episodes"]) + left, budget - total), 0
+    kept_episodes: list[Record] = []
+    for episode in episodes:
+        cost = mtext.estimate_tokens(episode["summary"]) + 6
+        if used + cost > share:
+            break
+        kept_episodes.append(episode)
+        used += cost
+    return Recall(entries=tuple(kept_entries), short=tuple(kept_short), episodes=tuple(kept_episodes),
+                  tokens=total + used, budget=budget, latency_ms=(time.perf_counter() - started) * 1000,
+                  embedding_model=embedding_model, degraded=degraded)  # fmt: skip

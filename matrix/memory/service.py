@@ -1,0 +1,292 @@
+"""Memory for one store: what the concierge calls on every owner turn, and what the API, the
+command line and the notebooks read and change.
+
+- :meth:`Memory.recall` — before the provider is asked: the query is embedded outside any
+  transaction (an embedder may call a network service), then the ranked long-term entries, the
+  session's last turns and its latest episodes are read in one transaction and cut to the token
+  budget. A failing embedder leaves the vector search out of that recall (``degraded``).
+- :meth:`Memory.remember` — in the interaction's last transaction: the two turns, an episode
+  when the session's turn count reaches the next multiple of the threshold (once: the count is
+  every turn ever stored, not the trimmed window — the origin's storm), the owner's statements
+  as long-term entries, and the events of all that, returned for the caller to append.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from matrix import envelopes as env
+from matrix.clock import Clock
+from matrix.concierge.ports import TenantAI
+from matrix.errors import NotFoundError, ProviderError
+from matrix.memory import extract
+from matrix.memory import recall as ranking
+from matrix.memory import text as mtext
+from matrix.memory.entries import LIVE, Added, LongMemory, NewEntry
+from matrix.memory.ports import Embedder, EmbedderSelector, MemoryStore, Record
+from matrix.memory.recall import Recall
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemoryConfig:
+    short_turns: int = 20
+    """Turns kept per (tenant, session)."""
+    episode_turns: int = 10
+    """An episode every this many turns of a session."""
+    recall_tokens: int = 2000
+    """The most tokens recall adds to one provider request."""
+    top_k: int = 10
+    episodes_recalled: int = 3
+    promotion_mode: str = "policy-gated"
+
+
+class Memory:
+    """Short, medium and long memory of every tenant of one store."""
+
+    def __init__(
+        self, store: MemoryStore, clock: Clock, embedders: EmbedderSelector | None = None,
+        config: MemoryConfig | None = None,
+    ) -> None:  # fmt: skip
+        self.store = store
+        self.clock = clock
+        self.embedders = embedders
+        self.config = config or MemoryConfig()
+        self.long = LongMemory(store.memory)
+
+    # -- embedding ----------------------------------------------------------------------------
+
+    def embedder(self, ai: TenantAI | None) -> Embedder | None:
+        if self.embedders is None:
+            return None
+        return self.embedders(ai or TenantAI())
+
+    def query_vector(
+        self, ai: TenantAI | None, text: str
+    ) -> tuple[Embedder | None, list[float] | None, str | None]:
+        """The embedder, the text's vector, and why there is none (its failure), if so."""
+        try:
+            embedder = self.embedder(ai)
+            if embedder is None:
+                return None, None, None
+            return embedder, embedder.embed([text])[0], None
+        except ProviderError as exc:
+            return None, None, exc.code
+
+    # -- recall -------------------------------------------------------------------------------
+
+    def recall(
+        self, tenant_id: str, session_id: str, text: str, ai: TenantAI | None = None
+    ) -> Recall:
+        """What memory adds to the provider request for this owner turn."""
+        started = time.perf_counter()
+        embedder, vector, degraded = self.query_vector(ai, text)
+        cfg = self.config
+        with self.store.transaction():
+            ranked = ranking.rank(
+                self.store.memory, tenant_id, text, now=self.clock.now(), top_k=cfg.top_k,
+                vector=vector, model=embedder.model if embedder else None,
+            )  # fmt: skip
+            short = self.store.memory.turns(tenant_id, session_id, cfg.short_turns)
+            episodes = self.store.memory.episodes(tenant_id, session_id, cfg.episodes_recalled)
+        return ranking.assemble(
+            ranked, short, episodes, budget=cfg.recall_tokens, started=started,
+            embedding_model=embedder.model if embedder else None, degraded=degraded,
+        )  # fmt: skip
+
+    def retrieve(
+        self, tenant_id: str, text: str, *, ai: TenantAI | None = None, session_id: str | None = None,
+        top_k: int = 5, min_score: float = 0.0, include_candidates: bool = False,
+        include_archived: bool = False, strategy: str = "hybrid",
+    ) -> tuple[list[ranking.Ranked], str | None, str | None]:  # fmt: skip
+        """Ranked entries for a query (the API's and the command line's retrieval), with the
+        embedding model used and why the vector search was left out, if it was."""
+        statuses = ["promoted", *(["candidate"] if include_candidates else []),
+                    *(["archived"] if include_archived else [])]  # fmt: skip
+        embedder, vector, degraded = (self.query_vector(ai, text) if strategy != "lexical"
+                                      else (None, None, None))  # fmt: skip
+        with self.store.transaction():
+            ranked = ranking.rank(
+                self.store.memory, tenant_id, text, now=self.clock.now(), top_k=top_k,
+                vector=vector, model=embedder.model if embedder else None,
+                session_id=session_id, statuses=statuses,
+            )  # fmt: skip
+        return ([r for r in ranked if r.score >= min_score],
+                embedder.model if embedder else None, degraded)  # fmt: skip
+
+    # -- remembering a turn -------------------------------------------------------------------
+
+    def remember(
+        self, chain: env.Chain, session_id: str, user_text: str, assistant_text: str, *,
+        ai: TenantAI | None = None,
+    ) -> list[env.Envelope]:  # fmt: skip
+        """Store one exchange (inside the caller's transaction); the events to append."""
+        now, tenant_id, cfg = self.clock.now(), chain.tenant_id, self.config
+        repo = self.store.memory
+        count = repo.append_turns(tenant_id, session_id, [("user", user_text), ("assistant", assistant_text)],
+                                  now, keep=cfg.short_turns)  # fmt: skip
+        user_turn = count - 1
+        out: list[env.Envelope] = []
+        embedder = self._local_embedder(ai)
+        for found in extract.statements(user_text):
+            added = self.long.add(
+                NewEntry(tenant_id=tenant_id, session_id=session_id, content=found.content,
+                         tags=found.tags, salience=found.salience, subject_key=found.subject_key,
+                         source_turns=(f"{session_id}#{user_turn}",),
+                         metadata={"cues": list(found.cues)}),
+                at=now, actor="owner", correlation_id=chain.correlation_id, embedder=embedder,
+                mode=cfg.promotion_mode,
+            )  # fmt: skip
+            out += self._added_events(chain, added)
+        threshold = cfg.episode_turns
+        if count // threshold > (count - 2) // threshold:
+            out += self._episode(chain, session_id, (count // threshold) * threshold, now)
+        return out
+
+    def _local_embedder(self, ai: TenantAI | None) -> Embedder | None:
+        """The tenant's embedder when it runs here (a remote one is left to the re-embed job)."""
+        try:
+            embedder = self.embedder(ai)
+        except ProviderError:
+            return None
+        return embedder if embedder is not None and not embedder.remote else None
+
+    def _episode(
+        self, chain: env.Chain, session_id: str, turn_count: int, now: datetime
+    ) -> list[env.Envelope]:
+        repo, tenant_id = self.store.memory, chain.tenant_id
+        first = turn_count - self.config.episode_turns + 1
+        turns = [(t["turn_no"], t["role"], t["content"])
+                 for t in repo.turns(tenant_id, session_id, self.config.short_turns)
+                 if first <= t["turn_no"] <= turn_count]  # fmt: skip
+        summary, highlights = extract.summarise(turns)
+        event = chain.event("memory.episode.created", env.OWNER, env.OWNER, status="info",
+                            payload={"tenant_id": tenant_id, "session_id": session_id,
+                                     "turn_count": turn_count, "summary": summary or None})  # fmt: skip
+        stored = repo.add_episode({
+            "episode_id": str(uuid.uuid4()), "tenant_id": tenant_id, "session_id": session_id,
+            "turn_count": turn_count, "first_turn": first, "last_turn": turn_count,
+            "summary": summary, "summary_source": "extractive", "event_id": event["event_id"],
+            "created_at": now, "updated_at": now,
+        })  # fmt: skip
+        if not stored:
+            return []
+        out = [event]
+        # What stood out in the episode is promoted into long memory (it is there already, as
+        # candidates from its turns): no second copy of the same words.
+        for content in highlights:
+            entry = repo.live_by_hash(tenant_id, mtext.content_hash(content))
+            if (entry is None or entry["status"] != "candidate"
+                    or entry["salience"] < extract.rules().episode_highlight):  # fmt: skip
+                continue
+            promoted = self.long.promote_by_rule(
+                entry, "episode_highlight", chain.correlation_id, now
+            )
+            out.append(chain.event("memory.promoted.from_episode", env.OWNER, env.OWNER, status="info",
+                                   payload={"tenant_id": tenant_id, "session_id": session_id,
+                                            "turn_count": turn_count, "memory_id": promoted["memory_id"],
+                                            "episode_event_id": event["event_id"]}))  # fmt: skip
+            out.append(promoted_event(chain, promoted))
+        return out
+
+    def _added_events(self, chain: env.Chain, added: Added) -> list[env.Envelope]:
+        out = []
+        if added.promoted_by:
+            out.append(promoted_event(chain, added.entry))
+        for old in added.superseded:
+            out.append(chain.event("owner.memory.superseded", env.OWNER, env.OWNER, status="info",
+                                   payload={"memory_id": old, "superseded_by": added.entry["memory_id"],
+                                            "subject_key": added.entry["subject_key"] or ""}))  # fmt: skip
+        return out
+
+    # -- entries the API and the command line manage --------------------------------------------
+
+    def add(
+        self, tenant_id: str, session_id: str, content: str, *, source: str = "user_message",
+        tags: Sequence[str] = (), salience: float = 0.5, external_key: str | None = None,
+        memory_id: str | None = None, metadata: dict[str, Any] | None = None,
+        ai: TenantAI | None = None, actor: str = "api", correlation_id: str | None = None,
+    ) -> Added:  # fmt: skip
+        """Keep one entry as a caller states it (a candidate; merged or idempotent as usual)."""
+        embedder = self._local_embedder(ai)
+        with self.store.transaction():
+            self.store.tenants.require(tenant_id)
+            return self.long.add(
+                NewEntry(tenant_id=tenant_id, session_id=session_id, content=content, source=source,
+                         tags=tuple(tags), salience=salience, external_key=external_key,
+                         memory_id=memory_id, metadata=metadata or {},
+                         subject_key=extract.subject(mtext.fold(content))),
+                at=self.clock.now(), actor=actor, correlation_id=correlation_id, embedder=embedder,
+                mode="manual-review",
+            )  # fmt: skip
+
+    def transition(
+        self, tenant_id: str, memory_id: str, action: str, *, reason_code: str = "manual",
+        actor: str = "owner", correlation_id: str | None = None,
+    ) -> tuple[Record, env.Chain]:  # fmt: skip
+        """Promote or archive a candidate; a promotion emits ``owner.context.promoted``."""
+        chain = env.Chain(tenant_id=tenant_id, clock=self.clock,
+                          correlation_id=correlation_id or env.new_id(), trace_id=env.new_id())  # fmt: skip
+        with self.store.transaction():
+            self.store.tenants.require(tenant_id)
+            entry = self.long.transition(tenant_id, memory_id, action, reason_code=reason_code,
+                                         actor=actor, correlation_id=chain.correlation_id,
+                                         at=self.clock.now())  # fmt: skip
+            if entry["status"] == "promoted":
+                self.store.events.append_many([promoted_event(chain, entry)])
+        return entry, chain
+
+    def entries(
+        self, tenant_id: str, *, session_id: str | None = None, status: str | None = None,
+        limit: int = 1000,
+    ) -> list[Record]:  # fmt: skip
+        with self.store.transaction():
+            self.store.tenants.require(tenant_id)
+            return self.store.memory.entries(tenant_id, session_id=session_id,
+                                             statuses=[status] if status else (), limit=limit)  # fmt: skip
+
+    def show(self, tenant_id: str, memory_id: str) -> tuple[Record, list[Record]]:
+        """One entry and its history."""
+        with self.store.transaction():
+            self.store.tenants.require(tenant_id)
+            entry = self.store.memory.entry(tenant_id, memory_id)
+            if entry is None:
+                raise NotFoundError(f"No memory entry {memory_id!r} for tenant {tenant_id!r}"
+                                    " (`matrix memory list` shows them).", code="memory_not_found")  # fmt: skip
+            return entry, self.store.memory.history(tenant_id, memory_id)
+
+    def summary(self, tenant_id: str) -> Record:
+        with self.store.transaction():
+            self.store.tenants.require(tenant_id)
+            found = self.store.memory.summary(tenant_id)
+        counts = found["counts"]
+        return {
+            "tenant_id": tenant_id, "entries_total": sum(counts.values()),
+            "candidate_count": counts.get("candidate", 0), "promoted_count": counts.get("promoted", 0),
+            "archived_count": counts.get("archived", 0), "superseded_count": counts.get("superseded", 0),
+            "sessions_count": found["sessions_count"], "last_promoted_at": found["last_promoted_at"],
+        }  # fmt: skip
+
+    def sessions(self, tenant_id: str, limit: int = 20) -> list[Record]:
+        with self.store.transaction():
+            self.store.tenants.require(tenant_id)
+            return self.store.memory.sessions(tenant_id, limit)
+
+    def turns(self, tenant_id: str, session_id: str, limit: int = 80) -> list[Record]:
+        with self.store.transaction():
+            self.store.tenants.require(tenant_id)
+            return self.store.memory.turns(tenant_id, session_id, limit)
+
+
+def promoted_event(chain: env.Chain, entry: Record) -> env.Envelope:
+    return chain.event("owner.context.promoted", env.OWNER, env.OWNER, status="info", payload={
+        "memory_id": entry["memory_id"], "session_id": entry["session_id"], "status": "promoted",
+        "salience_score": float(entry["salience"]),
+    })  # fmt: skip
+
+
+__all__ = ["LIVE", "Memory", "MemoryConfig", "Recall", "promoted_event"]

@@ -19,6 +19,7 @@ from matrix.config import Settings
 if TYPE_CHECKING:
     from matrix.agent.service import WhatsAppAgent
     from matrix.concierge import Concierge
+    from matrix.memory.service import Memory
     from matrix.modules.ports import Transport
     from matrix.providers.evolution import OutboundStatus
     from matrix.runtime import Scheduler, Worker
@@ -38,14 +39,22 @@ class App:
     _owns_store: bool = field(default=True, repr=False)
 
     @cached_property
+    def memory(self) -> Memory:
+        """Short, medium and long memory, with each tenant's embedder."""
+        from matrix.memory.service import Memory
+
+        return Memory(self.store, self.clock)
+
+    @cached_property
     def concierge(self) -> Concierge:
         from matrix.concierge import Concierge
         from matrix.providers import selector
 
         providers = selector(self.settings)
         return Concierge(
-            self.store, self.settings, providers, self.clock, classifiers=providers.classifier
-        )
+            self.store, self.settings, providers, self.clock, classifiers=providers.classifier,
+            memory=self.memory,
+        )  # fmt: skip
 
     @cached_property
     def agent(self) -> WhatsAppAgent:
@@ -112,7 +121,13 @@ class App:
         transport = self.transport
         routed = {"tenants": transport.tenants} if isinstance(transport, TenantTransports) else {}
         jobs = standard_jobs(
-            self.store, self.concierge, self.worker, transport, self.clock, agent=self.agent, **routed
+            self.store,
+            self.concierge,
+            self.worker,
+            transport,
+            self.clock,
+            agent=self.agent,
+            **routed,
         )
         return Scheduler(jobs=jobs, clock=self.clock)
 

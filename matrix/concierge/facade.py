@@ -25,6 +25,7 @@ from matrix.concierge.responses import InteractionResult
 from matrix.concierge.tenant import TenantRuntime, TenantRuntimes
 from matrix.concierge.voice import SPEECH_MODEL, TRANSCRIPTION_MODEL, Speech, Transcription, Voice
 from matrix.config import Settings
+from matrix.memory.service import Memory
 
 
 class Concierge:
@@ -37,16 +38,19 @@ class Concierge:
         providers: ProviderSelector,
         clock: Clock = SYSTEM_CLOCK,
         classifiers: ClassifierSelector | None = None,
+        memory: Memory | None = None,
     ) -> None:
-        """``classifiers`` gives a tenant's intent classifier (None: the rules alone route)."""
+        """``classifiers`` gives a tenant's intent classifier (None: the rules alone route);
+        ``memory`` recalls into every owner message and remembers it (None: no memory)."""
         self.store = store
         self.settings = settings
         self.providers = providers
         self.clock = clock
         self.runtimes = TenantRuntimes(store, clock, allow_loopback=settings.allow_loopback_urls)
         self.approvals = ApprovalWorkflow(store, clock)
+        self.memory = memory
         self.interaction = Interaction(
-            store, settings, providers, self.runtimes, self.approvals, clock, classifiers
+            store, settings, providers, self.runtimes, self.approvals, clock, classifiers, memory
         )
         self.voice = Voice(store, providers, self.runtimes, clock)
 

@@ -5,7 +5,9 @@ are on unless a tenant turns them off, the claim guard ignores words echoed from
 Every command and event is appended to the event log on the interaction's correlation and trace
 ids. An interaction is two transactions: the first reads the tenant's runtime and stores the
 owner command with its outcome (the task or approval); the provider is called outside any
-transaction, so a slow model never holds the store; the second stores what the reply adds (a
+transaction, so a slow model never holds the store (what memory recalls for the message is read in
+the first as well, unless the tenant's embedding model is remote: its query is embedded with no
+transaction open and the recall read alone); the second stores what the reply adds (a
 blocked claim) with the request's telemetry. A failed request is recorded in one transaction.
 
 The task is routed by the rules, or, for a tenant with an intent classifier (its own AI key), by
@@ -26,7 +28,7 @@ from typing import Any
 from matrix import envelopes as env
 from matrix.approvals import Approval, ApprovalWorkflow, QueuedTask
 from matrix.clock import Clock
-from matrix.concierge import guard
+from matrix.concierge import guard, tasks
 from matrix.concierge.intent import NOT_A_MESSAGE, Routing, route
 from matrix.concierge.language import language
 from matrix.concierge.planner import Plan
@@ -38,6 +40,7 @@ from matrix.concierge.ports import (
     ProviderSelector,
     ProviderWarning,
     RuntimeStore,
+    Turn,
 )
 from matrix.concierge.requests import Operation, check_input
 from matrix.concierge.responses import (
@@ -49,12 +52,15 @@ from matrix.concierge.responses import (
     ReceiptStatus,
     SessionMode,
     SessionState,
+    receipt,
 )
 from matrix.concierge.tenant import TenantRuntime, TenantRuntimes
 from matrix.config import Settings
 from matrix.errors import ApprovalLimitError, MatrixError, NotFoundError, ProviderError, UsageError
+from matrix.memory.recall import Recall
+from matrix.memory.service import Memory
 from matrix.modules.crm import handling
-from matrix.modules.tasks import DEFAULT_MAX_ATTEMPTS, Task, TaskStatus
+from matrix.modules.tasks import Task
 from matrix.policy import Decision, Outcome, decide
 
 log = logging.getLogger(__name__)
@@ -96,9 +102,10 @@ class Interaction:
     def __init__(
         self, store: RuntimeStore, settings: Settings, providers: ProviderSelector,
         runtimes: TenantRuntimes, approvals: ApprovalWorkflow, clock: Clock,
-        classifiers: ClassifierSelector | None = None,
+        classifiers: ClassifierSelector | None = None, memory: Memory | None = None,
     ) -> None:  # fmt: skip
         self.store = store
+        self.memory = memory
         self.settings = settings
         self.providers = providers
         self.runtimes = runtimes
@@ -186,11 +193,15 @@ class Interaction:
                           if message else NOT_A_MESSAGE)  # fmt: skip
                 opened = self._open(tenant_id, session_id, text, request_id, operation, channel,
                                     attachments, overrides, enabled, correlation_id, runtime, routed)  # fmt: skip
+                recall = self._recall(tenant_id, session_id, text, runtime, message, within=True)
         if classifier is not None:
             routed = route(text, runtime.routing, runtime.policy, classifier, tenant_id)
             with self.store.transaction():
                 opened = self._open(tenant_id, session_id, text, request_id, operation, channel,
                                     attachments, overrides, enabled, correlation_id, runtime, routed)  # fmt: skip
+                recall = self._recall(tenant_id, session_id, text, runtime, message, within=True)
+        # A query a remote model embeds is embedded with no transaction open, then read alone.
+        recall = recall or self._recall(tenant_id, session_id, text, runtime, message, within=False)
         classified = routed.call_row(tenant_id, opened.chain.correlation_id, self.clock.now(),
                                      runtime.ai.model or self.settings.openai_model)  # fmt: skip
         if classified:
@@ -199,7 +210,7 @@ class Interaction:
         chain, caused, owner_command = opened.chain, opened.caused, opened.owner_command
         overrides = opened.overrides
         output = self._respond(tenant_id, runtime, provider, text, attachments, overrides,
-                               planned, decision, stored, chain.correlation_id, calls)  # fmt: skip
+                               planned, decision, stored, chain.correlation_id, calls, recall)  # fmt: skip
         after: list[env.Envelope] = []
         if operation == Operation.SEND_MESSAGE:
             output = self._guard(
@@ -209,6 +220,11 @@ class Interaction:
         # The second: the reply's events and the request's telemetry, written as it ends so that
         # a crash cannot lose the record of a request that was answered.
         with self.store.transaction():
+            if recall is not None and self.memory is not None:
+                if recall.tokens:  # the trace shows what memory gave the provider, when anything
+                    after.append(self.memory.recalled_event(caused, session_id, recall))
+                after += self.memory.remember(caused, session_id, text, output.text, ai=runtime.ai)
+                calls.append(self.memory.recall_row(tenant_id, recall, chain.correlation_id))
             if after:
                 self.store.events.append_many(after)
             # A failed reply is its own row in ``calls`` (beside the classifier's); the request
@@ -216,7 +232,7 @@ class Interaction:
             # A non-message operation calls no provider.
             failed = [r for r in calls if r["name"] == "owner.respond"]
             called = not failed and output.provider != "none"
-            reply = [_provider_row(tenant_id, output, chain.correlation_id, self.clock.now())]
+            reply = [output.call_row(tenant_id, chain.correlation_id, self.clock.now())]
             self.store.telemetry.insert_many([*calls, *(reply if called else []), {
                 "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "request",
                 "name": "owner.interaction", "module": env.OWNER, "status": "error" if failed else "ok",
@@ -238,6 +254,16 @@ class Interaction:
             downstream_tasks=(QueuedTask.of(stored.task),) if stored.task else (),
             provider_error=output.error,
         )
+
+    def _recall(
+        self, tenant_id: str, session_id: str, text: str, runtime: TenantRuntime, message: bool,
+        *, within: bool,
+    ) -> Recall | None:  # fmt: skip
+        """What memory recalls for a message; ``within`` an open transaction only when the
+        tenant's query embedding runs here."""
+        if self.memory is None or not message or within == self.memory.embeds_remotely(runtime.ai):
+            return None
+        return self.memory.recall(tenant_id, session_id, text, runtime.ai)
 
     def _open(
         self, tenant_id: str, session_id: str, text: str, request_id: str, operation: str,
@@ -295,7 +321,7 @@ class Interaction:
         first transaction); for a message the provider will answer (``answered``), read what
         Persona 2 did, for the answer's operational context."""
         assert caused.causation_id is not None
-        receipts = [_receipt("owner.command.persisted", ReceiptStatus.PERSISTED, caused.causation_id,
+        receipts = [receipt("owner.command.persisted", ReceiptStatus.PERSISTED, caused.causation_id,
                              env.OWNER, caused, now)]  # fmt: skip
         execution = runtime.config["execution"]
         confirmation: Approval | None = None
@@ -305,9 +331,11 @@ class Interaction:
                 self.approvals.ensure_room(caused.tenant_id, execution["max_pending_confirmations"])
             assert planned is not None or decision is None
             if decision and planned and decision.outcome is Outcome.ALLOW:
-                task, task_envelopes = self.build_task(caused, planned, snapshot, actor)
+                task, task_envelopes = tasks.build_task(
+                    caused, planned, snapshot, actor, self.clock.now()
+                )
                 envelopes += task_envelopes
-                receipts.append(_receipt("module.task.queued", ReceiptStatus.QUEUED, task.task_id,
+                receipts.append(receipt("module.task.queued", ReceiptStatus.QUEUED, task.task_id,
                                          planned.target_module, caused, now))  # fmt: skip
             elif decision and planned and decision.outcome is Outcome.CONFIRM_REQUIRED:
                 confirmation, requested = self.approvals.request(
@@ -318,19 +346,21 @@ class Interaction:
                     at=now,
                 )  # fmt: skip
                 envelopes.append(requested)
-                receipts.append(_receipt("owner.confirmation.pending", ReceiptStatus.PENDING,
+                receipts.append(receipt("owner.confirmation.pending", ReceiptStatus.PENDING,
                                          confirmation.confirmation_id, env.OWNER, caused, now))  # fmt: skip
             self.store.events.append_many(envelopes)
             if task is not None:
                 self.store.tasks.enqueue(task)
-            whatsapp = handling.activity_line(self.store, caused.tenant_id, now) if answered else None
+            whatsapp = (
+                handling.activity_line(self.store, caused.tenant_id, now) if answered else None
+            )
         return _Stored(task=task, confirmation=confirmation, receipts=receipts, whatsapp=whatsapp)
 
     def _respond(
         self, tenant_id: str, runtime: TenantRuntime, provider: Provider | None, text: str,
         attachments: tuple[dict[str, Any], ...], overrides: dict[str, str] | None,
         planned: Plan | None, decision: Decision | None, stored: _Stored, corr: str,
-        calls: list[dict[str, Any]],
+        calls: list[dict[str, Any]], recall: Recall | None,
     ) -> AssistantOutput:  # fmt: skip
         if provider is None:  # not a message: nothing to answer
             return AssistantOutput(text="Operation accepted.", provider="none", model=None,
@@ -349,10 +379,17 @@ class Interaction:
                 BASE_INSTRUCTIONS,
                 (overrides or {}).get("owner_concierge_prompt", ""),
                 "Operational context: " + ", ".join(f"{k}={v}" for k, v in context.items() if v),
+                recall.instructions() if recall else "",
             ) if part
         )  # fmt: skip
+        history = (
+            tuple(Turn(role=t["role"], content=t["content"]) for t in recall.short)
+            if recall
+            else ()
+        )
         request = ProviderRequest(tenant_id=tenant_id, text=text, instructions=instructions,
-                                  attachments=attachments, context=context)  # fmt: skip
+                                  attachments=attachments, context=context, history=history,
+                                  memory=tuple(recall.facts()) if recall else ())  # fmt: skip
         try:
             return provider.respond(request)
         except ProviderError as exc:
@@ -395,7 +432,7 @@ class Interaction:
         )  # fmt: skip
         after.append(blocked)
         reason = f"claim_guard:{verdict.reason_code}"
-        stored.receipts.append(_receipt("assistant.claim.blocked", ReceiptStatus.BLOCKED,
+        stored.receipts.append(receipt("assistant.claim.blocked", ReceiptStatus.BLOCKED,
                                         blocked["event_id"], env.OWNER, caused, self.clock.now()))  # fmt: skip
         return AssistantOutput(
             text=verdict.text, provider=output.provider, model=output.model,
@@ -405,54 +442,9 @@ class Interaction:
 
     # -- tasks ------------------------------------------------------------------------------
 
-    def build_task(
-        self, caused: env.Chain, planned: Plan, snapshot: dict[str, Any], actor: dict[str, str]
-    ) -> tuple[Task, list[env.Envelope]]:
-        """The queued task for ``planned``, with its ``module.task.create`` command and
-        ``module.task.created`` event on ``caused`` (the chain the owner command caused)."""
-        task_id = env.new_id()
-        task_input = {
-            "request_id": snapshot["request_id"], "session_id": snapshot["session_id"],
-            "text": snapshot["text"], "attachments_count": snapshot["attachments_count"],
-            "planning_rule": planned.route_rule_id,
-        }  # fmt: skip
-        if snapshot.get("persona_overrides"):
-            task_input["persona_overrides"] = snapshot["persona_overrides"]
-        if snapshot.get("routing"):
-            task_input["routing"] = snapshot["routing"]
-        command = caused.command(
-            "module.task.create", env.OWNER, planned.target_module, actor=actor,
-            payload={"task_id": task_id, "task_type": planned.task_type,
-                     "priority": planned.priority, "input": task_input},
-        )  # fmt: skip
-        created = caused.event(
-            "module.task.created", env.OWNER, planned.target_module,
-            causation_id=command["command_id"],
-            payload={"task_id": task_id, "task_type": planned.task_type,
-                     "target_module": planned.target_module},
-        )  # fmt: skip
-        now = self.clock.now()
-        task = Task(
-            task_id=task_id, tenant_id=caused.tenant_id, task_type=planned.task_type,
-            target_module=planned.target_module, priority=planned.priority,
-            status=TaskStatus.QUEUED, attempts=0, max_attempts=DEFAULT_MAX_ATTEMPTS,
-            available_at=now, correlation_id=caused.correlation_id, trace_id=caused.trace_id,
-            command_id=command["command_id"], command=command, created_at=now,
-        )  # fmt: skip
-        return task, [command, created]
-
     def approved_task(self, approval: Approval, actor: str) -> tuple[Task, list[env.Envelope]]:
         """The task an approved confirmation queues, on the original request's chain."""
-        snapshot = approval.request_snapshot
-        planned = Plan(route_rule_id=approval.route_rule_id or "confirmation_resume",
-                       target_module=approval.target_module, task_type=approval.task_type,
-                       priority=approval.priority)  # fmt: skip
-        owner = {
-            "actor_id": actor,
-            "actor_type": "owner",
-            "channel": snapshot.get("channel") or "ui-chat",
-        }
-        return self.build_task(approval.chain(self.clock), planned, snapshot, owner)
+        return tasks.approved_task(approval, actor, self.clock)
 
 
 def _owner_payload(
@@ -467,25 +459,6 @@ def _owner_payload(
     if overrides:
         payload["persona_overrides"] = overrides
     return payload
-
-
-def _receipt(
-    name: str, status: ReceiptStatus, reference: str, target: str, chain: env.Chain, at: datetime
-) -> Receipt:
-    return Receipt(receipt=name, status=status, reference=reference, target_module=target,
-                   occurred_at=at, tenant_id=chain.tenant_id, correlation_id=chain.correlation_id,
-                   trace_id=chain.trace_id)  # fmt: skip
-
-
-def _provider_row(tenant_id: str, out: AssistantOutput, corr: str, at: datetime) -> dict[str, Any]:
-    return {
-        "tenant_id": tenant_id, "recorded_at": at, "kind": "provider_call", "name": "owner.respond",
-        "module": env.OWNER, "status": "fallback" if (out.fallback_reason or "").startswith("fallback:") else "ok",
-        "latency_ms": float(out.latency_ms), "provider": out.provider, "model": out.model,
-        "feature": "owner_chat", "correlation_id": corr, "input_tokens": out.usage.input,
-        "cached_tokens": out.usage.cached, "output_tokens": out.usage.output,
-        "reasoning_tokens": out.usage.reasoning, "audio_seconds": out.usage.audio_seconds,
-    }  # fmt: skip
 
 
 def _uuid_or_new(value: str) -> str:

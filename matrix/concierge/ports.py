@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from matrix.approvals.ports import ApprovalStore
+from matrix.envelopes import OWNER
 from matrix.modules.crm.handling import ActivityStore
 
 
@@ -52,6 +53,8 @@ class ProviderRequest:
     attachments: tuple[dict[str, Any], ...] = ()
     context: dict[str, Any] = field(default_factory=dict)
     """What the runtime did with the message (decision, task, confirmation); local replies use it."""
+    memory: tuple[str, ...] = ()
+    """The long-term facts recalled for the message, best first (also in ``instructions``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +95,18 @@ class AssistantOutput:
             out["attachments"] = list(self.attachments)
         out["usage_details"] = self.usage.details()
         return out
+
+    def call_row(self, tenant_id: str, corr: str, at: datetime) -> dict[str, Any]:
+        """The telemetry row of the provider call that produced this reply."""
+        fallback = (self.fallback_reason or "").startswith("fallback:")
+        return {
+            "tenant_id": tenant_id, "recorded_at": at, "kind": "provider_call", "name": "owner.respond",
+            "module": OWNER, "status": "fallback" if fallback else "ok",
+            "latency_ms": float(self.latency_ms), "provider": self.provider, "model": self.model,
+            "feature": "owner_chat", "correlation_id": corr, "input_tokens": self.usage.input,
+            "cached_tokens": self.usage.cached, "output_tokens": self.usage.output,
+            "reasoning_tokens": self.usage.reasoning, "audio_seconds": self.usage.audio_seconds,
+        }  # fmt: skip
 
 
 class Provider(Protocol):

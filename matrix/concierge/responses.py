@@ -191,3 +191,12 @@ class InteractionResult(Body):
         if self.provider_error is not None:
             body["provider_error"] = self.provider_error.as_dict()
         return body
+
+
+def receipt(
+    name: str, status: ReceiptStatus, reference: str, target: str, chain: env.Chain, at: datetime
+) -> Receipt:
+    """A receipt of ``name`` on the request's chain."""
+    return Receipt(receipt=name, status=status, reference=reference, target_module=target,
+                   occurred_at=at, tenant_id=chain.tenant_id, correlation_id=chain.correlation_id,
+                   trace_id=chain.trace_id)  # fmt: skip

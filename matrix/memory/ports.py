@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from matrix.approvals.ports import Journal, TenantDirectory
-from matrix.concierge.ports import TenantAI
+
+if TYPE_CHECKING:  # the concierge imports memory; memory needs only its type
+    from matrix.concierge.ports import TenantAI
 
 
 class Embedder(Protocol):
@@ -35,7 +37,7 @@ class Embedder(Protocol):
 class EmbedderSelector(Protocol):
     """The embedder that serves one tenant (its key, the embedding mode), or None (mode off)."""
 
-    def __call__(self, tenant: TenantAI, mode: str | None = None) -> Embedder | None: ...
+    def __call__(self, tenant: TenantAI | None, mode: str | None = None) -> Embedder | None: ...
 
 
 Record = dict[str, Any]

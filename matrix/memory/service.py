@@ -18,11 +18,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matrix import envelopes as env
 from matrix.clock import Clock
-from matrix.concierge.ports import TenantAI
 from matrix.errors import NotFoundError, ProviderError
 from matrix.memory import extract
 from matrix.memory import recall as ranking
@@ -30,6 +29,9 @@ from matrix.memory import text as mtext
 from matrix.memory.entries import LIVE, Added, LongMemory, NewEntry
 from matrix.memory.ports import Embedder, EmbedderSelector, MemoryStore, Record
 from matrix.memory.recall import Recall
+
+if TYPE_CHECKING:  # the concierge imports memory; memory needs only its type
+    from matrix.concierge.ports import TenantAI
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,7 +65,16 @@ class Memory:
     def embedder(self, ai: TenantAI | None) -> Embedder | None:
         if self.embedders is None:
             return None
-        return self.embedders(ai or TenantAI())
+        return self.embedders(ai)
+
+    def embeds_remotely(self, ai: TenantAI | None) -> bool:
+        """Whether the tenant's query embedding calls a network service (then no transaction
+        may be open around :meth:`recall`)."""
+        try:
+            embedder = self.embedder(ai)
+        except ProviderError:
+            return False
+        return embedder is not None and embedder.remote
 
     def query_vector(
         self, ai: TenantAI | None, text: str
@@ -202,6 +213,24 @@ class Memory:
                                    payload={"memory_id": old, "superseded_by": added.entry["memory_id"],
                                             "subject_key": added.entry["subject_key"] or ""}))  # fmt: skip
         return out
+
+    # -- what a recall leaves in the trace and the telemetry ------------------------------------
+
+    def recalled_event(self, chain: env.Chain, session_id: str, recall: Recall) -> env.Envelope:
+        """``owner.memory.recalled``: what the provider was given, on the turn's trace."""
+        return chain.event("owner.memory.recalled", env.OWNER, env.OWNER, status="info",
+                           payload={"session_id": session_id, **recall.trace()})  # fmt: skip
+
+    def recall_row(self, tenant_id: str, recall: Recall, correlation_id: str) -> Record:
+        """The recall's telemetry row: its latency, the tokens it added (``input_tokens``), and
+        whether long memory had anything for the turn (status ``hit`` or ``miss``)."""
+        return {
+            "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "memory_recall",
+            "name": "memory.recall", "module": env.OWNER, "status": "hit" if recall.hit else "miss",
+            "latency_ms": recall.latency_ms, "feature": "memory", "correlation_id": correlation_id,
+            "input_tokens": recall.tokens, "model": recall.embedding_model,
+            "error_code": recall.degraded,
+        }  # fmt: skip
 
     # -- entries the API and the command line manage --------------------------------------------
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from matrix.storage.base import Backend
+from matrix.storage.modules import update_one
 
 Record = dict[str, Any]
 
@@ -179,14 +180,9 @@ class SqlMemory:
         self, tenant_id: str, memory_id: str, changes: Record, *, expect: Record | None = None
     ) -> bool:
         """Change one entry; with ``expect``, only while those columns hold those values."""
-        sets = ", ".join(f"{c} = ?" for c in changes)
-        params = [_to_db(c, v) for c, v in changes.items()] + [tenant_id, memory_id]
-        where = "tenant_id = ? AND memory_id = ?"
-        for column, value in (expect or {}).items():
-            where += f" AND {column} = ?"
-            params.append(value)
-        with self._backend.transaction() as tx:
-            return tx.execute(f"UPDATE memory_entries SET {sets} WHERE {where}", params) == 1
+        stored = {c: _to_db(c, v) for c, v in changes.items()}
+        return update_one(self._backend, "memory_entries", "memory_id", tenant_id, memory_id,
+                          stored, expect)  # fmt: skip
 
     def entry(self, tenant_id: str, memory_id: str) -> Record | None:
         found = self.entries(tenant_id, ids=[memory_id], limit=1)

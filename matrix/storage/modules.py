@@ -17,7 +17,17 @@ from matrix.storage.base import Backend
 
 Record = dict[str, Any]
 
-_JSON = {"metadata", "snapshot", "fields", "clauses", "field_values", "filters", "columns", "sort", "details"}
+_JSON = {
+    "metadata",
+    "snapshot",
+    "fields",
+    "clauses",
+    "field_values",
+    "filters",
+    "columns",
+    "sort",
+    "details",
+}
 
 
 class Table:
@@ -65,8 +75,16 @@ class Table:
             columns, text = contains
             for column in columns:
                 self._column(column)
-            clauses.append("(" + " OR ".join(f"lower(coalesce({c}, '')) LIKE ? ESCAPE '\\'" for c in columns) + ")")
-            pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append(
+                "("
+                + " OR ".join(f"lower(coalesce({c}, '')) LIKE ? ESCAPE '\\'" for c in columns)
+                + ")"
+            )
+            pattern = (
+                "%"
+                + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                + "%"
+            )
             params += [pattern] * len(columns)
         if since is not None:
             self._column(since[0])
@@ -78,7 +96,11 @@ class Table:
                f" ORDER BY {order or default}, {self.key} LIMIT {int(limit)} OFFSET {int(offset)}")  # fmt: skip
         with self._backend.transaction() as tx:
             rows = tx.query(sql, params)
-            total = tx.query(f"SELECT count(*) FROM {self.name} WHERE {where}", params)[0][0] if count else -1
+            total = (
+                tx.query(f"SELECT count(*) FROM {self.name} WHERE {where}", params)[0][0]
+                if count
+                else -1
+            )
         return [self._record(r) for r in rows], int(total)
 
     def due(
@@ -119,14 +141,8 @@ class Table:
         self, tenant_id: str, key: str, changes: Record, *, expect: Record | None = None
     ) -> bool:
         """Update one row; with ``expect``, only when those columns still hold those values."""
-        sets = ", ".join(f"{c} = ?" for c in changes)
-        params = [_to_db(c, v) for c, v in changes.items()] + [tenant_id, key]
-        where = f"tenant_id = ? AND {self.key} = ?"
-        for column, value in (expect or {}).items():
-            where += f" AND {column} = ?"
-            params.append(value)
-        with self._backend.transaction() as tx:
-            return tx.execute(f"UPDATE {self.name} SET {sets} WHERE {where}", params) == 1
+        changes = {c: _to_db(c, v) for c, v in changes.items()}
+        return update_one(self._backend, self.name, self.key, tenant_id, key, changes, expect)
 
     def _record(self, row: tuple[Any, ...]) -> Record:
         out: Record = {}
@@ -175,6 +191,22 @@ def count_by(backend: Backend, table: str, column: str, tenant_prefix: str) -> d
     return {str(value): int(n) for value, n in rows}
 
 
+def update_one(
+    backend: Backend, table: str, key_column: str, tenant_id: str, key: str,
+    changes: Record, expect: Record | None = None,
+) -> bool:  # fmt: skip
+    """Change one row of a tenant (values as stored); with ``expect``, only while those columns
+    still hold those values. Whether it changed."""
+    sets = ", ".join(f"{c} = ?" for c in changes)
+    params = [*changes.values(), tenant_id, key]
+    where = f"tenant_id = ? AND {key_column} = ?"
+    for column, value in (expect or {}).items():
+        where += f" AND {column} = ?"
+        params.append(value)
+    with backend.transaction() as tx:
+        return tx.execute(f"UPDATE {table} SET {sets} WHERE {where}", params) == 1
+
+
 def _to_db(column: str, value: Any) -> Any:
     if column in _JSON:
         return json.dumps(value if value is not None else {}, default=str, ensure_ascii=False)
@@ -196,4 +228,4 @@ class ModuleTables:
             ) from None
 
 
-__all__ = ["ModuleTables", "Record", "Table", "count_by"]
+__all__ = ["ModuleTables", "Record", "Table", "count_by", "update_one"]

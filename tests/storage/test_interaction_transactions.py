@@ -114,7 +114,8 @@ def test_an_interaction_is_two_transactions_none_open_across_the_provider_call(
         rows = tx.query(
             "SELECT kind, status FROM telemetry WHERE correlation_id = ? ORDER BY kind", [corr]
         )
-    assert rows == [("provider_call", "ok"), ("request", "ok")]
+    # The recall (first turn of the session: long memory has nothing) is measured beside the call.
+    assert rows == [("memory_recall", "miss"), ("provider_call", "ok"), ("request", "ok")]
 
 
 def test_a_blocked_claim_is_stored_in_the_second_transaction(

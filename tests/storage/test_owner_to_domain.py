@@ -62,8 +62,9 @@ def test_meeting_and_collection_requests_end_in_domain_state(
     collect_trace = [
         e["name"] for e in store.events.trace("acme", collect["owner_command"]["correlation_id"])
     ]
+    # The second message of the session: memory gave the provider the first exchange.
     assert collect_trace == [
         "owner.command.create", "owner.command.created", "module.task.create", "module.task.created",
-        "module.task.accepted", "billing.collection.dispatch.request", "billing.collection.requested",
+        "owner.memory.recalled", "module.task.accepted", "billing.collection.dispatch.request", "billing.collection.requested",
         "module.task.completed", "billing.collection.sent",
     ]  # fmt: skip

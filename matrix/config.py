@@ -28,6 +28,11 @@ from matrix.issues import Issues
 DEFAULT_MODEL = "gpt-5-mini"
 PROVIDER_MODES = ("auto", "openai", "local", "off")
 """The AI provider modes, for the platform (``MATRIX_PROVIDER_MODE``) and each tenant."""
+EMBEDDING_MODES = ("auto", "openai", "local", "off")
+"""Which embedder serves memory, for the platform (``MATRIX_MEMORY_EMBEDDING_MODE``) and each
+tenant."""
+DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
+"""The OpenAI embedding model memory uses (``MATRIX_MEMORY_EMBEDDING_MODEL``)."""
 """The AI model a tenant gets when neither it nor the platform names one."""
 
 
@@ -106,6 +111,20 @@ SETTINGS: tuple[Setting, ...] = (
         default="20",
         help="Timeout of one AI provider request, in seconds.",
         kind=float,
+    ),
+    Setting(
+        name="memory_embedding_mode",
+        env="MATRIX_MEMORY_EMBEDDING_MODE",
+        default="auto",
+        help="Which embedder memory's search uses: auto (OpenAI with the tenant's key, else with"
+        " the platform key, else the local model), openai (strict), local (a small model shipped"
+        " with matrix, offline) or off (keyword search only).",
+    ),
+    Setting(
+        name="memory_embedding_model",
+        env="MATRIX_MEMORY_EMBEDDING_MODEL",
+        default=DEFAULT_EMBEDDING_MODEL,
+        help="The OpenAI embedding model memory uses (not a tenant's chat model).",
     ),
     Setting(
         name="lock_timeout_seconds",
@@ -235,6 +254,8 @@ class Settings:
     openai_base_url: str = "https://api.openai.com/v1"
     openai_model: str = DEFAULT_MODEL
     provider_timeout_seconds: float = 20.0
+    memory_embedding_mode: str = "auto"
+    memory_embedding_model: str = DEFAULT_EMBEDDING_MODEL
     session_secret: str = ""
     operator: str = "operator"
     debug: bool = False
@@ -296,6 +317,11 @@ class Settings:
             openai_base_url=str(values["openai_base_url"]).rstrip("/"),
             openai_model=str(values["openai_model"]) or DEFAULT_MODEL,
             provider_timeout_seconds=values["provider_timeout_seconds"],
+            memory_embedding_mode=_choice(
+                values["memory_embedding_mode"], "MATRIX_MEMORY_EMBEDDING_MODE", EMBEDDING_MODES
+            ),
+            memory_embedding_model=str(values["memory_embedding_model"]).strip()
+            or DEFAULT_EMBEDDING_MODEL,
             session_secret=str(values["session_secret"]),
             operator=str(values["operator"]),
             debug=values["debug"],

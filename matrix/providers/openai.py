@@ -8,13 +8,18 @@ message: the key never leaves this module.
 Intent classification asks the Responses API once for structured output (a strict JSON Schema)
 and returns the JSON it got, unchecked against the schema: the caller checks it, and routes by
 its rules when anything fails, so the call neither retries nor tries a second endpoint.
+
+Embeddings (:meth:`OpenAIProvider.embed`) are one call to the Embeddings API, whose answer is
+checked here (one finite vector per text, all of one length); :mod:`matrix.providers.embeddings`
+wraps it as memory's embedder.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import openai
@@ -114,6 +119,31 @@ class OpenAIProvider:
             latency_ms=int((time.perf_counter() - start) * 1000),
             usage=_usage(response, prompt="input", completion="output"),
         )  # fmt: skip
+
+    def embed(self, texts: Sequence[str], *, model: str) -> tuple[list[list[float]], Usage]:
+        """One vector per text from the Embeddings API ``model``, in the order of ``texts``, as
+        the model returned it (not normalised), and the tokens it counted (``Usage.input``).
+
+        Floats are asked for (``encoding_format="float"``) rather than the SDK's default base64,
+        so that the body read here is the one the tests' server sends. The API refuses an empty
+        string, and more than 2,048 texts or 300,000 tokens in one call: the caller sends fewer.
+
+        Raises:
+            ProviderError: ``openai_embed_http_<status>``, ``openai_embed_timeout``,
+                ``openai_embed_error``, ``openai_base_url_refused``, or
+                ``openai_embed_invalid_payload`` (a body that is not JSON, not one vector per
+                text, or a vector that is empty, of another length than the others, or holds
+                something other than a finite number).
+        """
+        response = self._call(
+            "openai_embed",
+            lambda: self._client.embeddings.create(
+                model=model, input=list(texts), encoding_format="float"
+            ),
+        )
+        return _vectors_of(response, len(texts)), _usage(
+            response, prompt="prompt", completion="completion"
+        )
 
     def _call(self, prefix: str, call: Callable[[], Any]) -> Any:
         """Run one SDK call, turning every failure into a ProviderError coded ``<prefix>_...``."""
@@ -265,6 +295,57 @@ def _collect_text(response: Any) -> str:
             if isinstance(value, str):
                 parts.append(value)
     return "".join(parts).strip()
+
+
+def _vectors_of(response: Any, count: int) -> list[list[float]]:
+    """The ``count`` vectors of an embeddings answer, ordered by their ``index``.
+
+    Raises:
+        ProviderError: ``openai_embed_invalid_payload``: the answer is not ``count`` vectors of
+            one length of finite numbers.
+    """
+    data = _field(response, "data")
+    if not isinstance(data, list) or len(data) != count:
+        got = f"{len(data)} items" if isinstance(data, list) else f"a {type(data).__name__}"
+        raise _invalid_embeddings(f"expected {count} embeddings, got {got}")
+    ordered: dict[int, list[float]] = {}
+    for position, item in enumerate(data):
+        index = _field(item, "index")
+        index = position if index is None else index
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < count:
+            raise _invalid_embeddings(f"embedding {position} has index {index!r}")
+        if index in ordered:
+            raise _invalid_embeddings(f"two embeddings have index {index}")
+        ordered[index] = _floats(_field(item, "embedding"), index)
+    vectors = [ordered[i] for i in range(count)]
+    lengths = {len(v) for v in vectors}
+    if len(lengths) > 1:
+        raise _invalid_embeddings(f"embeddings of different lengths {sorted(lengths)}")
+    return vectors
+
+
+def _floats(values: Any, index: int) -> list[float]:
+    if not isinstance(values, list) or not values:
+        raise _invalid_embeddings(f"embedding {index} is not a non-empty list of numbers")
+    out: list[float] = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _invalid_embeddings(
+                f"embedding {index} holds {type(value).__name__}, not a number"
+            )
+        if not math.isfinite(value):
+            raise _invalid_embeddings(f"embedding {index} holds {value!r}, not a finite number")
+        out.append(float(value))
+    return out
+
+
+def _invalid_embeddings(reason: str) -> ProviderError:
+    return provider_error("openai_embed_invalid_payload", reason)
+
+
+def _field(obj: Any, name: str) -> Any:
+    """An attribute of an SDK object, or a key of the dict the SDK left unparsed."""
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
 def _usage(response: Any, *, prompt: str, completion: str) -> Usage:

@@ -106,7 +106,7 @@ class Selector:
         from matrix.providers.openai import OpenAIProvider
 
         key = tenant.api_key or self.settings.openai_api_key
-        base_url = _base_url(self.settings, tenant)
+        base_url = base_url_for(self.settings, tenant)
         if not key:
             raise ProviderError(
                 "openai_not_configured: audio needs an OpenAI key (the tenant's or"
@@ -117,7 +117,7 @@ class Selector:
         audio: AudioProvider = self._cached("audio", tenant, lambda: OpenAIProvider(
             api_key=key, model=tenant.model or self.settings.openai_model,
             base_url=base_url, timeout=self.settings.provider_timeout_seconds,
-            guard=_guard(self.settings, tenant),
+            guard=guard_for(self.settings, tenant),
         ))  # fmt: skip
         return audio
 
@@ -139,7 +139,7 @@ def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, boo
     from matrix.providers.openai import OpenAIProvider
 
     model = tenant.model or settings.openai_model
-    base_url = _base_url(settings, tenant)
+    base_url = base_url_for(settings, tenant)
     timeout = settings.provider_timeout_seconds
     if tenant.api_key:
         return OpenAIProvider(
@@ -147,7 +147,7 @@ def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, boo
             model=model,
             base_url=base_url,
             timeout=timeout,
-            guard=_guard(settings, tenant),
+            guard=guard_for(settings, tenant),
         ), True
     mode = tenant.mode if tenant.mode != "auto" else settings.provider_mode
     match mode:
@@ -171,14 +171,14 @@ def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, boo
             return FallbackProvider(primary, LocalProvider()), False
 
 
-def _guard(settings: Settings, tenant: TenantAI) -> Guard | None:
+def guard_for(settings: Settings, tenant: TenantAI) -> Guard | None:
     """The check on every connection to the tenant's own base URL (None for the platform's)."""
     if tenant.api_key and tenant.base_url:
         return Guard(allow_loopback=settings.allow_loopback_urls, field="openai.base_url")
     return None
 
 
-def _base_url(settings: Settings, tenant: TenantAI) -> str:
+def base_url_for(settings: Settings, tenant: TenantAI) -> str:
     """The tenant's base URL with its own key; the platform's for the platform key."""
     if tenant.api_key and tenant.base_url:
         return tenant.base_url

@@ -48,6 +48,7 @@ HOMES = {
     "starlette": set(),
     "uvicorn": {"matrix/serve.py"},
     "a2wsgi": {"matrix/serve.py"},
+    "wordllama": {"matrix/providers/embeddings.py"},
 }
 HOME_FOLDERS = {"dash": "dashboards/", "dash_ag_grid": "dashboards/", "fastapi": "matrix/api/",
                 "starlette": "matrix/api/"}  # fmt: skip

@@ -41,9 +41,13 @@ class App:
     @cached_property
     def memory(self) -> Memory:
         """Short, medium and long memory, with each tenant's embedder."""
-        from matrix.memory.service import Memory
+        from matrix.memory.service import Memory, MemoryConfig
+        from matrix.providers.embeddings import EmbedderSelector
 
-        return Memory(self.store, self.clock)
+        s = self.settings
+        config = MemoryConfig(short_turns=s.memory_short_turns, episode_turns=s.memory_episode_turns,
+                              recall_tokens=s.memory_recall_tokens)  # fmt: skip
+        return Memory(self.store, self.clock, embedders=EmbedderSelector(s), config=config)
 
     @cached_property
     def concierge(self) -> Concierge:

@@ -127,6 +127,28 @@ SETTINGS: tuple[Setting, ...] = (
         help="The OpenAI embedding model memory uses (not a tenant's chat model).",
     ),
     Setting(
+        name="memory_short_turns",
+        env="MATRIX_MEMORY_SHORT_TURNS",
+        default="20",
+        help="Short memory: the turns kept per (tenant, session), the oldest dropped first.",
+        kind=int,
+    ),
+    Setting(
+        name="memory_episode_turns",
+        env="MATRIX_MEMORY_EPISODE_TURNS",
+        default="10",
+        help="Medium memory: an episode (with a summary) every this many turns of a session.",
+        kind=int,
+    ),
+    Setting(
+        name="memory_recall_tokens",
+        env="MATRIX_MEMORY_RECALL_TOKENS",
+        default="2000",
+        help="The most tokens memory's recall adds to one provider request (facts, the session's"
+        " last turns, its episodes).",
+        kind=int,
+    ),
+    Setting(
         name="lock_timeout_seconds",
         env="MATRIX_LOCK_TIMEOUT",
         default="30",
@@ -256,6 +278,9 @@ class Settings:
     provider_timeout_seconds: float = 20.0
     memory_embedding_mode: str = "auto"
     memory_embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    memory_short_turns: int = 20
+    memory_episode_turns: int = 10
+    memory_recall_tokens: int = 2000
     session_secret: str = ""
     operator: str = "operator"
     debug: bool = False
@@ -322,6 +347,9 @@ class Settings:
             ),
             memory_embedding_model=str(values["memory_embedding_model"]).strip()
             or DEFAULT_EMBEDDING_MODEL,
+            memory_short_turns=values["memory_short_turns"],
+            memory_episode_turns=values["memory_episode_turns"],
+            memory_recall_tokens=values["memory_recall_tokens"],
             session_secret=str(values["session_secret"]),
             operator=str(values["operator"]),
             debug=values["debug"],
@@ -385,6 +413,17 @@ def _convert(setting: Setting, raw: Any) -> Any:
         if text in ("1", "true", "yes", "on"):
             return True
         raise ConfigError(f"{setting.env}={raw!r} is not a yes/no value; use 1 or 0.")
+    if setting.kind is int:
+        try:
+            whole = int(str(raw).strip())
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"{setting.env}={raw!r} is not a whole number; set it like"
+                f" {setting.env}={setting.default}."
+            ) from None
+        if whole < 1:
+            raise ConfigError(f"{setting.env}={raw!r} must be at least 1.")
+        return whole
     if setting.kind is float:
         try:
             number = float(raw)

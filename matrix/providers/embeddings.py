@@ -254,7 +254,8 @@ class EmbedderSelector:
         self._cache: dict[tuple[TenantAI, str], Embedder | None] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, tenant: TenantAI, mode: str | None = None) -> Embedder | None:
+    def __call__(self, tenant: TenantAI | None, mode: str | None = None) -> Embedder | None:
+        tenant = tenant or TenantAI()
         chosen = embedding_mode(self.settings, mode)
         key = (tenant, chosen)
         with self._lock:

@@ -133,6 +133,7 @@ def run_demo(
             )
             echo(f"      {r['note']}")
         _persona2(store, echo)
+        _memory(app, echo)
         _import_history(store, settings, echo)
         _users(store)
     _gates(settings, clock, echo)
@@ -159,6 +160,31 @@ def run_demo(
         "HTTP API (same server, docs at http://127.0.0.1:8050/docs): make a token with"
         " `.venv/bin/matrix token create --tenant sim-01`, then"
         " `curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8050/v1/customers` (README: HTTP API)."
+    )
+
+
+MEMORY_FACTS = (
+    "Our accountant is Ana Lima from Contas Certas; she closes the books on the 5th.",
+    "By the way, our accountant is now Rui Sousa from Contabilidade Lima, send him the invoices.",
+    "I prefer supplier meetings on Tuesday mornings, never after 5 pm.",
+)
+MEMORY_QUESTION = "Who is our accountant these days?"
+
+
+def _memory(app: Any, echo: Callable[[str], None]) -> None:
+    """The owner of sim-01 tells the concierge a few things in one session, and asks in another:
+    the answer comes from long memory (the newer accountant, not the superseded one)."""
+    told = "demo-memory-told"
+    for fact in MEMORY_FACTS:
+        app.concierge.interact("sim-01", told, fact)
+    answer = app.concierge.interact("sim-01", "demo-memory-asked", MEMORY_QUESTION)
+    summary = app.memory.summary("sim-01")
+    corr = answer.owner_command.correlation_id
+    echo(
+        f"      memory: sim-01 keeps {summary['entries_total']} long-term entries"
+        f" ({summary['promoted_count']} promoted, {summary['superseded_count']} superseded);"
+        f" asked {MEMORY_QUESTION!r} in a new session, the concierge answered"
+        f" {answer.assistant_output.text!r} (dashboards → Traces, /traces?correlation={corr})"
     )
 
 

@@ -155,7 +155,9 @@ def statements(text: str, given: Rules | None = None) -> list[Statement]:
         folded = mtext.fold(sentence)
         if any(p.search(folded) for p in r.skip) or len(set(mtext.terms(sentence))) < r.min_terms:
             continue
-        matched = [c for c in r.cues if any(p.search(folded) for p in c.patterns)]
+        # A question states nothing, whatever words it uses ("who is our accountant?").
+        matched = [] if r.question.search(folded) else [
+            c for c in r.cues if any(p.search(folded) for p in c.patterns)]  # fmt: skip
         if matched:
             salience = max(c.salience for c in matched)
             tags = tuple(dict.fromkeys(t for c in matched for t in c.tags))

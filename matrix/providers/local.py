@@ -1,7 +1,8 @@
 """The local provider: deterministic, offline, free. It never echoes the owner's text.
 
 Its reply says what the runtime actually did with the message (answered, task queued, approval
-needed, denied), in Portuguese or English after the message. Token counts are estimated from
+needed, denied), in Portuguese or English after the message; to a message that starts no work,
+when memory recalled something for it, it answers with the best recalled fact. Token counts are estimated from
 word counts so that usage charts have plausible shape; cost is zero.
 """
 
@@ -27,6 +28,10 @@ _REPLIES = {
         "deny": "I can't carry out this request ({task_type}): company policy does not allow it ({reason_code}).",
     },
 }  # fmt: skip
+_REMEMBERED = {
+    "pt": "Pelo que você me disse: «{fact}»",
+    "en": "From what you told me: “{fact}”",
+}
 
 
 class LocalProvider:
@@ -42,6 +47,8 @@ class LocalProvider:
             confirmation_id=ctx.get("confirmation_id", ""),
             reason_code=ctx.get("reason_code", ""),
         )
+        if decision == "none" and request.memory:  # a question: answer with what was recalled
+            text = _REMEMBERED[language(request.text)].format(fact=request.memory[0])
         prompt_words = len(words(request.instructions)) + len(words(request.text))
         prompt_words += sum(len(words(t.content)) for t in request.history)
         usage = Usage(input=int(prompt_words * 1.3) + 20, output=int(len(words(text)) * 1.3) + 5)

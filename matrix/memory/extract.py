@@ -10,6 +10,7 @@ supersedes ``our accountant is Ana``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -50,6 +51,9 @@ class Rules:
     """An episode's highlight with at least this salience is promoted."""
     merge_cosine: float
     merge_jaccard: float
+    query_types: tuple[tuple[tuple[re.Pattern[str], ...], frozenset[str]], ...] = ()
+    """Question shapes and the tags of the entries they favour (a "how do I like…" question
+    favours preferences)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,9 +136,18 @@ def load(path: Path | None = None) -> Rules:
         merge_cosine=number(merge.get("cosine", 0.96), "merge.cosine"),
         merge_jaccard=number(merge.get("jaccard", 0.85), "merge.jaccard"),
     )  # fmt: skip
+    kinds = []
+    for i, kind in enumerate(raw.get("query_types") or []):
+        where = f"query_types[{i}]"
+        if not isinstance(kind, dict) or not isinstance(kind.get("boost_tags"), list):
+            problems.append(f"{where}: needs patterns and boost_tags")
+            continue
+        kinds.append(
+            (patterns(kind.get("patterns"), f"{where}.patterns"), frozenset(kind["boost_tags"]))
+        )
     if problems:
         raise PolicyError([f"{path.name}: {p}" for p in problems])
-    return loaded
+    return dataclasses.replace(loaded, query_types=tuple(kinds))
 
 
 @functools.cache
@@ -168,6 +181,16 @@ def statements(text: str, given: Rules | None = None) -> list[Statement]:
         out.append(Statement(content=sentence, salience=salience, tags=tags,
                              cues=tuple(c.id for c in matched), subject_key=subject(folded, r)))  # fmt: skip
     return out
+
+
+def favoured_tags(query: str, given: Rules | None = None) -> frozenset[str]:
+    """The tags of the entries a question's shape favours."""
+    r, folded = given or rules(), mtext.fold(query)
+    found: set[str] = set()
+    for kinds, tags in r.query_types:
+        if any(p.search(folded) for p in kinds):
+            found |= tags
+    return frozenset(found)
 
 
 def subject(folded: str, given: Rules | None = None) -> str | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from matrix.memory import extract
 from matrix.memory import text as mtext
 from matrix.memory.entries import LIVE
 from matrix.memory.ports import MemoryRepository, Record
@@ -27,11 +28,13 @@ from matrix.memory.ports import MemoryRepository, Record
 RRF_K = 60
 CANDIDATES = 50
 """How many results each search hands to the fusion."""
-MIN_COSINE = 0.35
+MIN_COSINE = 0.1
 SALIENCE_WEIGHT = 0.004
 RECENCY_WEIGHT = 0.004
 RECENCY_HALF_LIFE_DAYS = 30.0
 PROMOTED_WEIGHT = 0.001
+FAVOURED_WEIGHT = 0.006
+"""An entry whose tag the question's shape favours (a preference, for "how do I like…")."""
 SHARES = {"entries": 0.45, "short": 0.4, "episodes": 0.15}
 """The token budget's shares; what one part leaves unused goes to the next."""
 
@@ -62,9 +65,10 @@ def rank(
     repo: MemoryRepository, tenant_id: str, query: str, *, now: datetime, top_k: int,
     vector: Sequence[float] | None = None, model: str | None = None,
     session_id: str | None = None, statuses: Sequence[str] = LIVE,
-    min_cosine: float = MIN_COSINE,
+    min_cosine: float | None = None,
 ) -> list[Ranked]:  # fmt: skip
     """The tenant's best ``top_k`` entries for ``query``, best first."""
+    floor = MIN_COSINE if min_cosine is None else min_cosine
     lexical = repo.bm25(tenant_id, mtext.terms(query), statuses=statuses, session_id=session_id,
                         limit=CANDIDATES)  # fmt: skip
     nearest: list[tuple[str, float]] = []
@@ -72,10 +76,11 @@ def rank(
         nearest = [(m, s) for m, s in repo.nearest(
             tenant_id, model, vector, statuses=statuses, session_id=session_id, limit=CANDIDATES,
             within=[m for m, _ in lexical],
-        ) if s >= min_cosine]  # fmt: skip
+        ) if s >= floor]  # fmt: skip
     lex = {m: (i + 1, s) for i, (m, s) in enumerate(lexical)}
     vec = {m: (i + 1, s) for i, (m, s) in enumerate(nearest)}
     ids = list(dict.fromkeys([*lex, *vec]))
+    favoured = extract.favoured_tags(query)
     entries = {e["memory_id"]: e for e in repo.entries(tenant_id, ids=ids, limit=len(ids) or 1)}
     ranked = []
     for memory_id in ids:
@@ -88,7 +93,8 @@ def rank(
         age = max(0.0, (now - entry["valid_at"]).total_seconds() / 86400)
         prior = (SALIENCE_WEIGHT * float(entry["salience"])
                  + RECENCY_WEIGHT * math.exp(-age * math.log(2) / RECENCY_HALF_LIFE_DAYS)
-                 + (PROMOTED_WEIGHT if entry["status"] == "promoted" else 0.0))  # fmt: skip
+                 + (PROMOTED_WEIGHT if entry["status"] == "promoted" else 0.0)
+                 + (FAVOURED_WEIGHT if favoured & set(entry["tags"]) else 0.0))  # fmt: skip
         ranked.append(Ranked(entry=entry, score=fused + prior, lexical_rank=lr, lexical_score=ls,
                              vector_rank=vr, vector_score=vs))  # fmt: skip
     ranked.sort(key=lambda r: (-r.score, r.entry["memory_id"]))

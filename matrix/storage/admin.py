@@ -54,6 +54,13 @@ class StoreAdmin:
         """Undo migrations down to ``target``, all or nothing."""
         return migrations.rollback(self._backend, target=target, migrations=migrations_list)
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics (PostgreSQL's ANALYZE; autovacuum does it in time,
+        this is for right after a bulk load); nothing to do on DuckDB."""
+        if self._backend.dialect == "postgres":
+            with self._backend.transaction() as tx:
+                tx.execute("ANALYZE")
+
     def create_database(self, name: str) -> str:
         """A new, empty database beside this one on the same PostgreSQL server; its URL.
 

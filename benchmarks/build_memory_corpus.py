@@ -2819,6 +2819,8 @@ def event_when(c: Ctx, start: date, end: date) -> str:
 def tp_after_event(c: Ctx) -> Plan | None:
     full, ref, days = c.rng.choice(c.b.events)
     mondays = [k for k in range(2, c.n) if c.dates[k].weekday() == 0]
+    if "spring" in full:  # the spring showcase is in March, April or May
+        mondays = [k for k in mondays if 3 <= c.dates[k].month <= 5]
     c.rng.shuffle(mondays)
     for k in mondays:
         end = c.dates[k] - timedelta(days=2 if days > 1 else 3)
@@ -3013,8 +3015,14 @@ def tp_last_week(c: Ctx) -> Plan | None:
     early = [i for i in range(c.n) if c.dates[i] < week - timedelta(days=7)]
     if not early:
         return None
-    topics = ["hiring", "prices", "summer"]
-    if c.b.number not in (8, 22):
+    # The decisions name a season and a month: said last week, they must still lie ahead (the
+    # summer closure is announced from June, in Brazil from May; "live before summer" is the
+    # northern summer, the Brazilian one is in December).
+    said_by = c.dates[-1]
+    topics = ["hiring", "prices"]
+    if said_by < date(said_by.year, 5 if c.variant == "BR" else 6, 1):
+        topics.append("summer")
+    if c.b.number not in (8, 22) and (c.variant == "BR" or said_by < date(said_by.year, 6, 1)):
         topics.append("website")
     if c.b.number in LOYALTY:
         topics.append("loyalty")
@@ -3367,6 +3375,7 @@ class Ctx:
         self.scale = prices[len(prices) // 2]
         self._schedule()
         self.load = [0] * self.n
+        self.known: dict[tuple[str, str], Any] = {}  # a customer's email, namesake, contract end
         self.ledger: dict[tuple[str, tuple[int, int]], int] = {}
         self.said: set[str] = set()  # the owner's requests so far, to keep them from repeating
         self.day_kinds: dict[date, set[str]] = {}  # kinds asked once a day (see DAILY)
@@ -3471,8 +3480,12 @@ class Ctx:
         if key.endswith("_first"):
             base = key[: -len("_first")]
             return s["over_person" if base == "over" else base].first
-        if key == "alt_last":
-            return rng.choice([n for n in NAMES[self.pool]["last"] if n != s["customer"].last])
+        if key == "alt_last":  # the other customer of that first name, the same one every time
+            who = s["customer"]
+            if ("namesake", who.full) not in self.known:
+                others = [n for n in NAMES[self.pool]["last"] if n != who.last]
+                self.known["namesake", who.full] = rng.choice(others)
+            return self.known["namesake", who.full]
         if key.endswith("_last"):
             return s[key[: -len("_last")]].last
         if key.endswith("_cap"):
@@ -3560,10 +3573,15 @@ class Ctx:
             back = {"month_cur": 0, "month_prev": 1, "month_prev2": 2}[key]
             month = (s.day.month - 1 - back) % 12
             return EN_MONTHS[month] if en else PT_MONTHS[month]
-        if key == "date_future":
-            return short_date(
-                s.day + timedelta(days=rng.randint(30, 300)), self.lang, self.american
+        if key == "date_future":  # a customer's contract end, renewed for a year once it passes
+            who = s["customer"]
+            end = self.known.get(("contract", who.full)) or s.day + timedelta(
+                days=rng.randint(30, 300)
             )
+            while end <= s.day:
+                end += timedelta(days=365)
+            self.known["contract", who.full] = end
+            return short_date(end, self.lang, self.american)
         if key == "past_date":
             return short_date(s.day - timedelta(days=rng.randint(1, 40)), self.lang, self.american)
         if key == "block":
@@ -3575,11 +3593,11 @@ class Ctx:
         if key == "email":
             who = s["customer"]
             local = ascii_fold(f"{who.first}.{who.last}").lower().replace("'", "")
-            return f"{local}@{rng.choice(EMAIL_HOSTS)}"
+            if ("email", who.full) not in self.known:
+                self.known["email", who.full] = f"{local}@{rng.choice(EMAIL_HOSTS)}"
+            return self.known["email", who.full]
         if key == "initial":
             return s["customer"].last[0]
-        if key == "alt_last":
-            return rng.choice([n for n in NAMES[self.pool]["last"] if n != s["customer"].last])
         if key == "owner":
             return self.b.owner
         if key == "me":

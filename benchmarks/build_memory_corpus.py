@@ -5,8 +5,9 @@ Persona 1, and the questions they ask weeks later.
 
 Writes ``matrix/memory/data/eval.jsonl``: one line per synthetic tenant (24 of them, two thirds
 in English, one third in Portuguese from Brazil and Portugal) with its business, its sessions
-(8 to 12 over 6 to 10 weeks, 12 to 30 turns each, alternating owner and assistant) and ten
-questions about what the owner said:
+(45 to 70 over 20 to 26 weeks, several a week and on some days two, 12 to 30 turns each,
+alternating owner and assistant: 900 to 1,600 turns per tenant, far more than one prompt holds)
+and ten questions about what the owner said:
 
 - ``single_fact``: something stated once ("who does my books?" for the accountant named weeks
   before in the middle of a request to send invoices);
@@ -1063,7 +1064,7 @@ OPS_EN: tuple[Intent, ...] = (
                (["what's {customer}'s email?", "have we got an email for {customer}?"],
                 ["It's {email}.", "Yes — {email}."]),
                (["how many new {clients} this month?", "how many new {clients} have we had this month?"],
-                ["{n2} so far this month, against {n3} last month.", "{n2} new {clients} this month."]),
+                ["{new_cur} so far this month, against {new_prev} last month.", "{new_cur} new {clients} this month."]),
                (["add a note on {customer}: {note}", "note on {cfirst}'s file — {note}"],
                 ["Note added to {customer}.", "Done."]),
                (["find {cfirst}... surname starts with {initial} I think", "who's the {cfirst} with the {initial} surname?"],
@@ -1073,19 +1074,19 @@ OPS_EN: tuple[Intent, ...] = (
     )),
     Intent("numbers", 3, (
         choice((["how much did we bill last month?", "what did we invoice in {month_prev}?"],
-                ["{month_prev}: {total} billed, {total2} of it paid so far.",
-                 "In {month_prev} you billed {total}; {total2} has come in."]),
+                ["{month_prev}: {billed_prev} billed, {paid_prev} of it paid so far.",
+                 "In {month_prev} you billed {billed_prev}; {paid_prev} has come in."]),
                (["what came in this week?", "how much have we taken this week?"],
-                ["{total_week} received this week across {n2} payments.", "{total_week} so far this week."]),
+                ["{taken_week} received this week across {n2} payments.", "{taken_week} so far this week."]),
                (["revenue so far this month?", "how are we doing this month?"],
-                ["{total} so far in {month_cur}.", "{total} billed in {month_cur} so far, {n2} charges."]),
+                ["{billed_cur} so far in {month_cur}.", "{billed_cur} billed in {month_cur} so far, {n2} charges."]),
                (["compare {month_prev} with {month_prev2}", "was {month_prev} better than {month_prev2}?"],
-                ["{month_prev}: {total}. {month_prev2}: {total2}.",
-                 "{month_prev} came in at {total} against {total2} in {month_prev2}."]),
+                ["{month_prev}: {billed_prev}. {month_prev2}: {billed_prev2}.",
+                 "{month_prev} came in at {billed_prev} against {billed_prev2} in {month_prev2}."]),
                (["what's our average ticket at the moment?", "average charge lately?"],
                 ["{avg} per charge over the last 30 days.", "About {avg}."]),
                (["how many {clients} came in last week?", "how busy were we last week?"],
-                ["{n2} last week, {n3} the week before.", "{n2} {clients} last week."])),
+                ["{seen_prev} last week, {seen_prev2} the week before.", "{seen_prev} {clients} last week."])),
     )),
     Intent("message", 3, (
         choice((["send {customer} a message that {msg}", "let {customer} know {msg}",
@@ -1234,7 +1235,7 @@ OPS_PT: tuple[Intent, ...] = (
                (["qual é o e-mail {customer?do/da} {customer}?", "a gente tem o e-mail {customer?do/da} {customer}?"],
                 ["É {email}.", "Sim — {email}."]),
                (["quantos {clients} novos ⟨a gente teve esse mês|tivemos este mês⟩?"],
-                ["{n2} até agora este mês, contra {n3} no mês passado.", "{n2} {clients} novos este mês."]),
+                ["{new_cur} até agora este mês, contra {new_prev} no mês passado.", "{new_cur} {clients} novos este mês."]),
                (["⟨adiciona|acrescenta⟩ uma nota na ficha {customer?do/da} {customer}: {note}"],
                 ["Nota ⟨adicionada|acrescentada⟩ na ficha {customer?do/da} {customer}.", "Feito."]),
                (["procura {customer?o/a} {cfirst}... o ⟨sobrenome começa com|apelido começa por⟩ {initial}, acho"],
@@ -1244,19 +1245,19 @@ OPS_PT: tuple[Intent, ...] = (
     )),
     Intent("numbers", 3, (
         choice((["⟨quanto a gente faturou|quanto faturámos⟩ no mês passado?", "quanto foi faturado em {month_prev}?"],
-                ["Em {month_prev} foram {total} faturados, {total2} já ⟨recebidos|recebidos⟩.",
-                 "{month_prev_cap}: {total} faturados; ⟨entraram|já entraram⟩ {total2}."]),
+                ["Em {month_prev} foram {billed_prev} faturados, {paid_prev} já ⟨recebidos|recebidos⟩.",
+                 "{month_prev_cap}: {billed_prev} faturados; ⟨entraram|já entraram⟩ {paid_prev}."]),
                (["quanto entrou ⟨essa|esta⟩ semana?", "quanto ⟨a gente recebeu|recebemos⟩ ⟨essa|esta⟩ semana?"],
-                ["{total_week} recebidos esta semana, em {n2} pagamentos.", "{total_week} até agora esta semana."]),
+                ["{taken_week} recebidos esta semana, em {n2} pagamentos.", "{taken_week} até agora esta semana."]),
                (["⟨faturamento|faturação⟩ do mês até agora?", "como ⟨tá|está⟩ o mês?"],
-                ["{total} até agora em {month_cur}.", "{total} faturados em {month_cur}, {n2} cobranças."]),
+                ["{billed_cur} até agora em {month_cur}.", "{billed_cur} faturados em {month_cur}, {n2} cobranças."]),
                (["compara {month_prev} com {month_prev2}", "{month_prev} foi melhor que {month_prev2}?"],
-                ["Em {month_prev} foram {total}; em {month_prev2}, {total2}.",
-                 "{month_prev_cap} fechou em {total}, contra {total2} em {month_prev2}."]),
+                ["Em {month_prev} foram {billed_prev}; em {month_prev2}, {billed_prev2}.",
+                 "{month_prev_cap} fechou em {billed_prev}, contra {billed_prev2} em {month_prev2}."]),
                (["qual é o nosso ⟨ticket médio|valor médio por venda⟩ agora?"],
                 ["{avg} por cobrança nos últimos 30 dias.", "Mais ou menos {avg}."]),
                (["quantos {clients} ⟨vieram semana passada|vieram na semana passada⟩?"],
-                ["{n2} na semana passada, contra {n3} na anterior.", "{n2} {clients} na semana passada."])),
+                ["{seen_prev} na semana passada, contra {seen_prev2} na anterior.", "{seen_prev} {clients} na semana passada."])),
     )),
     Intent("message", 3, (
         choice((["manda uma mensagem ⟨pra|para⟩ {customer} ⟨avisando|a avisar⟩ que {msg}", "avisa {customer} que {msg}"],
@@ -2373,31 +2374,29 @@ class Plan:
     )  # session: request kinds kept out
 
 
-def chain(c: Ctx, count: int, gap: int = 7, last_first: int | None = None) -> list[int] | None:
-    """``count`` sessions in order, each at least ``gap`` days after the previous one."""
-    room = c.n - 1 if last_first is None else last_first
-    firsts = (
-        [i for i in range(c.n) if i <= room and len(c.later(i, gap * (count - 1))) > 0]
-        if count > 1
-        else list(range(c.n))
-    )
+def chain(c: Ctx, count: int, gap: int = 7, within: int = 365) -> list[int] | None:
+    """``count`` sessions in order, each ``gap`` to ``within`` days after the previous one."""
+
+    def nexts(i: int) -> list[int]:
+        return [j for j in c.later(i, gap) if c.dates[j] <= c.dates[i] + timedelta(days=within)]
+
+    def reaches(i: int, left: int) -> bool:
+        return left == 0 or any(reaches(j, left - 1) for j in nexts(i))
+
+    firsts = [i for i in range(c.n) if reaches(i, count - 1)]
     if not firsts:
         return None
     picked = [c.pick(firsts)]
     while len(picked) < count:
-        options = c.later(picked[-1], gap)
-        if len(picked) < count - 1:
-            options = [j for j in options if c.later(j, gap)]
-        if not options:
-            return None
-        picked.append(c.pick(options))
+        left = count - len(picked) - 1
+        picked.append(c.pick([j for j in nexts(picked[-1]) if reaches(j, left)]))
     return picked
 
 
 def ku_plan(c: Ctx, topics: list[str], values: dict[str, Any], chain_says: list[tuple[list[str], list[str]]],
             asks: list[str], answer: str, news: list[dict[str, Any]]) -> Plan | None:  # fmt: skip
     """A fact stated, then changed once or twice: the last statement is the evidence."""
-    sessions = chain(c, len(chain_says))
+    sessions = chain(c, len(chain_says), gap=c.rng.choice([14, 21, 28, 35]))  # weeks apart
     if sessions is None:
         return None
     statements = [Statement(s, says, replies, {**values, **news[k]})
@@ -2820,6 +2819,8 @@ def event_when(c: Ctx, start: date, end: date) -> str:
 def tp_after_event(c: Ctx) -> Plan | None:
     full, ref, days = c.rng.choice(c.b.events)
     mondays = [k for k in range(2, c.n) if c.dates[k].weekday() == 0]
+    if "spring" in full:  # the spring showcase is in March, April or May
+        mondays = [k for k in mondays if 3 <= c.dates[k].month <= 5]
     c.rng.shuffle(mondays)
     for k in mondays:
         end = c.dates[k] - timedelta(days=2 if days > 1 else 3)
@@ -2999,7 +3000,7 @@ def tp_after_event(c: Ctx) -> Plan | None:
             Statement(k, says, replies, v, merge=False),
         ]
         return Plan("temporal", ["event"], statements, evidence=[1], asks=asks, answer=answer, values=v,
-                    exclude={k: (kind,)})  # fmt: skip
+                    exclude={i: (kind,) for i in range(c.n) if c.dates[i] == c.dates[k]})  # fmt: skip
     return None
 
 
@@ -3014,8 +3015,14 @@ def tp_last_week(c: Ctx) -> Plan | None:
     early = [i for i in range(c.n) if c.dates[i] < week - timedelta(days=7)]
     if not early:
         return None
-    topics = ["hiring", "prices", "summer"]
-    if c.b.number not in (8, 22):
+    # The decisions name a season and a month: said last week, they must still lie ahead (the
+    # summer closure is announced from June, in Brazil from May; "live before summer" is the
+    # northern summer, the Brazilian one is in December).
+    said_by = c.dates[-1]
+    topics = ["hiring", "prices"]
+    if said_by < date(said_by.year, 5 if c.variant == "BR" else 6, 1):
+        topics.append("summer")
+    if c.b.number not in (8, 22) and (c.variant == "BR" or said_by < date(said_by.year, 6, 1)):
         topics.append("website")
     if c.b.number in LOYALTY:
         topics.append("loyalty")
@@ -3113,7 +3120,7 @@ def tp_last_week(c: Ctx) -> Plan | None:
 def tp_first_quote(c: Ctx) -> Plan | None:
     index = c.rng.randrange(len(c.b.jobs))
     contractor, job, lo, hi, unit = c.b.jobs[index]
-    sessions = chain(c, 2, gap=7)
+    sessions = chain(c, 2, gap=7, within=42)  # a quote, then its revision
     if sessions is None:
         return None
     p1 = nice_price(c.rng.uniform(lo, hi))
@@ -3158,7 +3165,7 @@ def tp_first_quote(c: Ctx) -> Plan | None:
 def tp_when_happened(c: Ctx) -> Plan | None:
     index = c.rng.randrange(len(c.b.equipment))
     eq, female = c.b.equipment[index]
-    sessions = chain(c, 2, gap=6)
+    sessions = chain(c, 2, gap=12, within=30)  # "two to three weeks"
     if sessions is None:
         return None
     bare = eq.split(" ", 1)[1] if c.lang == "pt" else eq
@@ -3210,7 +3217,7 @@ def tp_when_happened(c: Ctx) -> Plan | None:
 
 
 def tp_problem_start(c: Ctx) -> Plan | None:
-    sessions = chain(c, 3 if c.rng.random() < 0.5 else 2, gap=4)
+    sessions = chain(c, 3 if c.rng.random() < 0.5 else 2, gap=4, within=21)
     if sessions is None:
         return None
     first_clause, ref = c.b.problem
@@ -3368,6 +3375,10 @@ class Ctx:
         self.scale = prices[len(prices) // 2]
         self._schedule()
         self.load = [0] * self.n
+        self.known: dict[tuple[str, str], Any] = {}  # a customer's email, namesake, contract end
+        self.ledger: dict[tuple[str, tuple[int, int]], int] = {}
+        self.said: set[str] = set()  # the owner's requests so far, to keep them from repeating
+        self.day_kinds: dict[date, set[str]] = {}  # kinds asked once a day (see DAILY)
 
     # people -----------------------------------------------------------------------------
     def person(self, short: bool = False, role: str = "") -> Person:
@@ -3389,36 +3400,47 @@ class Ctx:
 
     # the calendar -------------------------------------------------------------------------
     def _schedule(self) -> None:
+        """45 to 70 sessions over 20 to 26 weeks: several a week, weekends rarer, and on some
+        days a second session later on (a morning one, then one in the afternoon or evening)."""
         rng = self.rng
+        weights = (1.0, 1.0, 1.0, 1.0, 1.0, 0.35, 0.08)
         while True:
             start = date(2026, 1, 5) + timedelta(weeks=rng.randint(0, 7))  # a Monday
-            weeks = rng.randint(6, 9)
-            n = rng.randint(8, 12)
-            weights = (1.0, 1.0, 1.0, 1.0, 1.0, 0.35, 0.08)
+            weeks = rng.randint(20, 25)
+            n = rng.randint(45, 70)
+            doubles = rng.randint(n // 14, n // 8)  # days with two sessions
             first = rng.randint(0, 2)
-            last = (
-                first + weeks * 7 + rng.choice([0, 1, 2, 3])
-            )  # 6 to 10 weeks from the first session
+            last = first + weeks * 7 + rng.choice([0, 1, 2, 3])  # 20 to 26 weeks in all
             chosen = [first, last]
-            while len(chosen) < n:
+            while len(chosen) < n - doubles:
                 offset = rng.randint(first + 1, last - 1)
                 if (
                     offset not in chosen
                     and rng.random() < weights[(start + timedelta(days=offset)).weekday()]
                 ):
                     chosen.append(offset)
+            weekdays = [d for d in chosen[2:] if (start + timedelta(days=d)).weekday() < 5]
+            twice = set(rng.sample(sorted(weekdays), doubles))
             pairs = [rng.randint(6, 15) for _ in range(n)]
-            if 150 <= 2 * sum(pairs) <= 300:
+            if 900 <= 2 * sum(pairs) <= 1600:
                 break
+        days = sorted(chosen + list(twice))
         self.n = n
-        self.dates = [start + timedelta(days=d) for d in sorted(chosen)]
+        self.dates = [start + timedelta(days=d) for d in days]
         self.pairs = pairs
-        self.hours = [
-            rng.choice([7, 8, 8, 9, 9, 9, 10, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
-            for _ in range(n)
-        ]
-        last = self.dates[-1]
-        self.ask_day = last + timedelta(days=7 - last.weekday() + rng.randint(0, 2))
+        self.hours = []
+        for k, d in enumerate(days):
+            if d in twice and (k == 0 or days[k - 1] != d):  # the first of two that day
+                self.hours.append(rng.choice([7, 8, 8, 9, 9, 10, 10, 11]))
+            elif d in twice:
+                self.hours.append(rng.choice([h for h in range(13, 21) if h >= self.hours[-1] + 4]))
+            else:
+                self.hours.append(rng.choice([7, 8, 8, 9, 9, 9, 10, 10, 11, 12, 13, 14, 15, 16, 17,
+                                              18, 19, 20]))  # fmt: skip
+        # The first of two sessions in a day has no long pauses: it is over before the second.
+        self.brief = [k + 1 < n and self.dates[k + 1] == self.dates[k] for k in range(n)]
+        last_day = self.dates[-1]
+        self.ask_day = last_day + timedelta(days=7 - last_day.weekday() + rng.randint(0, 2))
 
     def later(self, i: int, days: int) -> list[int]:
         return [
@@ -3458,8 +3480,12 @@ class Ctx:
         if key.endswith("_first"):
             base = key[: -len("_first")]
             return s["over_person" if base == "over" else base].first
-        if key == "alt_last":
-            return rng.choice([n for n in NAMES[self.pool]["last"] if n != s["customer"].last])
+        if key == "alt_last":  # the other customer of that first name, the same one every time
+            who = s["customer"]
+            if ("namesake", who.full) not in self.known:
+                others = [n for n in NAMES[self.pool]["last"] if n != who.last]
+                self.known["namesake", who.full] = rng.choice(others)
+            return self.known["namesake", who.full]
         if key.endswith("_last"):
             return s[key[: -len("_last")]].last
         if key.endswith("_cap"):
@@ -3532,17 +3558,8 @@ class Ctx:
             return rng.choice([2, 3, 4, 6, 10, 12])
         if key == "days_ago":
             return rng.randint(2, 9)
-        if key == "total_week":
-            return money(nice_price(self.scale * rng.uniform(6, 22)), self.variant, formal=True)
-        if key == "total":
-            s["_total"] = nice_price(self.scale * rng.uniform(25, 90))
-            return money(s["_total"], self.variant, formal=True)
-        if key == "total2":
-            return money(
-                nice_price(s.get("_total", self.scale * 60) * rng.uniform(0.55, 0.95)),
-                self.variant,
-                formal=True,
-            )
+        if key in LEDGER:
+            return self._ledger(key, s.day)
         if key == "avg":
             return money(nice_price(self.scale * rng.uniform(0.6, 1.3)), self.variant, formal=True)
         if key in ("overdue_list", "n_over", "total_over", "over_person"):
@@ -3556,10 +3573,15 @@ class Ctx:
             back = {"month_cur": 0, "month_prev": 1, "month_prev2": 2}[key]
             month = (s.day.month - 1 - back) % 12
             return EN_MONTHS[month] if en else PT_MONTHS[month]
-        if key == "date_future":
-            return short_date(
-                s.day + timedelta(days=rng.randint(30, 300)), self.lang, self.american
+        if key == "date_future":  # a customer's contract end, renewed for a year once it passes
+            who = s["customer"]
+            end = self.known.get(("contract", who.full)) or s.day + timedelta(
+                days=rng.randint(30, 300)
             )
+            while end <= s.day:
+                end += timedelta(days=365)
+            self.known["contract", who.full] = end
+            return short_date(end, self.lang, self.american)
         if key == "past_date":
             return short_date(s.day - timedelta(days=rng.randint(1, 40)), self.lang, self.american)
         if key == "block":
@@ -3571,11 +3593,11 @@ class Ctx:
         if key == "email":
             who = s["customer"]
             local = ascii_fold(f"{who.first}.{who.last}").lower().replace("'", "")
-            return f"{local}@{rng.choice(EMAIL_HOSTS)}"
+            if ("email", who.full) not in self.known:
+                self.known["email", who.full] = f"{local}@{rng.choice(EMAIL_HOSTS)}"
+            return self.known["email", who.full]
         if key == "initial":
             return s["customer"].last[0]
-        if key == "alt_last":
-            return rng.choice([n for n in NAMES[self.pool]["last"] if n != s["customer"].last])
         if key == "owner":
             return self.b.owner
         if key == "me":
@@ -3587,6 +3609,55 @@ class Ctx:
         if key == "clients":
             return self.b.client[1]
         raise KeyError(f"no slot {key!r}")
+
+    def _figure(self, kind: str, period: tuple[int, int]) -> int:
+        """A month's or a week's figure, drawn once: asked again later, it is the same."""
+        if (kind, period) not in self.ledger:
+            rng = self.rng
+            if kind == "billed":
+                value = nice_price(self.scale * rng.uniform(25, 90))
+            elif kind == "taken":
+                value = nice_price(self.scale * rng.uniform(6, 22))
+            else:
+                value = rng.randint(8, 40) if kind == "seen" else rng.randint(3, 15)
+            self.ledger[kind, period] = value
+        return self.ledger[kind, period]
+
+    def _ledger(self, key: str, day: date) -> str | int:
+        """Figures that agree across the history: a closed month stays what it was, a month or
+        a week so far only grows, and what came in never exceeds what was billed."""
+
+        def month(back: int) -> tuple[int, int]:
+            index = day.year * 12 + day.month - 1 - back
+            return index // 12, index % 12 + 1
+
+        def week(back: int) -> tuple[int, int]:
+            return (day - timedelta(weeks=back)).isocalendar()[:2]
+
+        days_in_month = (
+            (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        ).day
+        so_far = day.day / days_in_month
+        if key == "billed_prev":
+            value = self._figure("billed", month(1))
+        elif key == "billed_prev2":
+            value = self._figure("billed", month(2))
+        elif key == "billed_cur":
+            value = nice_price(self._figure("billed", month(0)) * so_far)
+        elif key == "paid_prev":
+            billed = self._figure("billed", month(1))
+            value = min(billed, nice_price(billed * min(0.97, 0.55 + 0.015 * day.day)))
+        elif key == "taken_week":
+            value = nice_price(self._figure("taken", week(0)) * (day.weekday() + 1) / 7)
+        elif key == "seen_prev":
+            return self._figure("seen", week(1))
+        elif key == "seen_prev2":
+            return self._figure("seen", week(2))
+        elif key == "new_cur":
+            return round(self._figure("new", month(0)) * so_far)
+        else:  # new_prev
+            return self._figure("new", month(1))
+        return money(value, self.variant, formal=True)
 
     def _overdue(self, s: Slots) -> None:
         rng = self.rng
@@ -3719,6 +3790,19 @@ PER_SESSION = {"billing": 1, "numbers": 1, "chat": 1, "contract": 1, "order": 1,
                "customer": 2, "message": 2, "charge_which": 1, "payment": 2, "lead": 2, "charge": 2, "diary": 3, "reminder": 3}  # fmt: skip
 
 
+LEDGER = ("billed_prev", "billed_prev2", "billed_cur", "paid_prev", "taken_week", "seen_prev",
+          "seen_prev2", "new_cur", "new_prev")  # fmt: skip
+
+# Figures asked for twice in one day (a morning and an afternoon session) would disagree.
+DAILY = ("billing", "numbers")
+
+
+def repeatable(text: str) -> bool:
+    """A short everyday line ("who hasn't paid yet?", "thanks!") comes back; a longer request,
+    with its names, amounts and tasks, is said once in a tenant's history."""
+    return len(text) <= 30
+
+
 def ops_block(
     c: Ctx, day: date, room: int, exclude: Sequence[str], hosts: bool = False
 ) -> tuple[str, list[tuple[str, str]]]:
@@ -3776,7 +3860,8 @@ def session_pairs(
     used: dict[str, int] = {}
 
     def avoid() -> list[str]:
-        return list(exclude) + [k for k, n in used.items() if n >= PER_SESSION[k]]
+        today = sorted(c.day_kinds.get(day, ()))
+        return list(exclude) + today + [k for k, n in used.items() if n >= PER_SESSION[k]]
 
     blocks: list[list[Turn]] = []
     for st in statements:
@@ -3803,7 +3888,9 @@ def session_pairs(
     while room > 0:
         kind, block = ops_block(c, day, room, avoid())
         tries += 1
-        if tries < 50 and any(u in said_here for u, _ in block):
+        if tries < 200 and any(
+            u in said_here or (u in c.said and not repeatable(u)) for u, _ in block
+        ):
             continue
         said_here.update(u for u, _ in block)
         used[kind] = used.get(kind, 0) + 1
@@ -3811,6 +3898,8 @@ def session_pairs(
         room -= len(block)
     rng.shuffle(blocks)
     pairs = [pair for block in blocks for pair in block]
+    c.said.update(said for said, _, _ in pairs)
+    c.day_kinds.setdefault(day, set()).update(k for k in used if k in DAILY)
     hello = Slots(c, day)
     if greeting < 0.45:
         pairs.insert(0, (hello.fill(rng.choice(GREETINGS[c.lang][period])),
@@ -3862,9 +3951,8 @@ def render_sessions(c: Ctx, plans: list[Plan], tid: str) -> list[dict[str, Any]]
             moment += timedelta(seconds=rng.randint(3, 25))
             turns.append({"turn_id": f"{tid}/s{i + 1:02d}/t{number + 1:03d}", "role": "assistant",
                           "content": sentence(reply), "ts": stamp(c.b.zone, moment)})  # fmt: skip
-            moment += timedelta(
-                seconds=rng.randint(20, 240) if rng.random() < 0.85 else rng.randint(300, 1500)
-            )
+            pause = rng.random() < 0.85 or c.brief[i]
+            moment += timedelta(seconds=rng.randint(20, 240) if pause else rng.randint(300, 1500))
         sessions.append({"session_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                          "started_at": started, "turns": turns})  # fmt: skip
     return sessions

@@ -104,17 +104,22 @@ def test_no_template_is_left_unfilled() -> None:
 def test_the_set_has_its_size_and_mix() -> None:
     assert len(TENANTS) >= 20
     questions = [q for t in TENANTS for q in t["questions"]]
-    assert len(questions) >= 200
+    assert len(questions) == 240
     counts = Counter(q["category"] for q in questions)
     for category, share in MIN_SHARE.items():
         assert counts[category] >= share * len(questions), (category, counts)
     languages = Counter(t["language"] for t in TENANTS)
     assert languages["en"] > languages["pt"] >= len(TENANTS) / 4
     for tenant in TENANTS:
-        assert 8 <= len(tenant["sessions"]) <= 12, tenant["tenant_id"]
+        assert 45 <= len(tenant["sessions"]) <= 70, tenant["tenant_id"]
         assert len(tenant["questions"]) == 10, tenant["tenant_id"]
         assert {q["category"] for q in tenant["questions"]} == set(CATEGORIES), tenant["tenant_id"]
-        assert 150 <= len(_turns(tenant)) <= 300, tenant["tenant_id"]
+        assert 900 <= len(_turns(tenant)) <= 1600, tenant["tenant_id"]
+        first, last = (
+            _when(s["started_at"]) for s in tenant["sessions"][:: len(tenant["sessions"]) - 1]
+        )
+        assert 20 * 7 <= (last - first).days <= 26 * 7, tenant["tenant_id"]
+    assert DATA.stat().st_size < 6_000_000
 
 
 def test_evidence_and_superseded_name_owner_turns_of_the_same_tenant() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -29,8 +30,15 @@ BOUNDS = {"min_recall": 0.90, "min_margin": 0.15, "min_latest_first": 0.95, "max
 @click.option("--check", is_flag=True,
               help="Exit 1 unless recall@k >= 0.90, 15 points above BM25, latest-first >= 95 %"
                    " and no recall above 2,000 tokens.")  # fmt: skip
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Another labelled set in the same format (JSON lines) instead of the shipped one.")  # fmt: skip
+@click.option("--tenants", "limit", type=click.IntRange(1, None), default=None,
+              help="Only the first N histories of the part (a quick look; the bar is for the whole part).")  # fmt: skip
 @json_option
-def memory_eval(part: str, k: int, embedder: str, check: bool, as_json: bool) -> None:
+def memory_eval(
+    part: str, k: int, embedder: str, check: bool, path: Path | None, limit: int | None,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Evidence recall@k, latest-first on knowledge updates, tokens and recall latency of memory
     on the labelled histories, beside full context and plain BM25 over turns, in one run (an
     in-memory DuckDB store, the product's own remember and rank)."""
@@ -40,7 +48,7 @@ def memory_eval(part: str, k: int, embedder: str, check: bool, as_json: bool) ->
     from matrix.providers.embeddings import LocalEmbedder
     from matrix.storage import open_store
 
-    histories = evaluate.select(evaluate.load(), part)
+    histories = evaluate.select(evaluate.load(path), part)[:limit]
     chosen = LocalEmbedder() if embedder == "local" else None
 
     def store_for(clock: Clock) -> Any:

@@ -38,7 +38,9 @@ def _memory(store: Store, clock: FrozenClock, embedder: object = LOCAL, **config
 
 def _say(memory: Memory, store: Store, clock: FrozenClock, tenant: str, session: str,
          text: str, reply: str = "Noted.") -> list[str]:  # fmt: skip
-    chain = env.Chain(tenant_id=tenant, clock=clock, correlation_id=env.new_id(), trace_id=env.new_id())
+    chain = env.Chain(
+        tenant_id=tenant, clock=clock, correlation_id=env.new_id(), trace_id=env.new_id()
+    )
     with store.transaction():
         events = memory.remember(chain, session, text, reply)
         store.events.append_many(events)
@@ -46,10 +48,14 @@ def _say(memory: Memory, store: Store, clock: FrozenClock, tenant: str, session:
     return [e["name"] for e in events]
 
 
-def test_short_memory_keeps_the_last_turns_of_each_session(store: Store, clock: FrozenClock) -> None:
+def test_short_memory_keeps_the_last_turns_of_each_session(
+    store: Store, clock: FrozenClock
+) -> None:
     memory = _memory(store, clock, short_turns=6)
     for i in range(5):
-        _say(memory, store, clock, "acme", "s1", f"message number {i} about the bakery", f"reply {i}")
+        _say(
+            memory, store, clock, "acme", "s1", f"message number {i} about the bakery", f"reply {i}"
+        )
     _say(memory, store, clock, "acme", "s2", "another session entirely")
     turns = memory.turns("acme", "s1", limit=80)
     assert [t["turn_no"] for t in turns] == [5, 6, 7, 8, 9, 10]
@@ -72,7 +78,9 @@ def test_one_episode_per_threshold_never_a_storm(store: Store, clock: FrozenCloc
     assert all(e["summary"] and e["summary_source"] == "extractive" for e in episodes)
 
 
-def test_an_episode_promotes_what_stood_out_and_recall_returns_it(store: Store, clock: FrozenClock) -> None:
+def test_an_episode_promotes_what_stood_out_and_recall_returns_it(
+    store: Store, clock: FrozenClock
+) -> None:
     """The origin's episode entries landed as candidates that recall (promoted only) never read."""
     memory = _memory(store, clock, episode_turns=4)
     _say(memory, store, clock, "acme", "s1", "We will repaint the shop front in May.")
@@ -82,12 +90,16 @@ def test_an_episode_promotes_what_stood_out_and_recall_returns_it(store: Store, 
     assert plan["status"] == "promoted"
     history = store.memory.history("acme", plan["memory_id"])
     assert [(h["action"], h["reason_code"]) for h in history] == [
-        ("created", "statement"), ("promoted", "episode_highlight")]
+        ("created", "statement"),
+        ("promoted", "episode_highlight"),
+    ]
     recall = memory.recall("acme", "s9", "when do we repaint the shop front?")
     assert recall.facts()[0] == "We will repaint the shop front in May."
 
 
-def test_a_repeated_fact_is_merged_not_added_and_not_deleted(store: Store, clock: FrozenClock) -> None:
+def test_a_repeated_fact_is_merged_not_added_and_not_deleted(
+    store: Store, clock: FrozenClock
+) -> None:
     memory = _memory(store, clock)
     _say(memory, store, clock, "acme", "s1", "Our supplier for flour is Moinho Rio.")
     _say(memory, store, clock, "acme", "s2", "our supplier for flour is moinho rio!")
@@ -98,7 +110,9 @@ def test_a_repeated_fact_is_merged_not_added_and_not_deleted(store: Store, clock
     assert actions[:1] == ["created"] and "merged" in actions
 
 
-def test_a_contradiction_supersedes_and_keeps_the_old_fact_with_its_window(store: Store, clock: FrozenClock) -> None:
+def test_a_contradiction_supersedes_and_keeps_the_old_fact_with_its_window(
+    store: Store, clock: FrozenClock
+) -> None:
     memory = _memory(store, clock)
     _say(memory, store, clock, "acme", "s1", "Our accountant is Ana Lima from Contas Certas.")
     names = _say(memory, store, clock, "acme", "s2", "Our accountant is now Rui Sousa.")
@@ -107,10 +121,15 @@ def test_a_contradiction_supersedes_and_keeps_the_old_fact_with_its_window(store
     new = next(e for e in memory.entries("acme") if "Rui" in e["content"])
     assert old["status"] == "superseded" and old["superseded_by"] == new["memory_id"]
     assert old["invalid_at"] == new["valid_at"] and old["valid_at"] < old["invalid_at"]
-    [change] = [h for h in store.memory.history("acme", old["memory_id"]) if h["action"] == "superseded"]
+    [change] = [
+        h for h in store.memory.history("acme", old["memory_id"]) if h["action"] == "superseded"
+    ]
     assert (change["old_value"], change["new_value"]) == (old["content"], new["content"])
     assert (change["old_status"], change["new_status"], change["reason_code"]) == (
-        "promoted", "superseded", "contradicted")
+        "promoted",
+        "superseded",
+        "contradicted",
+    )
     facts = memory.recall("acme", "s3", "who is our accountant?").facts()
     assert facts[0] == "Our accountant is now Rui Sousa." and all("Ana" not in f for f in facts)
 

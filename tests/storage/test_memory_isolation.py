@@ -47,7 +47,9 @@ def _marks(text: str) -> set[tuple[str, str]]:
     return set(MARKER.findall(text))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(history=st.lists(statement, min_size=4, max_size=24))
 def test_no_memory_read_crosses_a_tenant_or_a_session(
     store: Store, clock: FrozenClock, history: list[tuple[int, str, str, str]]
@@ -63,7 +65,9 @@ def test_no_memory_read_crosses_a_tenant_or_a_session(
                           trace_id=env.new_id())  # fmt: skip
         text = template.format(thing=thing, marker=f"t{who}x{session}")
         with store.transaction():
-            store.events.append_many(memory.remember(chain, session, text, f"Noted t{who}x{session}."))
+            store.events.append_many(
+                memory.remember(chain, session, text, f"Noted t{who}x{session}.")
+            )
         clock.advance(timedelta(minutes=3))
 
     every_marker = [f"t{w}x{s}" for w, s in itertools.product((0, 1), SESSIONS)]
@@ -71,15 +75,22 @@ def test_no_memory_read_crosses_a_tenant_or_a_session(
         mine_t = {(str(who), s) for s in SESSIONS}
         mine_s = {(str(who), session)}
 
-        def only(texts: list[str], allowed: set[tuple[str, str]], read: str) -> None:
+        def only(texts: list[str], allowed: set[tuple[str, str]], read: str,
+                 where: str = f"{tenant}/{session}") -> None:  # fmt: skip
             for text in texts:
-                assert _marks(text) <= allowed, f"{read} of {tenant}/{session} returned {text!r}"
+                assert _marks(text) <= allowed, f"{read} of {where} returned {text!r}"
 
         only([t["content"] for t in memory.turns(tenant, session, 400)], mine_s, "turns")
         only([s["last_preview"] for s in memory.sessions(tenant, 200)], mine_t, "sessions")
-        only([e["summary"] for e in store.memory.episodes(tenant, session, 100)], mine_s, "episodes")
+        only(
+            [e["summary"] for e in store.memory.episodes(tenant, session, 100)], mine_s, "episodes"
+        )
         only([e["content"] for e in memory.entries(tenant)], mine_t, "entries")
-        only([e["content"] for e in memory.entries(tenant, session_id=session)], mine_s, "session entries")
+        only(
+            [e["content"] for e in memory.entries(tenant, session_id=session)],
+            mine_s,
+            "session entries",
+        )
         for marker in every_marker:  # ask with everyone's words
             query = f"where is the printer invoice supplier alarm contract van {marker}?"
             recall = memory.recall(tenant, session, query)
@@ -95,9 +106,19 @@ def test_no_memory_read_crosses_a_tenant_or_a_session(
             ids |= {m for m, _ in store.memory.nearest(tenant, LOCAL.model, LOCAL.embed([query])[0],
                                                        statuses=("candidate", "promoted"),
                                                        session_id=None, limit=100)}  # fmt: skip
-            only([e["content"] for e in store.memory.entries(tenant, ids=sorted(ids))], mine_t, "search")
-            assert len(store.memory.entries(tenant, ids=sorted(ids))) == len(ids), "an id of another tenant"
+            only(
+                [e["content"] for e in store.memory.entries(tenant, ids=sorted(ids))],
+                mine_t,
+                "search",
+            )
+            assert len(store.memory.entries(tenant, ids=sorted(ids))) == len(ids), (
+                "an id of another tenant"
+            )
         counted = memory.summary(tenant)["entries_total"]
         assert counted == len(memory.entries(tenant))
         for entry in memory.entries(tenant):
-            only([h["new_value"] or "" for h in store.memory.history(tenant, entry["memory_id"])], mine_t, "audit")
+            only(
+                [h["new_value"] or "" for h in store.memory.history(tenant, entry["memory_id"])],
+                mine_t,
+                "audit",
+            )

@@ -17,7 +17,13 @@ from matrix.app import App, build
 from matrix.clock import FrozenClock
 from matrix.config import Settings
 from matrix.contracts import Catalog
-from matrix.errors import ConflictError, ForbiddenError, NotFoundError, UsageError, WebhookRejectedError
+from matrix.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UsageError,
+    WebhookRejectedError,
+)
 from matrix.modules.crm import handling, inbox
 from matrix.modules.crm.outbound import RecordingTransport
 from matrix.storage import Store

@@ -103,7 +103,7 @@ def test_a_trailing_newline_is_not_part_of_a_valid_value() -> None:
     from matrix.access import _NAME
     from matrix.modules import values as module_values
 
-    with pytest.raises(UsageError, match="E.164"):
+    with pytest.raises(UsageError, match=r"E\.164"):
         module_values.phone("+5511999990000\n")
     assert module_values.phone("+5511999990000") == "+5511999990000"
     assert _NAME.fullmatch("acme\n") is None

@@ -34,10 +34,13 @@ BOUNDS = {"min_recall": 0.90, "min_margin": 0.15, "min_latest_first": 0.95, "max
               help="Another labelled set in the same format (JSON lines) instead of the shipped one.")  # fmt: skip
 @click.option("--tenants", "limit", type=click.IntRange(1, None), default=None,
               help="Only the first N histories of the part (a quick look; the bar is for the whole part).")  # fmt: skip
+@click.option("--judge", is_flag=True,
+              help="Also answer each question from each system's context and grade it with the"
+                   " platform's OpenAI model (MATRIX_OPENAI_API_KEY; two calls per question and system).")  # fmt: skip
 @json_option
 def memory_eval(
     part: str, k: int, embedder: str, check: bool, path: Path | None, limit: int | None,
-    as_json: bool,
+    judge: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """Evidence recall@k, latest-first on knowledge updates, tokens and recall latency of memory
     on the labelled histories, beside full context and plain BM25 over turns, in one run (an
@@ -49,6 +52,7 @@ def memory_eval(
     from matrix.storage import open_store
 
     histories = evaluate.select(evaluate.load(path), part)[:limit]
+    grader = _judge() if judge else None
     chosen = LocalEmbedder() if embedder == "local" else None
 
     def store_for(clock: Clock) -> Any:
@@ -56,12 +60,26 @@ def memory_eval(
 
     with tqdm(total=len(histories), unit="tenant", desc="memory eval", file=sys.stderr,
               disable=True if as_json else None) as bar:  # fmt: skip
-        report = evaluate.evaluate(
-            histories, store_for, chosen, part=part, k=k, progress=bar.update
-        )
+        report = evaluate.evaluate(histories, store_for, chosen, part=part, k=k,
+                                   progress=bar.update, judge=grader)  # fmt: skip
     emit(report.as_dict(), as_json, _text)
     if check and _failures(report):
         raise SystemExit(1)
+
+
+def _judge() -> evaluate.Judge:
+    """The platform's OpenAI model as the judge (strict: a failure stops the run)."""
+    from matrix.concierge.ports import TenantAI
+    from matrix.config import Settings
+    from matrix.errors import UsageError
+    from matrix.providers.select import select_provider
+
+    settings = Settings.load()
+    if not settings.openai_api_key:
+        raise UsageError("--judge needs the platform's OpenAI key: set MATRIX_OPENAI_API_KEY"
+                         " (and MATRIX_OPENAI_BASE_URL for another compatible server).")  # fmt: skip
+    provider, _ = select_provider(settings, TenantAI(mode="openai"))
+    return evaluate.provider_judge(provider)
 
 
 def _failures(report: evaluate.Report) -> list[str]:
@@ -96,6 +114,7 @@ def _text(r: dict[str, Any]) -> str:
             "latest first": _cell(s["latest_first"]), "tokens (mean)": _cell(s["tokens_mean"]),
             "tokens (max)": _cell(s["tokens_max"]),
             "p95 ms": "-" if s["latency_p95_ms"] is None else f"{s['latency_p95_ms']:.1f}",
+            **({"judged": _cell(s["judge_accuracy"])} if s.get("judge_accuracy") is not None else {}),
         })  # fmt: skip
     columns = list(rows[0]) if rows else []
     head = (f"memory on the {r['part']} part: {r['tenants']} tenants,"

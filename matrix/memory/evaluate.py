@@ -38,12 +38,44 @@ from typing import Any
 from matrix import corpora, paths
 from matrix import envelopes as env
 from matrix.clock import FrozenClock
+from matrix.concierge.ports import Provider, ProviderRequest
 from matrix.errors import UsageError
 from matrix.issues import Issues
 from matrix.memory import recall as ranking
 from matrix.memory import text as mtext
 from matrix.memory.ports import Embedder, MemoryStore
 from matrix.memory.service import Memory, MemoryConfig
+
+Judge = Callable[[str, str, str | None], bool]
+"""(question, the context a system gave, the gold answer or None when absent) → answered right?"""
+
+ANSWER_INSTRUCTIONS = (
+    "You are the owner's assistant. Answer the owner's question in one short sentence using only"
+    " the context below; if the context does not say, answer exactly: I don't know.\n\nContext:\n"
+)
+GRADE_INSTRUCTIONS = (
+    "You grade an assistant's answer against the gold answer. Reply with one word: yes if the"
+    " answer gives the gold answer's facts (wording may differ; when the gold answer is 'not"
+    " stated', yes only if the assistant said it does not know), otherwise no."
+)
+
+
+def provider_judge(provider: Provider, tenant_id: str = "memory-eval") -> Judge:
+    """A judge that asks ``provider`` twice per question: to answer from the context, then to
+    grade the answer against the gold one (LLM-as-judge, as the LoCoMo and LongMemEval papers do)."""
+
+    def judge(question: str, context: str, gold: str | None) -> bool:
+        answer = provider.respond(ProviderRequest(
+            tenant_id=tenant_id, text=question, instructions=ANSWER_INSTRUCTIONS + context
+        )).text  # fmt: skip
+        verdict = provider.respond(ProviderRequest(
+            tenant_id=tenant_id, instructions=GRADE_INSTRUCTIONS,
+            text=f"Question: {question}\nGold answer: {gold or 'not stated'}\nAnswer: {answer}",
+        )).text  # fmt: skip
+        return verdict.strip().lower().startswith("yes")
+
+    return judge
+
 
 CATEGORIES = ("single_fact", "preference", "temporal", "knowledge_update", "absent")
 PARTS = ("dev", "test", "all")
@@ -66,6 +98,8 @@ class History:
     language: str
     sessions: tuple[dict[str, Any], ...]
     questions: tuple[Question, ...]
+    answers: dict[str, str | None] = field(default_factory=dict)
+    """The gold answer of each question (for a judge)."""
 
     @property
     def part(self) -> str:
@@ -87,6 +121,7 @@ def load(path: Path | None = None) -> list[History]:
                     asked_at=datetime.fromisoformat(q["asked_at"]),
                     evidence=tuple(q.get("evidence") or ()), superseded=tuple(q.get("superseded") or ()),
                 ) for q in raw["questions"]),
+                answers={q["question_id"]: q.get("answer") for q in raw["questions"]},
             ))  # fmt: skip
         except (KeyError, TypeError, ValueError) as exc:
             issues.error(where, f"not a history ({exc!r})")
@@ -113,6 +148,7 @@ class Scores:
     tokens: list[int] = field(default_factory=list)
     absent_tokens: list[int] = field(default_factory=list)
     latency_ms: list[float] = field(default_factory=list)
+    judged: list[float] = field(default_factory=list)
 
     def add(
         self, question: Question, covered: set[str], ranked_turns: list[set[str]], tokens: int
@@ -140,6 +176,7 @@ class Scores:
             "tokens_max": max(self.tokens) if self.tokens else None,
             "absent_tokens_mean": mean(self.absent_tokens),
             "latency_p95_ms": _p95(self.latency_ms) if self.latency_ms else None,
+            "judge_accuracy": mean(self.judged),
         }  # fmt: skip
 
 
@@ -177,6 +214,7 @@ def evaluate(
     histories: Sequence[History], store_for: Callable[[FrozenClock], MemoryStore],
     embedder: Embedder | None, *, part: str = "test", k: int = K,
     config: MemoryConfig | None = None, progress: Callable[[int], None] | None = None,
+    judge: Judge | None = None,
 ) -> Report:  # fmt: skip
     """Feed every history through memory and score its questions, beside the baselines.
 
@@ -209,6 +247,15 @@ def evaluate(
                      sum(mtext.estimate_tokens(t["content"]) for t in top))  # fmt: skip
             full.add(question, {t["turn_id"] for t in asked}, [{t["turn_id"]} for t in reversed(asked)],
                      sum(mtext.estimate_tokens(t["content"]) + 4 for t in asked))  # fmt: skip
+            if judge is not None:
+                gold = history.answers.get(question.question_id)
+                contexts = (
+                    (ours, recall.instructions()),
+                    (bm25, _lines(top)),
+                    (full, _lines(asked)),
+                )
+                for scores, context in contexts:
+                    scores.judged.append(1.0 if judge(question.question, context, gold) else 0.0)
         if progress:
             progress(1)
     return Report(part=part, tenants=len(chosen), k=k,
@@ -254,6 +301,10 @@ def _exchanges(
         yield turns[i], reply, number + 1
         number += 2
         i += 2 if reply else 1
+
+
+def _lines(turns: Sequence[dict[str, Any]]) -> str:
+    return "\n".join(f"[{t['ts'][:10]}] {t['role']}: {t['content']}" for t in turns)
 
 
 def _bm25_turns(turns: Sequence[dict[str, Any]], query: str, k: int) -> list[dict[str, Any]]:

@@ -116,3 +116,34 @@ def test_the_shipped_set_splits_by_tenant() -> None:
     assert not {h.tenant_id for h in dev} & {h.tenant_id for h in test}
     with pytest.raises(UsageError, match="dev, test, all"):
         evaluate.select(histories, "holdout")
+
+
+def test_a_judge_answers_from_each_systems_context_over_http(
+    tmp_path: Path, openai_server: Any
+) -> None:
+    """The judge path runs the real client against the OpenAI-compatible server on 127.0.0.1:
+    two calls per question and system, the recalled facts in the answering call's instructions."""
+    from matrix.concierge.ports import TenantAI
+    from matrix.config import Settings
+    from matrix.providers.select import select_provider
+    from matrix.testing.openai_server import Behavior
+
+    path = tmp_path / "set.jsonl"
+    path.write_text(json.dumps(_history()) + "\n", encoding="utf-8")
+    settings = Settings.load(openai_api_key="sk-test", openai_base_url=openai_server.base_url,
+                             provider_mode="openai")  # fmt: skip
+    provider, _ = select_provider(settings, TenantAI(mode="openai"))
+    replies = (
+        ["Rui Sousa.", "yes"] * 3 + ["Tuesday mornings.", "no"] * 3 + ["I don't know.", "yes"] * 3
+    )
+    openai_server.script("responses", *(Behavior(reply=r) for r in replies))
+    report = evaluate.evaluate(evaluate.load(path), _store, LocalEmbedder(), part="all",
+                               judge=evaluate.provider_judge(provider))  # fmt: skip
+    assert openai_server.count("responses") == 18
+    assert {n: s["judge_accuracy"] for n, s in report.systems.items()} == {
+        "memory": round(2 / 3, 4),
+        "bm25_turns": round(2 / 3, 4),
+        "full_context": round(2 / 3, 4),
+    }
+    first = openai_server.requests[0]["json"]
+    assert "Rui Sousa" in first["instructions"] and "Ana Lima" not in first["instructions"]

@@ -19,6 +19,7 @@ from matrix.config import Settings
 if TYPE_CHECKING:
     from matrix.agent.service import WhatsAppAgent
     from matrix.concierge import Concierge
+    from matrix.memory.maintenance import Maintenance
     from matrix.memory.service import Memory
     from matrix.modules.ports import Transport
     from matrix.providers.evolution import OutboundStatus
@@ -48,6 +49,18 @@ class App:
         config = MemoryConfig(short_turns=s.memory_short_turns, episode_turns=s.memory_episode_turns,
                               recall_tokens=s.memory_recall_tokens)  # fmt: skip
         return Memory(self.store, self.clock, embedders=EmbedderSelector(s), config=config)
+
+    @cached_property
+    def memory_maintenance(self) -> Maintenance:
+        """Memory's upkeep: re-embedding (now or on a schedule) and episode summaries from each
+        tenant's own model."""
+        from matrix.memory.maintenance import Maintenance
+        from matrix.providers import selector
+
+        runtimes = self.concierge.runtimes
+        return Maintenance(self.store, self.clock, embedders=self.memory.embedders,
+                           ai_of=lambda tenant_id: runtimes.resolve(tenant_id).ai,
+                           models=selector(self.settings).classifier)  # fmt: skip
 
     @cached_property
     def concierge(self) -> Concierge:
@@ -116,8 +129,9 @@ class App:
 
     def scheduler(self) -> Scheduler:
         """A scheduler holding every background job: the task queue, approval expiry, Persona 2's
-        reading of inbound messages, and every module's jobs (due reminders; outbound messages,
-        which carry follow-ups and collections)."""
+        reading of inbound messages, memory's upkeep (re-embedding, episode summaries), and
+        every module's jobs (due reminders; outbound messages, which carry follow-ups and
+        collections)."""
         from matrix.providers.evolution import TenantTransports
         from matrix.runtime import Scheduler
         from matrix.runtime.jobs import standard_jobs
@@ -131,6 +145,7 @@ class App:
             transport,
             self.clock,
             agent=self.agent,
+            memory=self.memory_maintenance,
             **routed,
         )
         return Scheduler(jobs=jobs, clock=self.clock)

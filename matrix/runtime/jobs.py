@@ -1,7 +1,7 @@
 """The scheduler's jobs: the task queue and approval expiry, plus every module's jobs (due
-reminders, outbound messages with the follow-ups and collections they carry) and Persona 2's
-reading of inbound messages, the same list for
-``matrix worker``, ``matrix serve`` and the simulator."""
+reminders, outbound messages with the follow-ups and collections they carry), Persona 2's
+reading of inbound messages and memory's upkeep (re-embedding, episode summaries), the same
+list for ``matrix worker``, ``matrix serve`` and the simulator."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 from matrix.agent import inbound
 from matrix.agent.service import WhatsAppAgent
 from matrix.clock import Clock
+from matrix.memory.maintenance import Maintenance
 from matrix.modules import registry
 from matrix.modules.context import Outcome
 from matrix.modules.ports import ModuleStore, Transport
@@ -61,11 +62,19 @@ def agent_jobs(agent: WhatsAppAgent) -> list[Job]:
     return [Job(name="crm_ai", every_seconds=1.0, fn=lambda: inbound.run_due(agent))]
 
 
+def memory_jobs(maintenance: Maintenance) -> list[Job]:
+    """Memory's upkeep: due re-embedding schedules, vectors for tenants without a schedule, and
+    episode summaries from each tenant's own model."""
+    return [Job(name="memory", every_seconds=30.0, fn=maintenance.tick)]
+
+
 def standard_jobs(
     store: Any, concierge: Any, worker: Worker, transport: Transport, clock: Clock, *,
-    agent: WhatsAppAgent, tenants: Callable[[], Collection[str] | None] = _every_tenant,
+    agent: WhatsAppAgent, memory: Maintenance,
+    tenants: Callable[[], Collection[str] | None] = _every_tenant,
 ) -> list[Job]:  # fmt: skip
-    """Every job: the queue jobs, Persona 2's, then the modules' jobs with outbound messages
-    through ``transport``."""
+    """Every job: the queue jobs, Persona 2's, memory's, then the modules' jobs with outbound
+    messages through ``transport``."""
     deliveries = Deliveries(store=store, clock=clock, transport=transport, tenants=tenants)
-    return [*queue_jobs(concierge, worker), *agent_jobs(agent), *module_jobs(deliveries)]
+    return [*queue_jobs(concierge, worker), *agent_jobs(agent), *memory_jobs(memory),
+            *module_jobs(deliveries)]  # fmt: skip

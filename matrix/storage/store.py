@@ -27,6 +27,7 @@ from matrix.storage.eventlog import EventLog
 from matrix.storage.gate_runs import SqlGateRuns
 from matrix.storage.inbox import SqlInbox
 from matrix.storage.memory import SqlMemory
+from matrix.storage.memory_maintenance import SqlMemoryMaintenance
 from matrix.storage.modules import ModuleTables
 from matrix.storage.pricing import SqlPricing
 from matrix.storage.runtime import SqlApprovals, SqlRuntimeConfig, SqlSideEffects, SqlTaskQueue
@@ -175,6 +176,7 @@ class Store:
         self.admin = StoreAdmin(backend, clock)
         self.inbox = SqlInbox(backend)
         self.memory = SqlMemory(backend)
+        self.memory_maintenance = SqlMemoryMaintenance(backend)
         self.sessions = SqlWebSessions(backend)
         self.sign_ins = SqlSignInFailures(backend)
         self.api_tokens = SqlApiTokens(backend, self.secrets, clock)

@@ -292,9 +292,9 @@ def _user_text(body: dict[str, Any]) -> str:
 def _structured_reply(schema: dict[str, Any], text: str) -> dict[str, Any]:
     """An object that fits a structured-output ``schema``: every property null or its first
     choice, except an owner-intent schema's ``task_type`` and ``language``, which a stand-in model
-    answers as the shipped routing rules and the language reading would, and Persona 2's draft
-    (a reply that states no fact) and stage (as its offline rules read the message); tests script
-    replies that disagree."""
+    answers as the shipped routing rules and the language reading would, Persona 2's draft
+    (a reply that states no fact) and stage (as its offline rules read the message), and an
+    episode's summary (what the owner said first); tests script replies that disagree."""
     from matrix.concierge.planner import plan
     from matrix.modules.extract import language
     from matrix.policy import shipped_routing
@@ -316,6 +316,10 @@ def _structured_reply(schema: dict[str, Any], text: str) -> dict[str, Any]:
         answer["reasoning_summary"] = (
             "A stand-in model's reply: it states no price, link or deadline."
         )
+    if set(answer) == {"summary"}:  # an episode of the owner's conversation, summarised
+        said = [line.split(":", 1)[1].strip() for line in text.splitlines()
+                if line.startswith("owner:")]  # fmt: skip
+        answer["summary"] = f"The owner said: {said[0][:160] if said else text[:160]}"
     stages = ((schema.get("properties") or {}).get("suggested_stage") or {}).get("enum") or []
     if (
         stages and "confidence" in answer

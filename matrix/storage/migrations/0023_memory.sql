@@ -37,8 +37,13 @@ CREATE TABLE memory_episodes (
     event_id       TEXT NOT NULL,
     created_at     TIMESTAMPTZ NOT NULL,
     updated_at     TIMESTAMPTZ NOT NULL,
+    -- summaries asked of the tenant provider: failed attempts, and when to try again
+    summary_attempts INTEGER NOT NULL DEFAULT 0,
+    summary_retry_at TIMESTAMPTZ,
     UNIQUE (tenant_id, session_id, turn_count)
 );
+
+CREATE INDEX memory_episodes_summary ON memory_episodes (summary_source, created_at);
 
 CREATE TABLE memory_entries (
     memory_id     TEXT PRIMARY KEY,
@@ -169,6 +174,8 @@ DROP INDEX memory_entries_hash;
 DROP INDEX memory_entries_tenant;
 
 DROP TABLE memory_entries;
+
+DROP INDEX memory_episodes_summary;
 
 DROP TABLE memory_episodes;
 

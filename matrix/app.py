@@ -60,7 +60,8 @@ class App:
         runtimes = self.concierge.runtimes
         return Maintenance(self.store, self.clock, embedders=self.memory.embedders,
                            ai_of=lambda tenant_id: runtimes.resolve(tenant_id).ai,
-                           models=selector(self.settings).classifier)  # fmt: skip
+                           models=selector(self.settings).classifier,
+                           default_mode=self.settings.memory_embedding_mode)  # fmt: skip
 
     @cached_property
     def concierge(self) -> Concierge:

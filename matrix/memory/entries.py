@@ -14,6 +14,7 @@ Every change is a row of the append-only ``memory_audit`` (who or what, old → 
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -204,7 +205,9 @@ class LongMemory:
         details: dict[str, Any],
     ) -> None:  # fmt: skip
         self.repo.audit({
-            "audit_id": str(uuid.uuid4()), "tenant_id": entry["tenant_id"],
+            # Ordered by time within one process, so rows written at the same instant (created,
+            # then promoted) read back in the order they were written.
+            "audit_id": f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}", "tenant_id": entry["tenant_id"],
             "memory_id": entry["memory_id"], "action": action, "old_status": old, "new_status": new,
             "old_value": old_value, "new_value": new_value, "reason_code": reason, "actor": actor,
             "details": details, "correlation_id": correlation_id, "created_at": at,

@@ -178,8 +178,11 @@ def statements(text: str, given: Rules | None = None) -> list[Statement]:
             salience, tags = r.question_salience, ("question",)
         else:
             salience, tags = r.request_salience, ("request",)
+        # Only a statement has a subject a later one replaces ("remind me who the accountant is"
+        # is a request, and replaces nothing).
         out.append(Statement(content=sentence, salience=salience, tags=tags,
-                             cues=tuple(c.id for c in matched), subject_key=subject(folded, r)))  # fmt: skip
+                             cues=tuple(c.id for c in matched),
+                             subject_key=subject(folded, r) if matched else None))  # fmt: skip
     return out
 
 
@@ -227,12 +230,14 @@ def summarise(turns: Sequence[tuple[int, str, str]], limit: int = 3) -> tuple[st
     """An extractive summary of an episode: its most salient owner statements (at most
     ``limit``, in the order said, requests and questions only when nothing else was said), and
     those statements."""
-    ranked = []
+    ranked, seen = [], set()
     for order, (_, role, content) in enumerate(turns):
         if role != "user":
             continue
         for found in statements(content):
-            ranked.append((-found.salience, order, found.content))
+            if mtext.content_hash(found.content) not in seen:  # a statement said twice, once
+                seen.add(mtext.content_hash(found.content))
+                ranked.append((-found.salience, order, found.content))
     chosen = [c[2] for c in sorted(sorted(ranked)[:limit], key=lambda item: item[1])]
     text = " ".join(c if c.endswith((".", "!", "?")) else c + "." for c in chosen)
     return text[:600], chosen

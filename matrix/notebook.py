@@ -160,7 +160,8 @@ def recall_frame(recall: Recall) -> Any:
 
     from matrix.memory import explain
 
-    return pd.DataFrame(explain.ranking(recall))
+    ranks = {"bm25_rank": "Int64", "cosine_rank": "Int64"}  # a search that missed has no rank
+    return pd.DataFrame(explain.ranking(recall)).astype(ranks)
 
 
 def memory_trace(*, tenant: str, correlation_id: str | None = None) -> Any:

@@ -4,17 +4,23 @@ store = connect()                      # MATRIX_STORAGE_URL, or the demo store
 result = metric("owner_interaction_success_ratio", tenant="sim-01", days=14)
 show(result)
 show(routing_eval(part="test"))         # the routing confusion matrix; no store needed
+store = sandbox(tenant="demo")          # a throwaway store in the kernel, on a virtual clock
+chat(["Our accountant is Ana."], tenant="demo", session="s1")
+show(memory_recall("Who is our accountant?", tenant="demo", session="s1"))
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from matrix.app import App, build
+from matrix.clock import FrozenClock, VirtualClock
 from matrix.config import Settings
 from matrix.errors import UsageError
-from matrix.metrics import MetricResult, compute
+from matrix.memory.recall import Recall
+from matrix.metrics import MetricResult, compute, load_catalog
 from matrix.routing import RoutingReport
 from matrix.storage import Store
 from matrix.windows import DEFAULT_DAYS, default_window
@@ -30,6 +36,163 @@ def connect(storage_url: str | None = None) -> Store:
             _APP.close()
         _APP = build(Settings.load(storage_url=storage_url), must_exist=True)
     return _APP.store
+
+
+SANDBOX_START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def sandbox(*, tenant: str, start: datetime = SANDBOX_START) -> Store:
+    """A throwaway store in this kernel's memory, to learn on: migrated, ``tenant`` registered,
+    replies from the local provider (offline: it answers by rule and reads no prompt), and a
+    virtual clock from ``start`` that :func:`chat` and :func:`later` move on. Every other call
+    of this facade then reads it, until :func:`connect` opens another store."""
+    global _APP
+    if _APP is not None:
+        _APP.close()
+    settings = Settings.load(storage_url="duckdb:///:memory:", provider_mode="local")
+    _APP = build(settings, clock=VirtualClock(start), migrate=True)
+    _APP.store.tenants.add(tenant, tenant)
+    return _APP.store
+
+
+def _app() -> App:
+    connect()
+    assert _APP is not None
+    return _APP
+
+
+def later(*, days: float = 0, hours: float = 0) -> datetime:
+    """Move the sandbox's clock on (a week later, the owner says something new); the new time."""
+    clock = _app().clock
+    if not isinstance(clock, FrozenClock):
+        raise UsageError("later() moves a sandbox's clock; start with sandbox(tenant=...).")
+    return clock.advance(timedelta(days=days, hours=hours))
+
+
+def chat(messages: Sequence[str], *, tenant: str, session: str) -> Any:
+    """Send the owner's ``messages`` to the concierge, one a minute on a sandbox's clock: per
+    message, the reply, the policy's decision and what memory did (recalled, kept, replaced)."""
+    import pandas as pd
+
+    from matrix.memory import explain
+
+    app, rows = _app(), []
+    for text in messages:
+        if isinstance(app.clock, FrozenClock):
+            app.clock.advance(60)
+        result = app.concierge.interact(tenant, session, text)
+        correlation = result.owner_command.correlation_id
+        steps = explain.steps(app.memory, tenant, app.store.events.trace(tenant, correlation))
+        rows.append({"owner": text, "reply": result.assistant_output.text,
+                     "decision": result.policy_decision.as_dict()["execution_decision"],
+                     "memory": " · ".join(s.summary for s in steps), "correlation_id": correlation})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def memory_turns(*, tenant: str, session: str, limit: int = 80) -> Any:
+    """Short memory: the session's last turns, oldest first."""
+    import pandas as pd
+
+    turns = _app().memory.turns(tenant, session, limit)
+    return pd.DataFrame(turns, columns=["turn_no", "role", "content", "ts"])
+
+
+def memory_episodes(*, tenant: str, session: str, limit: int = 20) -> Any:
+    """Medium memory: the session's episodes, newest first, with their extractive summaries."""
+    import pandas as pd
+
+    store = _app().store
+    with store.transaction():
+        store.tenants.require(tenant)
+        found = store.memory.episodes(tenant, session, limit)
+    columns = ["turn_count", "first_turn", "last_turn", "summary", "summary_source", "created_at"]
+    return pd.DataFrame(found, columns=columns)
+
+
+def memory_entries(*, tenant: str, status: str | None = None) -> Any:
+    """Long memory: every entry of the tenant (or those of one ``status``), oldest first, with
+    its salience, mentions, subject and validity window; ids cut to 8 characters."""
+    import pandas as pd
+
+    rows = [{
+        "memory_id": e["memory_id"][:8], "content": e["content"], "status": e["status"],
+        "salience": e["salience"], "mentions": e["metadata"].get("mentions", 1), "tags": e["tags"],
+        "subject_key": e["subject_key"], "valid_at": e["valid_at"], "invalid_at": e["invalid_at"],
+        "superseded_by": (e["superseded_by"] or "")[:8] or None,
+    } for e in _app().memory.entries(tenant, status=status)]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def memory_history(*, tenant: str, containing: str) -> Any:
+    """The audit of every entry whose text contains ``containing`` (any case): each change with
+    who or what made it and why, in order."""
+    import pandas as pd
+
+    memory = _app().memory
+    rows: list[dict[str, Any]] = []
+    for entry in memory.entries(tenant):
+        if containing.lower() not in entry["content"].lower():
+            continue
+        for change in memory.show(tenant, entry["memory_id"])[1]:
+            rows.append({"at": change["created_at"], "memory_id": entry["memory_id"][:8],
+                         "content": entry["content"], "action": change["action"],
+                         "old_status": change["old_status"], "new_status": change["new_status"],
+                         "reason_code": change["reason_code"], "actor": change["actor"],
+                         "details": change["details"]})  # fmt: skip
+    # Changes made in one instant read in the order they happen: an entry is created, the
+    # entries it contradicts are superseded, then it is promoted.
+    rows.sort(key=lambda r: (r["at"], {"created": 0, "superseded": 1}.get(r["action"], 2)))
+    return pd.DataFrame(rows)
+
+
+def memory_recall(text: str, *, tenant: str, session: str) -> Recall:
+    """What memory would add to the prompt for ``text`` in ``session`` now (nothing is stored):
+    the ranked facts, the session's turns and its episodes, within the token budget."""
+    app = _app()
+    with app.store.transaction():
+        ai = app.concierge.runtimes.resolve(tenant).ai
+    return app.memory.recall(tenant, session, text, ai)
+
+
+def recall_frame(recall: Recall) -> Any:
+    """A recall's facts best first: BM25 and cosine rank and score, RRF, prior and total."""
+    import pandas as pd
+
+    from matrix.memory import explain
+
+    ranks = {"bm25_rank": "Int64", "cosine_rank": "Int64"}  # a search that missed has no rank
+    return pd.DataFrame(explain.ranking(recall)).astype(ranks)
+
+
+def memory_trace(*, tenant: str, correlation_id: str | None = None) -> Any:
+    """What memory did on one request (the newest owner request when no id is given)."""
+    import pandas as pd
+
+    from matrix.memory import explain
+
+    app = _app()
+    if correlation_id is None:
+        newest = app.store.events.list(tenant, name="owner.command.create", limit=1)
+        correlation_id = newest[0]["correlation_id"] if newest else None
+    events = app.store.events.trace(tenant, correlation_id) if correlation_id else []
+    steps = [s.as_dict() for s in explain.steps(app.memory, tenant, events)]
+    return pd.DataFrame(steps, columns=["at", "name", "summary", "facts", "tokens", "latency_ms"])
+
+
+def metrics_table(*names: str, tenant: str, days: int = DEFAULT_DAYS) -> Any:
+    """Catalog metrics over the window, one row each: value, unit, target, status, rows read,
+    and why a value is missing."""
+    import pandas as pd
+
+    catalog, rows = load_catalog(), []
+    for name in names:
+        result = metric(name, tenant=tenant, days=days, grain="all")
+        target = catalog.get(name).target
+        rows.append({"metric": name, "value": result.total, "unit": result.metric.unit,
+                     "target": f"{target.op} {target.value:g}" if target else None,
+                     "status": result.status, "rows": result.provenance["rows_read"],
+                     "empty_reason": result.empty_reason})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _window(days: int, until: datetime | None) -> tuple[datetime, datetime]:
@@ -167,7 +330,8 @@ def record(name: str, value: Any) -> Any:
 
 
 def show(item: Any) -> Any:
-    """A figure for a metric, DORA, cost or SLO result; anything else is returned as is."""
+    """A figure for a metric, DORA, cost, SLO or routing result, or a recall; anything else is
+    returned as is."""
     from matrix import viz
     from matrix.metrics.costs import CostReport
     from matrix.metrics.dora import DoraReport
@@ -180,6 +344,10 @@ def show(item: Any) -> Any:
         return viz.cost_bars(item)
     if isinstance(item, RoutingReport):
         return viz.routing_confusion(item)
+    if isinstance(item, Recall):
+        from matrix.memory import explain
+
+        return viz.recall_scores(explain.ranking(item))
     if isinstance(item, list) and item and isinstance(item[0], dict) and "slo" in item[0]:
         return viz.slo_table(item)
     return item

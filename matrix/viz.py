@@ -135,13 +135,24 @@ def queue_bars(counts: dict[str, int]) -> go.Figure:
 
 
 STAGES = {"owner.command": "command", "owner.decision": "decision", "owner.confirmation": "approval",
-          "module.task": "task"}  # fmt: skip
+          "module.task": "task", "owner.memory": "memory", "owner.context": "memory",
+          "memory.": "memory"}  # fmt: skip
+
+
+def _memory_note(event: dict[str, Any]) -> str:
+    """What a memory event adds to its hover: the recall's facts, tokens and time."""
+    p = event.get("payload") or {}
+    if event["name"] != "owner.memory.recalled":
+        return ""
+    facts = "".join(f"<br>· {str(f)[:80]}" for f in p.get("facts", [])[:5])
+    return f" · {p.get('tokens')} tokens · {p.get('latency_ms')} ms{facts}"
 
 
 def trace_timeline(events: list[dict[str, Any]]) -> go.Figure:
     """One correlation end to end: each envelope in order (x: step, labelled with the time since
-    the first), grouped by stage (command, decision, approval, task, other events), coloured by status."""
-    title = "Trace: command → decision → approval → task → events"
+    the first), grouped by stage (command, decision, approval, task, memory, other events),
+    coloured by status; a recall's hover shows its facts, tokens and time."""
+    title = "Trace: command → decision → approval → task → memory → events"
     if not events:
         return _empty(title, "no envelopes with this correlation id")
     from matrix.envelopes import parse_timestamp
@@ -155,13 +166,32 @@ def trace_timeline(events: list[dict[str, Any]]) -> go.Figure:
     fig = go.Figure(go.Scatter(
         x=steps, y=stages, mode="markers+text", text=[e["name"] for e in events],
         textposition=["top center" if i % 2 else "bottom center" for i in steps],
-        hovertext=[f"{e['name']} · {e.get('status') or ''} · {t.isoformat()}" for e, t in zip(events, times, strict=True)],
+        hovertext=[f"{e['name']} · {e.get('status') or ''} · {t.isoformat()}{_memory_note(e)}"
+                   for e, t in zip(events, times, strict=True)],
         marker={"size": 12, "color": ["#d64545" if e.get("status") in ("failed", "error", "rejected") else "#2f7d58"
                                       for e in events]},
     ))  # fmt: skip
     fig.update_layout(title=title, xaxis={"title": "step (time since the command)", "tickvals": steps, "ticktext": elapsed},
                       yaxis={"title": "stage", "categoryorder": "array",
-                             "categoryarray": ["events", "task", "approval", "decision", "command"]})  # fmt: skip
+                             "categoryarray": ["events", "memory", "task", "approval", "decision", "command"]})  # fmt: skip
+    return fig
+
+
+def recall_scores(rows: list[dict[str, Any]]) -> go.Figure:
+    """A recall's facts best first, each bar its score in parts: 1/(60 + rank) from BM25, the same
+    from cosine, and the prior (salience, recency, promotion). Rows as
+    :func:`matrix.memory.explain.ranking` gives them."""
+    title = "Recall: each fact's score = RRF of BM25 and cosine (k = 60) + prior"
+    if not rows:
+        return _empty(title, "long memory had no fact for this message")
+    labels = [f"{r['place']}. {r['content'][:60]}" for r in rows]
+    parts = (("rrf_bm25", "BM25: 1/(60 + rank)", "#2f7d58"), ("rrf_cosine", "cosine: 1/(60 + rank)", "#3b82c4"),
+             ("prior", "prior", "#d9a441"))  # fmt: skip
+    fig = go.Figure([go.Bar(y=labels, x=[r[key] for r in rows], name=name, orientation="h", marker_color=color,
+                            hovertemplate="%{y}<br>" + name + ": %{x:.5f}<extra></extra>")
+                     for key, name, color in parts])  # fmt: skip
+    fig.update_layout(title=title, barmode="stack", xaxis_title="score (higher is recalled first)",
+                      yaxis={"autorange": "reversed"}, legend={"orientation": "h"})  # fmt: skip
     return fig
 
 

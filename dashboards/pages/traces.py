@@ -1,4 +1,8 @@
-"""Traces: one correlation id end to end — command → decision → approval → task → events."""
+"""Traces: one correlation id end to end — command → decision → approval → task → memory → events.
+
+What memory did on the trace is spelled out beside the timeline: the facts a message recalled
+(their text, the tokens they took, the recall's time), and the entries promoted or superseded.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,19 @@ from typing import Any
 from dash import Dash, Input, Output, dcc, html
 
 from dashboards.components import graph, table
-from dashboards.context import current_user, filter_inputs, filters, guarded, palette, store
+from dashboards.context import (
+    application,
+    current_user,
+    filter_inputs,
+    filters,
+    guarded,
+    palette,
+    store,
+)
 from dashboards.theme import plot_template
 from matrix import viz
 from matrix.access import User
+from matrix.memory import explain
 from matrix.metrics.costs import provider_failures
 
 PATH, NAME = "/traces", "Traces"
@@ -57,6 +70,7 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
              "source": e["source_module"], "target": e["target_module"]} for e in events]  # fmt: skip
     content = [
         *_provider_warning(db, f.tenant, chosen, events),
+        *_memory(f.tenant, events),
         graph("traces-timeline-graph", viz.trace_timeline(events), plot_template(palette(f.tenant))),
         table("traces-events-table", rows, ["at", "name", "status", "source", "target"], page_size=25),
     ]  # fmt: skip
@@ -65,6 +79,24 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
 
 def _choice(correlation: str) -> dict[str, str]:
     return {"label": f"correlation {correlation[:40]}", "value": correlation}
+
+
+def _memory(tenant: str, events: list[dict[str, Any]]) -> list[Any]:
+    """The trace's memory steps, each with the facts it is about (nothing when memory did
+    nothing on this trace)."""
+    found = explain.steps(application().memory, tenant, events)
+    if not found:
+        return []
+
+    def listed(step: explain.MemoryStep) -> bool:  # a recall's facts, one per line
+        return step.name == explain.RECALLED and bool(step.facts)
+
+    items = [html.Li([
+        html.Div([html.Strong(s.name), html.Span(f" · {s.at[:19]}", className="bubble-meta")]),
+        html.Div(s.summary + (":" if listed(s) else "")),
+        *([html.Ul([html.Li(fact) for fact in s.facts])] if listed(s) else []),
+    ], className="traces-memory-step") for s in found]  # fmt: skip
+    return [html.Div([html.H3("Memory"), html.Ul(items)], id="traces-memory", className="card")]
 
 
 def _provider_warning(

@@ -177,6 +177,22 @@ def test_manager_gets_nothing_of_another_tenant(
     page.screenshot(path=str(SHOTS / "manager-isolation.png"), full_page=True)
 
 
+def test_the_trace_shows_the_facts_memory_recalled(
+    browser: Any, base_url: str, seeded: Store
+) -> None:
+    recalled = next(e for e in seeded.events.list("sim-01", name="owner.memory.recalled", limit=200)
+                    if e["payload"]["facts"])  # fmt: skip
+    page = _signed_in(browser, base_url, "ana")  # a manager of sim-01 only: the trace's tenant
+    _settled(page, "overview-content")
+    page.goto(f"{base_url}/traces?correlation={recalled['correlation_id']}")
+    page.wait_for_selector("#traces-memory", timeout=20_000)
+    shown = page.inner_text("#traces-memory")
+    assert all(fact in shown for fact in recalled["payload"]["facts"])
+    assert f"{recalled['payload']['tokens']:,} tokens" in shown
+    page.screenshot(path=str(SHOTS / "traces-memory.png"), full_page=True)
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
 def test_every_page_renders_under_the_content_security_policy(browser: Any, base_url: str) -> None:
     """The CSP and frame headers are on, and no page needs anything they forbid: every page
     draws its content and figures with no CSP report in the console. A cross-site POST from the

@@ -152,6 +152,22 @@ def test_traces_follow_one_correlation(app: Any, admin: User, window: tuple[str,
     assert {r["name"] for r in table.rowData} >= {"owner.command.create", "owner.command.created"}
 
 
+def test_traces_show_what_memory_recalled(
+    app: Any, seeded: Store, admin: User, window: tuple[str, str]
+) -> None:
+    recalled = [e for e in seeded.events.list("sim-01", name="owner.memory.recalled", limit=200)
+                if e["payload"]["facts"]]  # fmt: skip
+    assert recalled, "the simulated owners repeat themselves, so memory recalls facts"
+    event = recalled[0]
+    content, _ = traces.render(admin, "sim-01", *window, "day", event["correlation_id"])
+    memory = _find(content, "traces-memory")
+    [step] = [li for li in memory.children[1].children
+              if li.children[0].children[0].children == "owner.memory.recalled"]  # fmt: skip
+    shown = [str(li.children) for li in step.children[2].children]
+    assert shown == event["payload"]["facts"]  # the facts' text, in the order recalled
+    assert f"{event['payload']['tokens']:,} tokens" in str(memory)
+
+
 def test_gates_history_for_admins(app: Any, admin: User) -> None:
     table = gates.render(admin)
     assert (

@@ -39,6 +39,7 @@ def test_notebooks_are_committed_without_outputs() -> None:
         "approvals",
         "traces",
         "routing",
+        "memory",
     }
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
@@ -50,10 +51,26 @@ def test_notebooks_are_committed_without_outputs() -> None:
         assert "parameters" in nb.cells[1].metadata.get("tags", []), path.name
 
 
+# Notebooks that build their own store in the kernel (``sandbox``) need no simulated one.
+OWN_STORE = {"memory"}
+# What a notebook must have shown, beyond figures: memory's tiers, a fact superseded with its
+# audit, a recall ranked by BM25, cosine and RRF, its trace and its metrics.
+SHOWS = {
+    "memory": ("extractive", "superseded", "contradicted", "salient_statement", "bm25_rank",
+               "cosine_rank", "rrf", "owner.memory.recalled", "memory_hit_ratio",
+               "- Our accountant is now Rui Campos."),
+}  # fmt: skip
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes_and_shows_figures(path: Path, simulated: str, tmp_path: Path) -> None:
+def test_notebook_executes_and_shows_figures(
+    path: Path, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     out = tmp_path / path.name
-    pm.execute_notebook(str(path), str(out), parameters={"storage_url": simulated}, kernel_name="python3",
+    parameters = (
+        {} if path.stem in OWN_STORE else {"storage_url": request.getfixturevalue("simulated")}
+    )
+    pm.execute_notebook(str(path), str(out), parameters=parameters, kernel_name="python3",
                         progress_bar=False, cwd=str(ROOT))  # fmt: skip
     nb = json.loads(out.read_text())
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
@@ -63,3 +80,10 @@ def test_notebook_executes_and_shows_figures(path: Path, simulated: str, tmp_pat
         assert "text/html" in kinds  # a table of the chain
     else:
         assert "application/vnd.plotly.v1+json" in kinds
+    shown = "\n".join(
+        "".join(o.get("data", {}).get("text/plain", o.get("text", ""))) for o in outputs
+    )
+    missing = [text for text in SHOWS.get(path.stem, ()) if text not in shown]
+    assert not missing, missing
+    if path.stem == "memory":  # the superseded fact is not given to the provider
+        assert "Ana Souza. (said" not in shown

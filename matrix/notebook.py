@@ -43,13 +43,16 @@ SANDBOX_START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 def sandbox(*, tenant: str, start: datetime = SANDBOX_START) -> Store:
     """A throwaway store in this kernel's memory, to learn on: migrated, ``tenant`` registered,
-    replies from the local provider (offline: it answers by rule and reads no prompt), and a
+    replies from the local provider and vectors from the local embedder (offline), and a
     virtual clock from ``start`` that :func:`chat` and :func:`later` move on. Every other call
     of this facade then reads it, until :func:`connect` opens another store."""
     global _APP
     if _APP is not None:
         _APP.close()
-    settings = Settings.load(storage_url="duckdb:///:memory:", provider_mode="local")
+    # Offline all through: the local provider, and the local embedder (a platform OpenAI key in
+    # the environment would otherwise embed the notebook's texts with OpenAI).
+    settings = Settings.load(storage_url="duckdb:///:memory:", provider_mode="local",
+                             memory_embedding_mode="local")  # fmt: skip
     _APP = build(settings, clock=VirtualClock(start), migrate=True)
     _APP.store.tenants.add(tenant, tenant)
     return _APP.store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from matrix.cli import memory_maintenance
+from matrix.cli import memory_eval, memory_maintenance
 from matrix.cli.options import CONTEXT
 
 
@@ -14,5 +14,6 @@ def memory() -> None:
 
 
 memory_maintenance.register(memory)
+memory_eval.register(memory)
 
 COMMANDS = (memory,)

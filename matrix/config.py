@@ -15,7 +15,6 @@ variables set, and :func:`running_in_ci` says whether CI is running us.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 from matrix import paths
 from matrix.errors import ConfigError
 from matrix.issues import Issues
+from matrix.urls import absolute_storage_url, mask_secrets
 
 DEFAULT_MODEL = "gpt-5-mini"
 PROVIDER_MODES = ("auto", "openai", "local", "off")
@@ -413,48 +413,21 @@ def _convert(setting: Setting, raw: Any) -> Any:
         if text in ("1", "true", "yes", "on"):
             return True
         raise ConfigError(f"{setting.env}={raw!r} is not a yes/no value; use 1 or 0.")
-    if setting.kind is int:
+    if setting.kind in (int, float):
+        whole = setting.kind is int
         try:
-            whole = int(str(raw).strip())
+            number = int(str(raw).strip()) if whole else float(raw)
         except (TypeError, ValueError):
             raise ConfigError(
-                f"{setting.env}={raw!r} is not a whole number; set it like"
-                f" {setting.env}={setting.default}."
+                f"{setting.env}={raw!r} is not a {'whole number' if whole else 'number'}; set it"
+                f" like {setting.env}={setting.default}."
             ) from None
-        if whole < 1:
-            raise ConfigError(f"{setting.env}={raw!r} must be at least 1.")
-        return whole
-    if setting.kind is float:
-        try:
-            number = float(raw)
-        except (TypeError, ValueError):
+        if number < (1 if whole else 0):
             raise ConfigError(
-                f"{setting.env}={raw!r} is not a number; set it like"
-                f" {setting.env}={setting.default}."
-            ) from None
-        if number < 0:
-            raise ConfigError(f"{setting.env}={raw!r} must not be negative.")
+                f"{setting.env}={raw!r} must be {'at least 1' if whole else 'not be negative'}."
+            )
         return number
     return str(raw)
-
-
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<secret>[^@\s]+)(?=@)")
-_QUERY_PASSWORD = re.compile(r"(?P<head>[?&](?:password|sslpassword)=)(?P<secret>[^&\s]+)")
-
-
-def absolute_storage_url(url: str, base: Path | None = None) -> str:
-    """``url`` with a relative DuckDB path made absolute (from ``base``, default the current folder),
-    so that a process started elsewhere (a notebook kernel) opens the same file."""
-    scheme, sep, rest = url.partition(":///")
-    if scheme != "duckdb" or not sep or rest == ":memory:" or rest.startswith("/"):
-        return url
-    return f"duckdb:///{((base or Path.cwd()) / rest).resolve()}"
-
-
-def mask_secrets(text: str) -> str:
-    """Replace passwords in URLs and ``password=`` query parameters with ``****``."""
-    text = _URL_PASSWORD.sub(r"\g<head>****", text)
-    return _QUERY_PASSWORD.sub(r"\g<head>****", text)
 
 
 # -- the process environment -------------------------------------------------------------------
@@ -522,3 +495,6 @@ def running_in_ci(env: Mapping[str, str] | None = None) -> bool:
     """Whether CI runs us (``CI`` set to true, 1 or yes, as CI services do); then a missing
     service is a failure, not a skip."""
     return (os.environ if env is None else env).get("CI", "").lower() in ("1", "true", "yes")
+
+
+__all__ = ["absolute_storage_url", "mask_secrets"]  # kept importable from here, where they were

@@ -26,13 +26,15 @@ from matrix.memory.entries import LIVE
 from matrix.memory.ports import MemoryRepository, Record
 
 RRF_K = 60
-CANDIDATES = 50
+CANDIDATES = 100
 """How many results each search hands to the fusion."""
 MIN_COSINE = 0.1
 SALIENCE_WEIGHT = 0.004
 RECENCY_WEIGHT = 0.004
 RECENCY_HALF_LIFE_DAYS = 30.0
 PROMOTED_WEIGHT = 0.001
+CURRENT_RECENCY_WEIGHT = 0.012
+"""The recency prior for a question about how things stand now ("…these days?")."""
 FAVOURED_WEIGHT = 0.006
 """An entry whose tag the question's shape favours (a preference, for "how do I like…")."""
 SHARES = {"entries": 0.45, "short": 0.4, "episodes": 0.15}
@@ -81,6 +83,7 @@ def rank(
     vec = {m: (i + 1, s) for i, (m, s) in enumerate(nearest)}
     ids = list(dict.fromkeys([*lex, *vec]))
     favoured = extract.favoured_tags(query)
+    recency = CURRENT_RECENCY_WEIGHT if extract.RECENT in favoured else RECENCY_WEIGHT
     entries = {e["memory_id"]: e for e in repo.entries(tenant_id, ids=ids, limit=len(ids) or 1)}
     ranked = []
     for memory_id in ids:
@@ -92,7 +95,7 @@ def rank(
         fused = sum(1 / (RRF_K + r) for r in (lr, vr) if r is not None)
         age = max(0.0, (now - entry["valid_at"]).total_seconds() / 86400)
         prior = (SALIENCE_WEIGHT * float(entry["salience"])
-                 + RECENCY_WEIGHT * math.exp(-age * math.log(2) / RECENCY_HALF_LIFE_DAYS)
+                 + recency * math.exp(-age * math.log(2) / RECENCY_HALF_LIFE_DAYS)
                  + (PROMOTED_WEIGHT if entry["status"] == "promoted" else 0.0)
                  + (FAVOURED_WEIGHT if favoured & set(entry["tags"]) else 0.0))  # fmt: skip
         ranked.append(Ranked(entry=entry, score=fused + prior, lexical_rank=lr, lexical_score=ls,

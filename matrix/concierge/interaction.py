@@ -6,13 +6,14 @@ Every command and event is appended to the event log on the interaction's correl
 ids. An interaction is two transactions: the first reads the tenant's runtime and stores the
 owner command with its outcome (the task or approval); the provider is called outside any
 transaction, so a slow model never holds the store (what memory recalls for the message is read in
-the first as well, unless the tenant's embedding model is remote: its query is embedded with no
-transaction open and the recall read alone); the second stores what the reply adds (a
+the first as well; a remote embedding model's query vector is made with no transaction open); the second stores what the reply adds (a
 blocked claim) with the request's telemetry. A failed request is recorded in one transaction.
 
 The task is routed by the rules, or, for a tenant with an intent classifier (its own AI key), by
 the model within the rules' guard (:mod:`matrix.concierge.intent`). That tenant's runtime is read
-in a transaction of its own, so that the classifier too is asked with none open: three in all.
+in a transaction of its own, so that the classifier (and a remote model's embedding of the query)
+is asked with none open: three in all. A tenant whose embedding model is remote but who has no
+classifier (the platform's key) reads its recall alone after its query is embedded: three too.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ from matrix.concierge.tenant import TenantRuntime, TenantRuntimes
 from matrix.config import Settings
 from matrix.errors import ApprovalLimitError, MatrixError, NotFoundError, ProviderError, UsageError
 from matrix.memory.recall import Recall
-from matrix.memory.service import Memory
+from matrix.memory.service import Memory, Query
 from matrix.modules.crm import handling
 from matrix.modules.tasks import Task
 from matrix.policy import Decision, Outcome, decide
@@ -193,15 +194,18 @@ class Interaction:
                           if message else NOT_A_MESSAGE)  # fmt: skip
                 opened = self._open(tenant_id, session_id, text, request_id, operation, channel,
                                     attachments, overrides, enabled, correlation_id, runtime, routed)  # fmt: skip
-                recall = self._recall(tenant_id, session_id, text, runtime, message, within=True)
+                recall = self._recall(tenant_id, session_id, text, runtime, message)
         if classifier is not None:
+            # Between the two, with none open: the classifier, and a remote model's embedding.
+            query = self.memory.query_vector(runtime.ai, text) if self.memory is not None else None
             routed = route(text, runtime.routing, runtime.policy, classifier, tenant_id)
             with self.store.transaction():
                 opened = self._open(tenant_id, session_id, text, request_id, operation, channel,
                                     attachments, overrides, enabled, correlation_id, runtime, routed)  # fmt: skip
-                recall = self._recall(tenant_id, session_id, text, runtime, message, within=True)
-        # A query a remote model embeds is embedded with no transaction open, then read alone.
-        recall = recall or self._recall(tenant_id, session_id, text, runtime, message, within=False)
+                recall = self._recall(tenant_id, session_id, text, runtime, message, query)
+        if recall is None and message and self.memory is not None:
+            # A remote embedding model without a classifier: embedded now, then read alone.
+            recall = self.memory.recall(tenant_id, session_id, text, runtime.ai)
         classified = routed.call_row(tenant_id, opened.chain.correlation_id, self.clock.now(),
                                      runtime.ai.model or self.settings.openai_model)  # fmt: skip
         if classified:
@@ -257,13 +261,15 @@ class Interaction:
 
     def _recall(
         self, tenant_id: str, session_id: str, text: str, runtime: TenantRuntime, message: bool,
-        *, within: bool,
+        query: Query | None = None,
     ) -> Recall | None:  # fmt: skip
-        """What memory recalls for a message; ``within`` an open transaction only when the
-        tenant's query embedding runs here."""
-        if self.memory is None or not message or within == self.memory.embeds_remotely(runtime.ai):
+        """What memory recalls for a message, inside an open transaction: only when the query's
+        vector is at hand (embedded before) or is made here (a local model)."""
+        if self.memory is None or not message:
             return None
-        return self.memory.recall(tenant_id, session_id, text, runtime.ai)
+        if query is None and self.memory.embeds_remotely(runtime.ai):
+            return None
+        return self.memory.recall(tenant_id, session_id, text, runtime.ai, query=query)
 
     def _open(
         self, tenant_id: str, session_id: str, text: str, request_id: str, operation: str,

@@ -34,6 +34,10 @@ if TYPE_CHECKING:  # the concierge imports memory; memory needs only its type
     from matrix.concierge.ports import TenantAI
 
 
+Query = tuple[Embedder | None, list[float] | None, str | None]
+"""A query's embedder, its vector, and why there is none (the embedder's failure), if so."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class MemoryConfig:
     short_turns: int = 20
@@ -76,9 +80,7 @@ class Memory:
             return False
         return embedder is not None and embedder.remote
 
-    def query_vector(
-        self, ai: TenantAI | None, text: str
-    ) -> tuple[Embedder | None, list[float] | None, str | None]:
+    def query_vector(self, ai: TenantAI | None, text: str) -> Query:
         """The embedder, the text's vector, and why there is none (its failure), if so."""
         try:
             embedder = self.embedder(ai)
@@ -91,11 +93,13 @@ class Memory:
     # -- recall -------------------------------------------------------------------------------
 
     def recall(
-        self, tenant_id: str, session_id: str, text: str, ai: TenantAI | None = None
-    ) -> Recall:
-        """What memory adds to the provider request for this owner turn."""
+        self, tenant_id: str, session_id: str, text: str, ai: TenantAI | None = None,
+        *, query: Query | None = None,
+    ) -> Recall:  # fmt: skip
+        """What memory adds to the provider request for this owner turn (``query``: the text's
+        vector from :meth:`query_vector`, when it was embedded before)."""
         started = time.perf_counter()
-        embedder, vector, degraded = self.query_vector(ai, text)
+        embedder, vector, degraded = query if query is not None else self.query_vector(ai, text)
         cfg = self.config
         with self.store.transaction():
             ranked = ranking.rank(
@@ -318,4 +322,4 @@ def promoted_event(chain: env.Chain, entry: Record) -> env.Envelope:
     })  # fmt: skip
 
 
-__all__ = ["LIVE", "Memory", "MemoryConfig", "Recall", "promoted_event"]
+__all__ = ["LIVE", "Memory", "MemoryConfig", "Query", "Recall", "promoted_event"]

@@ -19,6 +19,7 @@ from matrix.cli import (
     gate,
     imports,
     lab,
+    memory,
     metric_reports,
     metrics,
     prices,
@@ -37,7 +38,7 @@ from matrix.cli.output import guarded
 
 # The platform's own command modules; each lists its commands in COMMANDS (metric_reports adds
 # its commands to the metrics group instead).
-GROUPS = (store, contracts, config, tenant, user, chat, approvals, worker, events, lab, simulate, serve,
+GROUPS = (store, contracts, config, tenant, user, chat, approvals, memory, worker, events, lab, simulate, serve,
           metrics, metric_reports, imports, prices, deploy, gate, routing,
           token, secrets)  # fmt: skip
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import re
 import typing
 from collections.abc import Callable, Sequence
@@ -245,13 +246,16 @@ def refuse_unknown_query(http: Request, known: set[str]) -> None:
 def parse_json(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object; an empty body is ``{}`` (as the origin read it).
 
+    ``NaN``, ``Infinity`` and numbers too large for a float (``1e309``) are not JSON numbers:
+    Python's reader takes them, but nothing could store or answer them.
+
     Raises:
         ApiError: 400 ``invalid_json`` when it is not JSON, or not an object.
     """
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_not_a_number, parse_float=_finite)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested too deep: not JSON we take
         raise ApiError(status=400, code="invalid_json",
                        message=f"The body is not valid JSON ({exc}); send a JSON object.") from None  # fmt: skip
@@ -260,6 +264,19 @@ def parse_json(raw: bytes) -> dict[str, Any]:
                        message=f"The body must be a JSON object, not {type(body).__name__}.")  # fmt: skip
     refuse_nul(body, "")
     return body
+
+
+def _not_a_number(constant: str) -> float:
+    raise ApiError(status=400, code="invalid_json",
+                   message=f"The body holds {constant}, which is not a JSON number; give a finite number, or null.")  # fmt: skip
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ApiError(status=400, code="invalid_json",
+                       message=f"The body holds the number {text[:40]}, too large to read; give a finite number.")  # fmt: skip
+    return number
 
 
 def refuse_nul(value: Any, pointer: str) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from matrix.errors import ConflictError, NotFoundError
+from matrix.errors import ConflictError, NotFoundError, ProviderError
 from matrix.memory import extract
 from matrix.memory import text as mtext
 from matrix.memory.ports import Embedder, MemoryRepository, Record
@@ -73,14 +73,15 @@ class LongMemory:
     ) -> Added:  # fmt: skip
         """Keep one statement (inside the caller's transaction)."""
         repo, rules = self.repo, extract.rules()
-        if new.external_key or new.memory_id:
-            known = (repo.by_external_key(new.tenant_id, new.external_key) if new.external_key
-                     else repo.entry(new.tenant_id, new.memory_id or ""))  # fmt: skip
-            if known is not None:
-                return Added(status="idempotent", entry=known)
+        # Either key names the entry a retry meant: a known one of them is never stored twice.
+        known = repo.by_external_key(new.tenant_id, new.external_key) if new.external_key else None
+        if known is None and new.memory_id:
+            known = repo.entry(new.tenant_id, new.memory_id)
+        if known is not None:
+            return Added(status="idempotent", entry=known)
         digest = mtext.content_hash(new.content)
         counts = mtext.term_counts(new.content)
-        vector = embedder.embed([new.content])[0] if embedder and not embedder.remote else None
+        vector = _vector(embedder, new.content)
         same = repo.live_by_hash(new.tenant_id, digest) or self._near(new, counts, vector, embedder)
         if same is not None:
             return self._merge(
@@ -165,20 +166,20 @@ class LongMemory:
 
     def transition(
         self, tenant_id: str, memory_id: str, action: str, *, reason_code: str, actor: str,
-        correlation_id: str | None, at: datetime,
+        correlation_id: str | None, at: datetime, details: dict[str, Any] | None = None,
     ) -> Record:  # fmt: skip
-        """A person promotes or archives a candidate."""
+        """A person promotes or archives a candidate (``details`` go into its audit row)."""
         entry = self.repo.entry(tenant_id, memory_id)
         if entry is None:
-            raise NotFoundError(f"No memory entry {memory_id!r} for tenant {tenant_id!r}.",
-                                code="memory_not_found")  # fmt: skip
+            raise NotFoundError(f"No memory entry {memory_id!r} for tenant {tenant_id!r}"
+                                " (`matrix memory list` shows them).", code="memory_not_found")  # fmt: skip
         target = {"promote": "promoted", "archive": "archived"}[action]
         if entry["status"] != "candidate":
             raise ConflictError(
                 f"Memory entry {memory_id} is {entry['status']}; only a candidate can be"
-                f" {target} (nothing was changed).", code="invalid_transition",
+                f" {target} (invalid_transition: nothing was changed).", code="invalid_transition",
             )  # fmt: skip
-        return self._move(entry, target, reason_code, actor, correlation_id, at)
+        return self._move(entry, target, reason_code, actor, correlation_id, at, details)
 
     def promote_by_rule(
         self, entry: Record, rule: str, correlation_id: str | None, at: datetime
@@ -188,7 +189,7 @@ class LongMemory:
 
     def _move(
         self, entry: Record, status: str, reason: str, actor: str, correlation_id: str | None,
-        at: datetime,
+        at: datetime, details: dict[str, Any] | None = None,
     ) -> Record:  # fmt: skip
         if not self.repo.update_entry(entry["tenant_id"], entry["memory_id"],
                                       {"status": status, "updated_at": at},
@@ -196,7 +197,7 @@ class LongMemory:
             raise ConflictError(f"Memory entry {entry['memory_id']} changed meanwhile; try again.",
                                 code="invalid_transition")  # fmt: skip
         self._audit(entry, status, entry["status"], status, None, None, reason, actor,
-                    correlation_id, at, {})  # fmt: skip
+                    correlation_id, at, details or {})  # fmt: skip
         return {**entry, "status": status, "updated_at": at}
 
     def _audit(
@@ -212,3 +213,14 @@ class LongMemory:
             "old_value": old_value, "new_value": new_value, "reason_code": reason, "actor": actor,
             "details": details, "correlation_id": correlation_id, "created_at": at,
         })  # fmt: skip
+
+
+def _vector(embedder: Embedder | None, content: str) -> list[float] | None:
+    """The content's vector when the embedder runs here; None when there is none, it is remote,
+    or it failed — the re-embedding job gives the entry its vector later."""
+    if embedder is None or embedder.remote:
+        return None
+    try:
+        return embedder.embed([content])[0]
+    except ProviderError:
+        return None

@@ -13,6 +13,7 @@ command line and the notebooks read and change.
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from matrix import envelopes as env
 from matrix.clock import Clock
-from matrix.errors import NotFoundError, ProviderError
+from matrix.errors import NotFoundError, ProviderError, UsageError
 from matrix.memory import extract
 from matrix.memory import recall as ranking
 from matrix.memory import text as mtext
@@ -117,13 +118,25 @@ class Memory:
         self, tenant_id: str, text: str, *, ai: TenantAI | None = None, session_id: str | None = None,
         top_k: int = 5, min_score: float = 0.0, include_candidates: bool = False,
         include_archived: bool = False, strategy: str = "hybrid",
+        vector: Sequence[float] | None = None,
     ) -> tuple[list[ranking.Ranked], str | None, str | None]:  # fmt: skip
         """Ranked entries for a query (the API's and the command line's retrieval), with the
-        embedding model used and why the vector search was left out, if it was."""
+        embedding model used and why the vector search was left out, if it was.
+
+        ``vector`` is the query's own vector, in place of embedding ``text``: it must have the
+        dimension of the tenant's embedding model (a vector is never compared with vectors of
+        another length), else UsageError. The lexical strategy checks it and leaves it out.
+        """
         statuses = ["promoted", *(["candidate"] if include_candidates else []),
                     *(["archived"] if include_archived else [])]  # fmt: skip
-        embedder, vector, degraded = (self.query_vector(ai, text) if strategy != "lexical"
-                                      else (None, None, None))  # fmt: skip
+        embedder: Embedder | None
+        degraded: str | None = None
+        if vector is not None:
+            embedder, vector = self.checked_vector(ai, vector), [float(x) for x in vector]
+        elif strategy != "lexical":
+            embedder, vector, degraded = self.query_vector(ai, text)
+        if strategy == "lexical":
+            embedder, vector = None, None
         with self.store.transaction():
             ranked = ranking.rank(
                 self.store.memory, tenant_id, text, now=self.clock.now(), top_k=top_k,
@@ -132,6 +145,36 @@ class Memory:
             )  # fmt: skip
         return ([r for r in ranked if r.score >= min_score],
                 embedder.model if embedder else None, degraded)  # fmt: skip
+
+    def checked_vector(self, ai: TenantAI | None, vector: Sequence[float]) -> Embedder:
+        """The tenant's embedder, when ``vector`` is one of its vectors: finite numbers, as many
+        as the model makes.
+
+        Raises:
+            UsageError: the tenant has no embedding model, or the vector's length is not its
+                dimension (both named), or a number is not finite.
+        """
+        try:
+            embedder = self.embedder(ai)
+        except ProviderError:
+            embedder = None
+        if embedder is None:
+            raise UsageError("The tenant has no embedding model (embedding is off), so a query"
+                             " vector has nothing to be compared with; leave it out.")  # fmt: skip
+        if not embedder.dimension:
+            raise UsageError(f"The dimension of the tenant's embedding model {embedder.model} is"
+                             " not known until it has embedded a text; leave the vector out.")  # fmt: skip
+        if len(vector) != embedder.dimension:
+            raise UsageError(
+                f"The query vector has {len(vector)} numbers, but the tenant's embedding model"
+                f" {embedder.model} makes vectors of {embedder.dimension}: give"
+                f" {embedder.dimension} numbers, or leave it out."
+            )
+        if not all(math.isfinite(float(x)) for x in vector):
+            raise UsageError(
+                "The query vector holds a number that is not finite; give finite numbers."
+            )
+        return embedder
 
     # -- remembering a turn -------------------------------------------------------------------
 
@@ -260,15 +303,17 @@ class Memory:
     def transition(
         self, tenant_id: str, memory_id: str, action: str, *, reason_code: str = "manual",
         actor: str = "owner", correlation_id: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> tuple[Record, env.Chain]:  # fmt: skip
-        """Promote or archive a candidate; a promotion emits ``owner.context.promoted``."""
+        """Promote or archive a candidate; a promotion emits ``owner.context.promoted``.
+        ``details`` (the caller's metadata) are kept in the change's audit row."""
         chain = env.Chain(tenant_id=tenant_id, clock=self.clock,
                           correlation_id=correlation_id or env.new_id(), trace_id=env.new_id())  # fmt: skip
         with self.store.transaction():
             self.store.tenants.require(tenant_id)
             entry = self.long.transition(tenant_id, memory_id, action, reason_code=reason_code,
                                          actor=actor, correlation_id=chain.correlation_id,
-                                         at=self.clock.now())  # fmt: skip
+                                         at=self.clock.now(), details=details)  # fmt: skip
             if entry["status"] == "promoted":
                 self.store.events.append_many([promoted_event(chain, entry)])
         return entry, chain

@@ -176,8 +176,14 @@ def _schema() -> Any:
 
 def drafts(operation: Operation, known: Known | None, tenant: str) -> st.SearchStrategy[Draft]:
     """Requests of ``operation`` valid by its schemas, naming ``tenant`` wherever one may be
-    named; with ``known``, each id is one of its ids, a fresh UUID or as generated."""
+    named; with ``known``, each id is one of its ids, a fresh UUID or as generated.
+
+    The ids are those ``known`` holds now: a request accepted during the search may add some
+    (a read that echoes the session it was asked for), and hypothesis must draw the same way for
+    the same choices."""
     cases = _schema()[operation.path][operation.method.lower()].as_strategy()
+    if known is not None:
+        known = Known(known.tenant, {key: set(ids) for key, ids in known.by_key.items()})
 
     @st.composite
     def draw(draw: Callable[..., Any]) -> Draft:

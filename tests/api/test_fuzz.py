@@ -54,7 +54,7 @@ from tests.api.seeding import Known, is_id_key, seed
 from tests.conftest import row_counts
 
 FUZZ_EXAMPLES = 30
-"""Cases per operation: about 2,100 over the API's 71 operations, beside the 2,100 of the
+"""Cases per operation: about 2,300 over the API's 78 operations, beside the 2,000 of the
 command-line fuzz (``tests/e2e/test_cli_fuzz.py``); each case also reads every table's row count."""
 
 

@@ -2,7 +2,8 @@
 
 :func:`make_world` builds a DuckDB store in a temporary folder through the command line itself
 (``init``, ``tenant create``, ``customers add``, ``crm capture``, ``billing charge``, ``crm ingest``,
-``events append``, ``agreements template``, ``chat`` until a confirmation waits, ``token create``),
+``events append``, ``agreements template``, ``chat`` until a confirmation waits, ``token create``,
+``chat`` in a named session that memory keeps a candidate entry of),
 so that a generated case can name records that exist. :meth:`World.run` runs one command with
 :class:`click.testing.CliRunner`'s isolation around :func:`matrix.cli.main`, the entry point a
 user's shell reaches (its error boundary included), and :meth:`World.counts` reads the row count
@@ -41,6 +42,8 @@ TEMPLATE = {"key": "servico", "title": "Contrato de Serviço",
             "fields": [{"name": "total", "label": "Valor", "type": "money", "required": True}],
             "clauses": [{"title": "Valor", "body": "{{customer_name}} pagará R$ {{total}}."}]}  # fmt: skip
 PASSWORD = "correct-horse-battery"
+MEMORY_STATEMENT = "The oven timer beeps twice after baking bread."
+"""Kept by memory as a candidate (a plain statement), for the memory commands to name."""
 
 
 class Hung(BaseException):
@@ -128,6 +131,10 @@ def make_world(tmp: Path) -> World:
     waiting = world.must("approvals", "list", *acme)["items"]
     ids["confirmation_id"] = waiting[0]["confirmation_id"]
     ids["token_id"] = world.must("token", "create", *acme)["token_id"]
+    ids["session_id"] = "fuzz-session"
+    world.must("chat", "-m", MEMORY_STATEMENT, "--session", ids["session_id"], *acme)
+    kept = world.must("memory", "list", "--session", ids["session_id"], *acme)["items"]
+    ids["memory_id"] = next(e["memory_id"] for e in kept if e["content"] == MEMORY_STATEMENT)
     return world
 
 

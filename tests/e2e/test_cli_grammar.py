@@ -131,7 +131,7 @@ def test_an_unknown_tenant_with_nothing_close_lists_the_known_ones(store: tuple[
 ID_COMMANDS = [p for p in WITH_TENANT if LEAVES[p].params and isinstance(LEAVES[p].params[0], click.Argument)
                and not _takes_file(LEAVES[p].params[0])
                and p not in {("crm", "capture"), ("customers", "add"), ("deploy", "record"),
-                             ("user", "add")}]  # fmt: skip
+                             ("memory", "retrieve"), ("user", "add")}]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", ID_COMMANDS, ids=" ".join)

@@ -45,8 +45,10 @@ CREATE TABLE memory_episodes (
 
 CREATE INDEX memory_episodes_summary ON memory_episodes (summary_source, created_at);
 
+-- An entry is identified within its tenant (a client may choose its memory_id, as it may an
+-- envelope id): another tenant's entry with the same id is its own.
 CREATE TABLE memory_entries (
-    memory_id     TEXT PRIMARY KEY,
+    memory_id     TEXT NOT NULL,
     tenant_id     TEXT NOT NULL,
     session_id    TEXT NOT NULL,
     external_key  TEXT,
@@ -64,7 +66,8 @@ CREATE TABLE memory_entries (
     metadata      TEXT NOT NULL,
     doc_len       INTEGER NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL,
-    updated_at    TIMESTAMPTZ NOT NULL
+    updated_at    TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (tenant_id, memory_id)
 );
 
 CREATE INDEX memory_entries_tenant ON memory_entries (tenant_id, status, created_at);

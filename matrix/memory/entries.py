@@ -122,23 +122,23 @@ class LongMemory:
         embedder: Embedder | None,
     ) -> Record | None:  # fmt: skip
         """A live entry that states nearly the same: its vector at least ``merge.cosine`` close,
-        or its terms overlapping at least ``merge.jaccard``."""
-        rules = extract.rules()
+        or its terms overlapping at least ``merge.jaccard`` — and the same values (every number
+        in it), since "Saturdays 8am to 1pm" after "Saturdays 8am to 12pm" is news, not a repeat."""
+        rules, values = extract.rules(), mtext.values(new.content)
         if vector is not None and embedder is not None:
             found = self.repo.nearest(new.tenant_id, embedder.model, vector, statuses=LIVE,
                                       session_id=None, limit=1)  # fmt: skip
             if found and found[0][1] >= rules.merge_cosine:
-                return self.repo.entry(new.tenant_id, found[0][0])
+                entry = self.repo.entry(new.tenant_id, found[0][0])
+                if entry is not None and mtext.values(entry["content"]) == values:
+                    return entry
         lexical = self.repo.bm25(
             new.tenant_id, list(counts), statuses=LIVE, session_id=None, limit=3
         )
         for memory_id, _ in lexical:
             entry = self.repo.entry(new.tenant_id, memory_id)
-            if (
-                entry
-                and extract.jaccard(mtext.terms(entry["content"]), list(counts))
-                >= rules.merge_jaccard
-            ):
+            if (entry is not None and mtext.values(entry["content"]) == values
+                    and extract.jaccard(mtext.terms(entry["content"]), list(counts)) >= rules.merge_jaccard):  # fmt: skip
                 return entry
         return None
 

@@ -72,6 +72,11 @@ def term_counts(text: str) -> dict[str, int]:
     return dict(Counter(terms(text)))
 
 
+def values(text: str) -> frozenset[str]:
+    """The numbers a text states (prices, times, dates, counts), as written."""
+    return frozenset(t for t in _TOKEN.findall(text.lower()) if any(c.isdigit() for c in t))
+
+
 def content_hash(text: str) -> str:
     """SHA-256 of the text with case, accents, punctuation and spacing normalised: two
     statements that differ only in those are one fact."""

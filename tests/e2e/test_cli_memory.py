@@ -92,7 +92,8 @@ def test_memory_retrieve_answers_the_newer_statement_of_a_fact(matrix: Any) -> N
     assert [i["content"] for i in found["items"]] == [RUI]
     assert found["strategy"] == "hybrid-rrf-v1" and found["retrieved_count"] == 1
     code, out, _ = matrix("memory", "retrieve", "Who is our accountant?")
-    assert code == 0 and out.startswith("1 entry, lexical only\n") and "Rui Costa" in out
+    # The shipped local embedder is on by default: the vector search took part.
+    assert code == 0 and out.startswith("1 entry, vector search with wordllama") and "Rui Costa" in out
     assert "Ana Lima" not in out
 
 

@@ -40,14 +40,15 @@ def entries(url: str, embedders: Embedders) -> list[str]:
 
 
 def test_reembed_without_an_embedder_says_there_is_nothing_to_do(
-    capsys: pytest.CaptureFixture[str], url: str
+    capsys: pytest.CaptureFixture[str], url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("MATRIX_MEMORY_EMBEDDING_MODE", "off")
     code, out, err = run(
         capsys, "memory", "reembed", "--tenant", "acme", "--storage-url", url, "--json"
     )
     assert (code, err) == (0, "")
     assert json.loads(out)["items"][0] | {"processed": []} == {
-        "tenant_id": "acme", "mode": "auto", "dry_run": False, "status": "skipped", "reason": "no_embedder",
+        "tenant_id": "acme", "mode": "off", "dry_run": False, "status": "skipped", "reason": "embedding_mode_off",
         "model": None, "dimension": None, "scanned_count": 0, "updated_count": 0, "failed_count": 0,
         "skipped_count": 0, "processed": []}  # fmt: skip
 

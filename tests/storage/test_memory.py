@@ -167,3 +167,14 @@ def test_vectors_of_another_model_are_never_compared(store: Store, clock: Frozen
     ranked, model, _ = other.retrieve("acme", "zzz", include_candidates=True)
     assert model == "other-model-256" and ranked == []
     assert store.memory.lacking_vector("acme", "other-model-256", 10)  # left for the re-embed job
+
+
+def test_a_statement_with_other_numbers_is_news_not_a_repeat(store: Store, clock: FrozenClock) -> None:
+    """Two statements the embedder finds nearly identical but with other values are both kept
+    (a merge would keep the old value and lose the new one)."""
+    memory = _memory(store, clock)
+    _say(memory, store, clock, "acme", "s1", "On Saturdays the shop is open from 8am to 12pm.")
+    _say(memory, store, clock, "acme", "s2", "On Saturdays the shop is open from 8am to 1pm.")
+    contents = [e["content"] for e in memory.entries("acme")]
+    assert "On Saturdays the shop is open from 8am to 1pm." in contents
+    assert "On Saturdays the shop is open from 8am to 12pm." in contents

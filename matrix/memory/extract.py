@@ -70,6 +70,8 @@ class Statement:
 PROMOTION_MODES = ("policy-gated", "manual-review")
 RECENT = "@recent"
 """Among a question's favoured tags: it asks how things stand now (the latest statements first)."""
+ORIGINAL = "@original"
+"""Among a question's favoured tags: it asks how things began (the earliest statements first)."""
 
 
 def _compile(pattern: object, where: str, problems: list[str]) -> re.Pattern[str] | None:
@@ -144,7 +146,8 @@ def load(path: Path | None = None) -> Rules:
         if not isinstance(kind, dict) or not isinstance(kind.get("boost_tags"), list):
             problems.append(f"{where}: needs patterns and boost_tags")
             continue
-        tags = set(kind["boost_tags"]) | ({RECENT} if kind.get("favour_recent") else set())
+        tags = (set(kind["boost_tags"]) | ({RECENT} if kind.get("favour_recent") else set())
+                | ({ORIGINAL} if kind.get("favour_original") else set()))  # fmt: skip
         kinds.append((patterns(kind.get("patterns"), f"{where}.patterns"), frozenset(tags)))
     if problems:
         raise PolicyError([f"{path.name}: {p}" for p in problems])

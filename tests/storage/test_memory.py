@@ -169,7 +169,9 @@ def test_vectors_of_another_model_are_never_compared(store: Store, clock: Frozen
     assert store.memory.lacking_vector("acme", "other-model-256", 10)  # left for the re-embed job
 
 
-def test_a_statement_with_other_numbers_is_news_not_a_repeat(store: Store, clock: FrozenClock) -> None:
+def test_a_statement_with_other_numbers_is_news_not_a_repeat(
+    store: Store, clock: FrozenClock
+) -> None:
     """Two statements the embedder finds nearly identical but with other values are both kept
     (a merge would keep the old value and lose the new one)."""
     memory = _memory(store, clock)
@@ -178,3 +180,32 @@ def test_a_statement_with_other_numbers_is_news_not_a_repeat(store: Store, clock
     contents = [e["content"] for e in memory.entries("acme")]
     assert "On Saturdays the shop is open from 8am to 1pm." in contents
     assert "On Saturdays the shop is open from 8am to 12pm." in contents
+
+
+def test_the_latest_statement_comes_first_and_the_earliest_for_how_it_began(
+    store: Store, clock: FrozenClock
+) -> None:
+    """Two live statements about the same thing (no subject the rules recognise): the later one
+    first for a question about the fact, the earlier one first for how it began."""
+    memory = _memory(store, clock)
+    _say(
+        memory,
+        store,
+        clock,
+        "acme",
+        "s1",
+        "Castlefield Couriers deliver the court runs on Tuesdays.",
+    )
+    clock.advance(timedelta(days=20))
+    _say(
+        memory,
+        store,
+        clock,
+        "acme",
+        "s2",
+        "Castlefield Couriers have changed the day again, Wednesdays now.",
+    )
+    now = memory.recall("acme", "s3", "Which day do Castlefield Couriers come?").facts()
+    assert now[0].endswith("Wednesdays now.") and any("Tuesdays" in f for f in now)
+    began = memory.recall("acme", "s3", "Which day did Castlefield Couriers first come?").facts()
+    assert began[0].endswith("on Tuesdays.")

@@ -143,6 +143,7 @@ def main() -> None:
     db.unlink(missing_ok=True)
     results["duckdb"] = measure(f"duckdb:///{db}", args, embedder)
     db.unlink(missing_ok=True)
+    print(json.dumps({"duckdb": results["duckdb"]}), flush=True)
     with ThrowawayPostgres() as server:
         results["postgres"] = measure(server.create_database(), args, embedder)
     results["load_after"] = os.getloadavg()

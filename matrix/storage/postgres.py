@@ -90,9 +90,13 @@ class PostgresBackend(Backend):
         self._doomed = False
         self._side: psycopg.Connection[Any] | None = None
         try:
+            # Statements psycopg prepares are planned for their parameters every time: a generic
+            # plan, which PostgreSQL switches to after five runs, ignores how differently sized
+            # tenants are (memory's BM25 went from 20 ms to 4 s at 10,000 entries a tenant).
             self._conn: psycopg.Connection[Any] | None = psycopg.connect(
                 url, connect_timeout=max(1, int(connect_timeout)), autocommit=True
             )
+            self._conn.execute("SET plan_cache_mode = force_custom_plan")
         except psycopg.OperationalError as exc:
             reason = mask_secrets(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
             raise StorageError(

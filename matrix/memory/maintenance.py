@@ -123,7 +123,8 @@ class Maintenance:
                 updated = run_batch(self.ctx, tenant_id, limit=BACKFILL_LIMIT,
                                     trigger="backfill").count("updated")  # fmt: skip
             except MatrixError as exc:  # one tenant's failure must not stop the others
-                log.warning("re-embedding %s failed: %s", tenant_id, exc)
+                # Recorded as the call's telemetry row; tried again after a quiet period.
+                log.info("re-embedding %s failed: %s", tenant_id, exc)
                 updated = 0
             with self._lock:
                 if updated:

@@ -144,7 +144,7 @@ class SqlMemory:
                 " ORDER BY created_at DESC, turn_count DESC LIMIT ?",
                 [*params, int(limit)],
             )
-        return [_record(EPISODE_COLUMNS, r) for r in rows]
+        return [decode(EPISODE_COLUMNS, r) for r in rows]
 
     def update_episode(self, tenant_id: str, episode_id: str, changes: Record) -> bool:
         sets = ", ".join(f"{c} = ?" for c in changes)
@@ -165,7 +165,7 @@ class SqlMemory:
                 " WHERE summary_source = ? ORDER BY created_at, episode_id LIMIT ?",
                 [source, int(limit)],
             )
-        return [_record(EPISODE_COLUMNS, r) for r in rows]
+        return [decode(EPISODE_COLUMNS, r) for r in rows]
 
     # -- entries ------------------------------------------------------------------------------
 
@@ -212,7 +212,7 @@ class SqlMemory:
                 " ORDER BY created_at, memory_id LIMIT ?",
                 [*params, int(limit)],
             )
-        return [_record(ENTRY_COLUMNS, r) for r in rows]
+        return [decode(ENTRY_COLUMNS, r) for r in rows]
 
     def live_by_hash(self, tenant_id: str, content_hash: str) -> Record | None:
         return self._one_live("content_hash = ?", [tenant_id, content_hash])
@@ -224,7 +224,7 @@ class SqlMemory:
                 f" AND subject_key = ? AND status IN {_in(LIVE)} ORDER BY valid_at, memory_id",
                 [tenant_id, subject_key, *LIVE],
             )
-        return [_record(ENTRY_COLUMNS, r) for r in rows]
+        return [decode(ENTRY_COLUMNS, r) for r in rows]
 
     def by_external_key(self, tenant_id: str, external_key: str) -> Record | None:
         with self._backend.transaction() as tx:
@@ -233,7 +233,7 @@ class SqlMemory:
                 " WHERE tenant_id = ? AND external_key = ?",
                 [tenant_id, external_key],
             )
-        return _record(ENTRY_COLUMNS, rows[0]) if rows else None
+        return decode(ENTRY_COLUMNS, rows[0]) if rows else None
 
     def _one_live(self, clause: str, params: list[Any]) -> Record | None:
         with self._backend.transaction() as tx:
@@ -242,7 +242,7 @@ class SqlMemory:
                 f" AND {clause} AND status IN {_in(LIVE)} ORDER BY created_at LIMIT 1",
                 [*params, *LIVE],
             )
-        return _record(ENTRY_COLUMNS, rows[0]) if rows else None
+        return decode(ENTRY_COLUMNS, rows[0]) if rows else None
 
     def audit(self, record: Record) -> None:
         with self._backend.transaction() as tx:
@@ -257,7 +257,7 @@ class SqlMemory:
                 " WHERE tenant_id = ? AND memory_id = ? ORDER BY created_at, audit_id",
                 [tenant_id, memory_id],
             )
-        return [_record(AUDIT_COLUMNS, r) for r in rows]
+        return [decode(AUDIT_COLUMNS, r) for r in rows]
 
     def summary(self, tenant_id: str) -> Record:
         """Counts per status, sessions, and when an entry was last promoted."""
@@ -388,7 +388,7 @@ class SqlMemory:
                 " AND v.model = ?) ORDER BY e.created_at, e.memory_id LIMIT ?",
                 [tenant_id, *LIVE, model, int(limit)],
             )
-        return [_record(ENTRY_COLUMNS, r) for r in rows]
+        return [decode(ENTRY_COLUMNS, r) for r in rows]
 
 
 def _utc(value: Any) -> Any:
@@ -404,10 +404,13 @@ def _to_db(column: str, value: Any) -> Any:
     return value
 
 
-def _record(columns: Sequence[str], row: Sequence[Any]) -> Record:
+def decode(
+    columns: Sequence[str], row: Sequence[Any], json_columns: frozenset[str] | set[str] = _JSON
+) -> Record:
+    """A row as a record: its JSON columns parsed, its times in UTC."""
     out: Record = {}
     for column, value in zip(columns, row, strict=True):
-        if column in _JSON and isinstance(value, str):
+        if column in json_columns and isinstance(value, str):
             value = json.loads(value)
         out[column] = _utc(value)
     return out

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from matrix.storage.base import Backend
-from matrix.storage.memory import EPISODE_COLUMNS, LIVE
+from matrix.storage.memory import EPISODE_COLUMNS, LIVE, decode
 
 Record = dict[str, Any]
 
@@ -247,9 +247,4 @@ def _to_db(column: str, value: Any) -> Any:
 
 
 def _record(columns: Sequence[str], row: Sequence[Any]) -> Record:
-    out: Record = {}
-    for column, value in zip(columns, row, strict=True):
-        if column in _JSON and isinstance(value, str):
-            value = json.loads(value)
-        out[column] = value.astimezone(UTC) if isinstance(value, datetime) else value
-    return out
+    return decode(columns, row, _JSON)

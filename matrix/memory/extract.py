@@ -215,12 +215,13 @@ def subject(folded: str, given: Rules | None = None) -> str | None:
 def promotion_rule(
     salience: float, mentions: int, mode: str, given: Rules | None = None
 ) -> str | None:
-    """The promotion rule a candidate meets (its id), or None; nothing in manual-review."""
+    """The first promotion rule a candidate meets, all its conditions at once (its id), or None;
+    nothing in manual-review."""
     r = given or rules()
     if mode != "policy-gated":
         return None
     for rule in r.promotion:
-        if salience >= rule.get("min_salience", 2) or mentions >= rule.get("min_mentions", 10**9):
+        if salience >= rule.get("min_salience", 0) and mentions >= rule.get("min_mentions", 1):
             return str(rule["id"])
     return None
 

@@ -209,3 +209,20 @@ def test_the_latest_statement_comes_first_and_the_earliest_for_how_it_began(
     assert now[0].endswith("Wednesdays now.") and any("Tuesdays" in f for f in now)
     began = memory.recall("acme", "s3", "Which day did Castlefield Couriers first come?").facts()
     assert began[0].endswith("on Tuesdays.")
+
+
+def test_a_question_or_a_request_asked_twice_is_not_promoted(
+    store: Store, clock: FrozenClock
+) -> None:
+    memory = _memory(store, clock)
+    for _ in range(3):
+        _say(memory, store, clock, "acme", "s1", "Is everything fine over there today?")
+        _say(memory, store, clock, "acme", "s1", "Register the customer Maria Silva please.")
+    _say(memory, store, clock, "acme", "s2", "We will repaint the shop front in May.")
+    _say(memory, store, clock, "acme", "s3", "We will repaint the shop front in May.")
+    status = {
+        e["content"]: (e["status"], e["metadata"]["mentions"]) for e in memory.entries("acme")
+    }
+    assert status["Is everything fine over there today?"] == ("candidate", 3)
+    assert status["Register the customer Maria Silva please."] == ("candidate", 3)
+    assert status["We will repaint the shop front in May."] == ("promoted", 2)  # a plan, said twice

@@ -63,6 +63,8 @@ def test_every_command_that_prints_a_result_offers_json() -> None:
         ("secrets",),
         ("routing",),
         ("crm", "ai"),
+        ("memory",),
+        ("memory", "schedule"),
     }
     for path in ALL_COMMANDS:
         if path in groups_and_demo:

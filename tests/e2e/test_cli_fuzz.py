@@ -11,9 +11,9 @@ read after each case, and a refused case must leave it as it was. Generation is 
 in ``tests/api/test_fuzz.py``: the same cases on every run. A command's failures are collected
 over all its cases and reported together, each with its command line and what it answered.
 
-Commands that serve or run long are bounded: ``serve``, ``demo`` and ``simulate`` always get a
-value click refuses for one of their numbers (a valid one would start a server or a simulation
-of days), ``gate run`` only unknown gate ids (a known one executes notebooks), ``lab`` always
+Commands that serve or run long are bounded: ``serve``, ``demo``, ``simulate`` and ``memory
+eval`` always get a value click refuses for one of their numbers (a valid one would start a
+server, a simulation of days or an evaluation over every labelled history), ``gate run`` only unknown gate ids (a known one executes notebooks), ``lab`` always
 ``--dry-run``, ``worker`` always ``--max-seconds`` (a value that never stops is reported as
 hung). ``contracts openapi --write`` and ``crm ai eval --calibrate`` are left out: they rewrite
 files of the project itself.
@@ -41,7 +41,7 @@ CASES = 2000 if IN_CI else 400
 """Cases over all commands (spread evenly); CI runs the issue's 2,000."""
 
 BOUNDED = {"serve": ("port", "workers"), "demo": ("tenants", "days", "port"),
-           "simulate": ("tenants", "days")}  # fmt: skip
+           "simulate": ("tenants", "days"), "memory eval": ("limit",)}  # fmt: skip
 """Commands that get a value click refuses for one of these, in every case."""
 CLICK_REFUSES_INT = ("abc", "", "1.5", "-1", "99999999999", "NaN")
 ALWAYS = {"lab": ("dry_run",), "worker": ("max_seconds",), "user add": ("password_stdin",)}

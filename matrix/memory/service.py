@@ -287,18 +287,26 @@ class Memory:
         memory_id: str | None = None, metadata: dict[str, Any] | None = None,
         ai: TenantAI | None = None, actor: str = "api", correlation_id: str | None = None,
     ) -> Added:  # fmt: skip
-        """Keep one entry as a caller states it (a candidate; merged or idempotent as usual)."""
+        """Keep one entry as a caller states it (a candidate; merged or idempotent as usual); an
+        entry it supersedes is an ``owner.memory.superseded`` event, as in a conversation."""
         embedder = self._local_embedder(ai)
+        chain = env.Chain(tenant_id=tenant_id, clock=self.clock,
+                          correlation_id=correlation_id or env.new_id(), trace_id=env.new_id())  # fmt: skip
+        stated = extract.statements(content)
         with self.store.transaction():
             self.store.tenants.require(tenant_id)
-            return self.long.add(
+            added = self.long.add(
                 NewEntry(tenant_id=tenant_id, session_id=session_id, content=content, source=source,
                          tags=tuple(tags), salience=salience, external_key=external_key,
                          memory_id=memory_id, metadata=metadata or {},
-                         subject_key=extract.subject(mtext.fold(content))),
-                at=self.clock.now(), actor=actor, correlation_id=correlation_id, embedder=embedder,
-                mode="manual-review",
+                         subject_key=stated[0].subject_key if len(stated) == 1 else None),
+                at=self.clock.now(), actor=actor, correlation_id=chain.correlation_id,
+                embedder=embedder, mode="manual-review",
             )  # fmt: skip
+            events = self._added_events(chain, added)
+            if events:
+                self.store.events.append_many(events)
+            return added
 
     def transition(
         self, tenant_id: str, memory_id: str, action: str, *, reason_code: str = "manual",

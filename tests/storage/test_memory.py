@@ -18,6 +18,7 @@ from matrix.providers.embeddings import LocalEmbedder
 from matrix.storage import Store
 
 LOCAL = LocalEmbedder()
+CORR = "7d1f7f0e-4a8e-4d0b-9c39-2b5b6a0e8a11"
 
 
 class OtherModel:
@@ -226,3 +227,20 @@ def test_a_question_or_a_request_asked_twice_is_not_promoted(
     assert status["Is everything fine over there today?"] == ("candidate", 3)
     assert status["Register the customer Maria Silva please."] == ("candidate", 3)
     assert status["We will repaint the shop front in May."] == ("promoted", 2)  # a plan, said twice
+
+
+def test_an_entry_added_by_a_caller_supersedes_with_its_event(
+    store: Store, clock: FrozenClock
+) -> None:
+    memory = _memory(store, clock)
+    old = memory.add("acme", "s1", "Our landlord is Pedro Alves.").entry
+    new = memory.add("acme", "s1", "Our landlord is now Carla Nunes.", correlation_id=CORR)
+    assert new.superseded == (old["memory_id"],)
+    [event] = [
+        e for e in store.events.trace("acme", CORR) if e["name"] == "owner.memory.superseded"
+    ]
+    assert event["payload"] == {"memory_id": old["memory_id"], "superseded_by": new.entry["memory_id"],
+                                "subject_key": "landlord"}  # fmt: skip
+    assert (
+        memory.add("acme", "s1", "Who is our landlord now?").superseded == ()
+    )  # a question replaces nothing

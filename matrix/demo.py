@@ -184,7 +184,8 @@ def _memory(app: Any, echo: Callable[[str], None]) -> None:
         f"      memory: sim-01 keeps {summary['entries_total']} long-term entries"
         f" ({summary['promoted_count']} promoted, {summary['superseded_count']} superseded);"
         f" asked {MEMORY_QUESTION!r} in a new session, the concierge answered"
-        f" {answer.assistant_output.text!r} (dashboards → Traces, /traces?correlation={corr})"
+        f" {answer.assistant_output.text!r} (dashboards → Traces, tenant sim-01: the memory panel of"
+        f" /traces?correlation={corr} shows the fact recalled)"
     )
 
 

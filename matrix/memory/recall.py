@@ -5,7 +5,11 @@ of two searches — BM25 over their terms, cosine over their vectors of the tena
 model — plus a small prior for salience, recency and promotion. Only live entries (candidate or
 promoted) take part, so the latest valid statement of a fact stands where a superseded one would.
 An entry is kept only when something matched it: a term, or a cosine of at least
-``MIN_COSINE`` — the nearest vector is always *some* vector.
+``MIN_COSINE`` — the nearest vector is always *some* vector. A question's shape (rules as data in
+``data/rules.json``) favours the entries it asks about: preferences for "how do I like…", recent
+statements for "…these days?". Within the top, the latest statement of a fact comes first (the
+earliest, for a question about how something began). The weights below were set on the ``dev``
+part of the labelled histories (:mod:`matrix.memory.evaluate`) and are judged on ``test``.
 
 The recall for a turn is the ranked entries, the session's last turns and its latest episode
 summaries, each cut to its share of the token budget.

@@ -28,7 +28,8 @@ from matrix.memory.ports import Embedder, MemoryRepository, Record
 STATUSES = ("candidate", "promoted", "archived", "superseded")
 LIVE = ("candidate", "promoted")
 SOURCES = ("user_message", "assistant_message", "system_note", "episode_promotion")
-ACTIONS = ("promote", "archive")
+ACTIONS = {"promote": "promoted", "archive": "archived"}
+"""What a person may do to a candidate, and the status it leads to."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,18 +126,20 @@ class LongMemory:
         or its terms overlapping at least ``merge.jaccard`` — and the same values (every number
         in it), since "Saturdays 8am to 1pm" after "Saturdays 8am to 12pm" is news, not a repeat."""
         rules, values = extract.rules(), mtext.values(new.content)
+        close: list[str] = []  # ids, the most likely first
         if vector is not None and embedder is not None:
             found = self.repo.nearest(new.tenant_id, embedder.model, vector, statuses=LIVE,
                                       session_id=None, limit=1)  # fmt: skip
-            if found and found[0][1] >= rules.merge_cosine:
-                entry = self.repo.entry(new.tenant_id, found[0][0])
-                if entry is not None and mtext.values(entry["content"]) == values:
-                    return entry
-        lexical = self.repo.bm25(
-            new.tenant_id, list(counts), statuses=LIVE, session_id=None, limit=3
-        )
-        for memory_id, _ in lexical:
-            entry = self.repo.entry(new.tenant_id, memory_id)
+            close += [m for m, score in found if score >= rules.merge_cosine]
+        lexical = [m for m, _ in self.repo.bm25(new.tenant_id, list(counts), statuses=LIVE,
+                                                session_id=None, limit=3)]  # fmt: skip
+        entries = {e["memory_id"]: e for e in self.repo.entries(new.tenant_id, ids=close + lexical)}
+        for memory_id in close:
+            entry = entries.get(memory_id)
+            if entry is not None and mtext.values(entry["content"]) == values:
+                return entry
+        for memory_id in lexical:
+            entry = entries.get(memory_id)
             if (entry is not None and mtext.values(entry["content"]) == values
                     and extract.jaccard(mtext.terms(entry["content"]), list(counts)) >= rules.merge_jaccard):  # fmt: skip
                 return entry
@@ -173,7 +176,7 @@ class LongMemory:
         if entry is None:
             raise NotFoundError(f"No memory entry {memory_id!r} for tenant {tenant_id!r}"
                                 " (`matrix memory list` shows them).", code="memory_not_found")  # fmt: skip
-        target = {"promote": "promoted", "archive": "archived"}[action]
+        target = ACTIONS[action]
         if entry["status"] != "candidate":
             raise ConflictError(
                 f"Memory entry {memory_id} is {entry['status']}; only a candidate can be"

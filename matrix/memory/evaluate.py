@@ -8,8 +8,8 @@ Categories: ``single_fact``, ``preference``, ``temporal``, ``knowledge_update`` 
 (:mod:`matrix.corpora`): tune on ``dev``, report ``test``.
 
 Each history is fed through the product's own path — :meth:`Memory.remember` per exchange, at
-the time it was said — and each question asked through :func:`matrix.memory.recall.rank` with the
-same embedder the product uses. Scored without a model:
+the time it was said — and each question asked through :meth:`Memory.recall` (in a session of
+its own) with the same embedder the product uses. Scored without a model:
 
 - **evidence recall@k**: the share of a question's evidence turns that the top ``k`` entries
   came from (their ``source_turns``), averaged over the questions that have evidence;
@@ -25,9 +25,9 @@ in the prompt — its evidence is always there; its cost is the tokens) and **BM
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +41,6 @@ from matrix.clock import FrozenClock
 from matrix.concierge.ports import Provider, ProviderRequest
 from matrix.errors import UsageError
 from matrix.issues import Issues
-from matrix.memory import recall as ranking
 from matrix.memory import text as mtext
 from matrix.memory.ports import Embedder, MemoryStore
 from matrix.memory.service import Memory, MemoryConfig
@@ -223,6 +222,7 @@ def evaluate(
     chosen = select(histories, part)
     clock = FrozenClock(datetime.fromisoformat("2026-01-01T00:00:00+00:00"))
     store = store_for(clock)
+    config = dataclasses.replace(config or MemoryConfig(), top_k=k)
     memory = Memory(store, clock, embedders=(lambda ai, mode=None: embedder), config=config)
     ours, bm25, full = Scores(), Scores(), Scores()
     for history in chosen:
@@ -230,15 +230,12 @@ def evaluate(
         turns = [t for s in history.sessions for t in s["turns"]]
         for question in history.questions:
             clock.set(question.asked_at)
-            started = time.perf_counter()
-            vector = embedder.embed([question.question])[0] if embedder else None
-            with store.transaction():
-                ranked = ranking.rank(store.memory, history.tenant_id, question.question,
-                                      now=clock.now(), top_k=k, vector=vector,
-                                      model=embedder.model if embedder else None)  # fmt: skip
-            ours.latency_ms.append((time.perf_counter() - started) * 1000)
+            # The product's own recall, in a session of its own: the ranked entries it gives the
+            # provider are the items scored, its time is the latency.
             recall = memory.recall(history.tenant_id, f"eval-{question.question_id}",
                                    question.question)  # fmt: skip
+            ours.latency_ms.append(recall.latency_ms)
+            ranked = recall.entries
             items = [{turn_ref.get(t, t) for t in r.entry["source_turns"]} for r in ranked]
             ours.add(question, set().union(*items) if items else set(), items, recall.tokens)
             asked = [t for t in turns if datetime.fromisoformat(t["ts"]) <= question.asked_at]

@@ -51,9 +51,8 @@ class Rules:
     """An episode's highlight with at least this salience is promoted."""
     merge_cosine: float
     merge_jaccard: float
-    query_types: tuple[tuple[tuple[re.Pattern[str], ...], frozenset[str]], ...] = ()
-    """Question shapes and the tags of the entries they favour (a "how do I like…" question
-    favours preferences)."""
+    query_types: tuple[tuple[tuple[re.Pattern[str], ...], QueryShape], ...] = ()
+    """Question shapes and what each favours (a "how do I like…" question, preferences)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,10 +67,20 @@ class Statement:
 
 
 PROMOTION_MODES = ("policy-gated", "manual-review")
-RECENT = "@recent"
-"""Among a question's favoured tags: it asks how things stand now (the latest statements first)."""
-ORIGINAL = "@original"
-"""Among a question's favoured tags: it asks how things began (the earliest statements first)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueryShape:
+    """What a question's shape favours: entries with these tags, the latest statements (it asks
+    how things stand now), the earliest (it asks how things began)."""
+
+    tags: frozenset[str] = frozenset()
+    recent: bool = False
+    original: bool = False
+
+    def __or__(self, other: QueryShape) -> QueryShape:
+        return QueryShape(tags=self.tags | other.tags, recent=self.recent or other.recent,
+                          original=self.original or other.original)  # fmt: skip
 
 
 def _compile(pattern: object, where: str, problems: list[str]) -> re.Pattern[str] | None:
@@ -146,9 +155,9 @@ def load(path: Path | None = None) -> Rules:
         if not isinstance(kind, dict) or not isinstance(kind.get("boost_tags"), list):
             problems.append(f"{where}: needs patterns and boost_tags")
             continue
-        tags = (set(kind["boost_tags"]) | ({RECENT} if kind.get("favour_recent") else set())
-                | ({ORIGINAL} if kind.get("favour_original") else set()))  # fmt: skip
-        kinds.append((patterns(kind.get("patterns"), f"{where}.patterns"), frozenset(tags)))
+        shape = QueryShape(tags=frozenset(kind["boost_tags"]), recent=bool(kind.get("favour_recent")),
+                           original=bool(kind.get("favour_original")))  # fmt: skip
+        kinds.append((patterns(kind.get("patterns"), f"{where}.patterns"), shape))
     if problems:
         raise PolicyError([f"{path.name}: {p}" for p in problems])
     return dataclasses.replace(loaded, query_types=tuple(kinds))
@@ -190,14 +199,14 @@ def statements(text: str, given: Rules | None = None) -> list[Statement]:
     return out
 
 
-def favoured_tags(query: str, given: Rules | None = None) -> frozenset[str]:
-    """The tags of the entries a question's shape favours."""
+def query_shape(query: str, given: Rules | None = None) -> QueryShape:
+    """What the question's shape favours (every query type it matches, together)."""
     r, folded = given or rules(), mtext.fold(query)
-    found: set[str] = set()
-    for kinds, tags in r.query_types:
+    found = QueryShape()
+    for kinds, shape in r.query_types:
         if any(p.search(folded) for p in kinds):
-            found |= tags
-    return frozenset(found)
+            found = found | shape
+    return found
 
 
 def subject(folded: str, given: Rules | None = None) -> str | None:

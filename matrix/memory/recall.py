@@ -86,8 +86,9 @@ def rank(
     lex = {m: (i + 1, s) for i, (m, s) in enumerate(lexical)}
     vec = {m: (i + 1, s) for i, (m, s) in enumerate(nearest)}
     ids = list(dict.fromkeys([*lex, *vec]))
-    favoured = extract.favoured_tags(query)
-    recency = CURRENT_RECENCY_WEIGHT if extract.RECENT in favoured else RECENCY_WEIGHT
+    shape = extract.query_shape(query)
+    favoured = shape.tags
+    recency = CURRENT_RECENCY_WEIGHT if shape.recent else RECENCY_WEIGHT
     entries = {e["memory_id"]: e for e in repo.entries(tenant_id, ids=ids, limit=len(ids) or 1)}
     ranked = []
     for memory_id in ids:
@@ -107,7 +108,7 @@ def rank(
     ranked.sort(key=lambda r: (-r.score, r.entry["memory_id"]))
     # Only the order within the top changes (moving a later statement up from further down
     # cost recall on the dev part).
-    return latest_first(ranked[:top_k], query, oldest=extract.ORIGINAL in favoured)
+    return latest_first(ranked[:top_k], query, oldest=shape.original)
 
 
 def latest_first(ranked: list[Ranked], query: str, *, oldest: bool = False) -> list[Ranked]:
@@ -189,34 +190,26 @@ def assemble(
 ) -> Recall:  # fmt: skip
     """Cut the parts to the budget: entries best first, turns newest first, episodes newest
     first; each part gets its share plus what the parts before it left."""
-    left = 0
-    kept_entries: list[Ranked] = []
-    used = 0
-    share = int(budget * SHARES["entries"])
-    for r in ranked:
-        cost = mtext.estimate_tokens(r.entry["content"]) + 6
-        if used + cost > share:
-            break
-        kept_entries.append(r)
-        used += cost
-    left, total = share - used, used
-    share, used = int(budget * SHARES["short"]) + left, 0
-    kept_short: list[Record] = []
-    for turn in reversed(short):
-        cost = mtext.estimate_tokens(turn["content"]) + 4
-        if used + cost > share:
-            break
-        kept_short.insert(0, turn)
-        used += cost
-    left, total = share - used, total + used
-    share, used = min(int(budget * SHARES["episodes"]) + left, budget - total), 0
-    kept_episodes: list[Record] = []
-    for episode in episodes:
-        cost = mtext.estimate_tokens(episode["summary"]) + 6
-        if used + cost > share:
-            break
-        kept_episodes.append(episode)
-        used += cost
+    left = total = 0
+    kept: dict[str, list[Any]] = {}
+    # (part, its items in the order they are kept, the text each costs, the lines around it)
+    parts: tuple[tuple[str, list[Any], str, int], ...] = (
+        ("entries", [r.entry for r in ranked], "content", 6),
+        ("short", list(reversed(short)), "content", 4),
+        ("episodes", list(episodes), "summary", 6),
+    )
+    for name, items, field_name, overhead in parts:
+        share, used = min(int(budget * SHARES[name]) + left, budget - total), 0
+        kept[name] = []
+        for item in items:
+            cost = mtext.estimate_tokens(item[field_name]) + overhead
+            if used + cost > share:
+                break
+            kept[name].append(item)
+            used += cost
+        left, total = share - used, total + used
+    kept_entries = list(ranked)[: len(kept["entries"])]
+    kept_short, kept_episodes = kept["short"][::-1], kept["episodes"]
     return Recall(entries=tuple(kept_entries), short=tuple(kept_short), episodes=tuple(kept_episodes),
-                  tokens=total + used, budget=budget, latency_ms=(time.perf_counter() - started) * 1000,
+                  tokens=total, budget=budget, latency_ms=(time.perf_counter() - started) * 1000,
                   embedding_model=embedding_model, degraded=degraded)  # fmt: skip

@@ -75,11 +75,16 @@ class Memory:
     def embeds_remotely(self, ai: TenantAI | None) -> bool:
         """Whether the tenant's query embedding calls a network service (then no transaction
         may be open around :meth:`recall`)."""
-        try:
-            embedder = self.embedder(ai)
-        except ProviderError:
-            return False
+        embedder = self._available_embedder(ai)
         return embedder is not None and embedder.remote
+
+    def _available_embedder(self, ai: TenantAI | None) -> Embedder | None:
+        """The tenant's embedder, or None when it has none or it cannot be built (no key for
+        strict OpenAI): that tenant's memory works by keywords alone."""
+        try:
+            return self.embedder(ai)
+        except ProviderError:
+            return None
 
     def query_vector(self, ai: TenantAI | None, text: str) -> Query:
         """The embedder, the text's vector, and why there is none (its failure), if so."""
@@ -154,10 +159,7 @@ class Memory:
             UsageError: the tenant has no embedding model, or the vector's length is not its
                 dimension (both named), or a number is not finite.
         """
-        try:
-            embedder = self.embedder(ai)
-        except ProviderError:
-            embedder = None
+        embedder = self._available_embedder(ai)
         if embedder is None:
             raise UsageError("The tenant has no embedding model (embedding is off), so a query"
                              " vector has nothing to be compared with; leave it out.")  # fmt: skip
@@ -207,10 +209,7 @@ class Memory:
 
     def _local_embedder(self, ai: TenantAI | None) -> Embedder | None:
         """The tenant's embedder when it runs here (a remote one is left to the re-embed job)."""
-        try:
-            embedder = self.embedder(ai)
-        except ProviderError:
-            return None
+        embedder = self._available_embedder(ai)
         return embedder if embedder is not None and not embedder.remote else None
 
     def _episode(

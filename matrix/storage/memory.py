@@ -146,29 +146,6 @@ class SqlMemory:
             )
         return [decode(EPISODE_COLUMNS, r) for r in rows]
 
-    def update_episode(self, tenant_id: str, episode_id: str, changes: Record) -> bool:
-        sets = ", ".join(f"{c} = ?" for c in changes)
-        with self._backend.transaction() as tx:
-            return (
-                tx.execute(
-                    f"UPDATE memory_episodes SET {sets} WHERE tenant_id = ? AND episode_id = ?",
-                    [*changes.values(), tenant_id, episode_id],
-                )
-                == 1
-            )
-
-    def episodes_to_summarise(self, source: str, limit: int) -> list[Record]:
-        """Admin sweep across tenants: episodes whose summary is still ``source``, oldest first."""
-        with self._backend.transaction() as tx:
-            rows = tx.query(
-                f"SELECT {', '.join(EPISODE_COLUMNS)} FROM memory_episodes"
-                " WHERE summary_source = ? ORDER BY created_at, episode_id LIMIT ?",
-                [source, int(limit)],
-            )
-        return [decode(EPISODE_COLUMNS, r) for r in rows]
-
-    # -- entries ------------------------------------------------------------------------------
-
     def insert_entry(self, record: Record, terms: dict[str, int]) -> None:
         with self._backend.transaction() as tx:
             tx.insert_rows("memory_entries", ENTRY_COLUMNS,
@@ -215,7 +192,14 @@ class SqlMemory:
         return [decode(ENTRY_COLUMNS, r) for r in rows]
 
     def live_by_hash(self, tenant_id: str, content_hash: str) -> Record | None:
-        return self._one_live("content_hash = ?", [tenant_id, content_hash])
+        """The oldest live entry with this content hash."""
+        with self._backend.transaction() as tx:
+            rows = tx.query(
+                f"SELECT {', '.join(ENTRY_COLUMNS)} FROM memory_entries WHERE tenant_id = ?"
+                f" AND content_hash = ? AND status IN {_in(LIVE)} ORDER BY created_at LIMIT 1",
+                [tenant_id, content_hash, *LIVE],
+            )
+        return decode(ENTRY_COLUMNS, rows[0]) if rows else None
 
     def live_by_subject(self, tenant_id: str, subject_key: str) -> list[Record]:
         with self._backend.transaction() as tx:
@@ -232,15 +216,6 @@ class SqlMemory:
                 f"SELECT {', '.join(ENTRY_COLUMNS)} FROM memory_entries"
                 " WHERE tenant_id = ? AND external_key = ?",
                 [tenant_id, external_key],
-            )
-        return decode(ENTRY_COLUMNS, rows[0]) if rows else None
-
-    def _one_live(self, clause: str, params: list[Any]) -> Record | None:
-        with self._backend.transaction() as tx:
-            rows = tx.query(
-                f"SELECT {', '.join(ENTRY_COLUMNS)} FROM memory_entries WHERE tenant_id = ?"
-                f" AND {clause} AND status IN {_in(LIVE)} ORDER BY created_at LIMIT 1",
-                [*params, *LIVE],
             )
         return decode(ENTRY_COLUMNS, rows[0]) if rows else None
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from matrix import addresses, values
+from matrix import addresses, brand, values
 from matrix.approvals import (
     DEFAULT_MAX_PENDING,
     DEFAULT_TTL_SECONDS,
@@ -36,7 +36,7 @@ SECRET_FIELDS = {
     ("integrations", "crm_evolution", "webhook_secret"): "crm_evolution.webhook_secret",
 }
 
-PALETTES = ("darkgreen", "ocean", "forest", "sunset")  # the origin consoles' brand palettes
+PALETTES = brand.palettes()  # the origin consoles' brand palettes (matrix.brand)
 
 DEFAULTS: dict[str, Any] = {
     "provider": {"mode": "auto"},

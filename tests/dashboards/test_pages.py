@@ -217,19 +217,20 @@ def test_http_sign_in_and_tenant_isolation(app: Any, window: tuple[str, str]) ->
 
 def test_tenant_palette_themes_the_app(app: Any, seeded: Store) -> None:
     from dashboards import theme
+    from matrix import brand
     from dashboards.context import palette
 
     concierge = build(seeded.settings, store=seeded).concierge
     assert palette("sim-02") == "darkgreen" and palette(None) == "darkgreen"
     concierge.save_config("sim-02", {"brand": {"palette": "sunset"}})
     assert palette("sim-02") == "sunset"
-    assert theme.variables("sunset")["--color-primary"] == "#e0672b"
+    assert theme.variables("sunset")["--color-primary"] == brand.resolve("sunset").colours["primary"]
     assert (
         theme.variables("no-such")["--color-bg"] == "#07130f"
     )  # unknown values fall back, as in the origin
     with pytest.raises(
         UsageError,
-        match=r"brand.palette must be one of \['darkgreen', 'ocean', 'forest', 'sunset'\]",
+        match=r"brand.palette must be one of \['darkgreen', 'forest', 'ocean', 'sunset'\]",
     ):
         concierge.save_config("sim-02", {"brand": {"palette": "neon"}})
     # A manager of sim-01 asking for sim-02's theme gets the default, as for a tenant that does not exist.

@@ -29,7 +29,7 @@ LAYERS = {
     "storage": 4, "providers": 4, "testing": 4,
     "concierge": 3, "agent": 3, "memory": 3,
     "modules": 2, "policy": 2, "approvals": 2,
-    "envelopes": 1, "contracts": 1, "telemetry": 1,
+    "envelopes": 1, "contracts": 1, "telemetry": 1, "brand": 1,
     "errors": 0, "clock": 0, "config": 0, "windows": 0, "issues": 0, "paths": 0, "values": 0,
     "addresses": 0, "corpora": 0, "urls": 0,
     "__init__": 0,

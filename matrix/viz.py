@@ -7,10 +7,23 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from matrix import brand as brands
 from matrix.metrics.costs import CostReport
 from matrix.metrics.dora import DoraReport
 from matrix.metrics.engine import MetricResult
 from matrix.routing import RoutingReport
+
+
+def template(brand: brands.Brand | None = None) -> go.layout.Template:
+    """The Plotly template of a brand (None = the default palette): its fonts, series colours,
+    background and grid, so that every figure in dashboards, notebooks and reports looks alike."""
+    return go.layout.Template(layout=brands.plotly_layout(brand or brands.resolve()))
+
+
+def themed(fig: go.Figure, brand: brands.Brand | None = None) -> go.Figure:
+    """The figure in the brand's template (returned for chaining)."""
+    fig.update_layout(template=template(brand))
+    return fig
 
 
 def _empty(title: str, reason: str) -> go.Figure:

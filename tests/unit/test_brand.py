@@ -67,3 +67,14 @@ def test_brand_custom_colours_render_to_css_and_plotly() -> None:
     layout = brand.plotly_layout(custom)
     assert layout["colorway"] == list(custom.series)
     assert layout["paper_bgcolor"] == custom.colours["card"]
+
+
+def test_brand_template_styles_a_figure() -> None:
+    import plotly.graph_objects as go
+
+    from matrix import viz
+
+    ocean = brand.resolve("ocean")
+    fig = viz.themed(go.Figure(go.Bar(x=[1], y=[2])), ocean)
+    assert list(fig.layout.template.layout.colorway) == list(ocean.series)
+    assert fig.layout.template.layout.paper_bgcolor == ocean.colours["card"]

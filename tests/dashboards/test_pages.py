@@ -217,8 +217,8 @@ def test_http_sign_in_and_tenant_isolation(app: Any, window: tuple[str, str]) ->
 
 def test_tenant_palette_themes_the_app(app: Any, seeded: Store) -> None:
     from dashboards import theme
-    from matrix import brand
     from dashboards.context import palette
+    from matrix import brand
 
     concierge = build(seeded.settings, store=seeded).concierge
     assert palette("sim-02") == "darkgreen" and palette(None) == "darkgreen"

@@ -17,8 +17,8 @@ from matrix.clock import SYSTEM_CLOCK, Clock
 from matrix.config import Settings
 
 if TYPE_CHECKING:
-    from matrix.analytics import Analytics
     from matrix.agent.service import WhatsAppAgent
+    from matrix.analytics import Analytics
     from matrix.concierge import Concierge
     from matrix.memory.maintenance import Maintenance
     from matrix.memory.service import Memory
@@ -164,6 +164,8 @@ class App:
         return Scheduler(jobs=jobs, clock=self.clock)
 
     def close(self) -> None:
+        if "analytics" in self.__dict__:
+            self.analytics.close()
         if self._owns_store:
             self.store.close()
 

@@ -87,7 +87,7 @@ class ClickHouseEngine:
             except ImportError:
                 raise MissingDependencyError(f"chdb is not installed: {INSTALL}.") from None
             self.url = url
-            self._session = session.Session(parts.path or None)
+            self._session = session.Session(parts.path or None)  # type: ignore[no-untyped-call]
         else:
             try:
                 import clickhouse_connect
@@ -155,7 +155,7 @@ class ClickHouseEngine:
     def _create(self, table: str, schema: pa.Schema) -> None:
         spec = BY_NAME[table]
         if spec.incremental:
-            keys = ("tenant_id", spec.time_column, "seq")
+            keys = ("tenant_id", str(spec.time_column), "seq")
             cols = ", ".join(f"{f.name} {_ch_type(f, f.name in keys)}" for f in schema)
             self._command(f"CREATE TABLE IF NOT EXISTS {table} ({cols}) ENGINE = MergeTree"
                           f" PARTITION BY toYYYYMM({spec.time_column}) ORDER BY ({', '.join(keys)})")  # fmt: skip

@@ -57,7 +57,7 @@ def open_engine(url: str, *, lock_timeout: float = 30.0, pause_at: str = "") -> 
         case _:
             raise ConfigError(
                 f"MATRIX_ANALYTICS_URL {mask_secrets(url)!r} has an unknown scheme; use duckdb:///file.duckdb,"
-                " parquet:///folder, clickhouse://user:pass@host:8123/db or chdb:///folder."
+                " parquet:///folder, clickhouse://host:8123/db or chdb:///folder."
             )
 
 
@@ -99,6 +99,7 @@ class Analytics:
         self.settings = settings
         self.clock = clock
         self._engine: Engine | None = None
+        self._synced = False
 
     @property
     def configured(self) -> bool:
@@ -115,8 +116,11 @@ class Analytics:
     # -- what the metric engine asks (see matrix.metrics.engine.Analytics) --------------------
     @property
     def active(self) -> bool:
-        """True when metrics run here rather than on the operational store."""
-        return self.configured
+        """True when metrics run here rather than on the operational store: an analytics store is
+        set and has been synced once (until then the operational store answers)."""
+        if not self._synced and self.configured and self.engine is not None:
+            self._synced = bool(self.engine.states())
+        return self._synced
 
     @property
     def dialect(self) -> str:
@@ -193,6 +197,12 @@ class Analytics:
         if not states:
             out.advice = "nothing copied yet: run `matrix analytics sync`"
         return out
+
+    def close(self) -> None:
+        """Let go of the engine (chdb allows one open session per process)."""
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
 
     def export(
         self, out: Path, *, format: str = "parquet", progress: Progress | None = None

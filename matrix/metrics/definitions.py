@@ -194,7 +194,9 @@ def _problems(item: Any, catalog: MetricCatalog) -> list[tuple[Literal["error", 
         if override is not None and (not isinstance(override, dict) or not override
                                      or set(override) - {"value", "filter"}
                                      or not all(isinstance(v, str) and v.strip() for v in override.values())):  # fmt: skip
-            out.append(("error", f'{dialect} must be {{"value": SQL, "filter": SQL}} (either or both)'))
+            out.append(
+                ("error", f'{dialect} must be {{"value": SQL, "filter": SQL}} (either or both)')
+            )
     target = item.get("target")
     if target is not None and (not isinstance(target, dict) or target.get("op") not in OPERATORS
                                or not isinstance(target.get("value"), int | float)):  # fmt: skip

@@ -111,7 +111,7 @@ class SqlAnalyticsSource:
     def behind(self, table: str, watermark: int, *, tenant_id: str | None = None) -> int:
         """How many committed rows of ``table`` (of one tenant, when given) have a ``seq`` above
         ``watermark``."""
-        where, args = "seq > ?", [watermark]
+        where, args = "seq > ?", list[Any]([watermark])
         if tenant_id is not None:
             where, args = where + " AND tenant_id = ?", [watermark, tenant_id]
         with self._backend.transaction() as tx:

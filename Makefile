@@ -12,7 +12,7 @@ PYTEST_ARGS ?= -n auto --junitxml=reports/junit.xml
 $(STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing matrix with its dependencies (first run takes about a minute)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,analytics]'
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -81,7 +81,7 @@ def main() -> None:
         with store.session(), store.backend.transaction() as tx:
             con = tx._con  # 10 M rows straight from Arrow
             con.register("generated", data)
-            con.execute("INSERT INTO telemetry SELECT * FROM generated")
+            con.execute("INSERT INTO telemetry BY NAME SELECT * FROM generated")
             con.unregister("generated")
         load_s = time.perf_counter() - started
         store.tenants.add(TENANT)

@@ -144,7 +144,7 @@ def main() -> None:
         with store.session(), store.backend.transaction() as tx:
             con = tx._con  # the benchmark loads 10 M rows straight from Arrow
             con.register("generated", data)
-            con.execute("INSERT INTO telemetry SELECT * FROM generated")
+            con.execute("INSERT INTO telemetry BY NAME SELECT * FROM generated")
             con.unregister("generated")
         tenant = "tenant_0000"
         store.tenants.add(tenant)

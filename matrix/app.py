@@ -18,6 +18,7 @@ from matrix.config import Settings
 
 if TYPE_CHECKING:
     from matrix.agent.service import WhatsAppAgent
+    from matrix.analytics import Analytics
     from matrix.concierge import Concierge
     from matrix.memory.maintenance import Maintenance
     from matrix.memory.service import Memory
@@ -62,6 +63,14 @@ class App:
                            ai_of=lambda tenant_id: runtimes.resolve(tenant_id).ai,
                            models=selector(self.settings).classifier,
                            default_mode=self.settings.memory_embedding_mode)  # fmt: skip
+
+    @cached_property
+    def analytics(self) -> Analytics:
+        """The analytics store metrics run on (``MATRIX_ANALYTICS_URL``): its sync and freshness.
+        ``app.analytics.status(tenant_id)`` says how far behind each copied table is."""
+        from matrix.analytics import Analytics
+
+        return Analytics(self.store, self.settings, self.clock)
 
     @cached_property
     def concierge(self) -> Concierge:
@@ -132,9 +141,9 @@ class App:
         """A scheduler holding every background job: the task queue, approval expiry, Persona 2's
         reading of inbound messages, memory's upkeep (re-embedding, episode summaries), and
         every module's jobs (due reminders; outbound messages, which carry follow-ups and
-        collections)."""
+        collections), and the analytics sync when an analytics store is set."""
         from matrix.providers.evolution import TenantTransports
-        from matrix.runtime import Scheduler
+        from matrix.runtime import Job, Scheduler
         from matrix.runtime.jobs import standard_jobs
 
         transport = self.transport
@@ -149,9 +158,14 @@ class App:
             memory=self.memory_maintenance,
             **routed,
         )
+        if self.analytics.configured:
+            jobs.append(Job(name="analytics_sync", every_seconds=self.settings.analytics_sync_seconds,
+                            fn=self.analytics.run_job))  # fmt: skip
         return Scheduler(jobs=jobs, clock=self.clock)
 
     def close(self) -> None:
+        if "analytics" in self.__dict__:
+            self.analytics.close()
         if self._owns_store:
             self.store.close()
 
@@ -186,5 +200,8 @@ def build(
     owns = store is None
     if store is None:
         store = open_store(settings=settings, clock=clock, migrate=migrate, must_exist=must_exist)
-    return App(settings=settings, clock=clock, store=store, worker_id=worker_id,
-               lease_seconds=lease_seconds, _transport=transport, _owns_store=owns)  # fmt: skip
+    app = App(settings=settings, clock=clock, store=store, worker_id=worker_id,
+              lease_seconds=lease_seconds, _transport=transport, _owns_store=owns)  # fmt: skip
+    if settings.analytics_url:
+        store.analytics = app.analytics  # metrics run there from now on
+    return app

@@ -248,6 +248,29 @@ SETTINGS: tuple[Setting, ...] = (
         kind=float,
     ),
     Setting(
+        name="analytics_url",
+        env="MATRIX_ANALYTICS_URL",
+        default="",
+        help="Where metrics run: duckdb:///var/analytics.duckdb (a DuckDB file), parquet:///var/analytics"
+        " (date/tenant-partitioned Parquet), clickhouse://user:pass@host:8123/db, or chdb:///folder"
+        " (ClickHouse in-process). `matrix analytics sync` (and the scheduler) keep it current."
+        " Empty: a DuckDB store is its own analytics engine; a PostgreSQL store needs one.",
+    ),
+    Setting(
+        name="analytics_sync_seconds",
+        env="MATRIX_ANALYTICS_SYNC_SECONDS",
+        default="30",
+        help="How often `matrix serve` and `matrix worker` sync the analytics store, in seconds.",
+        kind=float,
+    ),
+    Setting(
+        name="analytics_pause_at",
+        env="MATRIX_ANALYTICS_PAUSE_AT",
+        default="",
+        help="For crash tests only: after_rows:MARKER makes a sync stop for good after writing a"
+        " batch's rows and before recording its watermark, writing MARKER when it gets there.",
+    ),
+    Setting(
         name="secret_key",
         env="MATRIX_SECRET_KEY",
         default="",
@@ -293,6 +316,9 @@ class Settings:
     session_hours: float = 12.0
     trusted_proxy: bool = False
     secret_key: str = ""
+    analytics_url: str = ""
+    analytics_sync_seconds: float = 30.0
+    analytics_pause_at: str = ""
     api_rate_per_minute: float = 1200.0
     api_max_body_kib: float = 1024.0
     sources: Mapping[str, str] = field(default_factory=dict)
@@ -364,6 +390,9 @@ class Settings:
             secret_key=str(values["secret_key"]).strip(),
             api_rate_per_minute=values["api_rate_per_minute"],
             api_max_body_kib=values["api_max_body_kib"],
+            analytics_url=str(values["analytics_url"]).strip(),
+            analytics_sync_seconds=values["analytics_sync_seconds"],
+            analytics_pause_at=str(values["analytics_pause_at"]),
             sources=sources,
         )
 

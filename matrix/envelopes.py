@@ -219,7 +219,13 @@ def nul_pointer(value: Any, pointer: str = "") -> str | None:
     text anyone means to store, and PostgreSQL cannot), or None."""
     if isinstance(value, str):
         return (pointer or "/") if "\x00" in value else None
-    items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    items: Any = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
     for key, item in items:
         token = str(key).replace("~", "~0").replace("/", "~1")
         if "\x00" in str(key):
@@ -228,4 +234,3 @@ def nul_pointer(value: Any, pointer: str = "") -> str | None:
         if found:
             return found
     return None
-

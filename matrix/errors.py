@@ -168,7 +168,9 @@ class NotFoundError(MatrixError):
             answers 404 with it.
     """
 
-    exit_code = 1  # also for UnknownMetricError: an unknown name is an unknown id, not a usage error
+    exit_code = (
+        1  # also for UnknownMetricError: an unknown name is an unknown id, not a usage error
+    )
 
     def __init__(self, message: str, *, code: str = "not_found") -> None:
         super().__init__(message)

@@ -73,7 +73,8 @@ def pack(store: ModuleStore, tenant_id: str, conversation: Record) -> ThreadPack
         store, tenant_id, conversation["conversation_id"], limit=LAST_MESSAGES
     )
     messages = tuple(
-        ThreadMessage(direction=r["direction"], text=(r["text"] or "")[:MESSAGE_CHARS]) for r in rows
+        ThreadMessage(direction=r["direction"], text=(r["text"] or "")[:MESSAGE_CHARS])
+        for r in rows
     )
     return ThreadPack(
         tenant_id=tenant_id, conversation=conversation, lead=linked_lead(store, tenant_id, conversation),

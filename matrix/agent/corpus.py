@@ -36,7 +36,16 @@ CATEGORIES = (
     "interested", "pricing", "negotiating", "closing", "disinterested", "human_requested",
     "abusive", "complaint", "off_topic", "unclear",
 )  # fmt: skip
-TAGS = ("negation", "near_miss", "typo", "context", "not_now", "terminal", "written_after_rules", "written_blind")
+TAGS = (
+    "negation",
+    "near_miss",
+    "typo",
+    "context",
+    "not_now",
+    "terminal",
+    "written_after_rules",
+    "written_blind",
+)
 DIRECTIONS = ("inbound", "outbound")
 MAX_MESSAGES = 6
 MIN_CASES = 150

@@ -79,8 +79,12 @@ def offline(pack: ThreadPack, tone: str) -> tuple[str, str]:
     first = pack.display_name.split()[0] if pack.display_name.strip() else ""
     name = f", {first}" if first and not first.lower().startswith("lead") else ""
     if not pack.latest_inbound:
-        return texts["continuity"].format(name=name), "No message from the contact yet: a continuity text."
-    return texts[tone].format(name=name), f"An offline {tone} draft: it states no price, link or deadline."
+        return texts["continuity"].format(
+            name=name
+        ), "No message from the contact yet: a continuity text."
+    return texts[tone].format(
+        name=name
+    ), f"An offline {tone} draft: it states no price, link or deadline."
 
 
 def trim(text: str) -> str:

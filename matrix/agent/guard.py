@@ -61,7 +61,9 @@ def check(draft: str, thread: str) -> Verdict:
     known_numbers = {_digits(m) for m in re.findall(r"\d[\d.,/]*", thread)}
     for code, pattern in KINDS:
         found = tuple(
-            m.group(0) for m in pattern.finditer(draft) if not _given(m.group(0), known_text, known_numbers)
+            m.group(0)
+            for m in pattern.finditer(draft)
+            if not _given(m.group(0), known_text, known_numbers)
         )
         if found:
             return Verdict(blocked=True, reason_code=code, found=found)

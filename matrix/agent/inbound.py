@@ -41,7 +41,9 @@ from matrix.modules.ports import Record
 BATCH = 20
 
 
-def run_due(agent: WhatsAppAgent, *, limit: int = BATCH, tenants: Collection[str] | None = None) -> int:
+def run_due(
+    agent: WhatsAppAgent, *, limit: int = BATCH, tenants: Collection[str] | None = None
+) -> int:
     """Read the due inbound messages (at most ``limit``); returns how many were read."""
     store, now = agent.store, agent.clock.now()
     done = 0
@@ -50,7 +52,9 @@ def run_due(agent: WhatsAppAgent, *, limit: int = BATCH, tenants: Collection[str
             continue  # another process took it
         claimed = {**item, "status": "working", "updated_at": now}
         if item["attempts"] >= handling.MAX_ATTEMPTS:  # claimed and never closed, again and again
-            handling.finish(store, claimed, "failed", f"gave up after {item['attempts']} attempts", now)
+            handling.finish(
+                store, claimed, "failed", f"gave up after {item['attempts']} attempts", now
+            )
             continue
         try:
             status, outcome = handle(agent, claimed)
@@ -129,7 +133,9 @@ def handle(agent: WhatsAppAgent, item: Record) -> tuple[str, str]:
         if decision == "send":
             agent.send_automatic(work, conversation, message_id, draft.text)
         elif handler != handling.WAITING:
-            handling.hand_over(store, work, conversation, to=handling.WAITING, reason_code=reason, actor="crm_ai")
+            handling.hand_over(
+                store, work, conversation, to=handling.WAITING, reason_code=reason, actor="crm_ai"
+            )
         moves = (found is not None and handoff is None and handler == handling.AGENT
                  and policy.mode == "assist_execute" and not found.held_below_threshold
                  and found.suggestion.suggested_stage != found.suggestion.current_stage)  # fmt: skip
@@ -154,11 +160,13 @@ def _static_ack(
     if not enabled or not text.strip():
         return "crm_ai_disabled"
     answered = agent.store.modules.messages.find(
-        work.tenant_id, conversation_id=conversation["conversation_id"], direction="outbound", limit=1
+        work.tenant_id,
+        conversation_id=conversation["conversation_id"],
+        direction="outbound",
+        limit=1,
     )
     if answered:
         return "crm_ai_disabled:already_answered"
     conversations.reply(agent.store, work, conversation, text=text,
                         request_id=f"ack:{item['message_row_id']}")  # fmt: skip
     return "static_acknowledgement_queued"
-

@@ -91,7 +91,11 @@ class Reader:
         )  # fmt: skip
         out = self._ask("crm.ai.draft", request)
         if isinstance(out, ProviderError):
-            return replace(offline, guard_reason_code=f"provider_error:{out.code}", provider=out.provider or "openai")
+            return replace(
+                offline,
+                guard_reason_code=f"provider_error:{out.code}",
+                provider=out.provider or "openai",
+            )
         data = out.data
         reply = data.get("reply") if isinstance(data, dict) else None
         if not isinstance(reply, str) or not reply.strip():
@@ -129,7 +133,9 @@ class Reader:
         allowed = funnel.lead_targets(current)
         chosen, source, provider, model, refused = by_rules, "rules", "rules", None, None
         if self.model is not None and allowed:
-            out = self._ask("crm.ai.qualify", _stage_request(self.tenant_id, pack, current, allowed))
+            out = self._ask(
+                "crm.ai.qualify", _stage_request(self.tenant_id, pack, current, allowed)
+            )
             if isinstance(out, ProviderError):
                 if self.strict:
                     raise out
@@ -186,7 +192,9 @@ def _usage(out: IntentOutput) -> dict[str, Any]:
             "output_tokens": out.usage.output, "reasoning_tokens": out.usage.reasoning}  # fmt: skip
 
 
-def _stage_request(tenant_id: str, pack: ThreadPack, current: str, allowed: tuple[str, ...]) -> IntentRequest:
+def _stage_request(
+    tenant_id: str, pack: ThreadPack, current: str, allowed: tuple[str, ...]
+) -> IntentRequest:
     schema = {
         "type": "object",
         "properties": {
@@ -211,8 +219,16 @@ def _stage_request(tenant_id: str, pack: ThreadPack, current: str, allowed: tupl
 def _read_stage(data: Any) -> tuple[str, float, str] | None:
     if not isinstance(data, dict):
         return None
-    stage, confidence, reason = data.get("suggested_stage"), data.get("confidence"), data.get("reason")
-    if not isinstance(stage, str) or isinstance(confidence, bool) or not isinstance(confidence, int | float):
+    stage, confidence, reason = (
+        data.get("suggested_stage"),
+        data.get("confidence"),
+        data.get("reason"),
+    )
+    if (
+        not isinstance(stage, str)
+        or isinstance(confidence, bool)
+        or not isinstance(confidence, int | float)
+    ):
         return None
     if not 0 <= confidence <= 1:
         return None

@@ -83,7 +83,9 @@ class WhatsAppAgent:
     """Persona 2 over one store: its actions, and the reading of inbound messages (see
     :mod:`matrix.agent.inbound`)."""
 
-    def __init__(self, store: AgentStore, runtimes: TenantRuntimes, models: Models, clock: Clock) -> None:
+    def __init__(
+        self, store: AgentStore, runtimes: TenantRuntimes, models: Models, clock: Clock
+    ) -> None:
         self.store = store
         self.runtimes = runtimes
         self.models = models
@@ -133,7 +135,9 @@ class WhatsAppAgent:
         """
         if tone not in drafts.TONES:
             raise UsageError(f"tone must be one of {list(drafts.TONES)}, got {tone!r}.")
-        work, conversation, policy = self._begin(tenant_id, conversation_id, correlation_id, "suggest_reply")
+        work, conversation, policy = self._begin(
+            tenant_id, conversation_id, correlation_id, "suggest_reply"
+        )
         pack = context.pack(self.store, tenant_id, conversation)
         reader = self.reader(tenant_id, policy, work.correlation_id)
         try:
@@ -161,7 +165,9 @@ class WhatsAppAgent:
             NotFoundError: ``conversation_not_found``, ``lead_not_found_for_conversation``.
             ForbiddenError: ``crm_ai_disabled``.
         """
-        work, conversation, policy = self._begin(tenant_id, conversation_id, correlation_id, "qualify")
+        work, conversation, policy = self._begin(
+            tenant_id, conversation_id, correlation_id, "qualify"
+        )
         pack = self._pack_with_lead(tenant_id, conversation)
         reader = self.reader(tenant_id, policy, work.correlation_id)
         try:
@@ -203,26 +209,40 @@ class WhatsAppAgent:
         if (earlier := handling.stored_request(self.store, tenant_id, key)) is not None:
             return {**earlier["details"]["response"], "status": "idempotent"}
         if policy.mode != "assist_execute":
-            self._block(work, conversation, action, "crm_ai_execute_blocked", client_request_id, actor)
+            self._block(
+                work, conversation, action, "crm_ai_execute_blocked", client_request_id, actor
+            )
             raise ConflictError(
                 f"Persona 2 only suggests for tenant {tenant_id!r} (whatsapp_ai_mode is {policy.mode});"
                 " set execution.whatsapp_ai_mode=assist_execute to let it act.", code="crm_ai_execute_blocked")  # fmt: skip
         response = self._base(work, conversation, action, request_id)
         if action == "send_reply":
-            return self._send(work, conversation, key, client_request_id, reply_text, response, actor)
+            return self._send(
+                work, conversation, key, client_request_id, reply_text, response, actor
+            )
         return self._move(work, conversation, key, client_request_id, response, actor,
                           to_stage=to_stage, trigger=trigger, reason_code=reason_code)  # fmt: skip
 
     def hand_over(
-        self, tenant_id: str, conversation_id: str, *, to: str, user: str | None = None, actor: str = "api"
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        *,
+        to: str,
+        user: str | None = None,
+        actor: str = "api",
     ) -> Record:
         """A person takes the conversation over (``human`` with ``user``), or hands it back
         (``agent``). Returns the conversation."""
         conversation = self.conversation(tenant_id, conversation_id)
         if to not in (handling.AGENT, handling.HUMAN):
-            raise UsageError(f"to must be {handling.HUMAN!r} (take over) or {handling.AGENT!r} (hand back), got {to!r}.")
+            raise UsageError(
+                f"to must be {handling.HUMAN!r} (take over) or {handling.AGENT!r} (hand back), got {to!r}."
+            )
         work = Work.new(tenant_id, self.clock)
-        return handling.hand_over(self.store, work, conversation, to=to, user=user, actor=user or actor)
+        return handling.hand_over(
+            self.store, work, conversation, to=to, user=user, actor=user or actor
+        )
 
     # -- parts ---------------------------------------------------------------------------------
 
@@ -249,7 +269,13 @@ class WhatsAppAgent:
         return pack
 
     def record_suggestion(
-        self, work: Work, conversation: Record, pack: ThreadPack, draft: Draft, tone: str, actor: str
+        self,
+        work: Work,
+        conversation: Record,
+        pack: ThreadPack,
+        draft: Draft,
+        tone: str,
+        actor: str,
     ) -> None:
         """Audit a drafted reply and emit ``crm.ai.reply.suggested``."""
         handling.record(self.store, work, conversation, action="suggest_reply",
@@ -264,13 +290,17 @@ class WhatsAppAgent:
             "provider": draft.provider, "model": draft.model, "draft_chars": len(draft.text),
             "guard_reason_code": draft.guard_reason_code})  # fmt: skip
 
-    def send_automatic(self, work: Work, conversation: Record, message_row_id: str, text: str) -> dict[str, Any]:
+    def send_automatic(
+        self, work: Work, conversation: Record, message_row_id: str, text: str
+    ) -> dict[str, Any]:
         """Queue Persona 2's own answer to an inbound message (once per message)."""
         request = f"auto-{message_row_id}"
         return self._send(work, conversation, f"auto:send:{message_row_id}", request, text,
                           self._base(work, conversation, "send_reply"), ACTOR, automatic=True)  # fmt: skip
 
-    def move_automatic(self, work: Work, conversation: Record, message_row_id: str, stage: str) -> None:
+    def move_automatic(
+        self, work: Work, conversation: Record, message_row_id: str, stage: str
+    ) -> None:
         """Move the lead to the stage Persona 2 suggested on an inbound message (once per message);
         a move the funnel refuses now (the lead moved meanwhile) is audited and skipped."""
         request = f"auto-{message_row_id}"
@@ -285,7 +315,9 @@ class WhatsAppAgent:
             self.store.telemetry.insert_many(reader.calls)
             reader.calls.clear()
 
-    def _base(self, work: Work, conversation: Record, action: str, request_id: str | None = None) -> dict[str, Any]:
+    def _base(
+        self, work: Work, conversation: Record, action: str, request_id: str | None = None
+    ) -> dict[str, Any]:
         return {"request_id": request_id or env.new_id(), "status": "ok", "executed_action": action,
                 "conversation_id": conversation["conversation_id"], "correlation_id": work.correlation_id,
                 "trace_id": work.trace_id}  # fmt: skip
@@ -294,7 +326,9 @@ class WhatsAppAgent:
         self, work: Work, conversation: Record, pack: ThreadPack, found: Qualification, actor: str
     ) -> None:
         s = found.suggestion
-        status = "refused" if found.refused_stage else "held" if found.held_below_threshold else "ok"
+        status = (
+            "refused" if found.refused_stage else "held" if found.held_below_threshold else "ok"
+        )
         handling.record(self.store, work, conversation, action="qualify", status=status, actor=actor,
                         lead_id=pack.lead["lead_id"] if pack.lead else None,
                         reason_code="stage_not_allowed" if found.refused_stage else None,
@@ -312,7 +346,9 @@ class WhatsAppAgent:
         response: dict[str, Any], actor: str, *, automatic: bool = False,
     ) -> dict[str, Any]:  # fmt: skip
         if not isinstance(text, str) or not text.strip():
-            raise ActionRefused("send_reply needs reply_text: the message to send.", code="missing_reply_text")
+            raise ActionRefused(
+                "send_reply needs reply_text: the message to send.", code="missing_reply_text"
+            )
         with self.store.transaction():
             row = handling.record(self.store, work, conversation, action="send_reply", status="ok", actor=actor,
                                   request_key=key, client_request_id=client_request_id, draft=text)  # fmt: skip
@@ -347,7 +383,9 @@ class WhatsAppAgent:
         reason_code = reason_code or (AI_REASON_CODE if rule and rule[1] else None)
         verdict = funnel.check_lead(lead["stage"], to_stage, trigger, reason_code)
         if not verdict.ok:  # checked before the transaction: a refusal must not doom it
-            self._block(work, conversation, "update_stage", str(verdict.code), client_request_id, actor)
+            self._block(
+                work, conversation, "update_stage", str(verdict.code), client_request_id, actor
+            )
             targets = ", ".join(funnel.lead_targets(lead["stage"])) or "none (the stage is final)"
             # A business refusal (exit 1 on the command line); the API answers it 400 transition_error.
             raise leads.TransitionError(f"{verdict.message('lead', lead['stage'], to_stage)} From {lead['stage']}"
@@ -380,11 +418,15 @@ class WhatsAppAgent:
         assert earlier is not None
         return {**earlier["details"]["response"], "status": "idempotent"}
 
-    def _store_response(self, tenant_id: str, row: Record, response: dict[str, Any]) -> dict[str, Any]:
+    def _store_response(
+        self, tenant_id: str, row: Record, response: dict[str, Any]
+    ) -> dict[str, Any]:
         """Store an execution's response on its audit row; returns it as stored (times as text),
         which is what a repeated request gets."""
         stored: dict[str, Any] = _plain(response)
-        self.store.modules.ai_actions.update(tenant_id, row["action_id"], {"details": {"response": stored}})
+        self.store.modules.ai_actions.update(
+            tenant_id, row["action_id"], {"details": {"response": stored}}
+        )
         return stored
 
     def _block(
@@ -399,7 +441,9 @@ class WhatsAppAgent:
                 "reason_code": reason_code, "client_request_id": client_request_id})  # fmt: skip
 
     def _emit(self, work: Work, name: str, payload: dict[str, Any]) -> None:
-        self.store.events.append_many([work.event(name, env.CRM, env.OWNER, payload, status="info")])
+        self.store.events.append_many(
+            [work.event(name, env.CRM, env.OWNER, payload, status="info")]
+        )
 
 
 def _plain(value: Any) -> Any:

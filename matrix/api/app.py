@@ -110,7 +110,11 @@ def _install_errors(fastapi: FastAPI) -> None:
                    for e in exc.errors()]  # fmt: skip
         first = details[0] if details else Detail(path="", problem="invalid")
         name = first.path.rsplit("/", 1)[-1]
-        code = "missing_" + name if "missing" in str(exc.errors()[0].get("type", "")) else QUERY_CODES.get(name, "validation_error")
+        code = (
+            "missing_" + name
+            if "missing" in str(exc.errors()[0].get("type", ""))
+            else QUERY_CODES.get(name, "validation_error")
+        )
         return answer(ApiError(status=400, code=code, details=details,
                                message=f"Bad parameter {first.path}: {first.problem}"))  # fmt: skip
 

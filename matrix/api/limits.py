@@ -65,7 +65,9 @@ class BodyLimits:
 
 
 def _is_json(kind: str) -> bool:
-    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+    return kind == "application/json" or (
+        kind.startswith("application/") and kind.endswith("+json")
+    )
 
 
 async def refuse(send: Any, error: ApiError) -> None:

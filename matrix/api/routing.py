@@ -165,7 +165,11 @@ class Api:
         return register
 
     def _endpoint(
-        self, fn: Callable[..., Any], request: str | None, public: bool, raw: bool = False,
+        self,
+        fn: Callable[..., Any],
+        request: str | None,
+        public: bool,
+        raw: bool = False,
         path: str = "",
     ) -> Callable[..., Any]:
         """``fn`` with its ``call`` parameter replaced by the request it is built from.
@@ -211,7 +215,9 @@ class Api:
                 schemas.check(request, body)
             return fn(call=Call(caller=who, body=body), **kwargs)
 
-        endpoint.__signature__ = signature.replace(parameters=params, return_annotation=inspect.Signature.empty)  # type: ignore[attr-defined]
+        endpoint.__signature__ = signature.replace(
+            parameters=params, return_annotation=inspect.Signature.empty
+        )  # type: ignore[attr-defined]
         endpoint.__name__ = fn.__name__
         return endpoint
 
@@ -256,7 +262,11 @@ def parse_json(raw: bytes) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw, parse_constant=_not_a_number, parse_float=_finite)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested too deep: not JSON we take
+    except (
+        ValueError,
+        UnicodeDecodeError,
+        RecursionError,
+    ) as exc:  # nested too deep: not JSON we take
         raise ApiError(status=400, code="invalid_json",
                        message=f"The body is not valid JSON ({exc}); send a JSON object.") from None  # fmt: skip
     if not isinstance(body, dict):
@@ -308,7 +318,9 @@ def orchestration(
     return shown
 
 
-def listing(tenant_id: str, items: Sequence[dict[str, Any]], total: int | None = None) -> dict[str, Any]:
+def listing(
+    tenant_id: str, items: Sequence[dict[str, Any]], total: int | None = None
+) -> dict[str, Any]:
     """A list answer, as the origin shaped them: ``{tenant_id, count, items}`` (+ ``total``)."""
     body: dict[str, Any] = {"tenant_id": tenant_id, "count": len(items), "items": list(items)}
     if total is not None:

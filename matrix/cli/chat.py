@@ -36,7 +36,9 @@ def chat(
     from matrix.envelopes import new_id
 
     if session_id is not None and not session_id.strip():
-        raise UsageError("--session is empty; name the session to continue, or leave it out for a new one.")
+        raise UsageError(
+            "--session is empty; name the session to continue, or leave it out for a new one."
+        )
     if session_id is not None:
         values.one_line(session_id, "--session")
     session_id = session_id or new_id()

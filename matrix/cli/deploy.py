@@ -24,9 +24,18 @@ def deploy() -> None:
 @click.option("--at", help="When it was deployed (default: now).")
 @click.option("--commit", help="The deployed commit.")
 @click.option("--hotfix", is_flag=True, help="An unplanned deployment, made to fix production.")
-@click.option("--remediates", metavar="INCIDENT", help="The incident this deployment fixes (implies --hotfix).")
-@click.option("--tenant", "tenant_id", default=PLATFORM, show_default=True,
-              help="The platform (registered on first use) or an existing tenant.")
+@click.option(
+    "--remediates",
+    metavar="INCIDENT",
+    help="The incident this deployment fixes (implies --hotfix).",
+)
+@click.option(
+    "--tenant",
+    "tenant_id",
+    default=PLATFORM,
+    show_default=True,
+    help="The platform (registered on first use) or an existing tenant.",
+)
 @storage_option
 @json_option
 def deploy_record(service: str, version: str, kind: str, status: str, at: str | None, commit: str | None,

@@ -34,7 +34,9 @@ def events_append(source: IO[bytes], storage_url: str | None, as_json: bool) -> 
     name = getattr(source, "name", "input")
     text = values.utf8(source.read(), str(name))
     if not text.strip():
-        raise UsageError(f"{name} is empty; give a JSON envelope, an array of them, or one per line.")
+        raise UsageError(
+            f"{name} is empty; give a JSON envelope, an array of them, or one per line."
+        )
     envelopes = read_envelopes(text, str(name))
     bar = tqdm(total=len(envelopes), unit="env", disable=None, file=sys.stderr)
     with open_app(storage_url) as app, bar:

@@ -138,7 +138,9 @@ def import_incidents(path: str, tenant_id: str, storage_url: str | None, as_json
     help="Date a release by its annotated tag's date (lightweight tags: the commit's), or always"
     " by the tagged commit's time.",
 )
-@click.option("--name", help="The repository's name (default: the origin remote's, else the folder's).")
+@click.option(
+    "--name", help="The repository's name (default: the origin remote's, else the folder's)."
+)
 def import_git(
     path: str, tenant_id: str, storage_url: str | None, as_json: bool, tag_pattern: str,
     release_time: str, name: str | None,

@@ -10,6 +10,7 @@ import click
 
 from matrix import __version__
 from matrix.cli import (
+    analytics,
     approvals,
     chat,
     config,
@@ -40,7 +41,7 @@ from matrix.cli.output import guarded
 # its commands to the metrics group instead).
 GROUPS = (store, contracts, config, tenant, user, chat, approvals, worker, events, lab, simulate, serve,
           memory, metrics, metric_reports, imports, prices, deploy, gate, routing,
-          token, secrets)  # fmt: skip
+          token, secrets, analytics)  # fmt: skip
 
 
 @click.group(context_settings=CONTEXT)

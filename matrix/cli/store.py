@@ -46,7 +46,8 @@ def _migration_text(r: dict[str, Any]) -> str:
             " four make an absolute one)"
         )  # fmt: skip
         return f"created folder {folder}{where}\n" + _migration_text(
-            {k: v for k, v in r.items() if k != "created_folder"})
+            {k: v for k, v in r.items() if k != "created_folder"}
+        )
     if not r["applied"]:
         return f"store {r['store']} is up to date at schema version {r['after']}"
     return (

@@ -15,7 +15,7 @@ from typing import Any
 from matrix import envelopes as env
 from matrix import values
 from matrix.errors import UsageError
-from matrix.metrics.engine import check_window, query, run_sql
+from matrix.metrics.engine import check_window, dialect_of, query, run_sql
 
 DIMENSIONS = ("provider", "model", "feature", "module")
 
@@ -42,7 +42,7 @@ def ai_cost(
         raise UsageError(f"by must be one of {list(DIMENSIONS)}, got {by!r}.")
     check_window(since, until)
     where = "tenant_id = ? AND recorded_at >= ? AND recorded_at < ?"
-    rows = run_sql(store, ("telemetry",), tenant_id, query("costs.by_group", group=f"t.{by}", where=where),
+    rows = run_sql(store, ("telemetry",), tenant_id, query("costs.by_group", dialect_of(store), group=f"t.{by}", where=where),
                    [tenant_id, since, until], window=("recorded_at", since, until), shared=("model_prices",))  # fmt: skip
     report = CostReport(by=by)
     unpriced_models: set[str] = set()
@@ -80,7 +80,7 @@ def spent_in_windows(
 ) -> list[float]:
     """What the tenant's priced AI usage cost in each window ending at ``at`` (one scan for all)."""
     start = at - max(windows)
-    sums = ", ".join(query("costs.spent_since") for _ in windows)
+    sums = ", ".join(query("costs.spent_since", dialect_of(store)) for _ in windows)
     where = "tenant_id = ? AND recorded_at >= ? AND recorded_at < ?"
     [row] = run_sql(store, ("telemetry",), tenant_id, query("costs.sums", sums=sums, where=where),
                     [at - w for w in windows] + [tenant_id, start, at], window=("recorded_at", start, at),
@@ -95,7 +95,7 @@ def _total_after(
     tenants = store.pricing.tenants_calling(provider, model, start)
     rows, total, unpriced = 0, 0.0, 0
     for tenant in tenants:
-        found = run_sql(store, ("telemetry",), tenant, query("costs.by_group",
+        found = run_sql(store, ("telemetry",), tenant, query("costs.by_group", dialect_of(store),
             group="t.model", where="tenant_id = ? AND provider = ? AND model = ? AND recorded_at >= ?"),
             [tenant, provider, model, start], shared=("model_prices",))  # fmt: skip
         for _, calls, unpriced_calls, cost, _ in found:

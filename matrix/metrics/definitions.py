@@ -36,6 +36,8 @@ SOURCES = {
     "test_results": "recorded_at",
     "gate_runs": "finished_at",
 }
+DIALECTS = ("clickhouse",)
+"""SQL dialects a metric may give its own ``value`` or ``filter`` for (DuckDB's is the default)."""
 UNITS = ("ratio", "ms", "s", "tokens", "count", "usd", "hours", "per_day")
 FAMILIES = ("delivery", "ai_cost", "reliability", "business")
 # Comparisons a target (and a gate check) may use; a target has no "!=".
@@ -67,6 +69,13 @@ class Metric:
     owner: str = ""
     target: Target | None = None
     version: int = 1
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per SQL dialect (``clickhouse``), the ``value`` or ``filter`` written for it instead."""
+
+    def sql(self, part: str, dialect: str = "duckdb") -> str | None:
+        """The formula's ``value`` or ``filter`` in ``dialect`` (its override, else the one SQL)."""
+        default: str | None = getattr(self, part)
+        return self.overrides.get(dialect, {}).get(part, default)
 
     def as_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in ("name", "unit", "family", "description", "source", "value",
@@ -155,6 +164,7 @@ def parse_catalog(doc: Any) -> MetricCatalog:
                 source=item["source"], value=item["value"],
                 time_column=item.get("time_column") or SOURCES[item["source"]], filter=item.get("filter"),
                 owner=item.get("owner", ""), version=int(item.get("version", 1)),
+                overrides={d: dict(item[d]) for d in DIALECTS if isinstance(item.get(d), dict)},
                 target=Target(op=target["op"], value=float(target["value"])) if target else None,
             )  # fmt: skip
     return catalog
@@ -179,6 +189,14 @@ def _problems(item: Any, catalog: MetricCatalog) -> list[tuple[Literal["error", 
         isinstance(item.get("filter"), str) and ";" in item["filter"]
     ):
         out.append(("error", "a formula is one expression; ';' is not allowed"))
+    for dialect in DIALECTS:
+        override = item.get(dialect)
+        if override is not None and (not isinstance(override, dict) or not override
+                                     or set(override) - {"value", "filter"}
+                                     or not all(isinstance(v, str) and v.strip() for v in override.values())):  # fmt: skip
+            out.append(
+                ("error", f'{dialect} must be {{"value": SQL, "filter": SQL}} (either or both)')
+            )
     target = item.get("target")
     if target is not None and (not isinstance(target, dict) or target.get("op") not in OPERATORS
                                or not isinstance(target.get("value"), int | float)):  # fmt: skip

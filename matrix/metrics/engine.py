@@ -1,16 +1,18 @@
-"""Compute a metric: the catalog's formula in DuckDB SQL, for one tenant, window and grain.
+"""Compute a metric: the catalog's formula, for one tenant, window and grain, on the analytics engine.
 
-On a DuckDB store the query runs on the store itself. On PostgreSQL the source rows of the
-tenant and window are streamed out and loaded into an in-memory DuckDB as Arrow, and the same
-SQL runs there (no DuckDB extension is needed). Every result carries its provenance and, when it
-is empty, the reason.
+Where the SQL runs: on the analytics store when the deployment has one (``store.analytics``, set
+by the composition root from ``MATRIX_ANALYTICS_URL``: a DuckDB file, Parquet read by DuckDB, or
+ClickHouse with the catalog's per-dialect overrides); else on a DuckDB store itself. A PostgreSQL
+store without an analytics store falls back to streaming the tenant's rows into an in-memory
+DuckDB per query (slow; ``matrix analytics status`` says how to set one up). Every result
+carries its provenance, how fresh its numbers are and, when it is empty, the reason.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
@@ -20,6 +22,32 @@ from matrix.errors import UsageError
 from matrix.metrics.definitions import Metric, MetricCatalog, load_catalog
 
 GRAINS = ("hour", "day", "week", "month", "all")
+
+
+class Analytics(Protocol):
+    """The analytics store metrics read (implemented by :class:`matrix.analytics.service.Analytics`)."""
+
+    @property
+    def active(self) -> bool: ...
+
+    @property
+    def dialect(self) -> str: ...
+
+    def query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]: ...
+
+    def freshness(self, table: str) -> dict[str, Any]: ...
+
+
+def analytics_of(store: Any) -> Analytics | None:
+    """The store's analytics store when it has an active one."""
+    found = getattr(store, "analytics", None)
+    return found if found is not None and found.active else None
+
+
+def dialect_of(store: Any) -> str:
+    """The SQL dialect the store's metric queries are written in (``duckdb`` or ``clickhouse``)."""
+    found = analytics_of(store)
+    return found.dialect if found is not None else "duckdb"
 
 
 @dataclass(kw_only=True)
@@ -87,14 +115,23 @@ def compute(
         raise UsageError("since and until must carry a time zone (e.g. 2026-11-01T00:00:00Z).")
     check_window(since, until)
     store.tenants.require(tenant_id)
-    bucket = f"date_trunc('{grain}', {metric.time_column})" if grain != "all" else "?::TIMESTAMPTZ"
+    analytics = analytics_of(store)
+    dialect = analytics.dialect if analytics else "duckdb"
+    cast = "?" if dialect == "clickhouse" else "?::TIMESTAMPTZ"
+    bucket = f"date_trunc('{grain}', {metric.time_column})" if grain != "all" else cast
     where = f"tenant_id = ? AND {metric.time_column} >= ? AND {metric.time_column} < ?"
-    if metric.filter:
-        where += f" AND ({metric.filter})"
-    sql = (f"SELECT {bucket} AS bucket, {metric.value} AS value, count(*) AS rows FROM {metric.source}"
-           f" WHERE {where} GROUP BY 1 ORDER BY 1")  # fmt: skip
+    if metric.sql("filter", dialect):
+        where += f" AND ({metric.sql('filter', dialect)})"
+    sql = (f"SELECT {bucket} AS bucket, {metric.sql('value', dialect)} AS value, count(*) AS rows"
+           f" FROM {metric.source} WHERE {where} GROUP BY 1 ORDER BY 1")  # fmt: skip
     params: list[Any] = ([since] if grain == "all" else []) + [tenant_id, since, until]
-    if store.dialect == "duckdb":
+    freshness: dict[str, Any] = {"as_of": "live", "lag_seconds": 0.0}
+    if analytics is not None:
+        rows = analytics.query(sql, params)
+        freshness = analytics.freshness(metric.source)
+        engine = f"{dialect} analytics store ({freshness.get('engine')})"
+        read = sum(int(r[2]) for r in rows)
+    elif store.dialect == "duckdb":
         with store.backend.transaction() as tx:
             rows = tx.query(sql, params)
         engine = "duckdb (native)"
@@ -115,7 +152,7 @@ def compute(
         frame = frame.iloc[0:0]
     provenance = {"metric": metric.name, "definition_version": metric.version, "tenant_id": tenant_id,
                   "since": since.isoformat(), "until": until.isoformat(), "grain": grain, "rows_read": read,
-                  "engine": engine, "source": metric.source}  # fmt: skip
+                  "engine": engine, "source": metric.source, "freshness": freshness}  # fmt: skip
     reason = None
     if frame.empty:
         what = f" matching {metric.filter}" if metric.filter else ""
@@ -130,9 +167,14 @@ def run_sql(
     store: Any, tables: tuple[str, ...], tenant_id: str, sql: str, params: list[Any], *,
     window: tuple[str, datetime, datetime] | None = None, shared: tuple[str, ...] = (),
 ) -> list[tuple[Any, ...]]:  # fmt: skip
-    """Run DuckDB SQL over ``tables``: on the store itself (DuckDB), or over the tenant's rows of
+    """Run a metric query (written for :func:`dialect_of` the store) over ``tables``: on the
+    analytics store when there is one, on a DuckDB store itself, or else over the tenant's rows of
     those tables (within ``window``'s time column, when given) loaded into an in-memory DuckDB
-    as Arrow (PostgreSQL). ``shared`` tables (platform data such as prices) load whole."""
+    as Arrow (PostgreSQL without an analytics store). ``shared`` tables (platform data such as
+    prices) load whole."""
+    analytics = analytics_of(store)
+    if analytics is not None:
+        return analytics.query(sql, params)
     if store.dialect == "duckdb":
         with store.backend.transaction() as tx:
             return list(tx.query(sql, params))
@@ -233,9 +275,34 @@ QUERIES = {
 }  # fmt: skip
 
 
-def query(name: str, **fragments: str) -> str:
-    """The read-only query ``name`` of :data:`QUERIES` with its fragments filled in."""
-    return QUERIES[name].format(**fragments)
+# ClickHouse's own spelling of the queries where it differs (written out, never translated):
+# compensated sums are sumKahan, a distinct list is groupUniqArray, and quantile_cont (linear
+# interpolation between the closest ranks) is quantileExactInclusive, the same definition.
+_CH_CALL_COST = _CALL_COST
+_CH_PRICED_CALLS = _PRICED_CALLS
+CLICKHOUSE_QUERIES = {
+    "slo.latency_percentiles": (
+        "SELECT date_trunc('{grain}', recorded_at) AS bucket, quantileExactInclusive(0.5)(latency_ms),"
+        " quantileExactInclusive(0.95)(latency_ms), quantileExactInclusive(0.99)(latency_ms), count(*)"
+        " FROM telemetry WHERE tenant_id = ? AND recorded_at >= ? AND recorded_at < ? AND kind = 'request'"
+        " AND name = 'owner.interaction' AND latency_ms IS NOT NULL GROUP BY 1 ORDER BY 1"
+    ),
+    "costs.by_group": f"""
+        SELECT {{group}} AS grp, count(*) AS calls,
+               count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls,
+               sumKahan({_CH_CALL_COST}) AS cost_usd,
+               groupUniqArrayIf(t.provider || '/' || coalesce(t.model, '(no model)'), p.price_id IS NULL) AS unpriced_models
+        FROM {_CH_PRICED_CALLS}
+        GROUP BY 1 ORDER BY 1""",
+    "costs.spent_since": f"coalesce(sumKahanIf({_CH_CALL_COST}, t.recorded_at >= ?), 0)",
+}  # fmt: skip
+
+
+def query(name: str, dialect: str = "duckdb", **fragments: str) -> str:
+    """The read-only query ``name`` of :data:`QUERIES` (or its ClickHouse override, for
+    ``dialect`` ``clickhouse``) with its fragments filled in."""
+    text = CLICKHOUSE_QUERIES.get(name, QUERIES[name]) if dialect == "clickhouse" else QUERIES[name]
+    return text.format(**fragments)
 
 
 def _duck_type(pg_type: str) -> str:

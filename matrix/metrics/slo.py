@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from matrix.errors import UsageError
-from matrix.metrics.engine import query, run_sql
+from matrix.metrics.engine import dialect_of, query, run_sql
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,7 +142,7 @@ def latency_percentiles(store: Any, tenant_id: str, *, since: datetime, until: d
     if grain not in GRAINS or grain == "all":
         raise UsageError(f"grain must be one of {list(GRAINS[:-1])}, got {grain!r}.")
     check_window(since, until)
-    rows = run_sql(store, ("telemetry",), tenant_id, query("slo.latency_percentiles", grain=grain),
+    rows = run_sql(store, ("telemetry",), tenant_id, query("slo.latency_percentiles", dialect_of(store), grain=grain),
                    [tenant_id, since, until], window=("recorded_at", since, until))  # fmt: skip
     return [{"bucket": b, "p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "requests": int(n)}
             for b, p50, p95, p99, n in rows]  # fmt: skip

@@ -20,9 +20,16 @@ class TableGateway(Protocol):
     ) -> list[Record]: ...
 
     def page(
-        self, tenant_id: str, *, order: str | None = None, limit: int = 100, offset: int = 0,
-        contains: tuple[Sequence[str], str] | None = None, since: tuple[str, datetime] | None = None,
-        count: bool = True, **equals: Any,
+        self,
+        tenant_id: str,
+        *,
+        order: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        contains: tuple[Sequence[str], str] | None = None,
+        since: tuple[str, datetime] | None = None,
+        count: bool = True,
+        **equals: Any,
     ) -> tuple[list[Record], int]: ...
 
     def due(

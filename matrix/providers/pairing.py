@@ -80,7 +80,9 @@ def tenant_qr(
             raise GatewayUnavailable(str(exc), code="evolution_gateway_refused") from None
         except OSError:
             raise _unreachable(gateway) from None
-        guard = Guard(allow_loopback=settings.allow_loopback_urls, field="integrations.crm_evolution.base_url")
+        guard = Guard(
+            allow_loopback=settings.allow_loopback_urls, field="integrations.crm_evolution.base_url"
+        )
         return qr(gateway, force_new=force_new, timeout=settings.provider_timeout_seconds, wait=wait,
                   guard=guard)  # fmt: skip
     return qr(gateway, force_new=force_new, timeout=settings.provider_timeout_seconds, wait=wait)
@@ -127,7 +129,9 @@ def qr(
 
 
 class _Client:
-    def __init__(self, gateway: Gateway, timeout: float, opener: urllib.request.OpenerDirector) -> None:
+    def __init__(
+        self, gateway: Gateway, timeout: float, opener: urllib.request.OpenerDirector
+    ) -> None:
         self.gateway = gateway
         self.timeout = timeout
         self.opener = opener

@@ -87,7 +87,9 @@ class SqlInbox:
         return {"provider_message_id": provider_id, "delivery_state": state,
                 "delivery_updated_at": updated}  # fmt: skip
 
-    def agent_activity(self, tenant_id: str, since: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    def agent_activity(
+        self, tenant_id: str, since: datetime
+    ) -> tuple[dict[str, int], dict[str, int]]:
         """The tenant's conversations waiting for a human, counted by handoff reason, and
         Persona 2's actions done since ``since``, counted by action: two grouped counts, read on
         every owner interaction."""

@@ -21,6 +21,7 @@ from matrix.envelopes import validator_for
 from matrix.errors import ConfigError, MigrationError, NotFoundError, StorageError, UsageError
 from matrix.storage import migrate as migrations
 from matrix.storage.admin import StoreAdmin
+from matrix.storage.analytics_source import SqlAnalyticsSource
 from matrix.storage.base import Backend
 from matrix.storage.delivery import DeliveryRecords
 from matrix.storage.eventlog import EventLog
@@ -144,6 +145,10 @@ class TelemetryTable:
             raise UsageError(f"Unknown telemetry column(s) {sorted(unknown)}.")
         tuples = [tuple(r.get(c) for c in TELEMETRY_COLUMNS) for r in rows]
         with self._backend.transaction() as tx:
+            if self._backend.dialect == "postgres":
+                # The transaction takes its id before its rows take sequence numbers, so the
+                # analytics sync can tell when every number it has seen handed out is committed.
+                tx.query("SELECT pg_current_xact_id()")
             return tx.insert_rows("telemetry", TELEMETRY_COLUMNS, tuples)
 
     def count(self, tenant_id: str) -> int:
@@ -160,6 +165,10 @@ class Store:
         self.backend = backend
         self.settings = settings
         self.clock = clock
+        self.analytics_source = SqlAnalyticsSource(backend)
+        self.analytics: Any = None
+        """Where metrics run when set (by the composition root): an analytics store beside this
+        one. None: a DuckDB store answers itself."""
         self.events = EventLog(backend, lambda: validator_for(settings.contracts_dir), clock)
         self.tenants = Tenants(backend, clock)
         self.telemetry = TelemetryTable(backend)

@@ -20,7 +20,7 @@ LAYERS = {
     "gates": 8, "notebook": 8,
     "app": 7,
     "simulate": 6,
-    "runtime": 6,
+    "runtime": 6, "analytics": 6,
     # web: the HTTP server's guards (sessions, sign-in limits, headers) that the dashboards and
     # the API share; beside access, whose users it signs in, and above storage, which keeps them.
     # routing: the routing rules measured on a labelled corpus, beside the other measurements.
@@ -38,7 +38,9 @@ ENTRY_FOLDERS = {"dashboards": 8}  # top-level packages beside matrix/, by layer
 
 # Each heavy library has one home.
 HOMES = {
-    "duckdb": {"matrix/storage/duckdb.py", "matrix/metrics/engine.py"},
+    "duckdb": {"matrix/storage/duckdb.py", "matrix/metrics/engine.py", "matrix/analytics/duck.py"},
+    "chdb": {"matrix/analytics/clickhouse.py"},
+    "clickhouse_connect": {"matrix/analytics/clickhouse.py"},
     "psycopg": {"matrix/storage/postgres.py"},
     "papermill": {"matrix/gates/runner.py"},
     "openai": {"matrix/providers/openai.py"},

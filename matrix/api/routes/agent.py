@@ -53,7 +53,9 @@ def register(api: Api) -> None:
         ``client_request_id``; only in the tenant's ``assist_execute`` mode."""
         r = call.request
         if r["action"] == "send_reply" and (off := call.app.outbound_off_for(call.tenant_id)):
-            call.app.agent.conversation(call.tenant_id, conversation_id)  # 404 first for an unknown one
+            call.app.agent.conversation(
+                call.tenant_id, conversation_id
+            )  # 404 first for an unknown one
             raise ApiError(status=503, code="evolution_not_configured", message=off)
         try:
             answer = call.app.agent.execute(
@@ -86,7 +88,12 @@ def register(api: Api) -> None:
         tenant = call.for_tenant(tenant_id)
         call.app.agent.conversation(tenant, conversation_id)
         items = handling.actions(call.store, tenant, conversation_id, limit=limit)
-        return {"tenant_id": tenant, "conversation_id": conversation_id, "count": len(items), "items": items}
+        return {
+            "tenant_id": tenant,
+            "conversation_id": conversation_id,
+            "count": len(items),
+            "items": items,
+        }
 
 
 def _read(reading: Callable[[], dict[str, Any]]) -> dict[str, Any]:

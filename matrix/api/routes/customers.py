@@ -23,7 +23,9 @@ def register(api: Api) -> None:
         r, work = call.request, call.work()
         given = r["customer"]
         event: str | None
-        fields = {k: given[k] for k in ("display_name", "primary_phone", "primary_email") if k in given}
+        fields = {
+            k: given[k] for k in ("display_name", "primary_phone", "primary_email") if k in given
+        }
         if "customer_id" in given:
             if call.store.modules.customers.get(call.tenant_id, given["customer_id"]) is None:
                 raise not_found("customer")

@@ -19,7 +19,10 @@ def register(api: Api) -> None:
         return {
             "status": "ok",
             "service": "matrix",
-            "storage": {"backend": call.store.dialect, "schema_version": call.store.schema_version()},
+            "storage": {
+                "backend": call.store.dialect,
+                "schema_version": call.store.schema_version(),
+            },
             "owner_confirmation": {
                 "max_pending_per_tenant": approvals.DEFAULT_MAX_PENDING,
                 "ttl_seconds": approvals.DEFAULT_TTL_SECONDS,

@@ -32,9 +32,7 @@ MOVES = frozenset(
 EDITABLE = ("title", "description", "start_at", "end_at", "timezone", "status", "metadata")
 CHANNELS = ("whatsapp", "ui-chat")
 # Not-found messages never quote the id: another tenant's id and an unknown one read the same.
-NO_CUSTOMER = (
-    "No customer with that customer_id for this tenant (customer_not_found); create the customer first."
-)
+NO_CUSTOMER = "No customer with that customer_id for this tenant (customer_not_found); create the customer first."
 
 
 def schedule(

@@ -41,7 +41,13 @@ def crm_capture(
 
 @crm.command("move")
 @click.argument("lead_id")
-@click.option("--to", "to_stage", required=True, type=click.Choice(STAGES), help="Target stage, e.g. contacted.")
+@click.option(
+    "--to",
+    "to_stage",
+    required=True,
+    type=click.Choice(STAGES),
+    help="Target stage, e.g. contacted.",
+)
 @click.option("--trigger", help="The funnel's trigger for this move, e.g. first_contact_attempt.")
 @click.option("--reason", "reason_code", help="Needed to reopen a lost or disqualified lead.")
 @tenant_command
@@ -56,7 +62,9 @@ def crm_move(lead_id: str, tenant_id: str, to_stage: str, trigger: str | None, r
                               reason_code=reason_code, actor="cli")  # fmt: skip
         except leads.TransitionError as exc:
             hint = f" Use --trigger {exc.expected_trigger}." if exc.expected_trigger else ""
-            raise ConflictError(f"{str(exc).rstrip('.')} ({exc.code}).{hint}", code=exc.code) from None
+            raise ConflictError(
+                f"{str(exc).rstrip('.')} ({exc.code}).{hint}", code=exc.code
+            ) from None
     show(lead, as_json, ("lead_id", "display_name", "stage"))
 
 
@@ -112,13 +120,19 @@ def crm_ingest(
 
 
 def _agent_answer(answer: dict[str, Any], as_json: bool, fields: tuple[str, ...]) -> None:
-    emit(answer, as_json, lambda r: "\n".join(f"{f}: {r.get(f)}" for f in fields if r.get(f) is not None))
+    emit(
+        answer,
+        as_json,
+        lambda r: "\n".join(f"{f}: {r.get(f)}" for f in fields if r.get(f) is not None),
+    )
 
 
 @crm.command("conversations")
 @click.option("--waiting", is_flag=True, help="Only the conversations waiting for a human.")
 @tenant_command
-def crm_conversations(tenant_id: str, waiting: bool, storage_url: str | None, as_json: bool) -> None:
+def crm_conversations(
+    tenant_id: str, waiting: bool, storage_url: str | None, as_json: bool
+) -> None:
     """The tenant's WhatsApp conversations and who handles each (Persona 2, a human's queue, a person)."""
     from matrix.modules.crm import conversations, handling
 
@@ -136,7 +150,9 @@ def crm_conversations(tenant_id: str, waiting: bool, storage_url: str | None, as
 @click.option("--tone", type=click.Choice(["consultivo", "direto", "followup"]), default="consultivo",
               show_default=True, help="How the draft sounds.")  # fmt: skip
 @tenant_command
-def crm_suggest(conversation_id: str, tenant_id: str, tone: str, storage_url: str | None, as_json: bool) -> None:
+def crm_suggest(
+    conversation_id: str, tenant_id: str, tone: str, storage_url: str | None, as_json: bool
+) -> None:
     """Draft a reply for a conversation (Persona 2); nothing is sent."""
     with open_app(storage_url) as app:
         answer = app.agent.suggest_reply(tenant_id, conversation_id, tone=tone, actor="cli")
@@ -147,7 +163,9 @@ def crm_suggest(conversation_id: str, tenant_id: str, tone: str, storage_url: st
 @crm.command("qualify")
 @click.argument("conversation_id")
 @tenant_command
-def crm_qualify(conversation_id: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
+def crm_qualify(
+    conversation_id: str, tenant_id: str, storage_url: str | None, as_json: bool
+) -> None:
     """Suggest a funnel stage for a conversation's lead (Persona 2); nothing is moved."""
     with open_app(storage_url) as app:
         answer = app.agent.qualify(tenant_id, conversation_id, actor="cli")
@@ -187,17 +205,23 @@ def crm_execute(
 @click.argument("conversation_id")
 @click.option("--user", required=True, help="Who takes the conversation over.")
 @tenant_command
-def crm_takeover(conversation_id: str, tenant_id: str, user: str, storage_url: str | None, as_json: bool) -> None:
+def crm_takeover(
+    conversation_id: str, tenant_id: str, user: str, storage_url: str | None, as_json: bool
+) -> None:
     """A person takes a conversation over: Persona 2 stops answering it."""
     with open_app(storage_url) as app:
-        conversation = app.agent.hand_over(tenant_id, conversation_id, to="human", user=user, actor=user)
+        conversation = app.agent.hand_over(
+            tenant_id, conversation_id, to="human", user=user, actor=user
+        )
     show(conversation, as_json, ("conversation_id", "handler", "handler_user"))
 
 
 @crm.command("handback")
 @click.argument("conversation_id")
 @tenant_command
-def crm_handback(conversation_id: str, tenant_id: str, storage_url: str | None, as_json: bool) -> None:
+def crm_handback(
+    conversation_id: str, tenant_id: str, storage_url: str | None, as_json: bool
+) -> None:
     """Hand a conversation back to Persona 2."""
     with open_app(storage_url) as app:
         conversation = app.agent.hand_over(tenant_id, conversation_id, to="agent", actor="cli")

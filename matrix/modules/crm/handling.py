@@ -36,7 +36,9 @@ MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(seconds=30)
 
 
-def file_for_agent(store: ModuleStore, work: Work, conversation_id: str, message_row_id: str) -> None:
+def file_for_agent(
+    store: ModuleStore, work: Work, conversation_id: str, message_row_id: str
+) -> None:
     """File an inbound message for Persona 2 to read (once per message)."""
     now = work.clock.now()
     store.modules.ai_inbox.insert_once({
@@ -115,7 +117,9 @@ def stored_request(store: ModuleStore, tenant_id: str, request_key: str) -> Reco
     return found[0] if found else None
 
 
-def actions(store: ModuleStore, tenant_id: str, conversation_id: str, *, limit: int = 100) -> list[Record]:
+def actions(
+    store: ModuleStore, tenant_id: str, conversation_id: str, *, limit: int = 100
+) -> list[Record]:
     """The audit of one conversation, the newest first."""
     return store.modules.ai_actions.find(
         tenant_id, conversation_id=conversation_id, order="created_at DESC", limit=limit
@@ -173,7 +177,9 @@ def waiting(store: ModuleStore, tenant_id: str, *, limit: int = 100) -> list[Rec
 
 
 class ActivityRepository(Protocol):
-    def agent_activity(self, tenant_id: str, since: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    def agent_activity(
+        self, tenant_id: str, since: datetime
+    ) -> tuple[dict[str, int], dict[str, int]]:
         """Conversations waiting for a human by handoff reason; Persona 2's actions done since
         ``since`` by action."""
         ...
@@ -198,7 +204,11 @@ def activity_line(store: ActivityStore, tenant_id: str, now: datetime) -> str | 
     parts = []
     if done["waiting_for_human"]:
         reasons = ", ".join(f"{r}: {n}" for r, n in sorted(done["waiting_reasons"].items()))
-        parts.append(f"{done['waiting_for_human']} WhatsApp conversation(s) wait for a human ({reasons})")
+        parts.append(
+            f"{done['waiting_for_human']} WhatsApp conversation(s) wait for a human ({reasons})"
+        )
     labels = {"send_reply": "replies queued", "update_stage": "leads moved", "handoff": "handoffs"}
-    parts += [f"{done['actions'][a]} {label}" for a, label in labels.items() if done["actions"].get(a)]
+    parts += [
+        f"{done['actions'][a]} {label}" for a, label in labels.items() if done["actions"].get(a)
+    ]
     return "; ".join(parts) + " in the last 24 h" if parts else None

@@ -68,7 +68,9 @@ class InboxRepository(Protocol):
         """The tenant's conversations, the latest activity first, with their lead's stage."""
         ...
 
-    def agent_activity(self, tenant_id: str, since: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    def agent_activity(
+        self, tenant_id: str, since: datetime
+    ) -> tuple[dict[str, int], dict[str, int]]:
         """See :class:`matrix.modules.crm.handling.ActivityRepository`."""
         ...
 
@@ -166,7 +168,9 @@ def ingest(
     except (ValueError, RecursionError):
         raise WebhookRejectedError("The webhook body is not JSON.", code="invalid_json") from None
     if (at := env.nul_pointer(doc)) is not None:
-        raise WebhookRejectedError(f"{at} contains a NUL character (\\u0000); remove it.", code="invalid_text")
+        raise WebhookRejectedError(
+            f"{at} contains a NUL character (\\u0000); remove it.", code="invalid_text"
+        )
     catalog.validate(catalog.resolve_id(SCHEMA), doc)
     if doc["tenant_id"] != tenant_id:
         raise WebhookRejectedError(

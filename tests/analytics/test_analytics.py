@@ -1,0 +1,236 @@
+"""The analytics store: same numbers on every engine, exactly-once sync under out-of-order
+commits and under kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from matrix.app import build
+from matrix.config import Settings
+from matrix.metrics import compute, load_catalog
+from matrix.metrics.costs import ai_cost, set_price
+from matrix.metrics.slo import latency_percentiles
+from matrix.metrics.slo import status as slo_status
+from tests.conftest import require_service
+
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
+UNTIL = T0 + timedelta(days=3)
+NOW = datetime(2026, 10, 4, tzinfo=UTC)
+
+
+def _have_chdb() -> bool:
+    try:
+        import chdb  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _rows(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    kinds = rng.choice(["request", "provider_call", "task", "approval", "memory_recall"], n)
+    out = []
+    for i, kind in enumerate(kinds):
+        status = {"request": rng.choice(["ok", "error"], p=[0.9, 0.1]), "provider_call": rng.choice(["ok", "error"]),
+                  "task": rng.choice(["completed", "dead", "refused"]), "approval": rng.choice(["approved", "expired"]),
+                  "memory_recall": rng.choice(["hit", "miss"])}[kind]  # fmt: skip
+        out.append({"tenant_id": "acme" if i % 5 else "beta", "recorded_at": T0 + timedelta(seconds=int(rng.integers(0, 3 * 86400))),
+                    "kind": str(kind), "name": "owner.interaction" if kind == "request" else "x", "module": "mod-03-clientes",
+                    "status": str(status), "latency_ms": float(rng.lognormal(6, 1)), "provider": "openai", "model": "gpt-5-mini",
+                    "input_tokens": int(rng.integers(10, 5000)), "cached_tokens": int(rng.integers(0, 10)),
+                    "output_tokens": int(rng.integers(1, 900))})  # fmt: skip
+    return out
+
+
+def _seed(app: Any) -> None:
+    store = app.store
+    for tenant in ("acme", "beta"):
+        store.tenants.add(tenant)
+    store.telemetry.insert_many(_rows(3000))
+    set_price(store, provider="openai", model="gpt-5-mini", effective_from=T0 + timedelta(days=1), input_per_mtok=0.25,
+              output_per_mtok=2.0, actor="test", now=NOW)  # fmt: skip
+
+
+def _numbers(store: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in load_catalog().names():
+        result = compute(store, name, tenant_id="acme", since=T0, until=UNTIL, grain="day")
+        out[name] = [
+            (b.astimezone(UTC).isoformat(), v, int(n))
+            for b, v, n in result.frame.itertuples(index=False)
+        ]
+    cost = ai_cost(store, "acme", since=T0, until=UNTIL)
+    out["cost"] = (
+        cost.total_usd,
+        cost.unpriced_calls,
+        [(r["model"], r["calls"], r["cost_usd"]) for r in cost.rows],
+    )
+    out["slo"] = [
+        (s.slo, s.valid, s.bad, s.success_ratio) for s in slo_status(store, "acme", at=UNTIL)
+    ]
+    out["latency"] = [(r["p50_ms"], r["p95_ms"], r["p99_ms"], r["requests"]) for r in
+                      latency_percentiles(store, "acme", since=T0, until=UNTIL)]  # fmt: skip
+    return out
+
+
+def _close(a: Any, b: Any, where: str) -> None:
+    if isinstance(a, float) and isinstance(b, float):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-12), where
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _close(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, where
+
+
+ENGINES = ["duckdb", "parquet", "chdb"]
+
+
+def _analytics_url(kind: str, tmp: Path) -> str:
+    if kind == "chdb":
+        require_service(
+            _have_chdb(), "chdb is not installed (make install adds the analytics extra)"
+        )
+    return {"duckdb": f"duckdb:///{tmp / 'a.duckdb'}", "parquet": f"parquet:///{tmp / 'pq'}",
+            "chdb": f"chdb:///{tmp / 'ch'}"}[kind]  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_analytics_parity_every_engine_gives_the_native_numbers(
+    engine: str, backend_url: str, tmp_path: Path, clock: Any
+) -> None:
+    native = build(
+        Settings.load(storage_url=f"duckdb:///{tmp_path / 'native.duckdb'}"),
+        migrate=True,
+        clock=clock,
+    )
+    _seed(native)
+    expected = _numbers(native.store)
+    native.close()
+    app = build(Settings.load(storage_url=backend_url, analytics_url=_analytics_url(engine, tmp_path)),
+                migrate=True, clock=clock)  # fmt: skip
+    try:
+        _seed(app)
+        report = app.analytics.sync()
+        assert report.copied["telemetry"] == 3000 and not report.held_back
+        got = _numbers(app.store)
+        assert got["owner_interaction_latency_p95_ms"], "the window holds requests"
+        for key in expected:
+            _close(got[key], expected[key], key)
+        provenance = compute(
+            app.store, "task_success_ratio", tenant_id="acme", since=T0, until=UNTIL
+        ).provenance
+        assert provenance["freshness"]["as_of"] is not None
+    finally:
+        app.close()
+
+
+def test_analytics_percentiles_match_numpy_linear(tmp_path: Path, clock: Any) -> None:
+    """quantile_cont (DuckDB) and quantileExactInclusive (ClickHouse) are both numpy's 'linear'."""
+    app = build(
+        Settings.load(storage_url=f"duckdb:///{tmp_path / 'n.duckdb'}"), migrate=True, clock=clock
+    )
+    _seed(app)
+    rows = [
+        r
+        for r in _rows(3000)
+        if r["tenant_id"] == "acme" and r["kind"] == "request" and r["status"] == "ok"
+    ]
+    want = float(np.percentile([r["latency_ms"] for r in rows], 95, method="linear"))
+    got = compute(
+        app.store,
+        "owner_interaction_latency_p95_ms",
+        tenant_id="acme",
+        since=T0,
+        until=UNTIL,
+        grain="all",
+    )
+    assert got.total == pytest.approx(want, rel=1e-9)
+    app.close()
+
+
+@pytest.mark.postgres
+def test_analytics_sync_waits_for_a_transaction_that_commits_after_a_higher_seq(
+    postgres_url: str, tmp_path: Path, clock: Any
+) -> None:
+    import psycopg
+
+    app = build(Settings.load(storage_url=postgres_url, analytics_url=f"duckdb:///{tmp_path / 'a.duckdb'}"),
+                migrate=True, clock=clock)  # fmt: skip
+    app.store.tenants.add("acme")
+    dsn = postgres_url.replace("postgresql://", "postgres://", 1)
+    insert = ("INSERT INTO telemetry (tenant_id, recorded_at, kind, name, status) VALUES"
+              " ('acme', now(), 'task', 'x', 'completed') RETURNING seq")  # fmt: skip
+    with psycopg.connect(dsn) as first, psycopg.connect(dsn) as second:
+        first.execute("SELECT pg_current_xact_id()")
+        low = first.execute(insert).fetchone()[0]  # seq 1, not committed yet
+        high = second.execute(insert).fetchone()[0]
+        second.commit()  # seq 2 commits first
+        assert low < high
+        held = app.analytics.sync(wait_seconds=0.2)
+        assert "telemetry" in held.held_back and held.copied["telemetry"] == 0
+        first.commit()
+    done = app.analytics.sync(wait_seconds=2)
+    assert done.copied["telemetry"] == 2
+    seqs = app.analytics.engine.query("SELECT seq FROM telemetry ORDER BY seq")
+    assert [s for (s,) in seqs] == [low, high]
+    assert app.analytics.status("acme").tables[0].rows_behind == 0
+    app.close()
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "matrix", "analytics", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_analytics_sync_killed_after_rows_before_watermark_copies_each_row_once(
+    engine: str, tmp_path: Path, clock: Any
+) -> None:
+    store_url = f"duckdb:///{tmp_path / 'store.duckdb'}"
+    url = _analytics_url(engine, tmp_path)
+    app = build(Settings.load(storage_url=store_url), migrate=True, clock=clock)
+    app.store.tenants.add("acme")
+    app.store.telemetry.insert_many(_rows(2500))
+    app.close()
+    marker = tmp_path / "paused"
+    env = {**os.environ, "MATRIX_STORAGE_URL": store_url, "MATRIX_ANALYTICS_URL": url,
+           "MATRIX_ANALYTICS_PAUSE_AT": f"after_rows:{marker}"}  # fmt: skip
+    proc = _cli(env, "sync", "--json")
+    for _ in range(600):  # the sync reaches the fault point, then waits there to be killed
+        if marker.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert marker.exists(), proc.communicate()[1].decode()[-2000:]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # Random-time kills on top: each restart resumes where the last recorded batch ended.
+    env.pop("MATRIX_ANALYTICS_PAUSE_AT")
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        proc = _cli(env, "sync", "--json")
+        time.sleep(float(rng.uniform(0.0, 1.5)))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finish = _cli(env, "sync", "--json")
+    _out, err = finish.communicate(timeout=300)
+    assert finish.returncode == 0, err.decode()[-2000:]
+    check = build(Settings.load(storage_url=store_url, analytics_url=url), clock=clock)
+    try:
+        [(count, distinct)] = check.analytics.engine.query(
+            "SELECT count(*), count(DISTINCT seq) FROM telemetry"
+        )
+        assert (int(count), int(distinct)) == (2500, 2500)
+    finally:
+        check.close()

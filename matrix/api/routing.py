@@ -215,9 +215,9 @@ class Api:
                 schemas.check(request, body)
             return fn(call=Call(caller=who, body=body), **kwargs)
 
-        endpoint.__signature__ = signature.replace(
+        endpoint.__signature__ = signature.replace(  # type: ignore[attr-defined]
             parameters=params, return_annotation=inspect.Signature.empty
-        )  # type: ignore[attr-defined]
+        )
         endpoint.__name__ = fn.__name__
         return endpoint
 

@@ -95,9 +95,8 @@ def run_demo(
     from functools import partial
 
     from matrix.app import build
-    from matrix.simulate import run_simulation
-
     from matrix.concierge.packs import apply_pack, read_pack, sample_pack
+    from matrix.simulate import run_simulation
 
     catalog = Catalog(settings.contracts_dir)
     report = catalog.check()

@@ -53,7 +53,12 @@ def test_apply_creates_the_tenant_stores_the_config_and_emits_deployments(
     assert summary["runtime"]["model"] == "gpt-5.1-mini"
     assert summary["runtime"]["fallback_models"] == ["gpt-4.1-mini"]
     assert "Viva Owner Concierge" in summary["personas"]["owner_concierge_prompt"]
-    assert summary["brand"] == {"palette": "ocean", "scheme": "light", "colours": None, "layout": "studio"}
+    assert summary["brand"] == {
+        "palette": "ocean",
+        "scheme": "light",
+        "colours": None,
+        "layout": "studio",
+    }
     assert summary["policy"]["execution"] == "tenant"
     kinds = {e["payload"]["config_kind"] for e in store.events.list("sample-tenant-001", limit=50)
              if e["name"] == "tenant.config.changed"}  # fmt: skip
@@ -73,12 +78,16 @@ def test_a_dry_run_stores_nothing(concierge: Concierge, store: Store) -> None:
     assert row_counts(store) == before
 
 
-def test_an_invalid_pack_changes_nothing(concierge: Concierge, store: Store, tmp_path: Path) -> None:
+def test_an_invalid_pack_changes_nothing(
+    concierge: Concierge, store: Store, tmp_path: Path
+) -> None:
     concierge.save_config("acme", {"personas": {"owner_concierge_prompt": "Be brief."}})
     before, config = row_counts(store), concierge.config_summary("acme")
 
     def bad_rule(doc: dict[str, Any]) -> None:
-        doc["rules"].append({"key": "billing.discount.max", "value": 5, "priority": 40, "enabled": True})
+        doc["rules"].append(
+            {"key": "billing.discount.max", "value": 5, "priority": 40, "enabled": True}
+        )
 
     root = _pack(tmp_path, policies__default=bad_rule,
                  personas__owner=lambda d: d["identity"].update(tone="bossy"))  # fmt: skip
@@ -86,7 +95,9 @@ def test_an_invalid_pack_changes_nothing(concierge: Concierge, store: Store, tmp
         _apply(concierge, root)
     message = str(caught.value)
     assert "personas/owner.json at /identity/tone" in message
-    assert "policies/default.json at /rules/3/key: unknown rule key 'billing.discount.max'" in message
+    assert (
+        "policies/default.json at /rules/3/key: unknown rule key 'billing.discount.max'" in message
+    )
     assert row_counts(store) == before
     assert concierge.config_summary("acme") == config
 
@@ -107,7 +118,10 @@ def test_a_pack_policy_rule_changes_the_decision(concierge: Concierge, tmp_path:
     )
     _apply(concierge, root)
     denied = concierge.interact("acme", "s3", COLLECTION).policy_decision.as_dict()
-    assert (denied["execution_decision"], denied["reason_code"]) == ("deny", "collection_messages_off")
+    assert (denied["execution_decision"], denied["reason_code"]) == (
+        "deny",
+        "collection_messages_off",
+    )
 
 
 def test_a_disabled_module_is_refused_not_crashed(concierge: Concierge, tmp_path: Path) -> None:
@@ -118,19 +132,27 @@ def test_a_disabled_module_is_refused_not_crashed(concierge: Concierge, tmp_path
     assert (decided["execution_decision"], decided["reason_code"]) == ("deny", "module_disabled")
     assert result.downstream_tasks == ()
     # The owner persona's capabilities take modules away too.
-    root = _pack(tmp_path / "b", personas__owner=lambda d: d["capabilities"].update(can_trigger_billing=False))
+    root = _pack(
+        tmp_path / "b",
+        personas__owner=lambda d: d["capabilities"].update(can_trigger_billing=False),
+    )
     assert "billing" not in _apply(concierge, root)["modules"]
     refused = concierge.interact("acme", "s2", COLLECTION).policy_decision.as_dict()
     assert refused["reason_code"] == "module_disabled"
 
 
-def test_the_daily_follow_up_limit_denies_the_next_one(concierge: Concierge, tmp_path: Path) -> None:
+def test_the_daily_follow_up_limit_denies_the_next_one(
+    concierge: Concierge, tmp_path: Path
+) -> None:
     root = _pack(tmp_path, policies__default=lambda d: d["rules"][2].update(value=1))
     _apply(concierge, root)
     first = concierge.interact("acme", "s1", "Faz um follow-up com a Ana amanhã")
     assert first.policy_decision.as_dict()["execution_decision"] == "allow"
     second = concierge.interact("acme", "s2", "Faz um follow-up com a Ana amanhã").policy_decision
-    assert (second.as_dict()["execution_decision"], second.as_dict()["reason_code"]) == ("deny", "daily_limit_reached")
+    assert (second.as_dict()["execution_decision"], second.as_dict()["reason_code"]) == (
+        "deny",
+        "daily_limit_reached",
+    )
 
 
 def test_the_owner_persona_reaches_the_provider_request(
@@ -174,7 +196,9 @@ def test_pii_is_masked_and_rag_off_recalls_nothing(
                                               "base_url": openai_server.base_url}})  # fmt: skip
     root = _pack(tmp_path, personas__owner=lambda d: d["memory_policy"].update(rag_enabled=False))
     _apply(concierge, root)
-    concierge.interact("acme", "s1", "Our accountant is Ana Lima, ana@contas.example, +55 11 99999-1234.")
+    concierge.interact(
+        "acme", "s1", "Our accountant is Ana Lima, ana@contas.example, +55 11 99999-1234."
+    )
     sent = _responses(openai_server)[-1]
     text = json.dumps(sent["input"])
     assert "ana@contas.example" not in text and "[e-mail]" in text and "[phone]" in text

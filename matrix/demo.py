@@ -95,9 +95,11 @@ def run_demo(
     from functools import partial
 
     from matrix.app import build
+    from matrix.concierge.packs import apply_pack, read_pack, sample_pack
     from matrix.simulate import run_simulation
 
-    report = Catalog(settings.contracts_dir).check()
+    catalog = Catalog(settings.contracts_dir)
+    report = catalog.check()
     if not report.ok:
         first = report.issues[0]
         raise ContractError(
@@ -110,7 +112,11 @@ def run_demo(
     with build(settings, clock=clock, migrate=True) as app:
         store = app.store
         echo(f"[2/4] store {store.url} ready at schema version {store.schema_version()}")
-        store.tenants.add(DEMO_TENANT, "Demo Tenant")
+        # The demo tenant is made from the shipped example pack, as `matrix tenant apply` does.
+        pack = read_pack(sample_pack(), catalog, tenant_id=DEMO_TENANT, name="Demo Tenant")
+        applied = apply_pack(app.concierge.runtimes, pack)
+        echo(f"      tenant {DEMO_TENANT} from the example pack: {applied['tenant']},"
+             f" modules {', '.join(applied['modules'] or [])}")  # fmt: skip
         start = clock.now().replace(microsecond=0) - timedelta(minutes=5)
         store.events.append_many(sample_chain(DEMO_TENANT, start))
         if store.events.count("sim-01"):

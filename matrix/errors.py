@@ -8,8 +8,10 @@ a failure, an unknown tenant or id, or a business refusal; 2 only for usage and 
     MatrixError
     ├── ConfigError               a setting or URL is wrong (exit 2)
     │   └── UsageError            a command was called wrongly (exit 2)
-    │       └── InvalidValueError a value has the wrong form (a naive time, a malformed row);
-    │                             also a ValueError
+    │       ├── InvalidValueError a value has the wrong form (a naive time, a malformed row);
+    │       │                     also a ValueError
+    │       └── PackError         a tenant pack is invalid: every problem with its file and
+    │                             JSON pointer; nothing was changed
     ├── MissingDependencyError    an optional extra or a system binary is missing (exit 2)
     ├── ContractError             a document does not match its JSON Schema (schema id + pointer)
     ├── StorageError              the store cannot be reached or refused an operation
@@ -68,6 +70,11 @@ class UsageError(ConfigError):
 class InvalidValueError(UsageError, ValueError):
     """A value has the wrong form: a naive time, a malformed row of an imported file. It is also
     a ``ValueError``, as Python code expects of a bad value."""
+
+
+class PackError(UsageError):
+    """A tenant pack is invalid; ``issues`` holds every problem, each with its file (``where``)
+    and JSON pointer. Nothing was changed."""
 
 
 class MissingDependencyError(MatrixError):

@@ -12,14 +12,47 @@ facts, so the guard never blocks it.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from matrix.agent.context import ThreadPack
+from matrix.concierge.privacy import redact
 from matrix.modules.extract import language
 
 TONES = ("consultivo", "direto", "followup")
 DEFAULT_TONE = "consultivo"
 MAX_DRAFT_CHARS = 320
+EMOJI_GUIDE = {
+    "none": "Use no emoji.",
+    "light": "Use at most one emoji.",
+    "moderate": "A few emoji are fine where they help.",
+}
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Style:
+    """How a tenant's replies are written (its WhatsApp persona, ``agent.*`` of its runtime
+    config): the longest reply, emoji, a call to action, and masked personal data."""
+
+    max_chars: int = MAX_DRAFT_CHARS
+    emoji: str | None = None
+    """none | light | moderate; None says nothing about emoji."""
+    cta: bool | None = None
+    """True: end with a next step; False: do not push one; None: say nothing."""
+    redact: bool = False
+    """Mask e-mails, phones and tax ids in what the model is sent (``privacy.pii_redaction``)."""
+
+    def guide(self) -> str:
+        parts = [EMOJI_GUIDE[self.emoji] if self.emoji else ""]
+        if self.cta is not None:
+            parts.append("End with one clear next step for the contact." if self.cta
+                         else "Do not push the contact to act; answer and stop.")  # fmt: skip
+        return " ".join(p for p in parts if p)
+
+    def masked(self, text: str) -> str:
+        return redact(text) if self.redact else text
 
 HARD_RULE = (
     "Never state a price, a discount, a link, a deadline or a date, or company data (tax id,"
@@ -58,16 +91,21 @@ _OFFLINE = {
 }  # fmt: skip
 
 
-def instructions(pack: ThreadPack, tone: str, persona_prompt: str) -> str:
-    """What the model drafts under: persona, tone, the hard rule, and the thread."""
+PLAIN = Style()
+"""The style of a tenant that chose none."""
+
+
+def instructions(pack: ThreadPack, tone: str, persona_prompt: str, style: Style = PLAIN) -> str:
+    """What the model drafts under: persona, tone and style, the hard rule, and the thread."""
     parts = [
         "You draft the next WhatsApp reply of a small business to its contact, in the contact's"
-        " language (Portuguese or English), at most 320 characters.",
+        f" language (Portuguese or English), at most {style.max_chars} characters.",
         persona_prompt.strip(),
         f"Tone: {TONE_GUIDE[tone]}.",
+        style.guide(),
         HARD_RULE,
         f"Lead stage: {pack.stage or 'no lead'}. Contact's name: {pack.display_name or 'unknown'}.",
-        "Conversation (oldest first):\n" + (pack.transcript() or "(no messages yet)"),
+        "Conversation (oldest first):\n" + (style.masked(pack.transcript()) or "(no messages yet)"),
     ]
     return "\n\n".join(p for p in parts if p)
 
@@ -87,7 +125,11 @@ def offline(pack: ThreadPack, tone: str) -> tuple[str, str]:
     ), f"An offline {tone} draft: it states no price, link or deadline."
 
 
-def trim(text: str) -> str:
-    """A draft as it may be sent: whitespace collapsed, at most :data:`MAX_DRAFT_CHARS`."""
+def trim(text: str, style: Style = PLAIN) -> str:
+    """A draft as it may be sent: whitespace collapsed, no emoji when the tenant wants none, at
+    most ``style.max_chars`` (:data:`MAX_DRAFT_CHARS` by default)."""
+    if style.emoji == "none":
+        text = _EMOJI.sub("", text)
     flat = " ".join(text.split())
-    return flat if len(flat) <= MAX_DRAFT_CHARS else flat[: MAX_DRAFT_CHARS - 3].rstrip() + "..."
+    limit = style.max_chars
+    return flat if len(flat) <= limit else flat[: limit - 3].rstrip() + "..."

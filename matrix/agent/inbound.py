@@ -90,15 +90,15 @@ def handle(agent: WhatsAppAgent, item: Record) -> tuple[str, str]:
     if handler == handling.HUMAN:
         return close("skipped", f"handled_by:{conversation.get('handler_user') or 'a person'}")
     pack = context.pack(store, tenant_id, conversation)
-    handoff = rules.handoff(pack.messages)
+    handoff = rules.handoff(pack.messages, policy.handoff_rules)
     reader = agent.reader(tenant_id, policy, work.correlation_id)
     try:
         try:
-            draft = reader.draft(pack, drafts.DEFAULT_TONE, policy.prompt)
+            draft = reader.draft(pack, drafts.DEFAULT_TONE, policy.prompt, policy.style)
         except ProviderError as exc:  # a strict tenant's model failed: a person answers
             draft = reader.draft_offline(pack, drafts.DEFAULT_TONE, f"provider_error:{exc.code}")
             reader.strict = False  # the qualification falls back to the rules
-        found = reader.qualify(pack, policy.min_confidence) if pack.lead else None
+        found = reader.qualify(pack, policy.min_confidence, policy.required_fields) if pack.lead else None
     finally:
         agent.record_calls(reader)
     answers = policy.mode == "assist_execute" and policy.auto_reply and policy.auto_reply_ai

@@ -79,14 +79,18 @@ class Reader:
     calls: list[dict[str, Any]] = field(default_factory=list)
     _read: tuple[ThreadPack, rules.StageSuggestion] | None = field(default=None, repr=False)
 
-    def draft(self, pack: ThreadPack, tone: str, persona_prompt: str) -> Draft:
-        """A reply for the thread. Raises ProviderError only for a strict tenant's model."""
+    def draft(
+        self, pack: ThreadPack, tone: str, persona_prompt: str, style: drafts.Style = drafts.PLAIN
+    ) -> Draft:
+        """A reply for the thread, written in the tenant's ``style``. Raises ProviderError only
+        for a strict tenant's model."""
         offline = self.draft_offline(pack, tone)
         if self.model is None:
             return offline
         request = IntentRequest(
-            tenant_id=self.tenant_id, text=pack.latest_inbound or "(no message from the contact yet)",
-            instructions=drafts.instructions(pack, tone, persona_prompt), schema=drafts.DRAFT_SCHEMA,
+            tenant_id=self.tenant_id,
+            text=style.masked(pack.latest_inbound) or "(no message from the contact yet)",
+            instructions=drafts.instructions(pack, tone, persona_prompt, style), schema=drafts.DRAFT_SCHEMA,
             schema_name="whatsapp_reply",
         )  # fmt: skip
         out = self._ask("crm.ai.draft", request)
@@ -101,7 +105,7 @@ class Reader:
         if not isinstance(reply, str) or not reply.strip():
             self.calls[-1] |= {"status": "error", "error_code": "crm_ai_invalid_output"}
             return replace(offline, guard_reason_code="invalid_output", provider=out.provider)
-        text = drafts.trim(reply)
+        text = drafts.trim(reply, style)
         verdict = guard.check(text, pack.transcript())
         if verdict.blocked:
             return replace(offline, guard_reason_code=verdict.reason_code, guard_found=verdict.found,
@@ -126,8 +130,12 @@ class Reader:
                      provider="rules", model=None, guard_reason_code=reason,
                      understood=reading.intent not in rules.NOT_UNDERSTOOD)  # fmt: skip
 
-    def qualify(self, pack: ThreadPack, min_confidence: float) -> Qualification:
-        """A stage for the thread's lead (the caller checks there is one)."""
+    def qualify(
+        self, pack: ThreadPack, min_confidence: float, required: tuple[str, ...] = ()
+    ) -> Qualification:
+        """A stage for the thread's lead (the caller checks there is one); a move to a stage
+        from ``qualified`` on is held while a field of ``required`` is missing (a WhatsApp
+        persona's ``required_fields_for_qualification``)."""
         by_rules = self.reading(pack)
         current = by_rules.current_stage
         allowed = funnel.lead_targets(current)
@@ -161,6 +169,13 @@ class Reader:
                 reason=f"The model proposed {refused!r}, which the funnel does not allow from"
                        f" {current!r}; the rules' reading stands: {held.reason}",
             )  # fmt: skip
+        missing = missing_fields(pack, held, required)
+        if missing and held.suggested_stage in QUALIFIED_STAGES:
+            held = rules.StageSuggestion(
+                current_stage=held.current_stage, suggested_stage=held.current_stage,
+                confidence=held.confidence, rule_id=held.rule_id, intent=held.intent,
+                reason=f"Not qualified yet: the lead has no {', '.join(missing)}; {held.reason}",
+            )  # fmt: skip
         return Qualification(
             suggestion=held, raw_confidence=chosen.confidence,
             held_below_threshold=held.suggested_stage != chosen.suggested_stage,
@@ -184,6 +199,31 @@ class Reader:
             return exc
         self.calls.append(row | _usage(out))
         return out
+
+
+QUALIFIED_STAGES = ("qualified", "proposal", "negotiation", "won")
+"""The stages a lead reaches only once it is qualified."""
+_LEAD_FIELDS = {"full_name": "display_name", "name": "display_name", "phone": "phone_e164"}
+
+
+def missing_fields(pack: ThreadPack, reading: rules.StageSuggestion, required: tuple[str, ...]) -> list[str]:
+    """The fields of ``required`` the thread's lead lacks: ``intent`` is the reading's (an
+    understood intent), ``full_name`` and ``phone_e164`` are the lead's own columns, any other
+    name a key of the lead's metadata."""
+    lead = pack.lead or {}
+    metadata = lead.get("metadata")
+    extra = metadata if isinstance(metadata, dict) else {}
+    missing = []
+    for name in required:
+        if name == "intent":
+            present = reading.intent not in rules.NOT_UNDERSTOOD
+        else:
+            column = _LEAD_FIELDS.get(name, name)
+            value = lead.get(column) if column in lead else extra.get(name)
+            present = bool(str(value or "").strip())
+        if not present:
+            missing.append(name)
+    return missing
 
 
 def _usage(out: IntentOutput) -> dict[str, Any]:

@@ -18,12 +18,13 @@ is a row of the audit (``crm_ai_actions``) and a ``crm.ai.*`` event.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from matrix import envelopes as env
-from matrix.agent import context, drafts
+from matrix.agent import context, drafts, rules
 from matrix.agent.context import ThreadPack
 from matrix.agent.models import Draft, Models, Qualification, Reader
 from matrix.clock import Clock
@@ -74,6 +75,17 @@ class AgentPolicy:
     auto_reply_text: str
     ai: TenantAI = field(default_factory=TenantAI, repr=False)
     """The tenant's AI settings, read with the rest: which model reads its threads."""
+    style: drafts.Style = field(default_factory=drafts.Style)
+    """How replies are written (``agent.*``, ``privacy.pii_redaction``)."""
+    handoff_codes: tuple[str, ...] | None = None
+    """The handoff rules in force (``agent.handoff_codes``; None: every one)."""
+    required_fields: tuple[str, ...] = ()
+    """What a lead needs before Persona 2 calls it qualified (``agent.required_fields``)."""
+
+    @property
+    def handoff_rules(self) -> rules.RuleSet:
+        """The offline rules with only the tenant's handoff rules in force."""
+        return handoff_rules(self.handoff_codes)
 
     def as_dict(self) -> dict[str, Any]:
         return {"enabled": self.enabled, "mode": self.mode, "min_confidence": self.min_confidence}
@@ -98,7 +110,13 @@ class WhatsAppAgent:
         runtime = self.runtimes.resolve(tenant_id)
         config = runtime.config
         execution, evolution = config["execution"], config["integrations"]["crm_evolution"]
+        agent = config["agent"]
+        style = drafts.Style(max_chars=agent["max_message_chars"], emoji=agent["emoji_policy"],
+                             cta=agent["cta_enabled"], redact=bool(config["privacy"]["pii_redaction"]))  # fmt: skip
+        codes = agent["handoff_codes"]
         return AgentPolicy(
+            style=style, handoff_codes=tuple(codes) if codes is not None else None,
+            required_fields=tuple(agent["required_fields"] or ()),
             enabled=execution["whatsapp_ai_enabled"] is not False, mode=execution["whatsapp_ai_mode"],
             min_confidence=float(execution["whatsapp_ai_min_confidence"]),
             prompt=config["personas"]["whatsapp_agent_prompt"] or "",
@@ -141,7 +159,7 @@ class WhatsAppAgent:
         pack = context.pack(self.store, tenant_id, conversation)
         reader = self.reader(tenant_id, policy, work.correlation_id)
         try:
-            draft = reader.draft(pack, tone, policy.prompt)
+            draft = reader.draft(pack, tone, policy.prompt, policy.style)
         finally:
             self.record_calls(reader)
         with self.store.transaction():
@@ -171,7 +189,7 @@ class WhatsAppAgent:
         pack = self._pack_with_lead(tenant_id, conversation)
         reader = self.reader(tenant_id, policy, work.correlation_id)
         try:
-            found = reader.qualify(pack, policy.min_confidence)
+            found = reader.qualify(pack, policy.min_confidence, policy.required_fields)
         finally:
             self.record_calls(reader)
         with self.store.transaction():
@@ -444,6 +462,15 @@ class WhatsAppAgent:
         self.store.events.append_many(
             [work.event(name, env.CRM, env.OWNER, payload, status="info")]
         )
+
+
+@functools.cache
+def handoff_rules(codes: tuple[str, ...] | None) -> rules.RuleSet:
+    """The shipped offline rules keeping the handoff rules of ``codes`` (None: all of them)."""
+    shipped = rules.shipped()
+    if codes is None:
+        return shipped
+    return replace(shipped, handoffs=tuple(h for h in shipped.handoffs if h.reason_code in codes))
 
 
 def _plain(value: Any) -> Any:

@@ -52,6 +52,10 @@ class TelemetrySink(Protocol):
 class TenantDirectory(Protocol):
     def get(self, tenant_id: str) -> Any: ...
 
+    def add(self, tenant_id: str, display_name: str | None = None) -> bool:
+        """Register a tenant; False when it existed already (nothing changes)."""
+        ...
+
     def require(self, tenant_id: object) -> None:
         """Raise NotFoundError for an unknown tenant."""
         ...

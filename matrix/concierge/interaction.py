@@ -43,6 +43,7 @@ from matrix.concierge.ports import (
     RuntimeStore,
     Turn,
 )
+from matrix.concierge.privacy import redact
 from matrix.concierge.requests import Operation, check_input
 from matrix.concierge.responses import (
     AvatarState,
@@ -62,7 +63,7 @@ from matrix.memory.recall import Recall
 from matrix.memory.service import Memory, Query
 from matrix.modules.crm import handling
 from matrix.modules.tasks import Task
-from matrix.policy import Decision, Outcome, decide
+from matrix.policy import Decision, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -197,13 +198,14 @@ class Interaction:
                 recall = self._recall(tenant_id, session_id, text, runtime, message)
         if classifier is not None:
             # Between the two, with none open: the classifier, and a remote model's embedding.
-            query = self.memory.query_vector(runtime.ai, text) if self.memory is not None else None
+            query = (self.memory.query_vector(runtime.ai, text)
+                     if self.memory is not None and runtime.rag_enabled else None)  # fmt: skip
             routed = route(text, runtime.routing, runtime.policy, classifier, tenant_id)
             with self.store.transaction():
                 opened = self._open(tenant_id, session_id, text, request_id, operation, channel,
                                     attachments, overrides, enabled, correlation_id, runtime, routed)  # fmt: skip
                 recall = self._recall(tenant_id, session_id, text, runtime, message, query)
-        if recall is None and message and self.memory is not None:
+        if recall is None and message and self.memory is not None and runtime.rag_enabled:
             # A remote embedding model without a classifier: embedded now, then read alone.
             recall = self.memory.recall(tenant_id, session_id, text, runtime.ai)
         classified = routed.call_row(tenant_id, opened.chain.correlation_id, self.clock.now(),
@@ -265,7 +267,7 @@ class Interaction:
     ) -> Recall | None:  # fmt: skip
         """What memory recalls for a message, inside an open transaction: only when the query's
         vector is at hand (embedded before) or is made here (a local model)."""
-        if self.memory is None or not message:
+        if self.memory is None or not message or not runtime.rag_enabled:
             return None
         if query is None and self.memory.embeds_remotely(runtime.ai):
             return None
@@ -280,12 +282,7 @@ class Interaction:
         overrides = overrides or runtime.personas
         planned = routed.plan
         decision = (
-            decide(
-                planned.task_type,
-                planned.target_module,
-                runtime.policy,
-                confirmations_enabled=runtime.confirmations_enabled,
-            )
+            self.runtimes.decide(runtime, planned.task_type, planned.target_module)
             if planned
             else None
         )
@@ -396,6 +393,10 @@ class Interaction:
         request = ProviderRequest(tenant_id=tenant_id, text=text, instructions=instructions,
                                   attachments=attachments, context=context, history=history,
                                   memory=tuple(recall.facts()) if recall else ())  # fmt: skip
+        if runtime.config["privacy"]["pii_redaction"]:
+            request = replace(request, text=redact(text), instructions=redact(instructions),
+                              history=tuple(Turn(role=t.role, content=redact(t.content)) for t in history),
+                              memory=tuple(redact(m) for m in request.memory))  # fmt: skip
         try:
             return provider.respond(request)
         except ProviderError as exc:

@@ -125,6 +125,10 @@ class TenantAI:
     api_key: str | None = field(default=None, repr=False)
     model: str | None = None
     base_url: str | None = None
+    temperature: float | None = None
+    """None: the model's own default."""
+    fallback_models: tuple[str, ...] = ()
+    """Tried in order when ``model`` fails (an owner persona's ``fallback_models``)."""
 
 
 class AudioProvider(Protocol):

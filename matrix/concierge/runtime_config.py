@@ -47,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
         "voice_enabled": True,
         "image_generation_enabled": True,
         "image_read_enabled": True,
+        "temperature": None,
+        "fallback_models": None,
     },
     "personas": {"owner_concierge_prompt": "", "whatsapp_agent_prompt": ""},
     "execution": {
@@ -56,9 +58,20 @@ DEFAULTS: dict[str, Any] = {
         "whatsapp_ai_enabled": True,
         "whatsapp_ai_mode": "assist_execute",
         "whatsapp_ai_min_confidence": 0.7,
+        "followup_max_daily": None,
     },
+    "agent": {
+        "max_message_chars": 320,
+        "emoji_policy": None,
+        "cta_enabled": None,
+        "handoff_codes": None,
+        "required_fields": None,
+    },
+    "memory": {"rag_enabled": True},
+    "privacy": {"pii_redaction": False},
+    "modules": {"enabled": None},
     "ai_budget": {"monthly_usd": None},
-    "brand": {"palette": "darkgreen"},
+    "brand": {"palette": "darkgreen", "scheme": None, "colours": None, "layout": None},
     "integrations": {
         "crm_evolution": {
             "base_url": "",
@@ -77,6 +90,7 @@ _BOOLEANS = {
     ("execution", "confirmations_enabled"), ("execution", "whatsapp_ai_enabled"),
     ("integrations", "crm_evolution", "auto_reply_enabled"),
     ("integrations", "crm_evolution", "auto_reply_use_ai"),
+    ("memory", "rag_enabled"), ("privacy", "pii_redaction"),
 }  # fmt: skip
 _PROMPT_LIMIT = 12_000
 
@@ -171,6 +185,12 @@ def normalize(
                     field, f"{field} must be one of {list(WHATSAPP_AI_MODES)}, got {value!r}"
                 )
                 continue
+        elif path in _CHECKED:
+            try:
+                value = _CHECKED[path](value, field)
+            except UsageError as exc:
+                issues.error(field, str(exc).rstrip("."))
+                continue
         elif path in _NUMBERS:
             try:
                 value = _NUMBERS[path](value, field)
@@ -208,6 +228,13 @@ def normalize(
             if path == ("openai", "model") and not value:
                 value = DEFAULT_MODEL
         set_path(result, path, value)
+    if not issues.errors and any(_get(update, ("brand", k)) is not _MISSING for k in ("scheme", "colours")):
+        b = result["brand"]
+        try:  # custom colours and a scheme are checked together, for contrast, over the palette
+            brand.resolve(b["palette"], scheme=b["scheme"], colours=b["colours"])
+        except UsageError as exc:
+            for found in exc.issues:
+                issues.error(f"brand.{found.where}", found.message)
     issues.raise_invalid("Invalid runtime config")
     return result, secrets
 
@@ -223,6 +250,69 @@ _NUMBERS: dict[tuple[str, ...], Callable[[Any, str], Any]] = {
         lambda v, f: None if v is None else values.number(v, f, minimum=0, example="50 (US dollars), or null"),
 }  # fmt: skip
 _URLS = {("openai", "base_url"), ("integrations", "crm_evolution", "base_url")}
+EMOJI_POLICIES = ("none", "light", "moderate")
+
+
+def _names(value: Any, field: str) -> list[str] | None:
+    """A list of up to 20 short names (or null)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > 20 or not all(
+        isinstance(v, str) and 0 < len(v.strip()) <= 80 for v in value
+    ):
+        raise UsageError(f"{field} must be a list of up to 20 names or null, got {values.shown(value)}")
+    return [v.strip() for v in value]
+
+
+def _choice(options: tuple[str, ...], *, nullable: bool = True) -> Callable[[Any, str], Any]:
+    def check(value: Any, field: str) -> Any:
+        if (value is None and nullable) or value in options:
+            return value
+        raise UsageError(f"{field} must be one of {list(options)}{' or null' if nullable else ''}, "
+                         f"got {values.shown(value)}")  # fmt: skip
+
+    return check
+
+
+def _module_names(value: Any, field: str) -> list[str] | None:
+    from matrix.modules.registry import specs
+
+    known = [s.name for s in specs()]
+    names = _names(value, field)
+    unknown = [n for n in names or () if n not in known]
+    if unknown:
+        raise UsageError(f"{field} names unknown modules {unknown}; the modules are {known}")
+    return names
+
+
+def _optional_bool(value: Any, field: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise UsageError(f"{field} must be true, false or null, got {values.shown(value)}")
+
+
+def _colours(value: Any, field: str) -> dict[str, Any] | None:
+    if value is None or isinstance(value, dict):
+        return value
+    raise UsageError(f"{field} must be an object of colours or null, got {values.shown(value)}")
+
+
+_CHECKED: dict[tuple[str, ...], Callable[[Any, str], Any]] = {
+    ("openai", "temperature"):
+        lambda v, f: None if v is None else values.number(v, f, minimum=0, maximum=2, example="0.3"),
+    ("openai", "fallback_models"): _names,
+    ("execution", "followup_max_daily"):
+        lambda v, f: None if v is None else values.integer(v, f, minimum=0, maximum=10_000),
+    ("agent", "max_message_chars"): lambda v, f: values.integer(v, f, minimum=50, maximum=2000),
+    ("agent", "emoji_policy"): _choice(EMOJI_POLICIES),
+    ("agent", "cta_enabled"): _optional_bool,
+    ("agent", "handoff_codes"): _names,
+    ("agent", "required_fields"): _names,
+    ("modules", "enabled"): _module_names,
+    ("brand", "scheme"): _choice(brand.SCHEMES),
+    ("brand", "colours"): _colours,
+    ("brand", "layout"): _choice(("studio", "fabio2")),
+}  # fmt: skip
 
 
 def _url_problem(value: Any, field: str, allow_loopback: bool, *, optional: bool) -> str | None:
@@ -272,9 +362,9 @@ def changed_kinds(
             continue
         if path[0] == "personas":
             kind = "prompt"
-        elif path == ("openai", "model"):
+        elif path[0] == "openai" and path[1] in ("model", "temperature", "fallback_models"):
             kind = "model"
-        elif path[0] == "policy":
+        elif path[0] in ("policy", "modules", "privacy") or path == ("execution", "followup_max_daily"):
             kind = "policy"
         else:
             kind = "runtime"
@@ -300,6 +390,8 @@ def summary(
             "owner_response_mode": mode,
             "openai_configured": key_set,
             "model": openai["model"],
+            "temperature": openai["temperature"],
+            "fallback_models": openai["fallback_models"],
         },
         "openai": {
             "api_key_configured": key_set,
@@ -316,6 +408,11 @@ def summary(
         },
         "personas": dict(config["personas"]),
         "execution": dict(config["execution"]),
+        "agent": dict(config["agent"]),
+        "memory": dict(config["memory"]),
+        "privacy": dict(config["privacy"]),
+        "modules": dict(config["modules"]),
+        "brand": dict(config["brand"]),
         "ai_budget": dict(config.get("ai_budget") or {"monthly_usd": None}),
         "integrations": {"crm_evolution": evolution},
         "policy": {

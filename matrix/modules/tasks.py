@@ -122,6 +122,10 @@ class TaskQueueRepository(Protocol):
 
     def counts(self, tenant_id: str) -> dict[str, int]: ...
 
+    def count_created(self, tenant_id: str, task_type: str, since: datetime) -> int:
+        """How many tasks of ``task_type`` the tenant queued at or after ``since``."""
+        ...
+
     def find(self, tenant_id: str, *, finished: bool, limit: int) -> list[Task]:
         """The tenant's waiting and running tasks in the order they will run, or (``finished``)
         its completed and dead ones, newest first."""

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from matrix.policy.decide import CONFIRMATIONS_DISABLED, STRICTNESS, Decision, decide, task_guard
+from matrix.policy.decide import (
+    CONFIRMATIONS_DISABLED,
+    DAILY_LIMIT,
+    MODULE_DISABLED,
+    STRICTNESS,
+    Decision,
+    decide,
+    task_guard,
+)
 from matrix.policy.rules import (
     TASK_TYPES,
     ExecutionPolicy,
@@ -17,6 +25,8 @@ from matrix.policy.rules import (
 
 __all__ = [
     "CONFIRMATIONS_DISABLED",
+    "DAILY_LIMIT",
+    "MODULE_DISABLED",
     "STRICTNESS",
     "TASK_TYPES",
     "Decision",

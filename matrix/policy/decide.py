@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from matrix.policy.rules import ExecutionPolicy, Outcome, RoutingTable
 
 CONFIRMATIONS_DISABLED = "tenant_runtime_confirmations_disabled"
+MODULE_DISABLED = "module_disabled"
+"""The reason of a task for a module the tenant did not enable (its pack's ``modules``)."""
+DAILY_LIMIT = "daily_limit_reached"
+"""The reason of a task over the tenant's daily limit for its type."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,12 +33,22 @@ def decide(
     policy: ExecutionPolicy,
     *,
     confirmations_enabled: bool = True,
+    module_enabled: bool = True,
+    over_daily_limit: bool = False,
 ) -> Decision:
     """The first rule matching the task type and module decides; else the default does.
 
     A tenant that explicitly turned confirmations off gets ``allow`` where the policy asks for
     confirmation, with the reason ``tenant_runtime_confirmations_disabled``; denies stay denies.
+    A task for a module the tenant did not enable is denied (``module_disabled``), and so is
+    one over the tenant's daily limit for its type (``daily_limit_reached``), before any rule.
     """
+    if not module_enabled:
+        return Decision(outcome=Outcome.DENY, policy_rule_id="tenant_modules",
+                        reason_code=MODULE_DISABLED)  # fmt: skip
+    if over_daily_limit:
+        return Decision(outcome=Outcome.DENY, policy_rule_id="tenant_daily_limit",
+                        reason_code=DAILY_LIMIT)  # fmt: skip
     decision = Decision(
         outcome=policy.default_decision,
         policy_rule_id="default_decision",

@@ -46,14 +46,20 @@ class OpenAIProvider:
         timeout: float = 20.0,
         max_retries: int = 1,
         guard: Guard | None = None,
+        fallback_models: Sequence[str] = (),
+        temperature: float | None = None,
     ) -> None:
         """``guard``: given for a base URL the tenant set, so that every connection is checked
-        after DNS (:mod:`matrix.providers.guard`); the platform's own URL goes unchecked."""
+        after DNS (:mod:`matrix.providers.guard`); the platform's own URL goes unchecked.
+        ``fallback_models`` answer, in order, when ``model`` fails on both endpoints;
+        ``temperature`` is sent with every reply (None: the model's default)."""
         if not api_key:
             raise provider_error(
                 "openai_api_key_missing", "set the tenant's OpenAI key or MATRIX_OPENAI_API_KEY."
             )
         self.model = model
+        self.fallback_models = tuple(m for m in fallback_models if m != model)
+        self.temperature = temperature
         self._key = api_key
         self._client = openai.OpenAI(
             api_key=api_key,
@@ -64,24 +70,40 @@ class OpenAIProvider:
         )
 
     def respond(self, request: ProviderRequest) -> AssistantOutput:
+        """The reply of the first model that answers: ``model``, then each fallback model; the
+        output names the model that answered and says when it was a fallback."""
         start = time.perf_counter()
+        failure: ProviderError | None = None
+        for model in (self.model, *self.fallback_models):
+            try:
+                text, usage = self._answer(request, model)
+            except ProviderError as exc:
+                if exc.code == REFUSED:  # every model is behind the same address
+                    raise
+                failure = failure or exc
+                continue
+            latency = int((time.perf_counter() - start) * 1000)
+            reason = f"fallback_model:{failure.code}" if failure else None
+            return AssistantOutput(text=text, provider="openai", model=model, latency_ms=latency,
+                                   usage=usage, fallback_reason=reason)  # fmt: skip
+        assert failure is not None
+        raise failure
+
+    def _answer(self, request: ProviderRequest, model: str) -> tuple[str, Usage]:
+        """One model's reply: the Responses API, else Chat Completions once."""
         try:
-            text, usage = self._responses(request)
+            return self._responses(request, model)
         except ProviderError as first:
             if first.code == REFUSED:  # the other endpoint is at the same address
                 raise
             try:
-                text, usage = self._chat(request)
+                return self._chat(request, model)
             except ProviderError as second:
                 raise ProviderError(  # both parts are sanitised already; keep them whole
                     f"openai_all_endpoints_failed: {first}|{second}",
                     code="openai_all_endpoints_failed",
                     provider="openai",
                 ) from None
-        latency = int((time.perf_counter() - start) * 1000)
-        return AssistantOutput(
-            text=text, provider="openai", model=self.model, latency_ms=latency, usage=usage
-        )
 
     def classify(self, request: IntentRequest) -> IntentOutput:
         """The model's JSON answer to an intent request (structured output).
@@ -165,7 +187,10 @@ class OpenAIProvider:
                 f"{prefix}_invalid_payload", "body is not JSON", self._key
             ) from None
 
-    def _responses(self, request: ProviderRequest) -> tuple[str, Usage]:
+    def _tuning(self) -> dict[str, Any]:
+        return {} if self.temperature is None else {"temperature": self.temperature}
+
+    def _responses(self, request: ProviderRequest, model: str) -> tuple[str, Usage]:
         history = "\n".join(f"{t.role}: {t.content[:500]}" for t in request.history)
         instructions = request.instructions + (
             f"\n\nRecent conversation:\n{history}" if history else ""
@@ -173,9 +198,10 @@ class OpenAIProvider:
         response = self._call(
             "openai_responses",
             lambda: self._client.responses.create(
-                model=self.model,
+                model=model,
                 instructions=instructions,
                 input=[{"role": "user", "content": [{"type": "input_text", "text": request.text}]}],
+                **self._tuning(),
             ),
         )
         text = _text_of_response(response)
@@ -183,7 +209,7 @@ class OpenAIProvider:
             raise provider_error("openai_responses_invalid_payload", "no output text", self._key)
         return text, _usage(response, prompt="input", completion="output")
 
-    def _chat(self, request: ProviderRequest) -> tuple[str, Usage]:
+    def _chat(self, request: ProviderRequest, model: str) -> tuple[str, Usage]:
         messages: list[dict[str, str]] = []
         if request.instructions:
             messages.append({"role": "system", "content": request.instructions})
@@ -191,7 +217,7 @@ class OpenAIProvider:
         messages.append({"role": "user", "content": request.text})
         response = self._call(
             "openai_response",
-            lambda: self._client.chat.completions.create(model=self.model, messages=messages),  # type: ignore[arg-type]
+            lambda: self._client.chat.completions.create(model=model, messages=messages, **self._tuning()),  # type: ignore[arg-type]
         )
         try:
             text = (response.choices[0].message.content or "").strip()

@@ -148,6 +148,8 @@ def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, boo
             base_url=base_url,
             timeout=timeout,
             guard=guard_for(settings, tenant),
+            fallback_models=tenant.fallback_models,
+            temperature=tenant.temperature,
         ), True
     mode = tenant.mode if tenant.mode != "auto" else settings.provider_mode
     match mode:
@@ -158,7 +160,9 @@ def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, boo
         case "openai":
             return (
                 OpenAIProvider(
-                    api_key=settings.openai_api_key, model=model, base_url=base_url, timeout=timeout
+                    api_key=settings.openai_api_key, model=model, base_url=base_url,
+                    timeout=timeout, fallback_models=tenant.fallback_models,
+                    temperature=tenant.temperature,
                 ),
                 True,
             )
@@ -166,7 +170,8 @@ def select_provider(settings: Settings, tenant: TenantAI) -> tuple[Provider, boo
             if not settings.openai_api_key:
                 return _Tagged(LocalProvider(), "fallback:no_openai_key"), False
             primary = OpenAIProvider(
-                api_key=settings.openai_api_key, model=model, base_url=base_url, timeout=timeout
+                api_key=settings.openai_api_key, model=model, base_url=base_url, timeout=timeout,
+                fallback_models=tenant.fallback_models, temperature=tenant.temperature,
             )
             return FallbackProvider(primary, LocalProvider()), False
 

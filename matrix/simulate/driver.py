@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from matrix.clock import SYSTEM_CLOCK, Clock, VirtualClock
 from matrix.concierge import Concierge
+from matrix.concierge.packs import apply_pack, read_pack, sample_pack
 from matrix.config import Settings
 from matrix.contracts import Catalog
 from matrix.errors import ApprovalLimitError, ApprovalStateError, ProviderError
@@ -101,7 +102,7 @@ def run_simulation(
         store, concierge, worker = app.store, app.concierge, app.worker
         world = _World(store=store, clock=clock, rng=rng, report=report, scheduler=app.scheduler(),
                        worker=worker, catalog=Catalog(app.settings.contracts_dir))  # fmt: skip
-        profiles = _tenants(store, concierge, tenants, rng, server.base_url, clock.now())
+        profiles = _tenants(store, concierge, tenants, rng, server.base_url, clock.now(), world.catalog)
         _prices(store, clock.now())
         with store.session():
             for profile in profiles:
@@ -149,13 +150,17 @@ def _detach(store: Store, concierge: Concierge, ai_url: str) -> None:
 
 
 def _tenants(
-    store: Store, concierge: Concierge, n: int, rng: random.Random, ai_url: str, start: datetime
-) -> list[_Profile]:
+    store: Store, concierge: Concierge, n: int, rng: random.Random, ai_url: str, start: datetime,
+    catalog: Catalog,
+) -> list[_Profile]:  # fmt: skip
+    """The simulated tenants, each created from the shipped example pack (its personas, rules and
+    modules), then given its own AI key or local mode and its way of letting Persona 2 work."""
     profiles = []
     for i in range(1, n + 1):
         tenant_id = f"{SIM_PREFIX}{i:02d}"
-        store.tenants.add(tenant_id, f"Simulated Business {i:02d}")
         if store.runtime_config.get(tenant_id) is None:
+            pack = read_pack(sample_pack(), catalog, tenant_id=tenant_id, name=f"Simulated Business {i:02d}")
+            apply_pack(concierge.runtimes, pack)
             config: dict[str, Any] = {"provider": {"mode": "local"},
                                       "integrations": {"crm_evolution": {"webhook_secret": _secret(tenant_id)}}}  # fmt: skip
             if rng.random() < 0.35:  # these tenants bring their own OpenAI key

@@ -218,6 +218,15 @@ class SqlTaskQueue:
             )
         return {str(s): int(n) for s, n in rows}
 
+    def count_created(self, tenant_id: str, task_type: str, since: datetime) -> int:
+        with self._backend.transaction() as tx:
+            rows = tx.query(
+                "SELECT count(*) FROM task_queue WHERE tenant_id = ? AND task_type = ?"
+                " AND created_at >= ?",
+                [tenant_id, task_type, _utc(since)],
+            )
+        return int(rows[0][0])
+
     def find(self, tenant_id: str, *, finished: bool, limit: int) -> builtins.list[Task]:
         statuses = FINISHED if finished else PENDING
         order = "finished_at DESC, task_id" if finished else "available_at, created_at, task_id"

@@ -167,10 +167,12 @@ GOOD_FOR: dict[str, str] = {
     "import costlog:path": "@costlog", "import worklog:path": "@worklog",
     "import junit:path": "@junit", "import incidents:path": "@incidents",
     "import git:path": "@empty-folder", "contracts_dir": "@contracts", "gate history:gate_id": "g01_contract_checks",
+    "tenant apply:pack_dir": "@pack",
 }  # fmt: skip
 """Valid values by parameter name, or by ``command:parameter``."""
 
 KIND_OF: dict[str, str] = {
+    "tenant apply:pack_dir": "folder",
     "tenant create:tenant_id": "new_tenant", "user add:username": "new_id",
     "external_key": "new_id", "client_request_id": "new_id", "session_id": "new_id",
     "run_id": "new_id", "deploy record:service": "new_id", "deploy record:version": "new_id",

@@ -230,6 +230,7 @@ def resolve(world: World, value: str) -> str:
         "folder": lambda: str(world.tmp / "folder"),
         "empty-folder": lambda: str(world.tmp / "empty-folder"),
         "contracts": lambda: str(ROOT / "contracts"),
+        "pack": lambda: str(ROOT / "matrix" / "data" / "packs" / "sample"),
         "missing-parent": lambda: str(world.tmp / "no" / "such" / "folder" / "out.md"),
         "storage": lambda: world.url,
         "storage-folder": lambda: f"duckdb:///{world.tmp / 'folder'}",

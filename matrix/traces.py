@@ -106,8 +106,8 @@ def open_trace(store: Any, tenant_id: str, correlation_id: Any, tz: str | None =
     events = store.events.trace(tenant_id, correlation)
     if not events:
         raise NotFoundError(
-            f"No request of tenant {tenant_id!r} has the correlation id {correlation_id!r}; pick"
-            " one from the list, or search by a customer's name or words of the message."
+            f"No request of tenant {tenant_id!r} has that correlation id; pick one from the"
+            " list, or search by a customer's name or words of the message."
         )
     first = _at(events[0])
     calls = trace_calls(store, tenant_id, correlation, since=first - timedelta(minutes=5),

@@ -52,11 +52,20 @@ def test_the_ai_step_shows_provider_model_tokens_cost_and_reply(
     trace = traces.open_trace(store, "acme", correlation)
     [ai] = [s for s in trace.steps if s.lane == "AI call"]
     usage = result.assistant_output.usage
-    cost = (usage.input - usage.cached) * 2.0 / 1e6 + usage.cached * 2.0 / 1e6 + usage.output * 8.0 / 1e6
+    cost = (
+        (usage.input - usage.cached) * 2.0 / 1e6
+        + usage.cached * 2.0 / 1e6
+        + usage.output * 8.0 / 1e6
+    )
     assert ai.details["provider"] == "local" and ai.details["model"] == "deterministic-rule-v1"
-    assert ai.details["tokens in"] == f"{usage.input:,}" and ai.details["tokens out"] == f"{usage.output:,}"
+    assert (
+        ai.details["tokens in"] == f"{usage.input:,}"
+        and ai.details["tokens out"] == f"{usage.output:,}"
+    )
     assert trace.ai_cost_usd == pytest.approx(cost)
-    assert ai.details["cost"].startswith("$") and ai.details["reply"] == result.assistant_output.text
+    assert (
+        ai.details["cost"].startswith("$") and ai.details["reply"] == result.assistant_output.text
+    )
     lanes = {s.lane for s in trace.steps}
     assert {"command", "decision", "approval", "AI call"} <= lanes
     [decision] = [s for s in trace.steps if s.lane == "decision"]
@@ -75,7 +84,9 @@ def test_the_ai_step_shows_provider_model_tokens_cost_and_reply(
 def test_search_finds_by_words_and_by_id_and_pages_through_older_requests(
     concierge: Concierge, clock: FrozenClock, shown: Any
 ) -> None:
-    first = concierge.interact("acme", "s1", "Cobrar a cliente Zuleica Prado").owner_command.correlation_id
+    first = concierge.interact(
+        "acme", "s1", "Cobrar a cliente Zuleica Prado"
+    ).owner_command.correlation_id
     for n in range(traces.PAGE_SIZE):
         clock.advance(1)
         concierge.interact("acme", "s1", f"Bom dia {n}")
@@ -94,7 +105,9 @@ def test_search_and_links_crossing_tenants_find_nothing(
     concierge: Concierge, store: Store, shown: Any
 ) -> None:
     store.tenants.add("globex", "Globex")
-    correlation = concierge.interact("acme", "s1", "Cobrar a cliente Zuleica Prado").owner_command.correlation_id
+    correlation = concierge.interact(
+        "acme", "s1", "Cobrar a cliente Zuleica Prado"
+    ).owner_command.correlation_id
     content, options = shown("globex", term="Zuleica")
     assert options == [] and "No request mentions" in _text(content)
     content, _ = shown("globex", term=correlation)
@@ -110,7 +123,9 @@ def test_search_and_links_crossing_tenants_find_nothing(
 
 
 @pytest.mark.parametrize("bad", ["not-an-id", "1' OR '1'='1", "x" * 500, "../../etc/passwd"])
-def test_a_bad_correlation_id_is_a_plain_message(concierge: Concierge, shown: Any, bad: str) -> None:
+def test_a_bad_correlation_id_is_a_plain_message(
+    concierge: Concierge, shown: Any, bad: str
+) -> None:
     concierge.interact("acme", "s1", "Bom dia")
     content, options = shown(correlation=bad)
     text = _text(content)

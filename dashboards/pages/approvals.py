@@ -120,8 +120,8 @@ def detail(selected: list[dict[str, Any]] | None) -> Any:
         html.Div(f"{row.get('task', '')} · {row.get('status', '')} · {row.get('time_left', '')}",
                  className="card-title"),
         html.Blockquote(f"“{row.get('request', '')}”", id="approvals-detail-request"),
-        html.Dl([part for k, v in fields.items() for part in (html.Dt(k), html.Dd(v))],
-                id="approvals-detail-fields"),
+        html.Table([html.Tr([html.Th(k, style={"textAlign": "left", "paddingRight": "12px"}), html.Td(v)])
+                    for k, v in fields.items()], id="approvals-detail-fields"),
         html.Div([html.Strong("Rule: "), row.get("rule", ""), html.Span(f" — {row.get('reason', '')}")]),
         html.Div([html.Strong("Asked by: "), row.get("asked_by", "")], className="bubble-meta"),
     ]  # fmt: skip

@@ -107,8 +107,8 @@ def _content(db: Any, tenant_id: str, trace: traces.Trace) -> list[Any]:
     summary = html.Div([
         html.Strong(next((str(e["payload"].get("text", ""))[:160] for e in events
                           if e["name"] in traces.REQUESTS), trace.correlation_id)),
-        html.Span(f" · tenant {tenant_id} · {formats.count(len(trace.steps), 'steps')} over {formats.duration(took)}"
-                  f" · {formats.count(len(trace.calls), 'AI calls')} costing {cost}", className="bubble-meta"),
+        html.Span(f" · tenant {tenant_id} · steps: {len(trace.steps)} over {formats.duration(took)}"
+                  f" · AI calls: {len(trace.calls)}, costing {cost}", className="bubble-meta"),
         html.Div(f"correlation {trace.correlation_id}", className="bubble-meta", id="traces-correlation-id"),
     ], id="traces-summary")  # fmt: skip
     return [
@@ -151,8 +151,10 @@ def detail(
     return [
         html.H3(step["title"], id="traces-detail-title"),
         html.Div(step["summary"], className="bubble-meta"),
-        html.Dl([part for key, value in step["details"].items()
-                 for part in (html.Dt(key), html.Dd(html.Pre(value) if key in ("reply", "facts", "text") else value))],
+        html.Table([html.Tr([html.Th(key, style={"textAlign": "left", "paddingRight": "12px", "verticalAlign": "top"}),
+                             html.Td(html.Pre(value, style={"whiteSpace": "pre-wrap", "margin": 0})
+                                     if key in ("reply", "facts", "text") else value)])
+                    for key, value in step["details"].items()],
                 id="traces-detail-fields"),
     ]  # fmt: skip
 

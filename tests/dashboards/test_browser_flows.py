@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from matrix import formats
 from matrix.app import build
 from matrix.metrics.costs import set_price
 from matrix.modules.billing import service as billing
@@ -71,7 +72,7 @@ def test_a_trace_opened_from_a_link_shows_the_ai_step_with_tokens_and_cost(
     seeded: Store,
 ) -> None:
     now = datetime.now(UTC)
-    set_price(seeded, provider="local", model="deterministic-rule-v1", effective_from=now - timedelta(days=30),
+    set_price(seeded, provider="local", model="deterministic-rule-v1", effective_from=now - timedelta(minutes=1),
               input_per_mtok=3.0, output_per_mtok=12.0, actor="test", now=now)  # fmt: skip
     app = build(seeded.settings, store=seeded)
     result = app.concierge.interact("sim-02", "owner-2", "Cobrar o cliente Rafael Teixeira")
@@ -85,7 +86,12 @@ def test_a_trace_opened_from_a_link_shows_the_ai_step_with_tokens_and_cost(
     assert correlation in page.inner_text("#traces-correlation-id")
     detail = page.inner_text("#traces-detail")
     assert "AI call" in detail and "deterministic-rule-v1" in detail
-    assert f"{usage.input:,}" in detail and f"{usage.output:,}" in detail and "$" in detail
+    cost = (usage.input * 3.0 + usage.output * 12.0) / 1e6
+    assert (
+        f"{usage.input:,}" in detail
+        and f"{usage.output:,}" in detail
+        and formats.money(cost) in detail
+    )
     assert result.assistant_output.text[:40] in detail
     assert "Cobrar o cliente Rafael Teixeira" in page.inner_text("#traces-summary")
     page.screenshot(path=str(SHOTS / "traces-ai-step.png"), full_page=True)

@@ -3,7 +3,9 @@ and an empty one says why it is empty."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 
@@ -12,6 +14,9 @@ from matrix.metrics.costs import CostReport
 from matrix.metrics.dora import DoraReport
 from matrix.metrics.engine import MetricResult
 from matrix.routing import RoutingReport
+
+if TYPE_CHECKING:  # the steps are built by matrix.traces, which this module only draws
+    from matrix.traces import Step
 
 
 def template(brand: brands.Brand | None = None) -> go.layout.Template:
@@ -147,46 +152,56 @@ def queue_bars(counts: dict[str, int]) -> go.Figure:
     return fig
 
 
-STAGES = {"owner.command": "command", "owner.decision": "decision", "owner.confirmation": "approval",
-          "module.task": "task", "owner.memory": "memory", "owner.context": "memory",
-          "memory.": "memory"}  # fmt: skip
+LANE_ORDER = ("command", "decision", "approval", "AI call", "task", "events", "memory")
 
 
-def _memory_note(event: dict[str, Any]) -> str:
-    """What a memory event adds to its hover: the recall's facts, tokens and time."""
-    p = event.get("payload") or {}
-    if event["name"] != "owner.memory.recalled":
-        return ""
-    facts = "".join(f"<br>· {str(f)[:80]}" for f in p.get("facts", [])[:5])
-    return f" · {p.get('tokens')} tokens · {p.get('latency_ms')} ms{facts}"
+def _hover(step: Step) -> str:
+    """A step's hover: what, when, how it went; a recall's facts and tokens."""
+    facts = "".join(
+        f"<br>· {fact[:80]}" for fact in step.details.get("facts", "").split("\n") if fact
+    )
+    tokens = f" · {step.details['tokens']} tokens" if "tokens" in step.details else ""
+    took = f" · {step.details['latency']}" if "latency" in step.details else ""
+    return f"<b>{step.name}</b> · {step.status} · {step.at:%H:%M:%S}{tokens}{took}<br>{step.summary[:100]}{facts}"
 
 
-def trace_timeline(events: list[dict[str, Any]]) -> go.Figure:
-    """One correlation end to end: each envelope in order (x: step, labelled with the time since
-    the first), grouped by stage (command, decision, approval, task, memory, other events),
-    coloured by status; a recall's hover shows its facts, tokens and time."""
-    title = "Trace: command → decision → approval → task → memory → events"
-    if not events:
+def trace_timeline(steps: Sequence[Step], brand: brands.Brand | None = None) -> go.Figure:
+    """One request end to end on real time: each step at the moment it happened (x: time), in
+    its lane (command, decision, approval, AI call, task, events, memory), a span drawn as a
+    bar from its start for as long as it took; a failed step in the alert colour."""
+    title = "Trace: what the request did, when (time of day)"
+    if not steps:
         return _empty(title, "no envelopes with this correlation id")
-    from matrix.envelopes import parse_timestamp
-
-    times = [parse_timestamp(str(e.get("created_at") or e.get("emitted_at"))) for e in events]
-    elapsed = [f"+{(t - times[0]).total_seconds() * 1000:,.0f} ms" for t in times]
-    stages = [
-        next((v for k, v in STAGES.items() if e["name"].startswith(k)), "events") for e in events
-    ]
-    steps = list(range(1, len(events) + 1))
+    chosen = brand or brands.resolve()
+    ok, alert = chosen.series[0], chosen.colours.get("bad", "#d64545")
     fig = go.Figure(go.Scatter(
-        x=steps, y=stages, mode="markers+text", text=[e["name"] for e in events],
-        textposition=["top center" if i % 2 else "bottom center" for i in steps],
-        hovertext=[f"{e['name']} · {e.get('status') or ''} · {t.isoformat()}{_memory_note(e)}"
-                   for e, t in zip(events, times, strict=True)],
-        marker={"size": 12, "color": ["#d64545" if e.get("status") in ("failed", "error", "rejected") else "#2f7d58"
-                                      for e in events]},
+        x=[s.at for s in steps], y=[s.lane for s in steps], mode="markers", name="step",
+        text=[s.name for s in steps], customdata=list(range(len(steps))),
+        hovertext=[_hover(s) for s in steps], hoverinfo="text",
+        marker={"size": 13, "symbol": ["x" if s.failed else "circle" for s in steps],
+                "color": [alert if s.failed else ok for s in steps]},
     ))  # fmt: skip
-    fig.update_layout(title=title, xaxis={"title": "step (time since the command)", "tickvals": steps, "ticktext": elapsed},
-                      yaxis={"title": "stage", "categoryorder": "array",
-                             "categoryarray": ["events", "memory", "task", "approval", "decision", "command"]})  # fmt: skip
+    spans = [s for s in steps if s.duration_ms]
+    if spans:
+        xs: list[Any] = []
+        ys: list[Any] = []
+        for s in spans:
+            xs += [s.at, s.at + timedelta(milliseconds=float(s.duration_ms or 0)), None]
+            ys += [s.lane, s.lane, None]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="duration", hoverinfo="skip",
+                                 line={"width": 9, "color": chosen.series[1 % len(chosen.series)]},
+                                 opacity=0.6))  # fmt: skip
+    start, end = (
+        min(s.at for s in steps),
+        max(s.at + timedelta(milliseconds=float(s.duration_ms or 0)) for s in steps),
+    )
+    pad = max((end - start) * 0.05, timedelta(milliseconds=500))
+    lanes = [lane for lane in LANE_ORDER if any(s.lane == lane for s in steps)]
+    fig.update_layout(
+        title=title, showlegend=False, hovermode="closest",
+        xaxis={"title": f"time (UTC), {start:%Y-%m-%d}", "type": "date", "range": [start - pad, end + pad]},
+        yaxis={"title": "", "categoryorder": "array", "categoryarray": lanes[::-1]},
+    )  # fmt: skip
     return fig
 
 

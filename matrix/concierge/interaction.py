@@ -222,6 +222,9 @@ class Interaction:
             output = self._guard(
                 caused, output, text, request_id, session_id, decision, stored, after
             )
+            reply_event = caused.event("owner.response.sent", env.OWNER, env.OWNER, status="info", payload={
+                "provider": output.provider, "model": output.model, "text": output.text[:4000],
+                "latency_ms": max(0, output.latency_ms), "fallback_reason": output.fallback_reason})  # fmt: skip
         total_ms = (time.perf_counter() - started) * 1000
         # The second: the reply's events and the request's telemetry, written as it ends so that
         # a crash cannot lose the record of a request that was answered.
@@ -231,6 +234,8 @@ class Interaction:
                     after.append(self.memory.recalled_event(caused, session_id, recall))
                 after += self.memory.remember(caused, session_id, text, output.text, ai=runtime.ai)
                 calls.append(self.memory.recall_row(tenant_id, recall, chain.correlation_id))
+            if operation == Operation.SEND_MESSAGE:
+                after.append(reply_event)  # what the owner read, after what memory gave the model
             if after:
                 self.store.events.append_many(after)
             # A failed reply is its own row in ``calls`` (beside the classifier's); the request
@@ -304,6 +309,14 @@ class Interaction:
             "owner.command.created", env.OWNER, env.OWNER, status="info",
             payload={"owner_command_id": owner_command["payload"]["owner_command_id"], "mode": mode.value},
         )]  # fmt: skip
+        if (
+            planned and decision
+        ):  # the policy's word, on the trace between the command and its outcome
+            envelopes.append(caused.event("owner.decision.made", env.OWNER, env.OWNER, status="info", payload={
+                "task_type": planned.task_type, "target_module": planned.target_module,
+                "route_rule_id": planned.route_rule_id, "execution_decision": decision.outcome.value,
+                "requires_confirmation": decision.requires_confirmation, "policy_rule_id": decision.policy_rule_id,
+                "reason_code": decision.reason_code, "routed_by": routed.source.value}))  # fmt: skip
         snapshot = {
             "request_id": request_id, "session_id": session_id, "channel": channel,
             "text": text, "attachments_count": len(attachments), "persona_overrides": overrides,

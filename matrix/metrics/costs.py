@@ -75,6 +75,30 @@ def provider_failures(store: Any, tenant_id: str, correlation_id: str) -> list[d
     ]
 
 
+TRACE_CALL_FIELDS = ("at", "name", "provider", "model", "feature", "status", "latency_ms",
+                     "input_tokens", "cached_tokens", "output_tokens", "error_code", "cost_usd", "unpriced")  # fmt: skip
+
+
+def trace_calls(
+    store: Any, tenant_id: str, correlation_id: str, *, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """The AI provider calls of one request (its correlation) recorded in ``[since, until)``,
+    oldest first, each with its tokens, latency and cost at the price in force (``cost_usd``
+    None and ``unpriced`` True for a model with no price, never $0)."""
+    check_window(since, until)
+    where = "tenant_id = ? AND correlation_id = ? AND recorded_at >= ? AND recorded_at < ?"
+    rows = run_sql(store, ("telemetry",), tenant_id, query("costs.trace_calls", where=where),
+                   [tenant_id, correlation_id, since, until], window=("recorded_at", since, until),
+                   shared=("model_prices",))  # fmt: skip
+    calls = [dict(zip(TRACE_CALL_FIELDS, row, strict=True)) for row in rows]
+    for call in calls:
+        call["unpriced"] = bool(call["unpriced"])
+        call["cost_usd"] = (
+            None if call["unpriced"] or call["cost_usd"] is None else float(call["cost_usd"])
+        )
+    return calls
+
+
 def spent_in_windows(
     store: Any, tenant_id: str, *, at: datetime, windows: list[timedelta]
 ) -> list[float]:

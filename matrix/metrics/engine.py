@@ -255,6 +255,13 @@ QUERIES = {
         "SELECT recorded_at, provider, model, error_code FROM telemetry WHERE tenant_id = ?"
         " AND correlation_id = ? AND kind = 'provider_call' AND status = 'error' ORDER BY recorded_at"
     ),
+    # One request's provider calls (its correlation), each with its usage and its priced cost.
+    "costs.trace_calls": f"""
+        SELECT t.recorded_at, t.name, t.provider, t.model, t.feature, t.status, t.latency_ms,
+               t.input_tokens, t.cached_tokens, t.output_tokens, t.error_code,
+               {_CALL_COST} AS cost_usd, p.price_id IS NULL AS unpriced
+        FROM {_PRICED_CALLS}
+        ORDER BY t.recorded_at, t.name""",
     "slo.latency_percentiles": (
         "SELECT date_trunc('{grain}', recorded_at) AS bucket, quantile_cont(latency_ms, 0.5),"
         " quantile_cont(latency_ms, 0.95), quantile_cont(latency_ms, 0.99), count(*) FROM telemetry"

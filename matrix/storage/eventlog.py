@@ -107,6 +107,34 @@ class EventLog:
         where, params = self._filters(tenant_id, name, kind, since, until)
         return self._select(where, params, limit, newest_first=True)
 
+    def requests(
+        self,
+        tenant_id: str,
+        names: Sequence[str],
+        *,
+        since: datetime,
+        until: datetime,
+        term: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> builtins.list[Envelope]:
+        """The tenant's envelopes named ``names`` in ``[since, until)``, newest first, one page of
+        ``limit`` after ``offset``; with ``term``, only those whose correlation has an envelope
+        containing it (any case: a customer's name, words of a message, a correlation id)."""
+        if not names or not 1 <= limit <= MAX_LIST_LIMIT or offset < 0:
+            raise UsageError(f"limit must be between 1 and {MAX_LIST_LIMIT} and offset at least 0.")
+        where = f"tenant_id = ? AND name IN ({', '.join('?' * len(names))}) AND occurred_at >= ? AND occurred_at < ?"
+        params: builtins.list[Any] = [_tenant(tenant_id), *names, since, until]
+        if term:
+            escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where += (" AND correlation_id IN (SELECT correlation_id FROM event_log WHERE tenant_id = ?"
+                      " AND occurred_at >= ? AND lower(envelope) LIKE ? ESCAPE '\\')")  # fmt: skip
+            params += [tenant_id, since, f"%{escaped}%"]
+        sql = f"SELECT envelope FROM event_log WHERE {where} ORDER BY seq DESC LIMIT {int(limit)} OFFSET {int(offset)}"
+        with self._backend.transaction() as tx:
+            rows = tx.query(sql, params)
+        return [json.loads(r[0]) for r in rows]
+
     def count(
         self,
         tenant_id: str,

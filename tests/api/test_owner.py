@@ -453,11 +453,11 @@ def test_approved_request_runs_and_the_trace_shows_every_step(any_api: ApiWorld)
     trace = _trace(any_api, asked["owner_command"]["correlation_id"])
     assert [c["name"] for c in trace["commands"]] == ["owner.command.create", "module.task.create"]
     assert [e["name"] for e in trace["events"]] == [
-        "owner.command.created", "owner.confirmation.requested", "module.task.created",
-        "owner.confirmation.approved", "module.task.accepted", "module.task.completed",
+        "owner.command.created", "owner.decision.made", "owner.confirmation.requested",
+        "owner.response.sent", "module.task.created", "owner.confirmation.approved", "module.task.accepted", "module.task.completed",
     ]  # fmt: skip
     assert (
-        trace["events"][1]["payload"]["confirmation_id"] == asked["confirmation"]["confirmation_id"]
+        trace["events"][2]["payload"]["confirmation_id"] == asked["confirmation"]["confirmation_id"]
     )
     stored = any_api.app.store.modules.charges.get("acme", charge["charge_id"])
     assert stored is not None and stored["status"] == "written_off"
@@ -469,7 +469,7 @@ def test_approved_request_runs_and_the_trace_shows_every_step(any_api: ApiWorld)
 
 def test_trace_of_another_tenant_answers_as_unknown(api: ApiWorld) -> None:
     correlation = _say(api, WRITE_OFF).json()["response"]["owner_command"]["correlation_id"]
-    assert len(_trace(api, correlation)["events"]) == 2
+    assert len(_trace(api, correlation)["events"]) == 4
     theirs = _trace(api, correlation, tenant="globex")
     unknown = _trace(api, _id(), tenant="globex")
     assert theirs["commands"] == theirs["events"] == unknown["commands"] == unknown["events"] == []

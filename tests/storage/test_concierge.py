@@ -40,7 +40,9 @@ def test_greeting_creates_no_task(concierge: Concierge, store: Store) -> None:
     assert [r["receipt"] for r in result["execution_receipts"]] == ["owner.command.persisted"]
     assert store.tasks.counts("acme") == {}
     corr = result["owner_command"]["correlation_id"]
-    assert _names(store, "acme", corr) == ["owner.command.create", "owner.command.created"]
+    assert _names(store, "acme", corr) == [
+        "owner.command.create", "owner.command.created", "owner.response.sent",
+    ]  # fmt: skip
 
 
 def test_allowed_request_queues_one_task_on_the_same_correlation(
@@ -60,7 +62,8 @@ def test_allowed_request_queues_one_task_on_the_same_correlation(
     ]
     corr = result["owner_command"]["correlation_id"]
     assert _names(store, "acme", corr) == [
-        "owner.command.create", "owner.command.created", "module.task.create", "module.task.created",
+        "owner.command.create", "owner.command.created", "owner.decision.made", "module.task.create",
+        "module.task.created", "owner.response.sent",
     ]  # fmt: skip
     trace = store.events.trace("acme", corr)
     assert len({e["trace_id"] for e in trace}) == 1
@@ -91,7 +94,10 @@ def test_confirmation_required_creates_a_pending_approval(
     assert result["policy_decision"]["requires_confirmation"] is True
     assert store.tasks.counts("acme") == {}
     corr = result["owner_command"]["correlation_id"]
-    assert _names(store, "acme", corr)[-1] == "owner.confirmation.requested"
+    assert _names(store, "acme", corr)[-2:] == [
+        "owner.confirmation.requested",
+        "owner.response.sent",
+    ]
     listing = concierge.list_confirmations("acme", "pending")
     assert (
         listing["count"] == 1

@@ -55,8 +55,8 @@ def test_meeting_and_collection_requests_end_in_domain_state(
         e["name"] for e in store.events.trace("acme", meeting["owner_command"]["correlation_id"])
     ]
     assert meeting_trace == [
-        "owner.command.create", "owner.command.created", "module.task.create", "module.task.created",
-        "module.task.accepted", "agenda.reminder.scheduled", "module.task.completed",
+        "owner.command.create", "owner.command.created", "owner.decision.made", "module.task.create",
+        "module.task.created", "owner.response.sent", "module.task.accepted", "agenda.reminder.scheduled", "module.task.completed",
         "agenda.reminder.dispatch.request", "agenda.reminder.sent",
     ]  # fmt: skip
     collect_trace = [
@@ -64,7 +64,7 @@ def test_meeting_and_collection_requests_end_in_domain_state(
     ]
     # The second message of the session: memory gave the provider the first exchange.
     assert collect_trace == [
-        "owner.command.create", "owner.command.created", "module.task.create", "module.task.created",
-        "owner.memory.recalled", "module.task.accepted", "billing.collection.dispatch.request", "billing.collection.requested",
+        "owner.command.create", "owner.command.created", "owner.decision.made", "module.task.create",
+        "module.task.created", "owner.memory.recalled", "owner.response.sent", "module.task.accepted", "billing.collection.dispatch.request", "billing.collection.requested",
         "module.task.completed", "billing.collection.sent",
     ]  # fmt: skip

@@ -25,7 +25,7 @@ LAYERS = {
     # the API share; beside access, whose users it signs in, and above storage, which keeps them.
     # routing: the routing rules measured on a labelled corpus, beside the other measurements.
     "metrics": 5, "sources": 5, "viz": 5, "access": 5, "web": 5, "routing": 5,
-    "tokens": 5,
+    "tokens": 5, "traces": 5,
     "storage": 4, "providers": 4, "testing": 4,
     "concierge": 3, "agent": 3, "memory": 3,
     "modules": 2, "policy": 2, "approvals": 2,

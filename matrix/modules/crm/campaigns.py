@@ -18,6 +18,7 @@ from matrix.modules.context import Work, create_once
 from matrix.modules.crm import funnel, outbound
 from matrix.modules.crm.leads import TransitionError
 from matrix.modules.ports import ModuleStore, Record
+from matrix.policy.rules import words
 
 
 def create(
@@ -103,6 +104,17 @@ def page(
     """One page of the tenant's campaigns, oldest first, and how many match in all."""
     filters: dict[str, Any] = {"state": state} if state is not None else {}
     return store.modules.campaigns.page(tenant_id, limit=limit, offset=offset, **filters)
+
+
+# Words of a campaign request that do not name the campaign.
+_CAMPAIGN_FILLER = {"campanha", "campaign", "de", "da", "do", "the", "a", "o", "para", "todos", "everyone"}  # fmt: skip
+
+
+def named_draft(store: ModuleStore, tenant_id: str, text: str) -> Record | None:
+    """The tenant's draft campaign a request names (a word of its name), or None."""
+    tokens = set(words(text)) - _CAMPAIGN_FILLER
+    drafts = store.modules.campaigns.find(tenant_id, state="draft", limit=1000)
+    return next((c for c in drafts if tokens & set(words(c["name"]))), None)
 
 
 def recipients(store: ModuleStore, tenant_id: str, audience: str) -> list[str]:

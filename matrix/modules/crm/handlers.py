@@ -7,10 +7,6 @@ from matrix.modules.context import Work
 from matrix.modules.crm import campaigns, followups, leads
 from matrix.modules.customers.handlers import named_customer
 from matrix.modules.tasks import TaskContext, TaskRefused, text_of
-from matrix.policy.rules import words
-
-# Words of a campaign request that do not name the campaign.
-_CAMPAIGN_FILLER = {"campanha", "campaign", "de", "da", "do", "the", "a", "o", "para", "todos", "everyone"}  # fmt: skip
 
 
 def capture_lead(ctx: TaskContext) -> str:
@@ -39,12 +35,10 @@ def send_followup(ctx: TaskContext) -> str:
 def send_campaign(ctx: TaskContext) -> str:
     """An approved campaign blast: the draft campaign named in the request, or a new one."""
     text = text_of(ctx)
-    tokens = set(words(text)) - _CAMPAIGN_FILLER
-    drafts = ctx.store.modules.campaigns.find(ctx.task.tenant_id, state="draft", limit=1000)
-    named = [c for c in drafts if tokens & set(words(c["name"]))]
+    named = campaigns.named_draft(ctx.store, ctx.task.tenant_id, text)
     work = Work.of(ctx.task, ctx.clock)
-    if named:
-        campaign = named[0]
+    if named is not None:
+        campaign = named
     else:
         campaign, _ = campaigns.create(ctx.store, work, name=f"Campanha {ctx.task.task_id[:8]}",
                                        message=text if len(text) <= 500 else text[:497] + "...",

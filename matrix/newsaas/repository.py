@@ -10,9 +10,11 @@ version. The commits have fixed authors and dates, so the same template always g
 commits, and a repository that already holds the same versions is left as it is. A new one is
 built beside it and moved into place, so a concurrent build never leaves half a repository.
 
-To release a template change: bump :data:`VERSION`, and add ``history/<old version>.patch``
-made with ``git diff`` from the new tree to the old one (``matrix/newsaas`` tests check that
-every patch applies and that the current tree is the newest tag).
+To release a template change: keep a copy of ``project/`` as it was (``old/``), edit it
+(``new/``), bump :data:`VERSION`, and add ``history/<old version>.patch``, the diff from the new
+tree back to the old one: ``git diff --no-index --src-prefix=a/project/ --dst-prefix=b/project/
+new old``, with the ``new/`` and ``old/`` parts of each path removed. The tests in
+``tests/generator`` check that every patch applies and that the current tree is the newest tag.
 """
 
 from __future__ import annotations

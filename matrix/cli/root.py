@@ -23,6 +23,7 @@ from matrix.cli import (
     memory,
     metric_reports,
     metrics,
+    new_saas,
     prices,
     routing,
     secrets,
@@ -41,7 +42,7 @@ from matrix.cli.output import guarded
 # its commands to the metrics group instead).
 GROUPS = (store, contracts, config, tenant, user, chat, approvals, worker, events, lab, simulate, serve,
           memory, metrics, metric_reports, imports, prices, deploy, gate, routing,
-          token, secrets, analytics)  # fmt: skip
+          token, secrets, analytics, new_saas)  # fmt: skip
 
 
 @click.group(context_settings=CONTEXT)

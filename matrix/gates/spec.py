@@ -5,6 +5,9 @@ and lists every problem (missing notebook, duplicate id, unknown operator, unkno
 ``needs`` naming no gate). A check may name a catalog ``metric``: its operator and threshold
 then default to the metric's target, so a gate and the catalog cannot drift apart. A gate that
 ``needs`` others runs after them and gets their verdicts as its ``upstream`` parameter.
+
+A project's own spec may list shipped gates under ``extends`` (their ids): they run with the
+project's gates, from the shipped notebooks, as if listed there.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from matrix import paths
 from matrix.errors import ConfigError, UsageError
 from matrix.issues import Issues
 from matrix.metrics.definitions import COMPARE, load_catalog
@@ -120,6 +124,7 @@ def load_gates(path: Path) -> list[Gate]:
         gates.append(Gate(id=str(gate_id), title=str(raw.get("title") or gate_id), notebook=notebook,
                           parameters=dict(raw.get("parameters") or {}), checks=tuple(checks),
                           timeout_seconds=float(raw.get("timeout_seconds", 300)), needs=tuple(needs)))  # fmt: skip
+    gates = _extended(doc, path, gates, seen, issues)
     for i, gate in enumerate(gates):
         for need in gate.needs:
             if need not in seen or need == gate.id:
@@ -128,3 +133,31 @@ def load_gates(path: Path) -> list[Gate]:
         shown = "; ".join(f"{i.where} {i.message}" for i in issues.errors)
         raise ConfigError(f"{len(issues.errors)} problem(s) in {Path(path).name}: {shown}.")
     return gates
+
+
+def _extended(
+    doc: Any, path: Path, gates: list[Gate], seen: set[str], issues: Issues
+) -> list[Gate]:
+    """``gates`` after the shipped gates that ``extends`` names (none for the shipped spec)."""
+    extends = doc.get("extends", []) if isinstance(doc, dict) else []
+    if not extends:
+        return gates
+    shipped_file = paths.gates_file()
+    if not isinstance(extends, list) or not all(isinstance(e, str) for e in extends):
+        issues.error("extends", "must be a list of shipped gate ids")
+        return gates
+    if Path(path).resolve() == shipped_file.resolve():
+        issues.error("extends", "the shipped spec extends nothing")
+        return gates
+    shipped = {g.id: g for g in load_gates(shipped_file)}
+    chosen = []
+    for i, gate_id in enumerate(extends):
+        if gate_id in seen:
+            issues.error(f"extends[{i}]", f"{gate_id!r} is also a gate of this spec; keep one")
+        elif gate_id not in shipped:
+            issues.error(f"extends[{i}]", f"{gate_id!r} is not a shipped gate; known: "
+                                          f"{', '.join(shipped)}")  # fmt: skip
+        else:
+            chosen.append(shipped[gate_id])
+            seen.add(gate_id)
+    return chosen + gates

@@ -44,7 +44,8 @@ BAD: dict[str, list[Bad]] = {
     "new_id": _all(True, *CONTROL) + _all(False, *ODD),
     # A new tenant never takes a name the "tenant" kind expects to be unknown: the store is shared
     # by every case of a worker, so a tenant created here would be known to the cases after it.
-    "new_tenant": _all(True, *CONTROL) + _all(False, "fuzz-new-tenant", "fuzz_tenant_2", "🙂-tenant"),
+    "new_tenant": _all(True, *CONTROL)
+    + _all(False, "fuzz-new-tenant", "fuzz_tenant_2", "🙂-tenant"),
     "text": _all(False, *CONTROL, *ODD),
     "phone": _all(True, *CONTROL, "nope", "+1", "123", "+5511999990000" + "9" * 40, "1e309"),
     "email": _all(True, *CONTROL, "not-an-email", "a@", "@b.com", "a b@c.com"),
@@ -168,11 +169,17 @@ GOOD_FOR: dict[str, str] = {
     "import junit:path": "@junit", "import incidents:path": "@incidents",
     "import git:path": "@empty-folder", "contracts_dir": "@contracts", "gate history:gate_id": "g01_contract_checks",
     "tenant apply:pack_dir": "@pack",
+    "new-saas:palette": "ocean", "new-saas:scheme": "light", "new-saas:layout": "studio",
+    "new-saas:modules": "crm,agenda", "new-saas:language": "en",
+    "new-saas:colours": '{"primary": "#1d4ed8", "on-primary": "#ffffff"}',
+    "new-saas:template_version": "1.0.0", "new-saas:tenant": "acme-02",
+    "new-saas:template_repo": "@fresh-template",
 }  # fmt: skip
 """Valid values by parameter name, or by ``command:parameter``."""
 
 KIND_OF: dict[str, str] = {
     "tenant apply:pack_dir": "folder",
+    "new-saas:directory": "outfile",
     "tenant create:tenant_id": "new_tenant", "user add:username": "new_id",
     "external_key": "new_id", "client_request_id": "new_id", "session_id": "new_id",
     "run_id": "new_id", "deploy record:service": "new_id", "deploy record:version": "new_id",

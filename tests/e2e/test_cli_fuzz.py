@@ -14,7 +14,8 @@ over all its cases and reported together, each with its command line and what it
 Commands that serve or run long are bounded: ``serve``, ``demo``, ``simulate`` and ``memory
 eval`` always get a value click refuses for one of their numbers (a valid one would start a
 server, a simulation of days or an evaluation over every labelled history), ``gate run`` only unknown gate ids (a known one executes notebooks), ``lab`` always
-``--dry-run``, ``worker`` always ``--max-seconds`` (a value that never stops is reported as
+``--dry-run``, ``new-saas`` always ``--dry-run`` (a valid case renders the project aside and
+writes nothing), ``worker`` always ``--max-seconds`` (a value that never stops is reported as
 hung). ``contracts openapi --write`` and ``crm ai eval --calibrate`` are left out: they rewrite
 files of the project itself.
 """
@@ -44,7 +45,8 @@ BOUNDED = {"serve": ("port", "workers"), "demo": ("tenants", "days", "port"),
            "simulate": ("tenants", "days"), "memory eval": ("limit",)}  # fmt: skip
 """Commands that get a value click refuses for one of these, in every case."""
 CLICK_REFUSES_INT = ("abc", "", "1.5", "-1", "99999999999", "NaN")
-ALWAYS = {"lab": ("dry_run",), "worker": ("max_seconds",), "user add": ("password_stdin",)}
+ALWAYS = {"lab": ("dry_run",), "worker": ("max_seconds",), "user add": ("password_stdin",),
+          "new-saas": ("dry_run", "template_repo")}
 """Parameters every case of the command carries."""
 LEFT_OUT = {
     "contracts openapi": ("write",),

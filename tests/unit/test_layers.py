@@ -20,6 +20,8 @@ LAYERS = {
     "gates": 8, "notebook": 8,
     "app": 7,
     "simulate": 6,
+    # newsaas: the template generator, which renders projects over the brand and the modules.
+    "newsaas": 6,
     "runtime": 6, "analytics": 6,
     # web: the HTTP server's guards (sessions, sign-in limits, headers) that the dashboards and
     # the API share; beside access, whose users it signs in, and above storage, which keeps them.
@@ -51,6 +53,7 @@ HOMES = {
     "uvicorn": {"matrix/serve.py"},
     "a2wsgi": {"matrix/serve.py"},
     "wordllama": {"matrix/providers/embeddings.py"},
+    "copier": {"matrix/newsaas/generate.py"},
 }
 HOME_FOLDERS = {"dash": "dashboards/", "dash_ag_grid": "dashboards/", "fastapi": "matrix/api/",
                 "starlette": "matrix/api/"}  # fmt: skip

@@ -266,7 +266,7 @@ def _ingest(
 ) -> dict[str, str]:
     """Feed a history through :meth:`Memory.remember`; the eval's turn id of each stored turn
     reference (``<session>#<turn_no>``)."""
-    store.tenants.add(history.tenant_id)  # type: ignore[attr-defined]
+    store.tenants.add(history.tenant_id)
     refs: dict[str, str] = {}
     for session in history.sessions:
         sid = session["session_id"]

@@ -162,8 +162,8 @@ def linked(search: str | None, options: list[Any] | None) -> tuple[Any, Any, Any
     query = parse_qs((search or "").lstrip("?")) if isinstance(search, str) else {}
 
     def first(name: str) -> str | None:
-        values = query.get(name) or [None]
-        return values[0]
+        values = query.get(name)
+        return values[0] if values else None
 
     tenant = first("tenant")
     choices = {
@@ -195,7 +195,7 @@ def shell() -> Any:
                                children=html.Div(id="shell", className="shell", style=theme.variables(palette), children=[
         html.Header(className="topbar", children=[
             html.Strong("Matrix Workbench", className="brand-mark"),
-            html.Nav(id="shell-nav", className="nav", children=nav_links("/"), **{"aria-label": "Pages"}),
+            html.Nav(id="shell-nav", className="nav", children=nav_links("/"), role="navigation"),
             html.Div(className="topbar-end", children=[
                 html.Span(context.freshness(first) or "", id="shell-freshness", className="freshness"),
                 html.A(f"{other.capitalize()} mode", id="shell-scheme", href=f"/scheme?to={other}&next=/",

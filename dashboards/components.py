@@ -28,8 +28,12 @@ def tone(word: str | None) -> str:
 
 def badge(word: str | None, badge_id: str | None = None) -> html.Span:
     """A status in words (``on target``, ``breaching``) in its colour."""
-    extra = {"id": badge_id} if badge_id else {}
-    return html.Span(formats.status(word), className=f"badge tone-{tone(word)}", **extra)
+    text, classes = formats.status(word), f"badge tone-{tone(word)}"
+    return (
+        html.Span(text, id=badge_id, className=classes)
+        if badge_id
+        else html.Span(text, className=classes)
+    )
 
 
 def card(card_id: str, title: str, value: float | None, unit: str, *, target: str | None = None,

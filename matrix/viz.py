@@ -63,7 +63,13 @@ def _time_axis(buckets: list[Any], grain: str | None = None) -> dict[str, Any]:
             for b in buckets
         ]
         return {"type": "category", "tickvals": list(buckets), "ticktext": label}
-    return {"tickformat": "%b %d %H:%M" if hourly else "%b %d", "hoverformat": "%Y-%m-%d %H:%M"}
+    axis: dict[str, Any] = {
+        "tickformat": "%b %d %H:%M" if hourly else "%b %d",
+        "hoverformat": "%Y-%m-%d %H:%M",
+    }
+    if grain == "day" and len(buckets) <= 31:
+        axis["dtick"] = 86_400_000  # one tick a day, never several ticks on one date
+    return axis
 
 
 def sparkline(result: MetricResult) -> go.Figure:
@@ -151,22 +157,25 @@ def cost_bars(report: CostReport) -> go.Figure:
     return fig
 
 
-def slo_table(rows: list[dict[str, Any]]) -> go.Figure:
+def slo_table(rows: list[dict[str, Any]], brand: brands.Brand | None = None) -> go.Figure:
     """SLO status: success ratio against target, budget left, alerts."""
     title = "SLOs over the last 30 days (success %, error budget left %)"
     if not rows:
         return _empty(title, "no SLOs are defined")
+    c = (brand or brands.resolve()).colours  # a table's cells take no colours from the template
     fig = go.Figure(go.Table(
         columnwidth=[3, 1.2, 1.2, 1.4, 2],
         header={"values": ["SLO", "success", "target", "budget left", "alerts firing"], "align": "left",
-                "height": 30},
+                "height": 30, "fill": {"color": c["bg-soft"]}, "font": {"color": c["muted"]},
+                "line": {"color": c["border"]}},
         cells={"values": [
             [r["slo"].replace("_", " ") for r in rows],
             [formats.percent(r["success_ratio"]) for r in rows],
             [formats.target(">=", r["target"], "ratio").removeprefix("target ") for r in rows],
             ["—" if r["budget_remaining"] is None else formats.percent(r["budget_remaining"]) for r in rows],
             [", ".join(f"{a['severity']} {a['factor']}×" for a in r["alerts"]) or "none" for r in rows],
-        ], "align": "left", "height": 28},
+        ], "align": "left", "height": 28, "fill": {"color": c["card"]}, "font": {"color": c["text"]},
+           "line": {"color": c["border"]}},
     ))  # fmt: skip
     fig.update_layout(
         title=title, height=110 + 28 * len(rows), margin={"l": 16, "r": 16, "t": 56, "b": 8}
@@ -180,12 +189,13 @@ def dora_trend(reports: list[DoraReport]) -> go.Figure:
     if not any(r.deployments for r in reports):
         return _empty(title, "no deployments recorded in these dates")
     starts = [r.since for r in reports]
+    grain = "day" if len(starts) > 1 and (starts[1] - starts[0]).days == 1 else None
     fig = go.Figure()
     fig.add_trace(go.Bar(x=starts, y=[r.deployments_per_day for r in reports], name="deployments per day",
                          text=[r.level or "" for r in reports]))  # fmt: skip
     fig.add_trace(go.Scatter(x=starts, y=[r.lead_time_hours for r in reports], name="lead time (h)",
                              yaxis="y2", mode="lines+markers"))  # fmt: skip
-    fig.update_layout(title=title, xaxis=_time_axis(starts),
+    fig.update_layout(title=title, xaxis=_time_axis(starts, grain),
                       yaxis={"title": {"text": "deployments per day"}, "rangemode": "tozero"},
                       yaxis2={"title": {"text": "lead time (hours)"}, "overlaying": "y", "side": "right",
                               "rangemode": "tozero", "showgrid": False})  # fmt: skip

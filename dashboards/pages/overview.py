@@ -54,10 +54,21 @@ def render(
     bucket = f.grain if f.grain != "hour" or f.until - f.since <= timedelta(days=7) else "day"
     cards = []
     for name, title in METRICS:
-        window = {"tenant_id": f.tenant, "catalog": catalog}
-        result = compute(db, name, since=f.since, until=f.until, grain="all", **window)
-        previous = compute(db, name, since=before, until=f.since, grain="all", **window)
-        trend = compute(db, name, since=f.since, until=f.until, grain=bucket, **window)
+        result = compute(
+            db, name, tenant_id=f.tenant, since=f.since, until=f.until, grain="all", catalog=catalog
+        )
+        previous = compute(
+            db, name, tenant_id=f.tenant, since=before, until=f.since, grain="all", catalog=catalog
+        )
+        trend = compute(
+            db,
+            name,
+            tenant_id=f.tenant,
+            since=f.since,
+            until=f.until,
+            grain=bucket,
+            catalog=catalog,
+        )
         metric, value = result.metric, result.total
         target = (
             formats.target(metric.target.op, metric.target.value, metric.unit)

@@ -40,7 +40,7 @@ def render(
         *outbound_notice("reliability", f.tenant),
         html.P("Burn-rate alerts firing: " + ("; ".join(firing) or "none"), id="reliability-alerts",
                className="alert alert-warning" if firing else "card-note"),
-        graph("reliability-slo-table", viz.slo_table(slos), template, height=None),
+        graph("reliability-slo-table", viz.slo_table(slos, template), template, height=None),
         graph("reliability-latency-graph",
               viz.latency_lines(latency_percentiles(store(), f.tenant, since=f.since, until=f.until, grain=f.grain),
                                 f.grain), template),

@@ -49,7 +49,15 @@ def render(user: User | None, _trigger: Any = None) -> Any:
         page_size=25,
         links=("report",),
         styles={"verdict": VERDICT_TONES},
-        widths={"report": 260, "gate_id": 200},
+        widths={
+            "finished": 210,
+            "run_id": 120,
+            "gate_id": 200,
+            "verdict": 90,
+            "took": 90,
+            "commit": 110,
+            "report": 300,
+        },
     )
 
 

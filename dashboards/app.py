@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import dash
-from dash import Dash, Input, Output, dcc, html
+import dash_mantine_components as dmc
+from dash import Dash, Input, Output, State, dcc, html, no_update
 from flask import Response, abort, redirect, request, send_from_directory, session
 from flask_login import LoginManager, current_user, login_user, logout_user
 
@@ -29,40 +30,11 @@ from matrix.app import App
 from matrix.storage import Store
 from matrix.web import Sessions, SignInThrottle
 
+FILTER_NAMES = ("tenant", "since", "until", "grain")
 RUN_ID = re.compile(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 )  # a gate run's folder, never a way out of reports/gates
-DATE = {"width": "8.5rem", "padding": "6px 8px", "color": "#102a43"}
 PUBLIC = ("/login", "/logout", "/favicon.ico", "/_favicon.ico")
-CSS = """
-body { margin: 0; font-family: var(--font-body); }
-.shell { min-height: 100vh; background: var(--color-bg); color: var(--color-text); padding: 0 24px 24px; }
-.topbar { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; padding: 12px 0;
-          border-bottom: 1px solid var(--color-border); }
-.topbar a { color: var(--color-primary); text-decoration: none; font-weight: 600; }
-.filters { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; padding: 12px 0; }
-.row { display: flex; gap: 12px; flex-wrap: wrap; margin: 12px 0; }
-.card { background: var(--color-card); border: 1px solid var(--color-border); border-radius: var(--radius-md);
-        padding: 12px 16px; min-width: 200px; }
-.card-title { color: var(--color-muted); font-size: 0.85rem; }
-.card-value { font-size: 1.6rem; font-weight: 700; }
-.status-breach, .status-low { color: #d64545; } .status-ok, .status-elite { color: var(--color-primary); }
-.alert { padding: 10px 14px; border-radius: var(--radius-md); margin: 8px 0; }
-.alert-error { background: #fde8e8; color: #8a1c1c; } .alert-ok { background: #e3f6ea; color: #1f5c40; }
-.alert-warning { background: #fff4d6; color: #6b4e00; }
-.toolbar { display: flex; gap: 8px; align-items: center; margin: 8px 0; }
-.filters input, .toolbar input { width: 9rem; padding: 6px 8px; border-radius: 6px; border: 1px solid var(--color-border); }
-.shell input, .shell .dash-dropdown { color: #102a43; }
-.status-high, .status-medium { color: #d9a441; }
-.ag-cell a { color: var(--color-primary); }
-.bubbles { display: flex; flex-direction: column; gap: 6px; max-width: 52rem; margin: 8px 0; }
-.bubble { padding: 8px 12px; border-radius: var(--radius-md); border: 1px solid var(--color-border); max-width: 80%; }
-.bubble-inbound { align-self: flex-start; background: var(--color-card); }
-.bubble-outbound { align-self: flex-end; background: var(--color-bg-soft); }
-.bubble-meta { color: var(--color-muted); font-size: 0.75rem; }
-.conversation-detail a { color: var(--color-primary); display: inline-block; margin: 4px 0 12px; }
-.draft-box { display: block; width: 52rem; max-width: 100%; min-height: 5rem; margin-top: 4px; color: #102a43; }
-"""
 LOGIN = """<!doctype html><html><head><title>Sign in · Matrix Workbench</title></head>
 <body style="font-family: sans-serif; background: #07130f; color: #d7f7e7; display: grid; place-items: center;
  height: 100vh; margin: 0"><form id="login-form" method="post" style="display: grid; gap: 8px; width: 260px">
@@ -99,51 +71,153 @@ def create_app(store: Store, *, secret: str | None = None, wired: App | None = N
         dash.register_page(page.__name__, path=page.PATH, name=page.NAME, title=f"{page.NAME} · Matrix",
                            layout=page.layout)  # fmt: skip
         page.register(app)
-    app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
     app.layout = shell
-    app.callback(Output("shell", "style"), Input("filter-tenant", "value"))(themed)
+    app.callback(
+        Output("shell", "style"), Output("shell-provider", "theme"), Input("filter-tenant", "value")
+    )(themed)
+    app.callback(
+        Output("shell-nav", "children"),
+        Output("shell-scheme", "href"),
+        Output("shell-filters", "style"),
+        *[Output(f"shell-filter-{name}", "style") for name in FILTER_NAMES],
+        Input("_pages_location", "pathname"),
+        Input("_pages_location", "search"),
+        State("filter-tenant", "value"),
+    )(navigation)
+    app.callback(
+        Output("filter-tenant", "value"),
+        Output("filter-since", "value"),
+        Output("filter-until", "value"),
+        Input("_pages_location", "search"),
+        State("filter-tenant", "options"),
+    )(linked)
+    app.callback(Output("shell-freshness", "children"), Input("filter-tenant", "value"))(fresh)
     return app
 
 
-def themed(tenant: str | None) -> dict[str, str]:
-    """The shell's palette: the tenant's, when the signed-in user may see that tenant (otherwise
-    the default, so that the answer tells nothing about other tenants)."""
+def _visible(tenant: Any) -> str | None:
+    """``tenant`` when the signed-in user may see it (otherwise None, so that an answer tells
+    nothing about other tenants)."""
     user = context.current_user()
     visible = (
         user is not None
         and isinstance(tenant, str)  # a forged request may send any JSON
         and (user.role == "admin" or tenant in user.tenants)
     )
-    return theme.variables(context.palette(tenant if visible else None))
+    return tenant if visible else None
 
 
-def shell() -> html.Div:
-    """The frame around every page; the tenant choices are the signed-in user's tenants."""
+def themed(tenant: str | None) -> tuple[dict[str, str], dict[str, Any]]:
+    """The shell's palette (the tenant's, when the user may see it; else the default) in the
+    viewer's scheme, as CSS variables and Mantine's theme."""
+    palette = context.palette(_visible(tenant))
+    return theme.variables(palette), theme.mantine(palette)
+
+
+def fresh(tenant: str | None) -> str:
+    """The header's "numbers as of …" line (empty while the numbers are live)."""
+    return context.freshness(_visible(tenant)) or ""
+
+
+def _page_of(pathname: str | None) -> Any:
+    return next((p for p in PAGES if pathname == p.PATH), PAGES[0])
+
+
+def _may_open(page: Any) -> bool:
+    user = context.current_user()
+    return getattr(page, "ADMIN_ONLY", False) is False or (
+        user is not None and user.role == "admin"
+    )
+
+
+def nav_links(pathname: str | None) -> list[Any]:
+    """One link per page the user may open; the current one marked (``aria-current="page"``)."""
+    here = _page_of(pathname)
+    return [dmc.NavLink(label=page.NAME, href=page.PATH, id=f"nav-{page.__name__.rsplit('.', 1)[-1]}",
+                        active=page is here, **({"aria-current": "page"} if page is here else {}))
+            for page in PAGES if _may_open(page)]  # fmt: skip
+
+
+def navigation(
+    pathname: str | None, search: str | None, tenant: str | None = None
+) -> tuple[Any, ...]:
+    """On every page change: the navigation, the scheme toggle's way back here, and only the
+    filters that apply to this page (a page's ``FILTERS``; all of them by default)."""
+    page = _page_of(pathname)
+    applies = getattr(page, "FILTERS", FILTER_NAMES)
+    here = (pathname if isinstance(pathname, str) else "/") + (
+        search if isinstance(search, str) else ""
+    )
+    target = (
+        "dark" if theme.resolved(context.palette(_visible(tenant))).scheme == "light" else "light"
+    )
+    hidden = {"display": "none"}
+    return (nav_links(pathname), "/scheme?" + urlencode({"to": target, "next": here}),
+            hidden if not applies else {}, *[{} if name in applies else hidden for name in FILTER_NAMES])  # fmt: skip
+
+
+def linked(search: str | None, options: list[Any] | None) -> tuple[Any, Any, Any]:
+    """A link's ``?tenant=`` (one the user may see), ``?since=`` and ``?until=`` win over the
+    defaults and the remembered choices."""
+    query = parse_qs((search or "").lstrip("?")) if isinstance(search, str) else {}
+
+    def first(name: str) -> str | None:
+        values = query.get(name)
+        return values[0] if values else None
+
+    tenant = first("tenant")
+    choices = {
+        o if isinstance(o, str) else o.get("value")
+        for o in options or []
+        if isinstance(o, str | dict)
+    }
+    return (tenant if tenant in choices else no_update, _day(first("since")), _day(first("until")))
+
+
+def _day(value: str | None) -> Any:
+    return value if value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else no_update
+
+
+def shell() -> Any:
+    """The frame around every page: the brand in the viewer's scheme, the navigation (only the
+    pages this user may open), the scheme toggle, the header's freshness line and the filters;
+    the tenant choices are the signed-in user's tenants, the first shown the busiest."""
     user = context.current_user()
     tenants = user.visible(context.store()) if user else []
     since, until = context.default_window()
-    first = tenants[0] if tenants else None
-    return html.Div(id="shell", className="shell", style=theme.variables(context.palette(first)), children=[
-        html.Div(className="topbar", children=[
-            html.Strong("Matrix Workbench"),
-            *[dcc.Link(page.NAME, href=page.PATH, id=f"nav-{page.__name__.rsplit('.', 1)[-1]}") for page in PAGES],
-            html.Span(f"{user.username} ({user.role})" if user else "", id="shell-user"),
-            html.A("Sign out", href="/logout", id="shell-logout"),
+    first = context.default_tenant(user, tenants)
+    palette = context.palette(first)
+    brand = theme.resolved(palette)
+    other = "dark" if brand.scheme == "light" else "light"
+    date = {"valueFormat": "YYYY-MM-DD", "persistence": True, "persistence_type": "session", "w": 150,
+            "size": "sm", "popoverProps": {"withinPortal": False}}  # fmt: skip
+    return dmc.MantineProvider(id="shell-provider", forceColorScheme=brand.scheme, theme=theme.mantine(palette),
+                               children=html.Div(id="shell", className="shell", style=theme.variables(palette), children=[
+        html.Header(className="topbar", children=[
+            html.Strong("Matrix Workbench", className="brand-mark"),
+            html.Nav(id="shell-nav", className="nav", children=nav_links("/"), role="navigation"),
+            html.Div(className="topbar-end", children=[
+                html.Span(context.freshness(first) or "", id="shell-freshness", className="freshness"),
+                html.A(f"{other.capitalize()} mode", id="shell-scheme", href=f"/scheme?to={other}&next=/",
+                       className="scheme-toggle", title=f"Show the dashboards in {other} colours"),
+                html.Span(f"{user.username} · {user.role}" if user else "", id="shell-user", className="user"),
+                html.A("Sign out", href="/logout", id="shell-logout"),
+            ]),
         ]),
-        html.Div(className="filters", children=[
-            html.Label(["Tenant ", dcc.Dropdown(id="filter-tenant", options=tenants, value=first, clearable=False,
-                                                persistence=True, persistence_type="session",
-                                                style={"width": "14rem", "color": "#102a43"})]),
-            html.Label(["From ", dcc.Input(id="filter-since", type="text", value=since, debounce=True,
-                                           persistence=True, persistence_type="session", style=DATE)]),
-            html.Label(["to ", dcc.Input(id="filter-until", type="text", value=until, debounce=True,
-                                         persistence=True, persistence_type="session", style=DATE)]),
-            html.Label(["Grain ", dcc.Dropdown(id="filter-grain", options=list(context.GRAINS), value="day",
-                                               clearable=False, persistence=True, persistence_type="session",
-                                               style={"width": "8rem", "color": "#102a43"})]),
+        html.Div(id="shell-filters", className="filters", children=[
+            html.Label(["Tenant", dcc.Dropdown(id="filter-tenant", options=tenants, value=first, clearable=False,
+                                               persistence=True, persistence_type="session")],
+                       id="shell-filter-tenant", className="filter"),
+            html.Div([html.Span("From"), dmc.DatePickerInput(id="filter-since", value=since, maxDate=until, **date)],
+                     id="shell-filter-since", className="filter"),
+            html.Div([html.Span("To"), dmc.DatePickerInput(id="filter-until", value=until, **date)],
+                     id="shell-filter-until", className="filter"),
+            html.Label(["Grain", dcc.Dropdown(id="filter-grain", options=list(context.GRAINS), value="day",
+                                              clearable=False, persistence=True, persistence_type="session")],
+                       id="shell-filter-grain", className="filter"),
         ]),
-        dash.page_container,
-    ])  # fmt: skip
+        html.Main(dash.page_container, className="page"),
+    ]))  # fmt: skip
 
 
 def _routes(server: Any, store: Store, sessions: Sessions, throttle: SignInThrottle) -> None:
@@ -181,6 +255,19 @@ def _routes(server: Any, store: Store, sessions: Sessions, throttle: SignInThrot
         answer = Response(page, status=status, mimetype="text/html")
         if wait:
             answer.headers["Retry-After"] = str(wait)
+        return answer
+
+    @server.route("/scheme")
+    def scheme() -> Any:
+        """The scheme toggle: remember light or dark for this browser, then back to the page."""
+        target = request.args.get("next") or "/"
+        if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+            target = "/"
+        answer = redirect(target)
+        chosen = request.args.get("to")
+        if chosen in ("light", "dark"):
+            answer.set_cookie(theme.SCHEME_COOKIE, chosen, max_age=365 * 86400, samesite="Lax",
+                              httponly=True, secure=request.is_secure)  # fmt: skip
         return answer
 
     @server.route("/logout")

@@ -155,6 +155,45 @@ def guarded(*rest: Any) -> Callable[[F], F]:
     return wrap
 
 
+def scheme() -> str | None:
+    """The viewer's scheme (``light`` or ``dark``, from the shell's toggle, kept in a cookie per
+    browser); None outside a request or before a choice (the palette's own scheme then)."""
+    from flask import has_request_context, request
+
+    from dashboards.theme import SCHEME_COOKIE
+
+    if not has_request_context():
+        return None
+    chosen = request.cookies.get(SCHEME_COOKIE)
+    return chosen if chosen in ("light", "dark") else None
+
+
+def brand_of(tenant: str | None) -> Any:
+    """The tenant's brand (:class:`matrix.brand.Brand`) in the viewer's scheme."""
+    from dashboards.theme import resolved
+
+    return resolved(palette(tenant))
+
+
+def freshness(tenant: str | None) -> str | None:
+    """One line for the page header on how fresh the numbers are ("numbers as of …"); None
+    while the numbers are read live from the operational store, as they are today."""
+    return None
+
+
+def default_tenant(user: User | None, tenants: list[str]) -> str | None:
+    """The tenant a page opens on: the busiest of ``tenants`` over the default window (most
+    activity), for an admin; a manager's first tenant otherwise."""
+    if not tenants:
+        return None
+    if user is None or user.role != "admin" or len(tenants) == 1:
+        return tenants[0]
+    from matrix.metrics.activity import busiest
+
+    window = window_for(clock().now())
+    return busiest(store(), tenants, since=window.since, until=window.until)
+
+
 def palette(tenant: str | None) -> str:
     """The tenant's brand palette (runtime config ``brand.palette``), darkgreen by default."""
     from matrix.concierge.runtime_config import normalize

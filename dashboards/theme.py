@@ -1,25 +1,50 @@
-"""The tenant's brand (``matrix.brand``: the origin consoles' palettes, checked for contrast) as
-the shell's CSS variables and the figures' template.
+"""The tenant's brand (``matrix.brand``: the origin consoles' palettes, checked for contrast) in
+the viewer's scheme, as the shell's CSS variables, Mantine's theme and the figures' template.
 
 A tenant picks its palette in its runtime config (``brand.palette``); the app applies the palette
-of the tenant in the filter. Unknown values fall back to darkgreen, as in the origin.
+of the tenant in the filter. Unknown values fall back to darkgreen, as in the origin. The viewer
+picks light or dark with the shell's toggle (kept in a cookie, so per browser); without a choice
+a palette shows in its own default scheme.
 """
 
 from __future__ import annotations
 
-from matrix import brand
+from typing import Any
+
+import plotly.graph_objects as go
+
+from matrix import brand, viz
 
 DEFAULT = brand.default_palette()
+SCHEME_COOKIE = "matrix-scheme"
 
 
-def _brand(palette: str | None) -> brand.Brand:
-    return brand.resolve(palette if palette in brand.palettes() else None)
+def _scheme(scheme: str | None) -> str | None:
+    return scheme if scheme in brand.SCHEMES else None
 
 
-def variables(palette: str | None) -> dict[str, str]:
+def resolved(palette: str | None, scheme: str | None = None) -> brand.Brand:
+    """The brand of ``palette`` (unknown: the default) in ``scheme`` (None: the viewer's choice
+    for this request, else the palette's own)."""
+    if scheme is None:
+        from dashboards.context import scheme as chosen
+
+        scheme = chosen()
+    return brand.resolve(palette if palette in brand.palettes() else None, scheme=_scheme(scheme))
+
+
+def variables(palette: str | None, scheme: str | None = None) -> dict[str, str]:
     """The palette as CSS custom properties (``--color-bg`` …) plus the origin's spacing tokens."""
-    return brand.css_variables(_brand(palette))
+    return brand.css_variables(resolved(palette, scheme))
 
 
-def plot_template(palette: str | None) -> str:
-    return "plotly_dark" if _brand(palette).dark else "plotly_white"
+def plot_template(palette: str | None, scheme: str | None = None) -> go.layout.Template:
+    """The figures' Plotly template: the brand's fonts, series colours, background and grid."""
+    return viz.template(resolved(palette, scheme))
+
+
+def mantine(palette: str | None, scheme: str | None = None) -> dict[str, Any]:
+    """Mantine's theme for the brand: its fonts and radius (colours come from the CSS variables)."""
+    b = resolved(palette, scheme)
+    return {"fontFamily": b.fonts.get("body"), "headings": {"fontFamily": b.fonts.get("heading")},
+            "fontFamilyMonospace": b.fonts.get("mono"), "defaultRadius": "md", "primaryColor": "teal"}  # fmt: skip

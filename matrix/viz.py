@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import plotly.graph_objects as go
 
 from matrix import brand as brands
+from matrix import formats
 from matrix.metrics.costs import CostReport
 from matrix.metrics.dora import DoraReport
 from matrix.metrics.engine import MetricResult
@@ -32,9 +33,62 @@ def themed(fig: go.Figure, brand: brands.Brand | None = None) -> go.Figure:
 
 
 def _empty(title: str, reason: str) -> go.Figure:
+    """A chart with nothing to draw: its title and, in plain words, why (no axes, no grid)."""
     fig = go.Figure()
-    fig.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False},
-                      annotations=[{"text": f"No data: {reason}", "showarrow": False, "font": {"size": 14}}])  # fmt: skip
+    text = reason[:1].upper() + reason[1:]
+    fig.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False}, height=200,
+                      meta={"empty": True},
+                      annotations=[{"text": text, "showarrow": False, "font": {"size": 14},
+                                    "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.45}])  # fmt: skip
+    return fig
+
+
+def _axis_unit(unit: str) -> dict[str, Any]:
+    """A value axis in a unit: percentages for ratios, ``$`` for money, the unit as a suffix
+    otherwise; never below zero for a quantity that cannot be."""
+    key = unit.lower()
+    if key == "ratio":
+        return {"tickformat": ".0%", "title": {"text": "share (%)"}, "rangemode": "tozero"}
+    if key in formats.CURRENCY_SYMBOLS:
+        return {
+            "tickprefix": formats.CURRENCY_SYMBOLS[key],
+            "title": {"text": key.upper()},
+            "rangemode": "tozero",
+        }
+    return {"title": {"text": unit}, "rangemode": "tozero"}
+
+
+def _time_axis(buckets: list[Any], grain: str | None = None) -> dict[str, Any]:
+    """A time axis that fits its buckets: dates without a time for days and longer, hours and
+    minutes for hours, and one labelled category for a single bucket (never sub-second ticks)."""
+    hourly = grain == "hour"
+    if len(buckets) < 2:
+        label = [
+            (formats.when(b) if hourly else f"{b:%Y-%m-%d}") if hasattr(b, "strftime") else str(b)
+            for b in buckets
+        ]
+        return {"type": "category", "tickvals": list(buckets), "ticktext": label}
+    axis: dict[str, Any] = {
+        "tickformat": "%b %d %H:%M" if hourly else "%b %d",
+        "hoverformat": "%Y-%m-%d %H:%M",
+    }
+    if grain == "day" and len(buckets) <= 31:
+        axis["dtick"] = 86_400_000  # one tick a day, never several ticks on one date
+    return axis
+
+
+def sparkline(result: MetricResult) -> go.Figure:
+    """A metric's trend over the window, small: a line without axes for a card, titled with the
+    bucket and unit (``per day, %``)."""
+    metric = result.metric
+    grain = result.provenance.get("grain", "day")
+    frame = result.frame.dropna(subset=["value"])
+    fig = go.Figure(go.Scatter(x=list(frame["bucket"]), y=list(frame["value"]), mode="lines+markers",
+                               line={"width": 2}, marker={"size": 4}, hoverinfo="skip"))  # fmt: skip
+    unit = "%" if metric.unit == "ratio" else metric.unit
+    fig.update_layout(title={"text": f"per {grain} ({unit})", "font": {"size": 10}, "x": 0, "y": 0.98},
+                      height=56, margin={"l": 2, "r": 2, "t": 14, "b": 2}, showlegend=False,
+                      xaxis={"visible": False}, yaxis={"visible": False})  # fmt: skip
     return fig
 
 
@@ -43,7 +97,7 @@ def metric_line(result: MetricResult) -> go.Figure:
     metric = result.metric
     title = f"{metric.name} ({metric.unit})"
     if result.frame.empty:
-        return _empty(title, result.empty_reason or "no rows")
+        return _empty(title, result.empty_words or "nothing recorded in these dates")
     fig = go.Figure(
         go.Scatter(
             x=result.frame["bucket"],
@@ -58,9 +112,9 @@ def metric_line(result: MetricResult) -> go.Figure:
             line_dash="dash",
             annotation_text=f"target {metric.target.op} {metric.target.value}",
         )
-    fig.update_layout(
-        title=title, xaxis_title=result.provenance.get("grain", ""), yaxis_title=metric.unit
-    )
+    fig.update_layout(title=title, yaxis=_axis_unit(metric.unit),
+                      xaxis={"title": {"text": result.provenance.get("grain", "")},
+                             **_time_axis(list(result.frame["bucket"]), result.provenance.get("grain"))})  # fmt: skip
     return fig
 
 
@@ -76,13 +130,18 @@ def dora_summary(report: DoraReport) -> go.Figure:
     ]  # fmt: skip
     fig = make_subplots(rows=1, cols=4, subplot_titles=[k[0] for k in keys])
     for column, (name, value, unit, key) in enumerate(keys, start=1):
-        text = "no data" if value is None else f"{value:.3g} {unit} · {report.levels.get(key, '')}"
-        fig.add_trace(go.Bar(x=[name], y=[value or 0], text=[text], textposition="outside", showlegend=False),
+        level = report.levels.get(key)
+        text = formats.value(value, unit) + (f" · {level}" if level else "")
+        fig.add_trace(go.Bar(x=[name], y=[value or 0], text=[text], textposition="outside", showlegend=False,
+                             cliponaxis=False, hovertemplate=f"{name}: {text}<extra></extra>"),
                       row=1, col=column)  # fmt: skip
-        fig.update_yaxes(title_text=unit, row=1, col=column)
+        axis = _axis_unit(unit)
+        fig.update_yaxes(title_text=axis["title"]["text"], rangemode="tozero",
+                         tickformat=axis.get("tickformat"), row=1, col=column)  # fmt: skip
         fig.update_xaxes(showticklabels=False, row=1, col=column)
-    fig.update_layout(title=f"DORA for {report.tenant_id}, {report.since:%Y-%m-%d} to {report.until:%Y-%m-%d}"
-                            f" — {report.benchmark_year} clusters: {report.level or 'no data'}")  # fmt: skip
+    fig.update_layout(title=f"DORA's four keys, {report.since:%Y-%m-%d} to {report.until:%Y-%m-%d}"
+                            f" ({report.benchmark_year} clusters: {report.level or 'no data'})",
+                      margin={"t": 96})  # fmt: skip
     return fig
 
 
@@ -90,28 +149,42 @@ def cost_bars(report: CostReport) -> go.Figure:
     """AI cost by a dimension; unpriced usage is named in the title, never drawn as $0."""
     title = f"AI cost by {report.by} (USD)"
     if not report.rows:
-        return _empty(title, "no provider calls in the window")
+        return _empty(
+            title, "no AI calls in these dates: the cost shows once the assistant answers"
+        )
     if report.unpriced_models:
         title += f" — unpriced: {', '.join(report.unpriced_models)}"
     priced = [r for r in report.rows if r["cost_usd"] is not None]
-    fig = go.Figure(go.Bar(x=[r[report.by] for r in priced], y=[r["cost_usd"] for r in priced]))
-    fig.update_layout(title=title, yaxis_title="USD")
+    fig = go.Figure(go.Bar(x=[r[report.by] for r in priced], y=[r["cost_usd"] for r in priced],
+                           text=[formats.money(r["cost_usd"]) for r in priced], textposition="outside",
+                           cliponaxis=False, hovertemplate="%{x}: %{text}<extra></extra>"))  # fmt: skip
+    fig.update_layout(title=title, yaxis=_axis_unit("usd"), xaxis={"title": {"text": report.by}})
     return fig
 
 
-def slo_table(rows: list[dict[str, Any]]) -> go.Figure:
+def slo_table(rows: list[dict[str, Any]], brand: brands.Brand | None = None) -> go.Figure:
     """SLO status: success ratio against target, budget left, alerts."""
+    title = "SLOs over the last 30 days (success %, error budget left %)"
+    if not rows:
+        return _empty(title, "no SLOs are defined")
+    c = (brand or brands.resolve()).colours  # a table's cells take no colours from the template
     fig = go.Figure(go.Table(
-        header={"values": ["SLO", "success", "target", "budget left", "alerts"]},
+        columnwidth=[3, 1.2, 1.2, 1.4, 2],
+        header={"values": ["SLO", "success", "target", "budget left", "alerts firing"], "align": "left",
+                "height": 30, "fill": {"color": c["bg-soft"]}, "font": {"color": c["muted"]},
+                "line": {"color": c["border"]}},
         cells={"values": [
-            [r["slo"] for r in rows],
-            ["no data" if r["success_ratio"] is None else f"{r['success_ratio']:.4f}" for r in rows],
-            [r["target"] for r in rows],
-            ["—" if r["budget_remaining"] is None else f"{r['budget_remaining']:.1%}" for r in rows],
-            [", ".join(f"{a['severity']} {a['factor']}x" for a in r["alerts"]) or "none" for r in rows],
-        ]},
+            [r["slo"].replace("_", " ") for r in rows],
+            [formats.percent(r["success_ratio"]) for r in rows],
+            [formats.target(">=", r["target"], "ratio").removeprefix("target ") for r in rows],
+            ["—" if r["budget_remaining"] is None else formats.percent(r["budget_remaining"]) for r in rows],
+            [", ".join(f"{a['severity']} {a['factor']}×" for a in r["alerts"]) or "none" for r in rows],
+        ], "align": "left", "height": 28, "fill": {"color": c["card"]}, "font": {"color": c["text"]},
+           "line": {"color": c["border"]}},
     ))  # fmt: skip
-    fig.update_layout(title="SLOs over the period (success ratio, error budget left)")
+    fig.update_layout(
+        title=title, height=110 + 28 * len(rows), margin={"l": 16, "r": 16, "t": 56, "b": 8}
+    )
     return fig
 
 
@@ -119,26 +192,32 @@ def dora_trend(reports: list[DoraReport]) -> go.Figure:
     """Deployments per day and lead time per window, each on its own axis, with the level per window."""
     title = "DORA trend: deployments per day and lead time (hours)"
     if not any(r.deployments for r in reports):
-        return _empty(title, "no deployments recorded in the window")
+        return _empty(title, "no deployments recorded in these dates")
     starts = [r.since for r in reports]
+    grain = "day" if len(starts) > 1 and (starts[1] - starts[0]).days == 1 else None
     fig = go.Figure()
     fig.add_trace(go.Bar(x=starts, y=[r.deployments_per_day for r in reports], name="deployments per day",
                          text=[r.level or "" for r in reports]))  # fmt: skip
     fig.add_trace(go.Scatter(x=starts, y=[r.lead_time_hours for r in reports], name="lead time (h)",
                              yaxis="y2", mode="lines+markers"))  # fmt: skip
-    fig.update_layout(title=title, yaxis={"title": "deployments per day"},
-                      yaxis2={"title": "lead time (hours)", "overlaying": "y", "side": "right"})  # fmt: skip
+    fig.update_layout(title=title, xaxis=_time_axis(starts, grain),
+                      yaxis={"title": {"text": "deployments per day"}, "rangemode": "tozero"},
+                      yaxis2={"title": {"text": "lead time (hours)"}, "overlaying": "y", "side": "right",
+                              "rangemode": "tozero", "showgrid": False})  # fmt: skip
     return fig
 
 
-def latency_lines(rows: list[dict[str, Any]]) -> go.Figure:
+def latency_lines(rows: list[dict[str, Any]], grain: str | None = None) -> go.Figure:
     """p50, p95 and p99 owner-interaction latency per bucket (ms)."""
-    title = "Owner interaction latency (ms): p50, p95, p99"
+    title = "Owner request time (ms): p50, p95, p99"
     if not rows:
-        return _empty(title, "no owner interactions in the window")
-    fig = go.Figure([go.Scatter(x=[r["bucket"] for r in rows], y=[r[key] for r in rows], name=key[:3], mode="lines+markers")
+        return _empty(title, "no owner requests in these dates")
+    buckets = [r["bucket"] for r in rows]
+    fig = go.Figure([go.Scatter(x=buckets, y=[r[key] for r in rows], name=key[:3], mode="lines+markers",
+                                hovertemplate=key[:3] + ": %{y:,.0f} ms<extra></extra>")
                      for key in ("p50_ms", "p95_ms", "p99_ms")])  # fmt: skip
-    fig.update_layout(title=title, yaxis_title="ms")
+    fig.update_layout(title=title, yaxis={"title": {"text": "ms"}, "rangemode": "tozero", "ticksuffix": " ms"},
+                      xaxis=_time_axis(buckets, grain))  # fmt: skip
     return fig
 
 
@@ -147,8 +226,10 @@ def queue_bars(counts: dict[str, int]) -> go.Figure:
     title = "Task queue now, by status (tasks)"
     if not counts:
         return _empty(title, "no tasks were ever queued for this tenant")
-    fig = go.Figure(go.Bar(x=list(counts), y=list(counts.values())))
-    fig.update_layout(title=title, yaxis_title="tasks")
+    fig = go.Figure(go.Bar(x=list(counts), y=list(counts.values()), text=[formats.count(v) for v in counts.values()],
+                           textposition="outside", cliponaxis=False))  # fmt: skip
+    fig.update_layout(title=title, yaxis={"title": {"text": "tasks"}, "rangemode": "tozero"},
+                      xaxis={"title": {"text": "status"}}, height=300)  # fmt: skip
     return fig
 
 

@@ -7,9 +7,8 @@ from typing import Any
 from dash import Dash, Input, Output, dcc, html
 
 from dashboards.components import card, graph, row
-from dashboards.context import current_user, filter_inputs, filters, guarded, palette, store
-from dashboards.theme import plot_template
-from matrix import viz
+from dashboards.context import brand_of, current_user, filter_inputs, filters, guarded, store
+from matrix import formats, viz
 from matrix.access import User
 from matrix.metrics.dora import BENCHMARK_YEARS, dora, dora_trend
 
@@ -18,9 +17,10 @@ PATH, NAME = "/delivery", "Delivery"
 
 def layout(**_: Any) -> html.Div:
     return html.Div([
-        html.H2("Delivery (DORA)"),
-        html.Label(["Benchmark year ", dcc.Dropdown(id="delivery-year", options=[str(y) for y in BENCHMARK_YEARS],
-                                                    value="2024", clearable=False, style={"width": "8rem"})]),
+        html.Div([html.H2("Delivery (DORA)"),
+                  html.Label(["Benchmark year ", dcc.Dropdown(id="delivery-year", options=[str(y) for y in BENCHMARK_YEARS],
+                                                              value="2024", clearable=False, style={"width": "8rem"})],
+                             className="filter")], className="page-title"),
         html.Div(id="delivery-content"),
     ])  # fmt: skip
 
@@ -39,14 +39,14 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
         grain=trend_grain,
         benchmark_year=year_value,
     )
-    template = plot_template(palette(f.tenant))
+    template = brand_of(f.tenant)
     levels = report.levels
     cards = row(
         card("delivery-frequency", "Deployment frequency", report.deployments_per_day if report.deployments else None,
              "per day", status=levels.get("deployments_per_day"),
              note=report.empty_reasons.get("deployments")
-             or f"{report.code_deployments} code (of which {report.platform_deployments} platform releases),"
-                f" {report.config_deployments} config changes"),
+             or f"{formats.count(report.code_deployments)} code (of which {formats.count(report.platform_deployments)}"
+                f" platform releases), {formats.count(report.config_deployments)} config changes"),
         card("delivery-lead-time", f"Lead time ({report.statistic})", report.lead_time_hours, "hours",
              status=levels.get("lead_time_hours"), note=report.empty_reasons.get("lead_time")),
         card("delivery-failure-rate", "Change failure rate", report.change_failure_ratio, "ratio",
@@ -55,7 +55,7 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
              status=levels.get("time_to_restore_hours"), note=report.empty_reasons.get("time_to_restore")),
         card("delivery-rework", "Deployment rework rate", report.rework_ratio, "ratio",
              note=report.empty_reasons.get("deployments")
-             or f"{report.rework_deployments} unplanned, for incidents (no cluster level in the 2024 report)"),
+             or f"{formats.count(report.rework_deployments)} unplanned, for incidents (no cluster level in the 2024 report)"),
     )  # fmt: skip
     summary = html.P(f"{year_value} clusters, overall: {report.level or 'no data'} (the worst of the four keys)."
                      " Throughput: frequency, lead time, restore time; instability: change failure and"

@@ -9,15 +9,14 @@ from dash import Dash, Output, html
 
 from dashboards.components import graph, table
 from dashboards.context import (
+    brand_of,
     current_user,
     filter_inputs,
     filters,
     guarded,
     outbound_notice,
-    palette,
     store,
 )
-from dashboards.theme import plot_template
 from matrix import viz
 from matrix.access import User
 from matrix.metrics.slo import latency_percentiles, queue_depth, refusals, status
@@ -33,17 +32,19 @@ def render(
     user: User | None, tenant: str | None, since: str | None, until: str | None, grain: str | None
 ) -> Any:
     f = filters(user, tenant, since, until, grain)
-    template = plot_template(palette(f.tenant))
+    template = brand_of(f.tenant)
     slos = [s.as_dict() for s in status(store(), f.tenant, at=min(f.until, store().clock.now()))]
-    firing = [f"{s['slo']}: {a['severity']} {a['factor']}×" for s in slos for a in s["alerts"]]
+    firing = [f"{s['slo'].replace('_', ' ')}: {a['severity']}, burning {a['factor']}× too fast"
+              for s in slos for a in s["alerts"]]  # fmt: skip
     return [
         *outbound_notice("reliability", f.tenant),
-        html.P("Burn-rate alerts firing: " + (", ".join(firing) or "none"), id="reliability-alerts"),
-        graph("reliability-slo-table", viz.slo_table(slos), template),
+        html.P("Burn-rate alerts firing: " + ("; ".join(firing) or "none"), id="reliability-alerts",
+               className="alert alert-warning" if firing else "card-note"),
+        graph("reliability-slo-table", viz.slo_table(slos, template), template, height=None),
         graph("reliability-latency-graph",
-              viz.latency_lines(latency_percentiles(store(), f.tenant, since=f.since, until=f.until, grain=f.grain)),
-              template),
-        graph("reliability-queue-graph", viz.queue_bars(queue_depth(store(), f.tenant)), template),
+              viz.latency_lines(latency_percentiles(store(), f.tenant, since=f.since, until=f.until, grain=f.grain),
+                                f.grain), template),
+        graph("reliability-queue-graph", viz.queue_bars(queue_depth(store(), f.tenant)), template, height=None),
         html.H3("Refused by a business rule"),
         html.P("Requests the system handled correctly but could not do (no overdue charge, no date,"
                " unknown customer). They are business numbers and spend no error budget.",

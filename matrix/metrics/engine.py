@@ -22,6 +22,14 @@ from matrix.errors import UsageError
 from matrix.metrics.definitions import Metric, MetricCatalog, load_catalog
 
 GRAINS = ("hour", "day", "week", "month", "all")
+# What a metric's source holds, in a reader's words: an empty result says what was not recorded
+# (``MetricResult.empty_words``) while its engineer's detail stays in ``empty_reason``.
+SOURCE_WORDS = {
+    "telemetry": "activity of this kind", "outbound_messages": "finished WhatsApp messages",
+    "agenda_reminders": "due reminders", "crm_leads": "new leads", "billing_charges": "charges sent to collection",
+    "test_results": "test results", "gate_runs": "quality-gate runs", "worklog": "worklog entries",
+    "costlog": "costlog entries",
+}  # fmt: skip
 
 
 class Analytics(Protocol):
@@ -74,6 +82,17 @@ class MetricResult:
         if value is None or target is None:
             return None
         return "ok" if target.met(value) else "breach"
+
+    @property
+    def empty_words(self) -> str | None:
+        """Why there is no value, in plain words that say what to do (no table, column or SQL):
+        for a page or a chart; None when there is a value."""
+        if self.empty_reason is None:
+            return None
+        what = SOURCE_WORDS.get(self.metric.source, "records for this metric")
+        if self.frame.empty:
+            return f"No {what} in these dates yet. Pick a wider date range or another tenant."
+        return f"The {what} in these dates do not give a value yet. Pick a wider date range."
 
     def as_dict(self) -> dict[str, Any]:
         rows = [{"bucket": b.isoformat() if hasattr(b, "isoformat") else b, "value": None if pd.isna(v) else float(v),
@@ -279,6 +298,11 @@ QUERIES = {
     # One sum per window (each ``costs.spent_since`` takes the window's start) in one scan.
     "costs.spent_since": f"coalesce(fsum({_CALL_COST}) FILTER (WHERE t.recorded_at >= ?), 0)",
     "costs.sums": f"SELECT {{sums}} FROM {_PRICED_CALLS}",
+    # Activity per tenant in a window (platform-wide: which tenant an admin sees first).
+    "activity.by_tenant": (
+        "SELECT tenant_id, count(*) FROM telemetry WHERE recorded_at >= ? AND recorded_at < ?"
+        " GROUP BY 1 ORDER BY 2 DESC, 1"
+    ),
 }  # fmt: skip
 
 

@@ -48,6 +48,7 @@ HOMES = {
     "openai": {"matrix/providers/openai.py"},
     "dash": set(),  # dash lives in dashboards/, outside the package
     "dash_ag_grid": set(),
+    "dash_mantine_components": set(),
     "fastapi": set(),
     "starlette": set(),
     "uvicorn": {"matrix/serve.py"},
@@ -55,7 +56,8 @@ HOMES = {
     "wordllama": {"matrix/providers/embeddings.py"},
     "copier": {"matrix/newsaas/generate.py"},
 }
-HOME_FOLDERS = {"dash": "dashboards/", "dash_ag_grid": "dashboards/", "fastapi": "matrix/api/",
+HOME_FOLDERS = {"dash": "dashboards/", "dash_ag_grid": "dashboards/", "dash_mantine_components": "dashboards/",
+                "fastapi": "matrix/api/",
                 "starlette": "matrix/api/"}  # fmt: skip
 
 

@@ -221,7 +221,8 @@ def test_tenant_palette_themes_the_app(app: Any, seeded: Store) -> None:
     from matrix import brand
 
     concierge = build(seeded.settings, store=seeded).concierge
-    assert palette("sim-02") == "darkgreen" and palette(None) == "darkgreen"
+    # The simulated tenants come from the sample pack (ocean); no tenant, the default.
+    assert palette("sim-02") == "ocean" and palette(None) == "darkgreen"
     concierge.save_config("sim-02", {"brand": {"palette": "sunset"}})
     assert palette("sim-02") == "sunset"
     assert (

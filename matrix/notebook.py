@@ -15,10 +15,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import plotly.graph_objects as go
+
 from matrix.app import App, build
 from matrix.clock import FrozenClock, VirtualClock
 from matrix.config import Settings
 from matrix.errors import UsageError
+from matrix.gates.checks import Worst
 from matrix.memory.recall import Recall
 from matrix.metrics import MetricResult, compute, load_catalog
 from matrix.routing import RoutingReport
@@ -322,35 +325,120 @@ def routing_frame(report: RoutingReport, view: str = "intents") -> Any:
 
 
 def record(name: str, value: Any) -> Any:
-    """Record a value for the gate that runs this notebook (the runner reads it); returns the value."""
+    """Record a value for the gate that runs this notebook (the runner reads it); returns the value.
+    A value that knows what it is about (:class:`matrix.gates.checks.Worst`: the worst tenant's
+    value) records that too, as ``<name>.tenant``, so the report can name the worst offender."""
     import json
 
+    items = value.recorded(name) if hasattr(value, "recorded") else {name: value}
     path = Settings.load().gate_record
     if path:
         with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"name": name, "value": value}, default=str) + "\n")
+            for key, item in items.items():
+                f.write(json.dumps({"name": key, "value": item}, default=str) + "\n")
     return value
 
 
 def show(item: Any) -> Any:
-    """A figure for a metric, DORA, cost, SLO or routing result, or a recall; anything else is
-    returned as is."""
+    """A figure for a metric, DORA, cost, SLO or routing result, or a recall, in the brand's
+    template and displayed so that every viewer draws it (:class:`Chart`); a Plotly figure is
+    shown the same way; anything else is returned as is."""
     from matrix import viz
     from matrix.metrics.costs import CostReport
     from matrix.metrics.dora import DoraReport
 
-    if isinstance(item, MetricResult):
-        return viz.metric_line(item)
-    if isinstance(item, DoraReport):
-        return viz.dora_summary(item)
-    if isinstance(item, CostReport):
-        return viz.cost_bars(item)
-    if isinstance(item, RoutingReport):
-        return viz.routing_confusion(item)
-    if isinstance(item, Recall):
+    figure: go.Figure | None = None
+    if isinstance(item, go.Figure):
+        figure = item
+    elif isinstance(item, MetricResult):
+        figure = viz.metric_line(item)
+    elif isinstance(item, DoraReport):
+        figure = viz.dora_summary(item)
+    elif isinstance(item, CostReport):
+        figure = viz.cost_bars(item)
+    elif isinstance(item, RoutingReport):
+        figure = viz.routing_confusion(item)
+    elif isinstance(item, Recall):
         from matrix.memory import explain
 
-        return viz.recall_scores(explain.ranking(item))
-    if isinstance(item, list) and item and isinstance(item[0], dict) and "slo" in item[0]:
-        return viz.slo_table(item)
-    return item
+        figure = viz.recall_scores(explain.ranking(item))
+    elif isinstance(item, list) and item and isinstance(item[0], dict) and "slo" in item[0]:
+        figure = viz.slo_table(item)
+    elif isinstance(item, Worst):
+        figure = _tenant_bars(item)
+    if figure is None:
+        return item
+    return Chart(viz.themed(figure))
+
+
+def _tenant_bars(worst: Worst) -> go.Figure:
+    """A metric gate's values, one bar per tenant, the worst in the brand's colour for a breach
+    and the target as a dashed line."""
+    from matrix import brand, formats
+
+    definition = load_catalog().get(worst.metric)
+    title = f"{worst.metric} by tenant ({worst.unit}), worst first"
+    if not worst.values:
+        empty = go.Figure()
+        empty.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False},
+                            annotations=[{"text": "No data: no tenant has data in the window", "showarrow": False}])  # fmt: skip
+        return empty
+    colours = brand.resolve().colours
+    floor = definition.target is None or definition.target.op in (">", ">=")
+    ordered = sorted(worst.values.items(), key=lambda kv: (kv[1] if floor else -kv[1], kv[0]))
+    fig = go.Figure(go.Bar(
+        x=[t for t, _ in ordered], y=[v for _, v in ordered],
+        text=[formats.value(v, worst.unit) for _, v in ordered], textposition="outside",
+        marker_color=[colours["bad"] if t == worst.tenant else colours["primary"] for t, _ in ordered],
+    ))  # fmt: skip
+    if definition.target is not None:
+        fig.add_hline(y=definition.target.value, line_dash="dash",
+                      annotation_text=formats.target(definition.target.op, definition.target.value, worst.unit))  # fmt: skip
+    fig.update_layout(title=title, xaxis_title="tenant", yaxis_title=worst.unit)
+    return fig
+
+
+_LIBRARY_SENT = False
+"""Whether this kernel has shown a chart already (its HTML carried plotly.js)."""
+
+
+class Chart(go.Figure):  # type: ignore[misc]
+    """A Plotly figure that every viewer can draw. Its display carries two renderings:
+
+    - ``application/vnd.plotly.v1+json``, which JupyterLab and VS Code draw with their own
+      Plotly (interactive, and nothing is loaded from outside);
+    - ``text/html``: the figure's div and the script that draws it, which nbconvert's HTML (and so
+      every gate report) keeps as it is. The kernel's first chart carries plotly.js itself, inline,
+      once per notebook; later charts use it. No CDN and no browser are needed to make or read
+      the page, so it works offline and in CI (a static image would need kaleido and a browser).
+    """
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        global _LIBRARY_SENT
+        bundle = figure_bundle(self, with_library=not _LIBRARY_SENT)
+        _LIBRARY_SENT = True
+        return bundle
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)  # type: ignore[no-untyped-call]
+
+
+def figure_bundle(figure: go.Figure, *, with_library: bool) -> dict[str, Any]:
+    """The MIME bundle of :class:`Chart`: the Plotly JSON, the HTML (with plotly.js inline when
+    ``with_library``) and a line of text naming the figure."""
+    import json
+
+    import plotly.io as pio
+
+    config = {"displaylogo": False, "responsive": True}
+    spec = json.loads(pio.to_json(figure, validate=False))
+    height = figure.layout.height or 460
+    html = figure.to_html(full_html=False, include_plotlyjs=with_library, config=config,
+                          default_width="100%", default_height=f"{height}px")  # fmt: skip
+    title = figure.layout.title.text or "figure"
+    return {"application/vnd.plotly.v1+json": {**spec, "config": config}, "text/html": html,
+            "text/plain": f"<chart: {title}>"}  # fmt: skip

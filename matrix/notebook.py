@@ -17,6 +17,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from matrix import brand as brands
 from matrix.app import App, build
 from matrix.clock import FrozenClock, VirtualClock
 from matrix.config import Settings
@@ -368,33 +369,36 @@ def show(item: Any) -> Any:
         figure = _tenant_bars(item)
     if figure is None:
         return item
-    return Chart(viz.themed(figure))
+    return Chart(viz.themed(figure, brands.resolve(scheme="light")))
 
 
 def _tenant_bars(worst: Worst) -> go.Figure:
-    """A metric gate's values, one bar per tenant, the worst in the brand's colour for a breach
-    and the target as a dashed line."""
+    """A metric gate's values, one bar per tenant, worst first: a bar that misses the target in
+    the brand's colour for a breach, the target as a dashed line."""
     from matrix import brand, formats
+    from matrix.metrics.definitions import COMPARE
 
-    definition = load_catalog().get(worst.metric)
+    target = load_catalog().get(worst.metric).target
     title = f"{worst.metric} by tenant ({worst.unit}), worst first"
     if not worst.values:
         empty = go.Figure()
         empty.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False},
                             annotations=[{"text": "No data: no tenant has data in the window", "showarrow": False}])  # fmt: skip
         return empty
-    colours = brand.resolve().colours
-    floor = definition.target is None or definition.target.op in (">", ">=")
+    colours = brand.resolve(scheme="light").colours
+    floor = target is None or target.op in (">", ">=")
     ordered = sorted(worst.values.items(), key=lambda kv: (kv[1] if floor else -kv[1], kv[0]))
+    misses = [target is not None and not COMPARE[target.op](v, target.value) for _, v in ordered]
     fig = go.Figure(go.Bar(
         x=[t for t, _ in ordered], y=[v for _, v in ordered],
         text=[formats.value(v, worst.unit) for _, v in ordered], textposition="outside",
-        marker_color=[colours["bad"] if t == worst.tenant else colours["primary"] for t, _ in ordered],
+        marker_color=[colours["bad"] if miss else colours["primary"] for miss in misses],
     ))  # fmt: skip
-    if definition.target is not None:
-        fig.add_hline(y=definition.target.value, line_dash="dash",
-                      annotation_text=formats.target(definition.target.op, definition.target.value, worst.unit))  # fmt: skip
-    fig.update_layout(title=title, xaxis_title="tenant", yaxis_title=worst.unit)
+    if target is not None:
+        fig.add_hline(y=target.value, line_dash="dash", annotation_position="bottom right",
+                      annotation_text=formats.target(target.op, target.value, worst.unit))  # fmt: skip
+    axis = {"tickformat": ".0%", "range": [0, 1.08]} if worst.unit == "ratio" else {}
+    fig.update_layout(title=title, xaxis_title="tenant", yaxis={"title": worst.unit, **axis})
     return fig
 
 

@@ -202,6 +202,35 @@ def metrics_table(*names: str, tenant: str, days: int = DEFAULT_DAYS) -> Any:
     return pd.DataFrame(rows)
 
 
+def definitions(*names: str) -> Any:
+    """The catalog's definition of each metric (``matrix/metrics/catalog.json``), one row each:
+    what it means, its unit, the rows it reads (source and filter), the formula over them, and
+    its target."""
+    import pandas as pd
+
+    catalog = load_catalog()
+    rows = []
+    for name in names:
+        m = catalog.get(name)
+        rows.append({"metric": name, "means": m.description, "unit": m.unit, "source": m.source,
+                     "rows": m.filter or "all", "formula": m.value,
+                     "target": f"{m.target.op} {m.target.value:g}" if m.target else None})  # fmt: skip
+    return Definitions(pd.DataFrame(rows).set_index("metric"))
+
+
+class Definitions:
+    """Metric definitions as a table shown whole (a formula is never cut to 50 characters)."""
+
+    def __init__(self, frame: Any) -> None:
+        self.frame = frame
+
+    def _repr_html_(self) -> str:
+        return str(self.frame.to_html())
+
+    def __repr__(self) -> str:
+        return str(self.frame.to_string())
+
+
 def _window(days: int, until: datetime | None) -> tuple[datetime, datetime]:
     """The default window of every face (:func:`matrix.windows.default_window`), by the store's clock."""
     window = default_window(connect().clock.now(), days=days, until=until)

@@ -52,7 +52,10 @@ def shown(value: Any, unit: str | None = None) -> str:
 def message(check: dict[str, Any], unit: str | None) -> str:
     """A check's outcome in words: ``95.7%, expected ≥ 99%``; ``2 ≤ 3``."""
     op = {**formats.OPERATORS, "!=": "≠"}.get(check["operator"], check["operator"])
-    value, threshold = shown(check.get("value"), unit), shown(check["threshold"], unit)
+    raw = check.get("value")
+    value, threshold = shown(raw, unit), shown(check["threshold"], unit)
+    if value == threshold and check["outcome"] == "fail" and isinstance(raw, float):
+        value = f"{raw:,.4g} {unit or ''}".rstrip()  # 1,235 ms, not "1.2 s, expected ≤ 1.2 s"
     match check["outcome"]:
         case "pass":
             return f"{value} {op} {threshold}"

@@ -15,10 +15,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import plotly.graph_objects as go
+
+from matrix import brand as brands
 from matrix.app import App, build
 from matrix.clock import FrozenClock, VirtualClock
 from matrix.config import Settings
 from matrix.errors import UsageError
+from matrix.gates.checks import Worst
 from matrix.memory.recall import Recall
 from matrix.metrics import MetricResult, compute, load_catalog
 from matrix.routing import RoutingReport
@@ -198,6 +202,35 @@ def metrics_table(*names: str, tenant: str, days: int = DEFAULT_DAYS) -> Any:
     return pd.DataFrame(rows)
 
 
+def definitions(*names: str) -> Any:
+    """The catalog's definition of each metric (``matrix/metrics/catalog.json``), one row each:
+    what it means, its unit, the rows it reads (source and filter), the formula over them, and
+    its target."""
+    import pandas as pd
+
+    catalog = load_catalog()
+    rows = []
+    for name in names:
+        m = catalog.get(name)
+        rows.append({"metric": name, "means": m.description, "unit": m.unit, "source": m.source,
+                     "rows": m.filter or "all", "formula": m.value,
+                     "target": f"{m.target.op} {m.target.value:g}" if m.target else None})  # fmt: skip
+    return Definitions(pd.DataFrame(rows).set_index("metric"))
+
+
+class Definitions:
+    """Metric definitions as a table shown whole (a formula is never cut to 50 characters)."""
+
+    def __init__(self, frame: Any) -> None:
+        self.frame = frame
+
+    def _repr_html_(self) -> str:
+        return str(self.frame.to_html())
+
+    def __repr__(self) -> str:
+        return str(self.frame.to_string())
+
+
 def _window(days: int, until: datetime | None) -> tuple[datetime, datetime]:
     """The default window of every face (:func:`matrix.windows.default_window`), by the store's clock."""
     window = default_window(connect().clock.now(), days=days, until=until)
@@ -322,35 +355,123 @@ def routing_frame(report: RoutingReport, view: str = "intents") -> Any:
 
 
 def record(name: str, value: Any) -> Any:
-    """Record a value for the gate that runs this notebook (the runner reads it); returns the value."""
+    """Record a value for the gate that runs this notebook (the runner reads it); returns the value.
+    A value that knows what it is about (:class:`matrix.gates.checks.Worst`: the worst tenant's
+    value) records that too, as ``<name>.tenant``, so the report can name the worst offender."""
     import json
 
+    items = value.recorded(name) if hasattr(value, "recorded") else {name: value}
     path = Settings.load().gate_record
     if path:
         with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"name": name, "value": value}, default=str) + "\n")
+            for key, item in items.items():
+                f.write(json.dumps({"name": key, "value": item}, default=str) + "\n")
     return value
 
 
 def show(item: Any) -> Any:
-    """A figure for a metric, DORA, cost, SLO or routing result, or a recall; anything else is
-    returned as is."""
+    """A figure for a metric, DORA, cost, SLO or routing result, or a recall, in the brand's
+    template and displayed so that every viewer draws it (:class:`Chart`); a Plotly figure is
+    shown the same way; anything else is returned as is."""
     from matrix import viz
     from matrix.metrics.costs import CostReport
     from matrix.metrics.dora import DoraReport
 
-    if isinstance(item, MetricResult):
-        return viz.metric_line(item)
-    if isinstance(item, DoraReport):
-        return viz.dora_summary(item)
-    if isinstance(item, CostReport):
-        return viz.cost_bars(item)
-    if isinstance(item, RoutingReport):
-        return viz.routing_confusion(item)
-    if isinstance(item, Recall):
+    figure: go.Figure | None = None
+    if isinstance(item, go.Figure):
+        figure = item
+    elif isinstance(item, MetricResult):
+        figure = viz.metric_line(item)
+    elif isinstance(item, DoraReport):
+        figure = viz.dora_summary(item)
+    elif isinstance(item, CostReport):
+        figure = viz.cost_bars(item)
+    elif isinstance(item, RoutingReport):
+        figure = viz.routing_confusion(item)
+    elif isinstance(item, Recall):
         from matrix.memory import explain
 
-        return viz.recall_scores(explain.ranking(item))
-    if isinstance(item, list) and item and isinstance(item[0], dict) and "slo" in item[0]:
-        return viz.slo_table(item)
-    return item
+        figure = viz.recall_scores(explain.ranking(item))
+    elif isinstance(item, list) and item and isinstance(item[0], dict) and "slo" in item[0]:
+        figure = viz.slo_table(item)
+    elif isinstance(item, Worst):
+        figure = _tenant_bars(item)
+    if figure is None:
+        return item
+    return Chart(viz.themed(figure, brands.resolve(scheme="light")))
+
+
+def _tenant_bars(worst: Worst) -> go.Figure:
+    """A metric gate's values, one bar per tenant, worst first: a bar that misses the target in
+    the brand's colour for a breach, the target as a dashed line."""
+    from matrix import brand, formats
+    from matrix.metrics.definitions import COMPARE
+
+    target = load_catalog().get(worst.metric).target
+    title = f"{worst.metric} by tenant ({worst.unit}), worst first"
+    if not worst.values:
+        empty = go.Figure()
+        empty.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False},
+                            annotations=[{"text": "No data: no tenant has data in the window", "showarrow": False}])  # fmt: skip
+        return empty
+    colours = brand.resolve(scheme="light").colours
+    floor = target is None or target.op in (">", ">=")
+    ordered = sorted(worst.values.items(), key=lambda kv: (kv[1] if floor else -kv[1], kv[0]))
+    misses = [target is not None and not COMPARE[target.op](v, target.value) for _, v in ordered]
+    fig = go.Figure(go.Bar(
+        x=[t for t, _ in ordered], y=[v for _, v in ordered],
+        text=[formats.value(v, worst.unit) for _, v in ordered], textposition="outside",
+        marker_color=[colours["bad"] if miss else colours["primary"] for miss in misses],
+    ))  # fmt: skip
+    if target is not None:
+        fig.add_hline(y=target.value, line_dash="dash", annotation_position="bottom right",
+                      annotation_text=formats.target(target.op, target.value, worst.unit))  # fmt: skip
+    axis = {"tickformat": ".0%", "range": [0, 1.08]} if worst.unit == "ratio" else {}
+    fig.update_layout(title=title, xaxis_title="tenant", yaxis={"title": worst.unit, **axis})
+    return fig
+
+
+_LIBRARY_SENT = False
+"""Whether this kernel has shown a chart already (its HTML carried plotly.js)."""
+
+
+class Chart(go.Figure):  # type: ignore[misc]
+    """A Plotly figure that every viewer can draw. Its display carries two renderings:
+
+    - ``application/vnd.plotly.v1+json``, which JupyterLab and VS Code draw with their own
+      Plotly (interactive, and nothing is loaded from outside);
+    - ``text/html``: the figure's div and the script that draws it, which nbconvert's HTML (and so
+      every gate report) keeps as it is. The kernel's first chart carries plotly.js itself, inline,
+      once per notebook; later charts use it. No CDN and no browser are needed to make or read
+      the page, so it works offline and in CI (a static image would need kaleido and a browser).
+    """
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        global _LIBRARY_SENT
+        bundle = figure_bundle(self, with_library=not _LIBRARY_SENT)
+        _LIBRARY_SENT = True
+        return bundle
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)  # type: ignore[no-untyped-call]
+
+
+def figure_bundle(figure: go.Figure, *, with_library: bool) -> dict[str, Any]:
+    """The MIME bundle of :class:`Chart`: the Plotly JSON, the HTML (with plotly.js inline when
+    ``with_library``) and a line of text naming the figure."""
+    import json
+
+    import plotly.io as pio
+
+    config = {"displaylogo": False, "responsive": True}
+    spec = json.loads(pio.to_json(figure, validate=False))
+    height = figure.layout.height or 460
+    html = figure.to_html(full_html=False, include_plotlyjs=with_library, config=config,
+                          default_width="100%", default_height=f"{height}px")  # fmt: skip
+    title = figure.layout.title.text or "figure"
+    return {"application/vnd.plotly.v1+json": {**spec, "config": config}, "text/html": html,
+            "text/plain": f"<chart: {title}>"}  # fmt: skip

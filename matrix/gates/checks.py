@@ -331,25 +331,59 @@ def deploy_readiness(env_file: str | Path | None = None) -> dict[str, Any]:
 # -- metric gates ------------------------------------------------------------------------------
 
 
-def worst_across_tenants(
+@dataclass(frozen=True, kw_only=True)
+class Worst:
+    """A catalog metric's value for every tenant with data, and the worst of them by the
+    metric's target: what a metric gate checks, and who it is about."""
+
+    metric: str
+    unit: str
+    values: dict[str, float]
+    tenant: str | None
+    value: float | None
+
+    def recorded(self, name: str) -> dict[str, Any]:
+        """What a gate records: the worst value under ``name`` (the check's), and its tenant."""
+        return {name: self.value, f"{name}.tenant": self.tenant}
+
+    def __repr__(self) -> str:
+        from matrix import formats
+
+        if self.tenant is None:
+            return f"{self.metric}: no tenant has data"
+        others = len(self.values) - 1
+        return (f"{self.metric}: worst {formats.value(self.value, self.unit)} in {self.tenant}"
+                f" (of {others + 1} tenant{'s' if others else ''} with data)")  # fmt: skip
+
+
+def worst_tenant(
     store: Store, metric: str, *, days: int | None = None, now: datetime | None = None
-) -> float | None:
+) -> Worst:
     """The catalog metric over the default window (:func:`matrix.windows.default_window`,
     ``days`` long) for every tenant with data, and the worst value by the metric's target (lowest
-    for a floor, highest for a ceiling). None when no tenant has data."""
+    for a floor, highest for a ceiling), with its tenant; ties go to the first tenant by id."""
     catalog = load_catalog()
     definition = catalog.get(metric)
     window = default_window(now or store.clock.now(), days=days or DEFAULT_DAYS)
-    values = []
+    values: dict[str, float] = {}
     for tenant in store.tenants.list():
         result = compute(store, metric, tenant_id=tenant.tenant_id, since=window.since, until=window.until,
                          grain="all", catalog=catalog)  # fmt: skip
         if result.total is not None:
-            values.append(result.total)
+            values[tenant.tenant_id] = result.total
     if not values:
-        return None
+        return Worst(metric=metric, unit=definition.unit, values={}, tenant=None, value=None)
     floor = definition.target is None or definition.target.op in (">", ">=")
-    return min(values) if floor else max(values)
+    ordered = sorted(values.items(), key=lambda kv: (kv[1] if floor else -kv[1], kv[0]))
+    worst, value = ordered[0]
+    return Worst(metric=metric, unit=definition.unit, values=values, tenant=worst, value=value)
+
+
+def worst_across_tenants(
+    store: Store, metric: str, *, days: int | None = None, now: datetime | None = None
+) -> float | None:
+    """The worst value of :func:`worst_tenant` (None when no tenant has data)."""
+    return worst_tenant(store, metric, days=days, now=now).value
 
 
 def tenants_burning_budget(store: Store, *, now: datetime | None = None) -> list[str] | None:

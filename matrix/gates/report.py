@@ -1,5 +1,6 @@
 """Gate reports: summary.json (checked against contracts/gate-verdict.schema.json), summary.md,
-JUnit XML for CI, and an HTML rendering of each executed notebook."""
+JUnit XML for CI, and an HTML rendering of each executed notebook that opens with the verdict in
+its colour, the checks' values as people read them and the worst offender (:mod:`.report_html`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 from matrix.config import mask_secrets
 from matrix.contracts import Catalog
 from matrix.envelopes import timestamp
+from matrix.formats import duration
+from matrix.gates import report_html
 from matrix.gates.runner import GateResult
 
 
@@ -19,6 +22,7 @@ def write_reports(results: list[GateResult], out_dir: Path, *, run_id: str, star
                   contracts_dir: Path, storage_url: str | None, commit: str | None) -> dict[str, Any]:  # fmt: skip
     verdicts = {r.verdict for r in results}
     gates: list[dict[str, Any]] = []
+    worst_of: dict[str, str] = {}
     summary: dict[str, Any] = {
         "run_id": run_id, "started_at": timestamp(started), "finished_at": timestamp(finished), "commit": commit,
         "storage_url": mask_secrets(storage_url) if storage_url else None,
@@ -28,19 +32,25 @@ def write_reports(results: list[GateResult], out_dir: Path, *, run_id: str, star
     }  # fmt: skip
     for r in results:
         artifacts = {"notebook": f"{r.gate.id}.ipynb"}
-        html = _html(r.output)
-        if html is not None:
-            (out_dir / f"{r.gate.id}.html").write_text(html, encoding="utf-8")
-            artifacts["html"] = f"{r.gate.id}.html"
-        gates.append({
+        unit_of = report_html.units(r.gate)
+        checks = [c | {"message": report_html.message(c, unit_of.get(c["name"]))} for c in r.checks]
+        gate = {
             "id": r.gate.id, "title": r.gate.title, "notebook": r.gate.notebook.name, "verdict": r.verdict,
             "duration_seconds": round(r.duration_seconds, 3), "error": r.error, "recorded": _jsonable(r.recorded),
-            "checks": r.checks, "warnings": r.warnings, "artifacts": artifacts,
-        })  # fmt: skip
+            "checks": checks, "warnings": r.warnings, "artifacts": artifacts,
+        }  # fmt: skip
+        page = _html(r.output)
+        if page is not None:
+            page = report_html.decorate(page, report_html.header(gate, unit_of))
+            (out_dir / f"{r.gate.id}.html").write_text(page, encoding="utf-8")
+            artifacts["html"] = f"{r.gate.id}.html"
+        if (worst := report_html.worst_offender(gate, unit_of)) is not None:
+            worst_of[r.gate.id] = worst
+        gates.append(gate)
     catalog = Catalog(contracts_dir)
     catalog.validate(catalog.resolve_id("gate-verdict"), summary)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    (out_dir / "summary.md").write_text(_markdown(summary), encoding="utf-8")
+    (out_dir / "summary.md").write_text(_markdown(summary, worst_of), encoding="utf-8")
     (out_dir / "junit.xml").write_bytes(_junit(summary))
     return summary
 
@@ -60,12 +70,12 @@ def _html(notebook: Path | None) -> str | None:
     return str(body)
 
 
-def _markdown(summary: dict[str, Any]) -> str:
+def _markdown(summary: dict[str, Any], worst_of: dict[str, str]) -> str:
     lines = [
         f"# Gate run {summary['run_id']}: {_shown(summary['verdict'], summary['warnings'])}",
         "",
-        "| gate | verdict | seconds | detail |",
-        "|---|---|---|---|",
+        "| gate | verdict | time | worst offender | detail |",
+        "|---|---|---|---|---|",
     ]
     for g in summary["gates"]:
         failed = [
@@ -75,7 +85,10 @@ def _markdown(summary: dict[str, Any]) -> str:
         ]
         detail = (g["error"] or {}).get("message") or "; ".join(failed) or "all checks pass"
         verdict = _shown(g["verdict"], len(g["warnings"]))
-        lines.append(f"| {g['id']} | {verdict} | {g['duration_seconds']} | {detail} |")
+        worst = worst_of.get(g["id"], "—")
+        lines.append(
+            f"| {g['id']} | {verdict} | {duration(g['duration_seconds'])} | {worst} | {detail} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -9,6 +9,10 @@ and telemetry it leaves are what the product would record. What is simulated, an
 - the AI traffic of tenants on the ``openai`` provider: they talk through the real ``openai``
   client to an OpenAI-compatible endpoint on 127.0.0.1 that the simulator starts, which answers
   with plausible replies and token usage and fails at a small rate;
+- the rest of each tenant's AI day (:mod:`matrix.simulate.usage`): the concierge's other
+  conversations, Persona 2's drafts for a day of WhatsApp traffic, memory's embeddings and
+  summaries, voice notes transcribed — provider calls with realistic per-call tokens (or audio
+  seconds) on several models, priced at list prices, so that AI cost has weeks of spend to show;
 - the outside world of the modules: each tenant starts with customers and invoices, contacts
   write in over WhatsApp (signed webhooks through the real inbox), leads move through the funnel,
   customers pay some invoices, and the WhatsApp gateway is a recording transport that fails now

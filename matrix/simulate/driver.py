@@ -22,6 +22,7 @@ from matrix.modules.ports import Transport
 from matrix.runtime import Scheduler, Worker
 from matrix.simulate.report import SimulationReport, persona2_counts
 from matrix.simulate.traffic import (
+    AUDIO_PRICES,
     CAMPAIGNS,
     DAYS,
     LEAD_NAMES,
@@ -32,6 +33,7 @@ from matrix.simulate.traffic import (
     REQUESTS,
     SIM_PREFIX,
 )
+from matrix.simulate.usage import tenant_size, write_workload
 from matrix.simulate.world import _secret, _World
 from matrix.storage import Store
 from matrix.testing.openai_server import OpenAIServer, Randomness
@@ -108,11 +110,14 @@ def run_simulation(
             for profile in profiles:
                 world.seed(profile.tenant_id, days)
             store.tenants.add("platform", "Platform")
+            first_day = clock.now()
             for _day in range(days):
                 world.delivery(clock.now())
                 _simulate_day(concierge, world, profiles, clock, rng, report)
                 if progress:
                     progress(1)
+            sizes = {p.tenant_id: tenant_size(p.daily_requests) for p in profiles}
+            report.ai_workload_calls = write_workload(store, sizes, first_day, days, seed)
             clock.advance(timedelta(hours=1))
             world.settle()
         _detach(store, concierge, server.base_url)
@@ -192,6 +197,11 @@ def _prices(store: Store, start: datetime) -> None:
             set_price(store, provider=provider, model=model, effective_from=start - timedelta(days=1),
                       input_per_mtok=input_price, cached_input_per_mtok=cached, output_per_mtok=output,
                       actor="simulation", note="list price (simulation)", now=start)  # fmt: skip
+    for (provider, model), per_minute in AUDIO_PRICES.items():
+        if (provider, model) not in priced:
+            set_price(store, provider=provider, model=model, effective_from=start - timedelta(days=1),
+                      input_per_mtok=0.0, output_per_mtok=0.0, audio_per_minute=per_minute,
+                      actor="simulation", note="list price per audio minute (simulation)", now=start)  # fmt: skip
 
 
 def _message(profile: _Profile, rng: random.Random) -> str:

@@ -30,6 +30,8 @@ class SimulationReport:
     persona2: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     ai_endpoint: str = ""
+    ai_workload_calls: int = 0
+    """Provider calls of the tenants' AI workload beyond the driven requests (:mod:`.usage`)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -38,10 +40,11 @@ class SimulationReport:
             "approval_limit_refusals": self.limit_refusals, "approvals": dict(self.approvals),
             "tasks": dict(self.tasks), "replies_by_provider": dict(self.providers),
             "inbound_whatsapp_messages": self.inbound_messages, "domain": self.domain,
-            "persona2": self.persona2,
+            "persona2": self.persona2, "ai_workload_calls": self.ai_workload_calls,
             "seconds": round(self.seconds, 1),
-            "note": "Owners, contacts, AI replies (a local OpenAI-compatible endpoint) and the WhatsApp "
-                    "gateway (a recording transport) are simulated; the runtime and modules are real.",
+            "note": "Owners, contacts, AI replies (a local OpenAI-compatible endpoint), the rest of each "
+                    "tenant's AI workload (provider calls with usage, priced at list prices) and the "
+                    "WhatsApp gateway (a recording transport) are simulated; the runtime and modules are real.",
         }  # fmt: skip
 
 

@@ -12,7 +12,28 @@ PLANS = [("starter", 49.0), ("growth", 149.0), ("scale", 399.0)]
 # List prices of the models simulated tenants use, USD per million tokens (input, cached input,
 # output), set once from the simulation's start so that AI cost has numbers; the local model is free.
 PRICES = {("openai", "gpt-5"): (1.25, 0.125, 10.0), ("openai", "gpt-5-mini"): (0.25, 0.025, 2.0),
-          ("openai", "gpt-4.1-mini"): (0.40, 0.10, 1.60), ("local", "deterministic-rule-v1"): (0.0, 0.0, 0.0)}  # fmt: skip
+          ("openai", "gpt-5-nano"): (0.05, 0.005, 0.40), ("openai", "gpt-4.1"): (2.00, 0.50, 8.00),
+          ("openai", "gpt-4.1-mini"): (0.40, 0.10, 1.60), ("openai", "gpt-4.1-nano"): (0.10, 0.025, 0.40),
+          ("openai", "text-embedding-3-small"): (0.02, 0.02, 0.0),
+          ("local", "deterministic-rule-v1"): (0.0, 0.0, 0.0)}  # fmt: skip
+# Speech-to-text is priced by the minute of audio (USD), beside its (zero) token prices.
+AUDIO_PRICES = {("openai", "gpt-4o-mini-transcribe"): 0.003, ("openai", "whisper-1"): 0.006}
+
+# The rest of a tenant's AI day, beyond the owner requests the simulation drives one by one:
+# (feature, call name, module, the models a tenant picks from, calls per weekday for a tenant of
+# size 1, median input tokens, median output tokens, share of input served from the prompt cache,
+# median audio seconds, median latency ms). Token counts are per call as a production concierge
+# sends them: a prompt with its instructions, memory's facts (a 2,000-token budget) and the
+# session's turns; a WhatsApp draft with its thread's context pack; an embedding of one sentence.
+WORKLOAD: list[tuple[str, str, str, tuple[str, ...], float, int, int, float, float, float]] = [
+    ("owner_chat", "owner.respond", "owner", ("gpt-5-mini", "gpt-4.1"), 40, 1800, 180, 0.5, 0, 1400),
+    ("intent_routing", "owner.classify", "owner", ("gpt-4.1-nano",), 40, 650, 25, 0.6, 0, 350),
+    ("crm_ai", "crm.ai.draft", "crm", ("gpt-4.1-mini", "gpt-5-nano"), 90, 1600, 140, 0.4, 0, 1100),
+    ("crm_ai", "crm.ai.qualify", "crm", ("gpt-4.1-mini", "gpt-5-nano"), 90, 900, 60, 0.4, 0, 700),
+    ("memory_embedding", "memory.embed", "owner", ("text-embedding-3-small",), 120, 45, 0, 0.0, 0, 120),
+    ("memory_summary", "memory.summary", "owner", ("gpt-5-mini",), 6, 1500, 120, 0.0, 0, 1600),
+    ("transcription", "owner.transcription", "owner", ("gpt-4o-mini-transcribe", "whisper-1"), 12, 0, 0, 0.0, 25, 1500),
+]  # fmt: skip
 
 # (weight, Portuguese, English) — what owners ask for, roughly how often.
 REQUESTS: list[tuple[int, str, str]] = [

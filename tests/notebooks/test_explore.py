@@ -1,8 +1,10 @@
-"""Every exploration notebook executes (papermill, a real kernel) on a simulated store and draws figures."""
+"""Every exploration notebook explains itself, executes (papermill, a real kernel) on a simulated
+store, and draws figures that survive the conversion to HTML (nbconvert), as the gate reports do."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
+from nbconvert import HTMLExporter
 
 from matrix.app import build
 from matrix.config import Settings
@@ -51,6 +54,25 @@ def test_notebooks_are_committed_without_outputs() -> None:
         assert "parameters" in nb.cells[1].metadata.get("tags", []), path.name
 
 
+def test_notebooks_explain_and_stay_thin() -> None:
+    """A few sentences per section (a markdown cell before every few code cells), and code cells
+    that are calls, not logic: no def, lambda, SQL or loop."""
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
+        prose = [c.source for c in nb.cells if c.cell_type == "markdown"]
+        assert len(prose) >= 2 and len(" ".join(prose).split()) >= 120, path.name
+        for source in code:
+            assert not any(
+                word in source for word in ("def ", "lambda", "SELECT ", "for ", "while ")
+            ), (path.name, source)
+        run, longest = 0, 0
+        for cell in nb.cells[3:]:  # after the title, the parameters and the imports
+            run = run + 1 if cell.cell_type == "code" else 0
+            longest = max(longest, run)
+        assert longest <= 4, f"{path.name}: {longest} code cells in a row with no word between them"
+
+
 # Notebooks that build their own store in the kernel (``sandbox``) need no simulated one.
 OWN_STORE = {"memory"}
 # What a notebook must have shown, beyond figures: memory's tiers, a fact superseded with its
@@ -80,6 +102,17 @@ def test_notebook_executes_and_shows_figures(
         assert "text/html" in kinds  # a table of the chain
     else:
         assert "application/vnd.plotly.v1+json" in kinds
+        charts = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
+        assert all("text/html" in o["data"] for o in charts)  # what nbconvert and the reports keep
+        page, _ = HTMLExporter().from_notebook_node(nbformat.reads(out.read_text(), as_version=4))
+        # Every chart is in the page, drawn from its data by the plotly.js the page carries once.
+        assert page.count('class="plotly-graph-div"') == len(charts)
+        assert page.count("Plotly.newPlot(") == len(charts)
+        assert page.count("* plotly.js v") == 1
+        first = charts[0]["data"]["application/vnd.plotly.v1+json"]
+        # Its title's words (plotly escapes "/" and non-ASCII in the JSON it writes into HTML).
+        words = re.match(r"[\w ,.()-]+", first["layout"]["title"]["text"])
+        assert words is not None and words.group(0) in page
     shown = "\n".join(
         "".join(o.get("data", {}).get("text/plain", o.get("text", ""))) for o in outputs
     )

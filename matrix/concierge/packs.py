@@ -11,10 +11,12 @@ tenant's runtime config, which the runtime reads on every request.
 
 Each file is checked against its schema in ``contracts/tenant-pack/``, then across files (a
 readable brand, known rule keys and handoff codes); every problem is named with its file and
-JSON pointer before anything is stored. Applying a valid pack is one call of the tenant runtime's
-own save path (:meth:`TenantRuntimes.prepare` and :meth:`~TenantRuntimes.commit`): the tenant is
-registered if unknown and its config stored in one transaction, with a ``tenant.config.changed``
-event per kind of change (a deployment of kind ``config``).
+JSON pointer before anything is stored (:func:`check_pack` returns those problems without
+raising: ``matrix new-saas`` and a generated project check their pack with it). Applying a valid
+pack is one call of the tenant runtime's own save path (:meth:`TenantRuntimes.prepare` and
+:meth:`~TenantRuntimes.commit`): the tenant is registered if unknown and its config stored in
+one transaction, with a ``tenant.config.changed`` event per kind of change (a deployment of kind
+``config``). :func:`tenant_brand` reads the brand back, resolved.
 
 What each part becomes: the owner persona → ``personas.owner_concierge_prompt`` (who answers,
 in which language and tone, what it may do), ``openai.model``/``fallback_models``/``temperature``

@@ -233,7 +233,7 @@ class Interaction:
                 if recall.tokens:  # the trace shows what memory gave the provider, when anything
                     after.append(self.memory.recalled_event(caused, session_id, recall))
                 after += self.memory.remember(caused, session_id, text, output.text, ai=runtime.ai)
-                calls.append(self.memory.recall_row(tenant_id, recall, chain.correlation_id))
+                calls += self.memory.recall_rows(tenant_id, recall, chain.correlation_id)
             if operation == Operation.SEND_MESSAGE:
                 after.append(reply_event)  # what the owner read, after what memory gave the model
             if after:

@@ -41,8 +41,9 @@ class Rules:
     skip: tuple[re.Pattern[str], ...]
     cues: tuple[Cue, ...]
     request_salience: float
-    question_salience: float
     question: re.Pattern[str]
+    asks: tuple[re.Pattern[str], ...]
+    """A question that asks for something to be done ("can you…"): kept, as a request."""
     subjects: tuple[re.Pattern[str], ...]
     subject_stop: frozenset[str]
     promotion_mode: str
@@ -139,8 +140,7 @@ def load(path: Path | None = None) -> Rules:
         version=str(raw.get("version", "")), min_terms=int(raw.get("min_terms", 2)),
         skip=patterns(raw.get("skip", []), "skip"), cues=tuple(cues),
         request_salience=number(raw.get("request_salience", 0.35), "request_salience"),
-        question_salience=number(raw.get("question_salience", 0.2), "question_salience"),
-        question=question or re.compile(r"\?\s*$"),
+        question=question or re.compile(r"\?\s*$"), asks=patterns(raw.get("asks", []), "asks"),
         subjects=patterns(raw.get("subjects", []), "subjects"),
         subject_stop=frozenset(raw.get("subject_stop") or ()),
         promotion_mode=mode, promotion=rules,
@@ -181,14 +181,16 @@ def statements(text: str, given: Rules | None = None) -> list[Statement]:
         folded = mtext.fold(sentence)
         if any(p.search(folded) for p in r.skip) or len(set(mtext.terms(sentence))) < r.min_terms:
             continue
-        # A question states nothing, whatever words it uses ("who is our accountant?").
-        matched = [] if r.question.search(folded) else [
+        # A question states nothing, whatever words it uses ("who is our accountant?"): its turn
+        # stays in the session, but long memory keeps it only when it asks for something done.
+        question = bool(r.question.search(folded))
+        if question and not any(p.search(folded) for p in r.asks):
+            continue
+        matched = [] if question else [
             c for c in r.cues if any(p.search(folded) for p in c.patterns)]  # fmt: skip
         if matched:
             salience = max(c.salience for c in matched)
             tags = tuple(dict.fromkeys(t for c in matched for t in c.tags))
-        elif r.question.search(folded):
-            salience, tags = r.question_salience, ("question",)
         else:
             salience, tags = r.request_salience, ("request",)
         # Only a statement has a subject a later one replaces ("remind me who the accountant is"

@@ -41,6 +41,8 @@ CURRENT_RECENCY_WEIGHT = 0.012
 """The recency prior for a question about how things stand now ("…these days?")."""
 FAVOURED_WEIGHT = 0.006
 """An entry whose tag the question's shape favours (a preference, for "how do I like…")."""
+SUCCESSORS = 2
+"""At most this many later changes pulled in beside the entries they update, per recall."""
 SHARES = {"entries": 0.45, "short": 0.4, "episodes": 0.15}
 """The token budget's shares; what one part leaves unused goes to the next."""
 
@@ -108,7 +110,43 @@ def rank(
     ranked.sort(key=lambda r: (-r.score, r.entry["memory_id"]))
     # Only the order within the top changes (moving a later statement up from further down
     # cost recall on the dev part).
-    return latest_first(ranked[:top_k], query, oldest=shape.original)
+    top = latest_first(ranked[:top_k], query, oldest=shape.original)
+    return top if shape.original else successors(repo, tenant_id, top, top_k, statuses=statuses)
+
+
+def successors(
+    repo: MemoryRepository, tenant_id: str, top: list[Ranked], top_k: int, *,
+    statuses: Sequence[str],
+) -> list[Ranked]:  # fmt: skip
+    """A change the owner announced later about someone a statement names comes right before
+    that statement, even when the question shares no word with the change: "change of plan:
+    Yasmin covers for me from now on, Declan has enough on his plate" before "when I'm away,
+    Declan is in charge". A change is a live entry tagged ``update``, said after the statement,
+    naming one of its names; the newest one is taken, for at most :data:`SUCCESSORS`
+    statements; past ``top_k`` the last places give way."""
+    named = {r.entry["memory_id"]: mtext.names(r.entry["content"]) for r in top}
+    wanted = sorted(set().union(*named.values())) if named else []
+    if not wanted:
+        return top
+    changes = repo.later_with_terms(
+        tenant_id, [t for name in wanted for t in mtext.terms(name)], tag="update",
+        after=min(r.entry["valid_at"] for r in top), statuses=statuses, limit=CANDIDATES,
+    )  # fmt: skip
+    present = {r.entry["memory_id"] for r in top}
+    out: list[Ranked] = []
+    pulled = 0
+    for item in top:
+        names, said = named.get(item.entry["memory_id"], frozenset()), item.entry["valid_at"]
+        later = [e for e in changes if e["memory_id"] not in present and e["valid_at"] > said
+                 and names & mtext.names(e["content"])]  # fmt: skip
+        if later and pulled < SUCCESSORS:
+            newest = max(later, key=lambda e: (e["valid_at"], e["memory_id"]))
+            out.append(Ranked(entry=newest, score=item.score, lexical_rank=None, lexical_score=0.0,
+                              vector_rank=None, vector_score=0.0))  # fmt: skip
+            present.add(newest["memory_id"])
+            pulled += 1
+        out.append(item)
+    return out[:top_k]
 
 
 def latest_first(ranked: list[Ranked], query: str, *, oldest: bool = False) -> list[Ranked]:
@@ -149,6 +187,8 @@ class Recall:
     embedding_model: str | None = None
     degraded: str | None = None
     """Why the vector search was left out (the embedder failed), if it was."""
+    query: Any = None
+    """How the turn's text was embedded (:class:`matrix.memory.service.Query`), for its cost."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -27,6 +27,7 @@ from matrix.approvals.ports import EventSink, TelemetrySink, TenantDirectory
 from matrix.clock import Clock
 from matrix.errors import ProviderError, UsageError
 from matrix.issues import Issue, Level
+from matrix.memory import usage
 from matrix.memory.ports import Embedder, EmbedderSelector, MemoryRepository, Record
 
 if TYPE_CHECKING:  # the concierge imports memory; memory needs only its type
@@ -260,26 +261,23 @@ def _embed(
 ) -> list[list[float]]:
     """One call for every text; a remote embedder's call is a telemetry row (its latency, or
     its error)."""
-    started = time.perf_counter()
     error: ProviderError | None = None
     vectors: list[list[float]] = []
+    tokens, latency_ms, started = 0, 0.0, time.perf_counter()
     try:
-        vectors = embedder.embed(texts)
+        vectors, tokens, latency_ms = usage.embed_counted(embedder, texts)
         if len(vectors) != len(texts):
             error = ProviderError(
                 f"The embedder {embedder.model} returned {len(vectors)} vectors for"
                 f" {len(texts)} texts; nothing was written.", code="embedding_count_mismatch",
             )  # fmt: skip
     except ProviderError as exc:
-        error = exc
+        error, latency_ms = exc, (time.perf_counter() - started) * 1000
     if embedder.remote:
-        ctx.store.telemetry.insert_many([{
-            "tenant_id": tenant_id, "recorded_at": ctx.clock.now(), "kind": "provider_call",
-            "name": "memory.reembed", "module": env.OWNER, "feature": "memory_embedding",
-            "status": "error" if error else "ok", "provider": embedder.model.split(":")[0],
-            "model": embedder.model, "latency_ms": (time.perf_counter() - started) * 1000,
-            "correlation_id": run_id, "error_code": error.code if error else None,
-        }])  # fmt: skip
+        ctx.store.telemetry.insert_many([usage.call_row(
+            tenant_id, embedder, name="memory.reembed", at=ctx.clock.now(), tokens=tokens,
+            latency_ms=latency_ms, correlation_id=run_id, error_code=error.code if error else None,
+        )])  # fmt: skip
     if error is not None:
         raise error
     return vectors

@@ -13,6 +13,7 @@ command line and the notebooks read and change.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import uuid
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from matrix import envelopes as env
 from matrix.clock import Clock
 from matrix.errors import NotFoundError, ProviderError, UsageError
-from matrix.memory import extract
+from matrix.memory import extract, usage
 from matrix.memory import recall as ranking
 from matrix.memory import text as mtext
 from matrix.memory.entries import LIVE, Added, LongMemory, NewEntry
@@ -35,8 +36,16 @@ if TYPE_CHECKING:  # the concierge imports memory; memory needs only its type
     from matrix.concierge.ports import TenantAI
 
 
-Query = tuple[Embedder | None, list[float] | None, str | None]
-"""A query's embedder, its vector, and why there is none (the embedder's failure), if so."""
+@dataclass(frozen=True, kw_only=True)
+class Query:
+    """A turn's text embedded for recall: the embedder, the vector, why there is none (the
+    embedder's failure), and what a remote model's call cost (tokens, milliseconds)."""
+
+    embedder: Embedder | None = None
+    vector: list[float] | None = None
+    degraded: str | None = None
+    tokens: int = 0
+    latency_ms: float = 0.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,14 +96,15 @@ class Memory:
             return None
 
     def query_vector(self, ai: TenantAI | None, text: str) -> Query:
-        """The embedder, the text's vector, and why there is none (its failure), if so."""
+        """The text embedded by the tenant's embedder (none in mode off), or why it is not."""
         try:
             embedder = self.embedder(ai)
             if embedder is None:
-                return None, None, None
-            return embedder, embedder.embed([text])[0], None
+                return Query()
+            vectors, tokens, latency_ms = usage.embed_counted(embedder, [text])
+            return Query(embedder=embedder, vector=vectors[0], tokens=tokens, latency_ms=latency_ms)
         except ProviderError as exc:
-            return None, None, exc.code
+            return Query(degraded=exc.code)
 
     # -- recall -------------------------------------------------------------------------------
 
@@ -105,7 +115,8 @@ class Memory:
         """What memory adds to the provider request for this owner turn (``query``: the text's
         vector from :meth:`query_vector`, when it was embedded before)."""
         started = time.perf_counter()
-        embedder, vector, degraded = query if query is not None else self.query_vector(ai, text)
+        asked = query if query is not None else self.query_vector(ai, text)
+        embedder, vector = asked.embedder, asked.vector
         cfg = self.config
         with self.store.transaction():
             ranked = ranking.rank(
@@ -114,10 +125,11 @@ class Memory:
             )  # fmt: skip
             short = self.store.memory.turns(tenant_id, session_id, cfg.short_turns)
             episodes = self.store.memory.episodes(tenant_id, session_id, cfg.episodes_recalled)
-        return ranking.assemble(
+        recalled = ranking.assemble(
             ranked, short, episodes, budget=cfg.recall_tokens, started=started,
-            embedding_model=embedder.model if embedder else None, degraded=degraded,
+            embedding_model=embedder.model if embedder else None, degraded=asked.degraded,
         )  # fmt: skip
+        return dataclasses.replace(recalled, query=asked)
 
     def retrieve(
         self, tenant_id: str, text: str, *, ai: TenantAI | None = None, session_id: str | None = None,
@@ -139,7 +151,8 @@ class Memory:
         if vector is not None:
             embedder, vector = self.checked_vector(ai, vector), [float(x) for x in vector]
         elif strategy != "lexical":
-            embedder, vector, degraded = self.query_vector(ai, text)
+            asked = self.query_vector(ai, text)
+            embedder, vector, degraded = asked.embedder, asked.vector, asked.degraded
         if strategy == "lexical":
             embedder, vector = None, None
         with self.store.transaction():
@@ -267,9 +280,19 @@ class Memory:
         return chain.event("owner.memory.recalled", env.OWNER, env.OWNER, status="info",
                            payload={"session_id": session_id, **recall.trace()})  # fmt: skip
 
-    def recall_row(self, tenant_id: str, recall: Recall, correlation_id: str) -> Record:
-        """The recall's telemetry row: its latency, the tokens it added (``input_tokens``), and
-        whether long memory had anything for the turn (status ``hit`` or ``miss``)."""
+    def recall_rows(self, tenant_id: str, recall: Recall, correlation_id: str) -> list[Record]:
+        """The recall's telemetry: its ``memory_recall`` row (its latency, the tokens it added as
+        ``input_tokens``, status ``hit`` or ``miss``: whether long memory had anything), and the
+        ``provider_call`` row of the query's embedding when a remote model made it."""
+        asked = recall.query
+        rows = [self._recall_row(tenant_id, recall, correlation_id)]
+        if isinstance(asked, Query) and asked.embedder is not None and asked.embedder.remote:
+            rows.append(usage.call_row(tenant_id, asked.embedder, name="memory.embed",
+                                       at=self.clock.now(), tokens=asked.tokens,
+                                       latency_ms=asked.latency_ms, correlation_id=correlation_id))  # fmt: skip
+        return rows
+
+    def _recall_row(self, tenant_id: str, recall: Recall, correlation_id: str) -> Record:
         return {
             "tenant_id": tenant_id, "recorded_at": self.clock.now(), "kind": "memory_recall",
             "name": "memory.recall", "module": env.OWNER, "status": "hit" if recall.hit else "miss",

@@ -24,6 +24,8 @@ _STOPWORDS_EN = (
     " what which who whom whose when where why how all any some no not yes can could will would"
     " shall should may might must just also very too than up down out over again please thanks"
     " thank ok okay hi hello hey let lets let's"
+    # what is left of a contraction once the apostrophe splits it (what's, I'm, don't, we'll)
+    " s m t ll re ve d"
 )
 _STOPWORDS_PT = (
     "o os um uma uns umas e ou mas se de do da dos das em no na nos nas por para pra com sem"
@@ -66,6 +68,28 @@ def terms(text: str) -> list[str]:
             continue
         out.append(_stem(folded))
     return out
+
+
+_NAME = re.compile(r"(?<![\w'’])[A-ZÀ-Þ][a-zß-ÿ]+(?:[-'’][A-Za-zÀ-ÿ]+)?")
+_OPENS = re.compile(r"(^|[.!?:;]\s+)$")
+_CALENDAR_WORDS = (
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may"
+    " june july august september october november december"
+)
+_CALENDAR = frozenset(_CALENDAR_WORDS.split())
+
+
+def names(text: str) -> frozenset[str]:
+    """The names a text mentions — capitalised words that do not open a sentence and are not
+    common words, weekdays or months — folded: "When I'm away, Declan is in charge" → {declan}."""
+    found = set()
+    for match in _NAME.finditer(text):
+        if _OPENS.search(text[: match.start()]):
+            continue
+        word = fold(match.group())
+        if word not in STOPWORDS and word not in _CALENDAR:
+            found.add(word)
+    return frozenset(found)
 
 
 def term_counts(text: str) -> dict[str, int]:

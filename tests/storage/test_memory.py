@@ -212,20 +212,62 @@ def test_the_latest_statement_comes_first_and_the_earliest_for_how_it_began(
     assert began[0].endswith("on Tuesdays.")
 
 
-def test_a_question_or_a_request_asked_twice_is_not_promoted(
+def test_a_later_change_naming_the_same_person_comes_before_the_statement_it_updates(
+    store: Store, clock: FrozenClock
+) -> None:
+    """The change shares no word with the question ("covers" for "in charge", "off" for
+    "away"); keywords alone (no embedder) find it through the name it shares with the statement
+    it updates."""
+    memory = _memory(store, clock, embedder=None)
+    _say(
+        memory,
+        store,
+        clock,
+        "acme",
+        "s1",
+        "When I'm away, Declan is in charge. Anything urgent goes to him.",
+    )
+    _say(memory, store, clock, "acme", "s2", "Message Declan that the van is booked.")
+    clock.advance(timedelta(days=20))
+    _say(
+        memory,
+        store,
+        clock,
+        "acme",
+        "s3",
+        "Change of plan: Yasmin covers for me from now on when I'm off, Declan has enough on his plate.",
+    )
+    clock.advance(timedelta(days=3))
+    _say(
+        memory, store, clock, "acme", "s4", "Declan's new number is 07700 900111."
+    )  # also a change
+    facts = memory.recall("globex", "s5", "Who's in charge when I'm away?").facts()
+    assert facts == []  # nothing crosses tenants
+    facts = memory.recall("acme", "s5", "Who's in charge when I'm away?").facts()
+    statement = next(i for i, f in enumerate(facts) if "Declan is in charge" in f)
+    change = next(i for i, f in enumerate(facts) if "Yasmin covers" in f)
+    assert change < statement
+    # How it began: the original statement, nothing pulled in before it.
+    began = memory.recall("acme", "s5", "Who was first in charge when I was away?").facts()
+    assert "Yasmin" not in began[0]
+
+
+def test_a_question_is_not_kept_and_a_request_asked_twice_is_not_promoted(
     store: Store, clock: FrozenClock
 ) -> None:
     memory = _memory(store, clock)
     for _ in range(3):
         _say(memory, store, clock, "acme", "s1", "Is everything fine over there today?")
         _say(memory, store, clock, "acme", "s1", "Register the customer Maria Silva please.")
+        _say(memory, store, clock, "acme", "s1", "Can you book the van for Friday morning?")
     _say(memory, store, clock, "acme", "s2", "We will repaint the shop front in May.")
     _say(memory, store, clock, "acme", "s3", "We will repaint the shop front in May.")
     status = {
         e["content"]: (e["status"], e["metadata"]["mentions"]) for e in memory.entries("acme")
     }
-    assert status["Is everything fine over there today?"] == ("candidate", 3)
+    assert "Is everything fine over there today?" not in status  # a question states nothing
     assert status["Register the customer Maria Silva please."] == ("candidate", 3)
+    assert status["Can you book the van for Friday morning?"] == ("candidate", 3)  # it asks
     assert status["We will repaint the shop front in May."] == ("promoted", 2)  # a plan, said twice
 
 

@@ -103,3 +103,35 @@ def test_memory_metrics_say_why_they_are_empty_before_any_message(
     for name in MEMORY_METRICS:
         result = compute(store, name, tenant_id="acme", grain="all", **window)
         assert result.total is None and "kind = 'memory_recall'" in (result.empty_reason or "")
+
+
+def test_a_remote_query_embedding_is_a_priced_provider_call(
+    concierge: Concierge, store: Store, openai_server: Any
+) -> None:
+    """The turn's text embedded by OpenAI (the real SDK, over HTTP to the local server) is one
+    ``provider_call`` row with the tokens the API counted, under the bare model name that
+    prices are kept by — and it appears in the cost report."""
+    from matrix.metrics.costs import ai_cost
+    from matrix.providers.embeddings import OpenAIEmbedder
+    from matrix.providers.openai import OpenAIProvider
+
+    remote = OpenAIEmbedder(OpenAIProvider(api_key="sk-test-0123456789abcdef", max_retries=0,
+                                           model="text-embedding-3-small",
+                                           base_url=openai_server.base_url, timeout=5.0))  # fmt: skip
+    memory = concierge.memory
+    assert memory is not None
+    memory.embedders = lambda ai, mode=None: remote
+    answer = concierge.interact("acme", "owner-1", "Who is our accountant these days?")
+    with store.backend.transaction() as tx:
+        rows = tx.query(
+            "SELECT name, feature, provider, model, input_tokens, status, correlation_id"
+            " FROM telemetry WHERE tenant_id = 'acme' AND feature = 'memory_embedding'"
+        )
+    assert openai_server.count("embeddings") >= 1
+    (row,) = rows
+    assert row[:4] == ("memory.embed", "memory_embedding", "openai", "text-embedding-3-small")
+    assert row[4] > 0 and row[5] == "ok" and row[6] == answer.owner_command.correlation_id
+    clock_now = concierge.clock.now()
+    report = ai_cost(store, "acme", since=clock_now - timedelta(days=1),
+                     until=clock_now + timedelta(days=1), by="model")  # fmt: skip
+    assert "text-embedding-3-small" in {r["model"] for r in report.rows}

@@ -109,6 +109,64 @@ def check_window(since: datetime, until: datetime) -> None:
         )
 
 
+def _checked(
+    store: Any, name: str, tenant_id: str, since: datetime, until: datetime, grain: str,
+    catalog: MetricCatalog | None,
+) -> Metric:  # fmt: skip
+    metric = (catalog or load_catalog()).get(name)
+    if grain not in GRAINS:
+        raise UsageError(f"grain {grain!r} is not one of {list(GRAINS)}.")
+    if since.tzinfo is None or until.tzinfo is None:
+        raise UsageError("since and until must carry a time zone (e.g. 2026-11-01T00:00:00Z).")
+    check_window(since, until)
+    store.tenants.require(tenant_id)
+    return metric
+
+
+def _where(metric: Metric, dialect: str) -> str:
+    where = f"tenant_id = ? AND {metric.time_column} >= ? AND {metric.time_column} < ?"
+    if metric.sql("filter", dialect):
+        where += f" AND ({metric.sql('filter', dialect)})"
+    return where
+
+
+def _run(
+    store: Any, metric: Metric, tenant_id: str, sql: str, params: list[Any],
+    window: tuple[datetime, datetime],
+) -> tuple[list[tuple[Any, ...]], str, dict[str, Any]]:  # fmt: skip
+    """Run a metric query where the numbers are: its rows, the engine's name and the freshness."""
+    analytics = analytics_of(store)
+    if analytics is not None:
+        freshness = analytics.freshness(metric.source)
+        return (analytics.query(sql, params),
+                f"{analytics.dialect} analytics store ({freshness.get('engine')})", freshness)  # fmt: skip
+    live = {"as_of": "live", "lag_seconds": 0.0}
+    if store.dialect == "duckdb":
+        with store.backend.transaction() as tx:
+            return list(tx.query(sql, params)), "duckdb (native)", live
+    rows = run_sql(store, (metric.source,), tenant_id, sql, params,
+                   window=(metric.time_column, *window))  # fmt: skip
+    return rows, "duckdb over postgres rows (arrow)", live
+
+
+def _result(
+    metric: Metric, frame: pd.DataFrame, *, tenant_id: str, since: datetime, until: datetime,
+    grain: str, engine: str, freshness: dict[str, Any], **more: Any,
+) -> MetricResult:  # fmt: skip
+    read = int(frame["rows"].sum()) if not frame.empty else 0
+    provenance = {"metric": metric.name, "definition_version": metric.version, "tenant_id": tenant_id,
+                  "since": since.isoformat(), "until": until.isoformat(), "grain": grain, "rows_read": read,
+                  "engine": engine, "source": metric.source, "freshness": freshness, **more}  # fmt: skip
+    reason = None
+    if frame.empty:
+        what = f" matching {metric.filter}" if metric.filter else ""
+        reason = (f"no {metric.source} rows{what} for tenant {tenant_id!r} between "
+                  f"{since.isoformat()} and {until.isoformat()}")  # fmt: skip
+    elif frame["value"].isna().all():
+        reason = f"the {read} {metric.source} rows in the window give no value for {metric.name}"
+    return MetricResult(metric=metric, frame=frame, provenance=provenance, empty_reason=reason)
+
+
 def compute(
     store: Any,
     name: str,
@@ -126,60 +184,78 @@ def compute(
         UsageError: bad grain, or a window that ends before it starts.
         NotFoundError: unknown tenant.
     """
-    catalog = catalog or load_catalog()
-    metric = catalog.get(name)
-    if grain not in GRAINS:
-        raise UsageError(f"grain {grain!r} is not one of {list(GRAINS)}.")
-    if since.tzinfo is None or until.tzinfo is None:
-        raise UsageError("since and until must carry a time zone (e.g. 2026-11-01T00:00:00Z).")
-    check_window(since, until)
-    store.tenants.require(tenant_id)
-    analytics = analytics_of(store)
-    dialect = analytics.dialect if analytics else "duckdb"
+    metric = _checked(store, name, tenant_id, since, until, grain, catalog)
+    dialect = dialect_of(store)
     cast = "?" if dialect == "clickhouse" else "?::TIMESTAMPTZ"
     bucket = f"date_trunc('{grain}', {metric.time_column})" if grain != "all" else cast
-    where = f"tenant_id = ? AND {metric.time_column} >= ? AND {metric.time_column} < ?"
-    if metric.sql("filter", dialect):
-        where += f" AND ({metric.sql('filter', dialect)})"
     sql = (f"SELECT {bucket} AS bucket, {metric.sql('value', dialect)} AS value, count(*) AS rows"
-           f" FROM {metric.source} WHERE {where} GROUP BY 1 ORDER BY 1")  # fmt: skip
+           f" FROM {metric.source} WHERE {_where(metric, dialect)} GROUP BY 1 ORDER BY 1")  # fmt: skip
     params: list[Any] = ([since] if grain == "all" else []) + [tenant_id, since, until]
-    freshness: dict[str, Any] = {"as_of": "live", "lag_seconds": 0.0}
-    if analytics is not None:
-        rows = analytics.query(sql, params)
-        freshness = analytics.freshness(metric.source)
-        engine = f"{dialect} analytics store ({freshness.get('engine')})"
-        read = sum(int(r[2]) for r in rows)
-    elif store.dialect == "duckdb":
-        with store.backend.transaction() as tx:
-            rows = tx.query(sql, params)
-        engine = "duckdb (native)"
-        read = sum(int(r[2]) for r in rows)
-    else:
-        rows = run_sql(
-            store,
-            (metric.source,),
-            tenant_id,
-            sql,
-            params,
-            window=(metric.time_column, since, until),
-        )
-        read = sum(int(r[2]) for r in rows)
-        engine = "duckdb over postgres rows (arrow)"
+    rows, engine, freshness = _run(store, metric, tenant_id, sql, params, (since, until))
     frame = pd.DataFrame(rows, columns=["bucket", "value", "rows"])
     if grain == "all" and not frame.empty and int(frame["rows"].iloc[0]) == 0:
         frame = frame.iloc[0:0]
-    provenance = {"metric": metric.name, "definition_version": metric.version, "tenant_id": tenant_id,
-                  "since": since.isoformat(), "until": until.isoformat(), "grain": grain, "rows_read": read,
-                  "engine": engine, "source": metric.source, "freshness": freshness}  # fmt: skip
-    reason = None
-    if frame.empty:
-        what = f" matching {metric.filter}" if metric.filter else ""
-        reason = (f"no {metric.source} rows{what} for tenant {tenant_id!r} between "
-                  f"{since.isoformat()} and {until.isoformat()}")  # fmt: skip
-    elif frame["value"].isna().all():
-        reason = f"the {read} {metric.source} rows in the window give no value for {metric.name}"
-    return MetricResult(metric=metric, frame=frame, provenance=provenance, empty_reason=reason)
+    return _result(metric, frame, tenant_id=tenant_id, since=since, until=until, grain=grain,
+                   engine=engine, freshness=freshness)  # fmt: skip
+
+
+@dataclass(kw_only=True)
+class Comparison:
+    """One metric three ways, from one scan: over the window (:attr:`current`, grain ``all``),
+    over the window of the same length just before it (:attr:`previous`), and in buckets over
+    the window (:attr:`trend`)."""
+
+    current: MetricResult
+    previous: MetricResult
+    trend: MetricResult
+
+
+def compare(
+    store: Any,
+    name: str,
+    *,
+    tenant_id: str,
+    since: datetime,
+    until: datetime,
+    grain: str = "day",
+    catalog: MetricCatalog | None = None,
+) -> Comparison:
+    """What a KPI card shows, in one read of the source: the metric over ``[since, until)``, over
+    the window of the same length before ``since``, and its trend in buckets of ``grain``; each
+    equal to its own :func:`compute`.
+
+    The totals are not added up from the buckets (a p95 is not the mean of daily p95s): the
+    query groups by ``GROUPING SETS ((window, bucket), (window))``, so each total is the formula
+    over all of its window's rows, in the same scan as the buckets.
+
+    Raises:
+        UnknownMetricError, UsageError, NotFoundError: as :func:`compute`.
+    """
+    metric = _checked(store, name, tenant_id, since, until, grain, catalog)
+    before = since - (until - since)
+    dialect = dialect_of(store)
+    time = metric.time_column
+    bucket = f"date_trunc('{grain}', {time})" if grain != "all" else "0"
+    where = _where(metric, dialect)
+    sql = (f"SELECT {time} >= ? AS is_current, {bucket} AS bucket, {metric.sql('value', dialect)} AS value,"
+           f" count(*) AS rows, grouping(bucket) AS whole FROM {metric.source} WHERE {where}"
+           " GROUP BY GROUPING SETS ((is_current, bucket), (is_current)) ORDER BY 1, 5, 2")  # fmt: skip
+    rows, engine, freshness = _run(store, metric, tenant_id, sql, [since, tenant_id, before, until],
+                                   (before, until))  # fmt: skip
+    columns = ["bucket", "value", "rows"]
+
+    def part(current: bool, whole: bool, start: datetime) -> pd.DataFrame:
+        found = [(start if whole else b, v, n) for c, b, v, n, w in rows
+                 if bool(c) == current and bool(w) == whole and int(n) > 0]  # fmt: skip
+        return pd.DataFrame(found, columns=columns)
+
+    shared = {"tenant_id": tenant_id, "engine": engine, "freshness": freshness, "scan": "compare"}
+    trend = part(True, grain == "all", since)
+    return Comparison(
+        current=_result(metric, part(True, True, since), since=since, until=until, grain="all", **shared),
+        previous=_result(metric, part(False, True, before), since=before, until=since, grain="all", **shared),
+        trend=_result(metric, trend, since=since, until=until, grain=grain, **shared),
+    )  # fmt: skip
 
 
 def run_sql(

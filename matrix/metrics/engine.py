@@ -249,7 +249,8 @@ def compare(
                  if bool(c) == current and bool(w) == whole and int(n) > 0]  # fmt: skip
         return pd.DataFrame(found, columns=columns)
 
-    shared = {"tenant_id": tenant_id, "engine": engine, "freshness": freshness, "scan": "compare"}
+    shared: dict[str, Any] = {"tenant_id": tenant_id, "engine": engine, "freshness": freshness,
+                              "scan": "compare"}  # fmt: skip
     trend = part(True, grain == "all", since)
     return Comparison(
         current=_result(metric, part(True, True, since), since=since, until=until, grain="all", **shared),

@@ -85,19 +85,55 @@ def burn_rate(
     return None if not valid else (bad / valid) / (1 - slo.target)
 
 
+def _window_counts(
+    store: Any, slos: list[Slo], tenant_id: str, at: datetime, windows: list[timedelta]
+) -> dict[tuple[str, timedelta], tuple[int, int]]:
+    """(valid, bad) of every SLO in ``slos`` (all on one source table) over every window ending
+    ``at``: one scan of the longest window, each count a conditional sum."""
+    source, time = slos[0].source, slos[0].time_column
+    sums, args = [], []
+    for slo in slos:
+        for window in windows:
+            sums.append(
+                f"coalesce(sum(CASE WHEN ({slo.valid}) AND {time} >= ? THEN 1 ELSE 0 END), 0)"
+            )
+            sums.append(f"coalesce(sum(CASE WHEN ({slo.valid}) AND {time} >= ? THEN"
+                        f" (CASE WHEN {slo.good} THEN 0 ELSE 1 END) ELSE 0 END), 0)")  # fmt: skip
+            args += [at - window, at - window]
+    valid = " OR ".join(f"({slo.valid})" for slo in slos)
+    start = at - max(windows)
+    sql = (f"SELECT {', '.join(sums)} FROM {source}"
+           f" WHERE tenant_id = ? AND {time} >= ? AND {time} < ? AND ({valid})")  # fmt: skip
+    [row] = run_sql(store, (source,), tenant_id, sql, [*args, tenant_id, start, at],
+                    window=(time, start, at))  # fmt: skip
+    counts = iter(int(v) for v in row)
+    return {(slo.name, w): (next(counts), next(counts)) for slo in slos for w in windows}
+
+
 def status(store: Any, tenant_id: str, *, at: datetime, period_days: int = 30) -> list[SloStatus]:
-    """Every SLO's budget over the period ending ``at``, its burn rates and firing alerts."""
+    """Every SLO's budget over the period ending ``at``, its burn rates and firing alerts: one
+    scan per source table for every SLO and window."""
     if at.tzinfo is None:
         raise UsageError("at must carry a time zone.")
     store.tenants.require(tenant_id)
+    period = timedelta(days=period_days)
+    windows = sorted({period, *(w for _, long, short, _ in ALERTS for w in (long, short))})
+    counts: dict[tuple[str, timedelta], tuple[int, int]] = {}
+    for source in dict.fromkeys(slo.source for slo in SLOS):
+        counts |= _window_counts(
+            store, [s for s in SLOS if s.source == source], tenant_id, at, windows
+        )
+
+    def rate(slo: Slo, window: timedelta) -> float | None:
+        valid, bad = counts[(slo.name, window)]
+        return None if not valid else (bad / valid) / (1 - slo.target)
+
     out = []
     for slo in SLOS:
         result = SloStatus(
             slo=slo.name, module=slo.module, target=slo.target, period_days=period_days
         )
-        result.valid, result.bad = _counts(
-            store, slo, tenant_id, at - timedelta(days=period_days), at
-        )
+        result.valid, result.bad = counts[(slo.name, period)]
         if not result.valid:
             result.empty_reason = (
                 f"no {slo.source} events for this SLO in the last {period_days} days"
@@ -107,8 +143,7 @@ def status(store: Any, tenant_id: str, *, at: datetime, period_days: int = 30) -
         result.success_ratio = 1 - result.bad / result.valid
         result.budget_remaining = 1 - (result.bad / result.valid) / (1 - slo.target)
         for factor, long, short, severity in ALERTS:
-            long_rate = burn_rate(store, slo, tenant_id, at, long)
-            short_rate = burn_rate(store, slo, tenant_id, at, short)
+            long_rate, short_rate = rate(slo, long), rate(slo, short)
             result.burn_rates[_label(long)] = long_rate
             result.burn_rates[_label(short)] = short_rate
             if (

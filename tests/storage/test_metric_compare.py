@@ -16,6 +16,7 @@ from matrix.app import build
 from matrix.config import Settings
 from matrix.metrics import compute, load_catalog
 from matrix.metrics.engine import MetricResult, compare
+from matrix.metrics.slo import ALERTS, SLOS, _counts, _label, burn_rate, status
 from matrix.storage import Store
 from tests.conftest import require_service
 
@@ -23,6 +24,7 @@ T0 = datetime(2026, 10, 1, tzinfo=UTC)
 # A window that starts and ends mid-day, so its first and last buckets are partial and the
 # previous window's rows share a bucket with the window's first rows.
 SINCE, UNTIL = T0 + timedelta(days=6, hours=7), T0 + timedelta(days=12, hours=15)
+MODULES = ["mod-03-clientes", "mod-04-agenda", "mod-05-faturamento-cobranca"]
 TELEMETRY = [m for m in load_catalog().metrics.values() if m.source == "telemetry"]
 
 
@@ -36,7 +38,7 @@ def _rows(n: int, seed: int = 11) -> list[dict[str, Any]]:
         out.append({"tenant_id": "acme" if i % 4 else "beta",
                     "recorded_at": T0 + timedelta(seconds=int(rng.integers(0, 14 * 86400))),
                     "kind": str(kind), "name": "owner.interaction" if kind == "request" else "x",
-                    "module": "mod-03-clientes", "status": str(rng.choice(statuses[str(kind)])),
+                    "module": str(rng.choice(MODULES)), "status": str(rng.choice(statuses[str(kind)])),
                     "latency_ms": float(rng.lognormal(6, 1)), "provider": "openai", "model": "gpt-5-mini",
                     "input_tokens": int(rng.integers(10, 5000)), "cached_tokens": int(rng.integers(0, 10)),
                     "output_tokens": int(rng.integers(1, 900))})  # fmt: skip
@@ -147,3 +149,22 @@ def test_compare_on_the_analytics_store_equals_compute(
         assert "analytics store" in got.current.provenance["engine"]
     finally:
         app.close()
+
+
+def test_slo_status_in_one_scan_equals_a_query_per_window(store: Store) -> None:
+    _seed(store)
+    at = T0 + timedelta(days=13, hours=20, minutes=7)
+    got = {s.slo: s for s in status(store, "acme", at=at, period_days=10)}
+    for slo in SLOS:
+        one = got[slo.name]
+        assert (one.valid, one.bad) == _counts(store, slo, "acme", at - timedelta(days=10), at), (
+            slo.name
+        )
+        if slo.source == "telemetry":
+            assert one.valid > 0, f"the generated rows hold {slo.name} events"
+        for _, long, short, _ in ALERTS:
+            for window in (long, short):
+                want = burn_rate(store, slo, "acme", at, window)
+                assert one.burn_rates.get(_label(window)) == (
+                    pytest.approx(want) if want is not None else None
+                )

@@ -81,12 +81,25 @@ def sparkline(result: MetricResult) -> go.Figure:
     """A metric's trend over the window, small: a line without axes for a card, titled with the
     bucket and unit (``per day, %``)."""
     metric = result.metric
-    grain = result.provenance.get("grain", "day")
     frame = result.frame.dropna(subset=["value"])
-    fig = go.Figure(go.Scatter(x=list(frame["bucket"]), y=list(frame["value"]), mode="lines+markers",
-                               line={"width": 2}, marker={"size": 4}, hoverinfo="skip"))  # fmt: skip
     unit = "%" if metric.unit == "ratio" else metric.unit
-    fig.update_layout(title={"text": f"per {grain} ({unit})", "font": {"size": 10}, "x": 0, "y": 0.98},
+    return spark(
+        list(frame["bucket"]),
+        list(frame["value"]),
+        f"per {result.provenance.get('grain', 'day')} ({unit})",
+    )
+
+
+def cost_sparkline(days: list[dict[str, Any]]) -> go.Figure:
+    """AI cost per day (the rows of :func:`matrix.metrics.costs.daily_cost`), small, for a card."""
+    return spark([d["day"] for d in days], [d["cost_usd"] or 0.0 for d in days], "per day ($)")
+
+
+def spark(x: list[Any], y: list[Any], title: str) -> go.Figure:
+    """A small line without axes for a card, titled with its bucket and unit."""
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines+markers", line={"width": 2}, marker={"size": 4},
+                               hoverinfo="skip"))  # fmt: skip
+    fig.update_layout(title={"text": title, "font": {"size": 10}, "x": 0, "y": 0.98},
                       height=56, margin={"l": 2, "r": 2, "t": 14, "b": 2}, showlegend=False,
                       xaxis={"visible": False}, yaxis={"visible": False})  # fmt: skip
     return fig

@@ -372,6 +372,13 @@ QUERIES = {
                list(DISTINCT t.provider || '/' || coalesce(t.model, '(no model)')) FILTER (WHERE p.price_id IS NULL) AS unpriced_models
         FROM {_PRICED_CALLS}
         GROUP BY 1 ORDER BY 1""",
+    # AI cost by {group} and model: calls, unpriced calls and cost at the prices in force (no
+    # distinct list to build: the caller folds the models, a handful per group).
+    "costs.by_group_model": f"""
+        SELECT {{group}} AS grp, t.provider || '/' || coalesce(t.model, '(no model)') AS model, count(*) AS calls,
+               count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls, fsum({_CALL_COST}) AS cost_usd
+        FROM {_PRICED_CALLS}
+        GROUP BY t.provider, t.model, 1 ORDER BY 1, 2""",
     # One sum per window (each ``costs.spent_since`` takes the window's start) in one scan.
     "costs.spent_since": f"coalesce(fsum({_CALL_COST}) FILTER (WHERE t.recorded_at >= ?), 0)",
     "costs.sums": f"SELECT {{sums}} FROM {_PRICED_CALLS}",
@@ -403,6 +410,11 @@ CLICKHOUSE_QUERIES = {
         FROM {_CH_PRICED_CALLS}
         GROUP BY 1 ORDER BY 1""",
     "costs.spent_since": f"coalesce(sumKahanIf({_CH_CALL_COST}, t.recorded_at >= ?), 0)",
+    "costs.by_group_model": f"""
+        SELECT {{group}} AS grp, t.provider || '/' || coalesce(t.model, '(no model)') AS model, count(*) AS calls,
+               count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls, sumKahan({_CH_CALL_COST}) AS cost_usd
+        FROM {_CH_PRICED_CALLS}
+        GROUP BY t.provider, t.model, 1 ORDER BY 1, 2""",
 }  # fmt: skip
 
 

@@ -89,25 +89,34 @@ def _window_counts(
     store: Any, slos: list[Slo], tenant_id: str, at: datetime, windows: list[timedelta]
 ) -> dict[tuple[str, timedelta], tuple[int, int]]:
     """(valid, bad) of every SLO in ``slos`` (all on one source table) over every window ending
-    ``at``: one scan of the longest window, each count a conditional sum."""
+    ``at``, from one scan of the longest window: rows are counted in bands between consecutive
+    window starts (newest first), and a window's count is the sum of the bands it covers."""
     source, time = slos[0].source, slos[0].time_column
-    sums, args = [], []
+    ordered = sorted(windows)
+    band = "CASE " + " ".join(f"WHEN {time} >= ? THEN {i}" for i in range(len(ordered) - 1)) \
+        + f" ELSE {len(ordered) - 1} END"  # fmt: skip
+    sums = []
     for slo in slos:
-        for window in windows:
-            sums.append(
-                f"coalesce(sum(CASE WHEN ({slo.valid}) AND {time} >= ? THEN 1 ELSE 0 END), 0)"
-            )
-            sums.append(f"coalesce(sum(CASE WHEN ({slo.valid}) AND {time} >= ? THEN"
-                        f" (CASE WHEN {slo.good} THEN 0 ELSE 1 END) ELSE 0 END), 0)")  # fmt: skip
-            args += [at - window, at - window]
+        sums.append(f"coalesce(sum(CASE WHEN {slo.valid} THEN 1 ELSE 0 END), 0)")
+        sums.append(
+            f"coalesce(sum(CASE WHEN ({slo.valid}) AND NOT coalesce({slo.good}, false) THEN 1 ELSE 0 END), 0)"
+        )
     valid = " OR ".join(f"({slo.valid})" for slo in slos)
-    start = at - max(windows)
-    sql = (f"SELECT {', '.join(sums)} FROM {source}"
-           f" WHERE tenant_id = ? AND {time} >= ? AND {time} < ? AND ({valid})")  # fmt: skip
-    [row] = run_sql(store, (source,), tenant_id, sql, [*args, tenant_id, start, at],
-                    window=(time, start, at))  # fmt: skip
-    counts = iter(int(v) for v in row)
-    return {(slo.name, w): (next(counts), next(counts)) for slo in slos for w in windows}
+    start = at - ordered[-1]
+    sql = (f"SELECT {band} AS band, {', '.join(sums)} FROM {source}"
+           f" WHERE tenant_id = ? AND {time} >= ? AND {time} < ? AND ({valid}) GROUP BY 1")  # fmt: skip
+    rows = run_sql(store, (source,), tenant_id, sql, [*(at - w for w in ordered[:-1]), tenant_id, start, at],
+                   window=(time, start, at))  # fmt: skip
+    bands = {int(r[0]): [int(v) for v in r[1:]] for r in rows}
+    counts = {}
+    for i, slo in enumerate(slos):
+        for w, window in enumerate(ordered):
+            covered = [bands[b] for b in range(w + 1) if b in bands]
+            counts[(slo.name, window)] = (
+                sum(c[2 * i] for c in covered),
+                sum(c[2 * i + 1] for c in covered),
+            )
+    return counts
 
 
 def status(store: Any, tenant_id: str, *, at: datetime, period_days: int = 30) -> list[SloStatus]:

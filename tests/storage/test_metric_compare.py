@@ -15,6 +15,7 @@ import pytest
 from matrix.app import build
 from matrix.config import Settings
 from matrix.metrics import compute, load_catalog
+from matrix.metrics.costs import ai_cost, daily_cost, set_price
 from matrix.metrics.engine import MetricResult, compare
 from matrix.metrics.slo import ALERTS, SLOS, _counts, _label, burn_rate, status
 from matrix.storage import Store
@@ -143,10 +144,25 @@ def test_compare_on_the_analytics_store_equals_compute(
                 migrate=True, clock=clock)  # fmt: skip
     try:
         _seed(app.store)
+        set_price(app.store, provider="openai", model="gpt-5-mini", effective_from=T0 + timedelta(days=8),
+                  input_per_mtok=0.25, output_per_mtok=2.0, actor="test", now=T0)  # fmt: skip
         app.analytics.sync()
         assert _check_all(app.store, grains=("day",)) == len(TELEMETRY)
         got = compare(app.store, "task_success_ratio", tenant_id="acme", since=SINCE, until=UNTIL)
         assert "analytics store" in got.current.provenance["engine"]
+        slos = {
+            s.slo: (s.valid, s.bad) for s in status(app.store, "acme", at=UNTIL, period_days=10)
+        }
+        assert slos["customers_task_success"] == _counts(
+            app.store, SLOS[2], "acme", UNTIL - timedelta(days=10), UNTIL
+        )
+        costs = daily_cost(app.store, "acme", since=SINCE, until=UNTIL)
+        want = ai_cost(app.store, "acme", since=SINCE, until=UNTIL)
+        assert (
+            costs.current.total_usd == pytest.approx(want.total_usd, rel=1e-12)
+            and want.total_usd > 0
+        )
+        assert costs.current.unpriced_calls == want.unpriced_calls and len(costs.current.rows) == 7
     finally:
         app.close()
 
@@ -168,3 +184,30 @@ def test_slo_status_in_one_scan_equals_a_query_per_window(store: Store) -> None:
                 assert one.burn_rates.get(_label(window)) == (
                     pytest.approx(want) if want is not None else None
                 )
+
+
+def test_daily_cost_equals_ai_cost_per_window_and_per_day(store: Store) -> None:
+    _seed(store)
+    store.telemetry.insert_many([{**r, "tenant_id": "acme", "model": "unpriced-model"} for r in _rows(60, seed=3)
+                                 if r["kind"] == "provider_call"])  # fmt: skip
+    set_price(store, provider="openai", model="gpt-5-mini", effective_from=T0 + timedelta(days=2), input_per_mtok=0.25,
+              output_per_mtok=2.0, actor="test", now=T0)  # fmt: skip
+    got = daily_cost(store, "acme", since=SINCE, until=UNTIL)
+    before = SINCE - (UNTIL - SINCE)
+    for report, (start, end) in ((got.current, (SINCE, UNTIL)), (got.previous, (before, SINCE))):
+        want = ai_cost(store, "acme", since=start, until=end)
+        assert report.total_usd == pytest.approx(want.total_usd, rel=1e-12) and want.total_usd > 0
+        assert report.unpriced_calls == want.unpriced_calls > 0
+        assert (
+            report.unpriced_models == want.unpriced_models
+            and "openai/unpriced-model" in want.unpriced_models
+        )
+    assert len(got.current.rows) == 7, "the window touches seven days"
+    for row in got.current.rows:
+        day = row["day"] if row["day"].tzinfo else row["day"].replace(tzinfo=UTC)
+        start, end = max(day, SINCE), min(day + timedelta(days=1), UNTIL)
+        assert row["cost_usd"] == pytest.approx(
+            ai_cost(store, "acme", since=start, until=end).total_usd, rel=1e-12
+        )
+    late = daily_cost(store, "acme", since=T0 + timedelta(days=40), until=T0 + timedelta(days=41))
+    assert late.current.empty_reason and late.previous.empty_reason and late.current.total_usd == 0

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from dash import html
 
+from matrix import formats
 from matrix.access import User
 from matrix.app import App, build
 from matrix.clock import SYSTEM_CLOCK, Clock
@@ -168,6 +169,21 @@ def scheme() -> str | None:
     return chosen if chosen in ("light", "dark") else None
 
 
+ZONE_COOKIE = "matrix-tz"
+
+
+def viewer_zone() -> str:
+    """The viewer's time zone (IANA name, sent by the browser in a cookie set by
+    ``assets/timezone.js``) for :func:`matrix.formats.when`; UTC outside a request, before the
+    browser has said, or for a name that is not a zone."""
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return "UTC"
+    name = request.cookies.get(ZONE_COOKIE) or ""
+    return name if len(name) <= 64 and formats.zone(name).key == name else "UTC"
+
+
 def brand_of(tenant: str | None) -> Any:
     """The tenant's brand (:class:`matrix.brand.Brand`) in the viewer's scheme."""
     from dashboards.theme import resolved
@@ -175,10 +191,33 @@ def brand_of(tenant: str | None) -> Any:
     return resolved(palette(tenant))
 
 
+ENGINE_WORDS = {"duckdb": "DuckDB", "parquet": "Parquet", "clickhouse": "ClickHouse", "clickhouses": "ClickHouse",
+                "chdb": "ClickHouse (in-process)", "postgresql": "PostgreSQL", "postgres": "PostgreSQL"}  # fmt: skip
+
+
 def freshness(tenant: str | None) -> str | None:
-    """One line for the page header on how fresh the numbers are ("numbers as of …"); None
-    while the numbers are read live from the operational store, as they are today."""
-    return None
+    """One line for the page header on how fresh the numbers are: ``numbers live`` when the
+    operational store answers the metrics itself; else ``numbers as of 5 min ago`` (the least
+    recently copied table of the analytics store) and its engine, in words (never its URL or
+    path). None without a tenant."""
+    if not tenant or store().tenants.get(tenant) is None:
+        return None
+    status = application().analytics.status(tenant)
+    engine = ENGINE_WORDS.get(
+        status.engine.split(":", 1)[0].split(" ", 1)[0], "the analytics store"
+    )
+    if status.live:
+        return f"numbers live · {engine}"
+    copied = [t for t in status.tables if t.synced_at is not None]
+    if not copied:
+        if not status.tables:  # no analytics store: each query copies the tenant's rows
+            return f"numbers live · {engine}, copied for each query (slow: set an analytics store)"
+        return f"numbers not copied yet to {engine}: run `matrix analytics sync`"
+    oldest = min(copied, key=lambda t: t.synced_at or clock().now())
+    assert oldest.synced_at is not None
+    behind = sum(t.rows_behind or 0 for t in status.tables)
+    waiting = f" · {formats.count(behind)} new rows not copied yet" if behind else ""
+    return f"numbers as of {formats.ago(oldest.synced_at, clock().now())} · {engine}{waiting}"
 
 
 def default_tenant(user: User | None, tenants: list[str]) -> str | None:

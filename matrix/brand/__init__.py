@@ -27,6 +27,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from matrix.errors import UsageError
 from matrix.issues import Issues
 
 SCHEMES = ("light", "dark")
@@ -139,6 +140,27 @@ def resolve(
     check(brand).raise_invalid(f"The {brand.palette} palette ({chosen}) is unreadable",
                                then="Pick other colours; nothing was changed.")  # fmt: skip
     return brand
+
+
+def from_config(config: Mapping[str, Any]) -> Brand:
+    """The brand a tenant's runtime config names (its ``brand`` section: palette, scheme and
+    custom colours, as ``matrix tenant apply`` stores a pack's), resolved.
+
+    A stored brand was checked when it was saved; should it no longer resolve (the shipped tokens
+    changed under it), the palette alone in the stored scheme is used, then the default palette,
+    so that a face drawing the tenant's brand never fails on it.
+    """
+    spec = config.get("brand", config)
+    spec = spec if isinstance(spec, Mapping) else {}
+    palette, scheme, colours = spec.get("palette"), spec.get("scheme"), spec.get("colours")
+    for name, chosen, custom in ((palette, scheme, colours), (palette, scheme, None)):
+        try:
+            return resolve(name if isinstance(name, str) else None,
+                           scheme=chosen if isinstance(chosen, str) else None,
+                           colours=custom if isinstance(custom, Mapping) else None)  # fmt: skip
+        except UsageError:
+            continue
+    return resolve()
 
 
 def check(brand: Brand) -> Issues:

@@ -11,10 +11,12 @@ tenant's runtime config, which the runtime reads on every request.
 
 Each file is checked against its schema in ``contracts/tenant-pack/``, then across files (a
 readable brand, known rule keys and handoff codes); every problem is named with its file and
-JSON pointer before anything is stored. Applying a valid pack is one call of the tenant runtime's
-own save path (:meth:`TenantRuntimes.prepare` and :meth:`~TenantRuntimes.commit`): the tenant is
-registered if unknown and its config stored in one transaction, with a ``tenant.config.changed``
-event per kind of change (a deployment of kind ``config``).
+JSON pointer before anything is stored (:func:`check_pack` returns those problems without
+raising: ``matrix new-saas`` and a generated project check their pack with it). Applying a valid
+pack is one call of the tenant runtime's own save path (:meth:`TenantRuntimes.prepare` and
+:meth:`~TenantRuntimes.commit`): the tenant is registered if unknown and its config stored in
+one transaction, with a ``tenant.config.changed`` event per kind of change (a deployment of kind
+``config``). :func:`tenant_brand` reads the brand back, resolved.
 
 What each part becomes: the owner persona → ``personas.owner_concierge_prompt`` (who answers,
 in which language and tone, what it may do), ``openai.model``/``fallback_models``/``temperature``
@@ -34,6 +36,7 @@ from typing import Any
 from matrix import brand, values
 from matrix.concierge import pack_rules
 from matrix.concierge.tenant import TenantRuntimes
+from matrix.config import Settings
 from matrix.contracts import Catalog, pointer_of
 from matrix.errors import PackError, UsageError
 from matrix.issues import Issue, Issues
@@ -71,6 +74,21 @@ class TenantPack:
     warnings: list[Issue] = field(default_factory=list)
 
 
+def check_pack(root: Path, catalog: Catalog | None = None) -> Issues:
+    """Every problem of the pack at ``root``, errors and warnings, without raising: the checks
+    :func:`read_pack` makes before it refuses a pack (``catalog`` defaults to the configured
+    contracts). A pack with no errors is one ``matrix tenant apply`` accepts."""
+    if catalog is None:
+        catalog = Catalog(Settings.load().contracts_dir)
+    root = Path(root)
+    if not root.is_dir():
+        issues = Issues()
+        issues.error("PACK_DIR", f"{str(root)!r} is not a folder: give the folder that holds"
+                                 " tenant.json, personas/ and policies/")  # fmt: skip
+        return issues
+    return _check(root, catalog)[0]
+
+
 def read_pack(
     root: Path, catalog: Catalog, *, tenant_id: str | None = None, name: str | None = None
 ) -> TenantPack:
@@ -85,6 +103,30 @@ def read_pack(
     if not root.is_dir():
         raise PackError(f"PACK_DIR {str(root)!r} is not a folder: give the folder that holds"
                         " tenant.json, personas/ and policies/.", issues=())  # fmt: skip
+    issues, checked = _check(root, catalog)
+    _raise(root, issues)
+    tenant, owner, whatsapp = checked.tenant, checked.owner, checked.whatsapp
+    assert tenant is not None and owner is not None and whatsapp is not None
+    tenant_id = tenant_id or tenant["tenant_id"]
+    name = name or tenant["name"]
+    update = _update(tenant, owner, whatsapp, checked.rules, checked.handoffs, name)
+    return TenantPack(tenant_id=tenant_id, name=name, update=update, rules=checked.report,
+                      warnings=list(issues.warnings))  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Checked:
+    """The documents of a pack folder that passed their schemas, and what its rules set."""
+
+    tenant: dict[str, Any] | None
+    owner: dict[str, Any] | None
+    whatsapp: dict[str, Any] | None
+    rules: dict[str, Any]
+    report: list[dict[str, Any]]
+    handoffs: list[str]
+
+
+def _check(root: Path, catalog: Catalog) -> tuple[Issues, _Checked]:
     issues = Issues()
     docs: dict[str, Any] = {}
     for rel, schema in SCHEMAS.items():
@@ -100,11 +142,7 @@ def read_pack(
         doc = _load(root, rel, POLICY_SCHEMA, catalog, issues)
         if doc is not None:
             policies.append(pack_rules.PolicyFile(name=rel, document=doc))
-    tenant, owner, whatsapp = (
-        docs["tenant.json"],
-        docs["personas/owner.json"],
-        docs["personas/whatsapp.json"],
-    )
+    tenant, whatsapp = docs["tenant.json"], docs["personas/whatsapp.json"]
     # Checks across files run on every file that passed its schema, so one run names everything.
     if tenant is not None:
         _check_brand(tenant["brand"], issues)
@@ -114,12 +152,9 @@ def read_pack(
         handoffs = pack_rules.handoff_codes(
             whatsapp["handoff_policy"], issues, "personas/whatsapp.json"
         )
-    _raise(root, issues)
-    tenant_id = tenant_id or tenant["tenant_id"]
-    name = name or tenant["name"]
-    update = _update(tenant, owner, whatsapp, chosen, handoffs, name)
-    return TenantPack(tenant_id=tenant_id, name=name, update=update, rules=report,
-                      warnings=list(issues.warnings))  # fmt: skip
+    checked = _Checked(tenant=tenant, owner=docs["personas/owner.json"], whatsapp=whatsapp,
+                       rules=chosen, report=report, handoffs=handoffs)  # fmt: skip
+    return issues, checked
 
 
 def apply_pack(
@@ -150,6 +185,17 @@ def apply_pack(
         "rules": pack.rules,
         "warnings": [str(w) for w in pack.warnings],
     }
+
+
+def tenant_brand(runtimes: TenantRuntimes, tenant_id: str) -> brand.Brand:
+    """The tenant's resolved brand from its runtime config: the palette, scheme and custom
+    colours its pack (or ``matrix tenant config``) stored, as :func:`matrix.brand.from_config`
+    resolves them.
+
+    Raises:
+        NotFoundError: unknown tenant.
+    """
+    return brand.from_config(runtimes.resolve(tenant_id).config)
 
 
 def _load(root: Path, rel: str, schema: str, catalog: Catalog, issues: Issues) -> Any:

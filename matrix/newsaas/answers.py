@@ -31,7 +31,10 @@ TENANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,119}")
 TENANT_RULE = (
     "use 1-120 letters, digits, '.', '_' or '-', starting with a letter or digit (e.g. acme-01)"
 )
-NAME_MAX = 80
+# The personas' display names are the name and " WhatsApp Concierge" (19 characters), which the
+# pack's schemas allow up to 80 characters; the tenant's name needs at least 2.
+NAME_MAX = 80 - len(" WhatsApp Concierge")
+NAME_MIN = 2
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 FLAGS = {"project_name": "--name", "tenant_id": "--tenant", "palette": "--palette",
          "scheme": "--scheme", "colours": "--colours", "layout": "--layout",
@@ -78,8 +81,9 @@ def package_name(name: str) -> str:
 def name_problem(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         return "the project name is empty; give the SaaS's name, e.g. 'Clinica Viva'"
-    if any(ord(c) < 32 for c in value) or len(value) > NAME_MAX:
-        return f"the project name {value!r} must be one line of at most {NAME_MAX} characters"
+    if any(ord(c) < 32 for c in value) or not NAME_MIN <= len(value) <= NAME_MAX:
+        return (f"the project name {value!r} must be one line of {NAME_MIN} to {NAME_MAX} "
+                "characters")  # fmt: skip
     if not slug(value):
         return f"the project name {value!r} has no letter or digit to make a slug of; add some"
     return ""

@@ -20,6 +20,7 @@ from matrix.config import child_environment
 from matrix.errors import ConflictError, MissingDependencyError, UsageError
 from matrix.newsaas import repository
 from matrix.newsaas.answers import Answers
+from matrix.newsaas.project import refuse_invalid_pack
 
 CONFLICT_MARKER = b"<<<<<<< before updating"
 # The project's first commit, when git has no identity for the user (an update needs one).
@@ -78,17 +79,23 @@ def generate(dst: Path, answers: Answers, *, repo: Path, version: str | None = N
     repository with one commit, as ``copier update`` needs.
 
     Raises:
-        UsageError: the destination is refused (see :func:`check_destination`) or copier refused.
+        UsageError: the destination is refused (see :func:`check_destination`), copier
+            refused, or the pack the answers make is invalid (nothing written).
         MissingDependencyError: git is missing.
     """
     version = choose_version(version)
     check_destination(dst, overwrite=overwrite)
     source = repository.ensure(repo)
-    if dry_run:  # rendered aside and thrown away: the plan is exactly what would be written
-        with tempfile.TemporaryDirectory(prefix="matrix-new-saas-") as tmp:
-            _copy(source, Path(tmp) / "project", answers, version, overwrite=False)
-            return Generated(path=dst, version=version, files=tuple(_files(Path(tmp) / "project")))
-    _copy(source, dst, answers, version, overwrite=overwrite)
+    # Rendered aside first: the pack is checked as `matrix tenant apply` checks it, so a project
+    # is written whole with a valid pack or not at all (and a dry run lists exactly its files).
+    with tempfile.TemporaryDirectory(prefix="matrix-new-saas-") as tmp:
+        rendered = Path(tmp) / "project"
+        _copy(source, rendered, answers, version)
+        refuse_invalid_pack(rendered)
+        files = tuple(_files(rendered))
+        if dry_run:
+            return Generated(path=dst, version=version, files=files)
+        shutil.copytree(rendered, dst, symlinks=True, dirs_exist_ok=True)
     committed = git and _init_git(dst, version)
     return Generated(path=dst, version=version, files=tuple(_files(dst)), committed=committed)
 
@@ -132,10 +139,10 @@ def update(dst: Path, *, repo: Path, version: str | None = None) -> Generated:
                      files=tuple(_files(dst)), changed=tuple(changed))  # fmt: skip
 
 
-def _copy(source: Path, dst: Path, answers: Answers, version: str, *, overwrite: bool) -> None:
+def _copy(source: Path, dst: Path, answers: Answers, version: str) -> None:
     try:
         copier.run_copy(str(source), str(dst), data=answers.as_data(), vcs_ref=version,
-                        defaults=True, overwrite=overwrite, unsafe=True, quiet=True,
+                        defaults=True, unsafe=True, quiet=True,
                         skip_tasks=True)  # fmt: skip
     except (CopierError, ValueError) as exc:
         raise UsageError(f"The template refused the answers: {exc}") from None

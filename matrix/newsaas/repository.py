@@ -32,7 +32,7 @@ from matrix import paths
 from matrix.config import child_environment
 from matrix.errors import MissingDependencyError, StorageError
 
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 """The version of the template's current tree."""
 TEMPLATE = paths.DATA / "template"
 DEFAULT_ROOT = Path("~/.cache/matrix-workbench/template")

@@ -18,6 +18,7 @@ from matrix.newsaas import answers, repository
 from matrix.newsaas.generate import CONFLICT_MARKER
 from matrix.newsaas.project import check_project
 from tests.conftest import IN_CI
+from tests.generator.conftest import assert_pack_applies
 
 ANSWERS = ("--name", "Clinica Viva", "--tenant", "clinica-viva", "--palette", "forest")
 PREVIOUS, CURRENT = repository.versions()[-2:]
@@ -72,9 +73,28 @@ def test_new_saas_project_passes_its_own_make_test(tmp_path: Path) -> None:
     assert "g10_tenant_pack | pass" in done.stdout and "g01_contract_checks | pass" in done.stdout
 
 
-def test_new_saas_update_keeps_an_edit_and_brings_the_template_change(tmp_path: Path) -> None:
-    dst = new_project(tmp_path, "project", "--template-version", PREVIOUS)
-    assert "Updating from the template" not in (dst / "README.md").read_text()
+# What each template version brought, as a project shows it: (file, text that arrived).
+ARRIVED = {
+    "1.1.0": (("README.md", "## Updating from the template"), ("Makefile", "update: install")),
+    "1.2.0": (("Makefile", "matrix tenant apply tenant"),
+              ("tests/test_tenant_pack.py", "def test_pack_applied_reaches_the_runtime_config")),
+}  # fmt: skip
+# The files an update from each older version changes (the README is edited by the user too).
+CHANGED = {
+    "1.0.0": {"README.md", "Makefile", ".copier-answers.yml", "tests/test_tenant_pack.py"},
+    "1.1.0": {"README.md", "Makefile", ".copier-answers.yml", "tests/test_tenant_pack.py"},
+}
+
+
+@pytest.mark.parametrize("older", repository.versions()[:-1])
+def test_new_saas_update_keeps_an_edit_and_brings_the_template_change(
+    older: str, tmp_path: Path, pack_store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dst = new_project(tmp_path, "project", "--template-version", older)
+    later = [v for v in ARRIVED if repository.Version(v) > repository.Version(older)]
+    for version in later:
+        for name, text in ARRIVED[version]:
+            assert not (dst / name).is_file() or text not in (dst / name).read_text()
     readme = (
         (dst / "README.md").read_text().replace("A SaaS on", "Our clinic's own words. A SaaS on")
     )
@@ -84,16 +104,38 @@ def test_new_saas_update_keeps_an_edit_and_brings_the_template_change(tmp_path: 
     done = matrix("new-saas", "--update", str(dst), "--template-repo", str(tmp_path / "repo"))
     assert done.returncode == 0, done.stdout + done.stderr
     after = tree(dst)
-    text = after["README.md"].decode()
-    assert "Our clinic's own words." in text  # the edit is kept
-    assert "## Updating from the template" in text  # the template change arrived
-    assert "update: install" in after["Makefile"].decode()
+    assert "Our clinic's own words." in after["README.md"].decode()  # the edit is kept
+    for version in later:  # every later version's change arrived
+        for name, text in ARRIVED[version]:
+            assert text in after[name].decode(), (version, name)
     assert f"_commit: {CURRENT}" in after[".copier-answers.yml"].decode()
     changed = {name for name in after if after[name] != before.get(name)}
-    assert changed == {"README.md", "Makefile", ".copier-answers.yml"}
+    assert changed == CHANGED[older]
     assert not any(CONFLICT_MARKER in content for content in after.values())
     assert not [name for name in after if name.endswith(".rej")]
     assert "README.md" in done.stdout
+    assert not check_project(dst).errors
+    assert_pack_applies(capsys, pack_store, dst)
+
+
+def test_new_saas_update_over_an_overlapping_edit_names_the_conflict(tmp_path: Path) -> None:
+    dst = new_project(tmp_path, "project", "--template-version", PREVIOUS)
+    makefile = (dst / "Makefile").read_text()
+    line = "\t@$(PY) -m matrix demo $(if $(filter 0,$(SERVE)),--no-serve,)\n"
+    assert line in makefile
+    # The user's own demo step, where the current template puts `matrix tenant apply` first.
+    (dst / "Makefile").write_text(
+        makefile.replace(line, "\t@$(PY) -m matrix seed-my-data\n" + line)
+    )
+    git(dst, "commit", "-q", "-am", "seed our data first")
+    done = matrix("new-saas", "--update", str(dst), "--template-repo", str(tmp_path / "repo"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "overlaps local edits in Makefile:" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    merged = (dst / "Makefile").read_bytes()
+    assert CONFLICT_MARKER in merged and b"seed-my-data" in merged and b"tenant apply" in merged
+    untouched = [n for n, c in tree(dst).items() if CONFLICT_MARKER in c]
+    assert untouched == ["Makefile"]  # the other files the update changed merged cleanly
 
 
 def test_new_saas_plain_copier_update_works_too(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@ with the failing pair named; custom colours are validated field by field."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from matrix import brand
@@ -78,3 +80,26 @@ def test_brand_template_styles_a_figure() -> None:
     fig = viz.themed(go.Figure(go.Bar(x=[1], y=[2])), ocean)
     assert list(fig.layout.template.layout.colorway) == list(ocean.series)
     assert fig.layout.template.layout.paper_bgcolor == ocean.colours["card"]
+
+
+def test_from_config_resolves_palette_scheme_and_colours() -> None:
+    colours = {"primary": "#1d4ed8", "on-primary": "#ffffff"}
+    config = {"brand": {"palette": "ocean", "scheme": "dark", "colours": colours, "layout": None}}
+    assert brand.from_config(config) == brand.resolve("ocean", scheme="dark", colours=colours)
+    assert brand.from_config(config["brand"]) == brand.from_config(config)  # the section alone
+
+
+@pytest.mark.parametrize(
+    ("spec", "palette", "scheme"),
+    [
+        ({"palette": "forest", "scheme": "light", "colours": {"text": "#ffffff"}}, "forest", "light"),
+        ({"palette": "neon", "scheme": None, "colours": None}, "darkgreen", "dark"),
+        ({}, "darkgreen", "dark"),
+    ],
+    ids=["unreadable-colours-dropped", "unknown-palette", "empty"],
+)  # fmt: skip
+def test_from_config_falls_back_rather_than_fail(
+    spec: dict[str, Any], palette: str, scheme: str
+) -> None:
+    found = brand.from_config({"brand": spec})
+    assert (found.palette, found.scheme) == (palette, scheme)

@@ -43,4 +43,4 @@ def test_the_recall_figure_stacks_the_parts_and_says_when_it_is_empty() -> None:
     ]
     assert figure.data[0].x[0] == pytest.approx(1 / 61) and figure.layout.barmode == "stack"
     empty = viz.recall_scores([])
-    assert "long memory had no fact" in empty.layout.annotations[0].text
+    assert "long memory had no fact" in empty.layout.annotations[0].text.lower()

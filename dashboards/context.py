@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from dash import html
 
-from matrix import formats
+from matrix import brand, formats
 from matrix.access import User
 from matrix.app import App, build
 from matrix.clock import SYSTEM_CLOCK, Clock
@@ -184,11 +184,14 @@ def viewer_zone() -> str:
     return name if len(name) <= 64 and formats.zone(name).key == name else "UTC"
 
 
-def brand_of(tenant: str | None) -> Any:
-    """The tenant's brand (:class:`matrix.brand.Brand`) in the viewer's scheme."""
-    from dashboards.theme import resolved
-
-    return resolved(palette(tenant))
+def brand_of(tenant: str | None) -> brand.Brand:
+    """The tenant's brand from its runtime config (palette, default scheme and custom colours,
+    :func:`matrix.brand.from_config`) in the viewer's scheme; the tenant's own scheme while the
+    viewer has not chosen one. Custom colours that do not hold in the viewer's scheme give way
+    to the palette's."""
+    spec = _brand_config(tenant)
+    chosen = scheme()
+    return brand.from_config({**spec, "scheme": chosen or spec.get("scheme")})
 
 
 ENGINE_WORDS = {"duckdb": "DuckDB", "parquet": "Parquet", "clickhouse": "ClickHouse", "clickhouses": "ClickHouse",
@@ -233,15 +236,19 @@ def default_tenant(user: User | None, tenants: list[str]) -> str | None:
     return busiest(store(), tenants, since=window.since, until=window.until)
 
 
-def palette(tenant: str | None) -> str:
-    """The tenant's brand palette (runtime config ``brand.palette``), darkgreen by default."""
+def _brand_config(tenant: str | None) -> dict[str, Any]:
+    """The tenant's runtime config ``brand`` section (palette, scheme, colours); the defaults
+    for no tenant or an unknown one."""
     from matrix.concierge.runtime_config import normalize
 
-    if not tenant or store().tenants.get(tenant) is None:
-        return "darkgreen"
-    stored = store().runtime_config.get(tenant)
-    config = normalize({}, stored[0] if stored else None)[0]
-    return str(config["brand"]["palette"])
+    known = tenant is not None and store().tenants.get(tenant) is not None
+    stored = store().runtime_config.get(tenant) if known and tenant is not None else None
+    return dict(normalize({}, stored[0] if stored else None)[0]["brand"])
+
+
+def palette(tenant: str | None) -> str:
+    """The tenant's brand palette (runtime config ``brand.palette``), darkgreen by default."""
+    return str(_brand_config(tenant)["palette"])
 
 
 FILTERS = ("filter-tenant", "filter-since", "filter-until", "filter-grain")

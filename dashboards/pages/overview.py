@@ -12,12 +12,12 @@ from dash import Dash, Output, html
 
 from dashboards.components import attention, card, row
 from dashboards.context import (
+    brand_of,
     current_user,
     filter_inputs,
     filters,
     guarded,
     outbound_notice,
-    palette,
     store,
 )
 from dashboards.theme import plot_template
@@ -50,7 +50,7 @@ def render(
     db, catalog = store(), load_catalog()
     now = db.clock.now()
     at = min(f.until, now)
-    template = plot_template(palette(f.tenant))
+    template = plot_template(brand_of(f.tenant))
     bucket = f.grain if f.grain != "hour" or f.until - f.since <= timedelta(days=7) else "day"
     cards = []
     for name, title in METRICS:

@@ -16,18 +16,18 @@ from dash import Dash, Input, Output, State, dcc, html
 from dashboards.components import graph, table
 from dashboards.context import (
     application,
+    brand_of,
     current_user,
     filter_inputs,
     filters,
     guarded,
     message,
-    palette,
     shown_error,
     store,
     viewer_zone,
 )
 from dashboards.theme import plot_template
-from matrix import brand, formats, traces, viz
+from matrix import formats, traces, viz
 from matrix.access import User
 from matrix.envelopes import parse_timestamp
 from matrix.errors import MatrixError
@@ -101,7 +101,7 @@ def _content(db: Any, tenant_id: str, trace: traces.Trace) -> list[Any]:
     rows = [{"at": formats.when(s.at, viewer_zone(), seconds=True), "lane": s.lane, "name": s.name, "status": s.status,
              "summary": s.summary} for s in trace.steps]  # fmt: skip
     first_ai = next((i for i, s in enumerate(trace.steps) if s.lane == "AI call"), 0)
-    theme = brand.resolve(palette(tenant_id))
+    theme = brand_of(tenant_id)
     figure = viz.trace_timeline(trace.steps, theme)
     cost = "no price for a model" if trace.ai_cost_usd is None else formats.money(trace.ai_cost_usd)
     took = (trace.steps[-1].at - trace.steps[0].at).total_seconds() if trace.steps else 0
@@ -116,7 +116,7 @@ def _content(db: Any, tenant_id: str, trace: traces.Trace) -> list[Any]:
         *_provider_warning(db, tenant_id, trace.correlation_id, events),
         summary,
         html.Div([
-            html.Div(graph("traces-timeline-graph", figure, plot_template(palette(tenant_id))),
+            html.Div(graph("traces-timeline-graph", figure, plot_template(theme)),
                      style={"flex": "2 1 36rem", "minWidth": "0"}),
             html.Div(detail(steps, None, first_ai), id="traces-detail", className="card",
                      style={"flex": "1 1 18rem", "maxHeight": "360px", "overflowY": "auto"}),

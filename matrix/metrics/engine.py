@@ -199,66 +199,6 @@ def compute(
                    engine=engine, freshness=freshness)  # fmt: skip
 
 
-@dataclass(kw_only=True)
-class Comparison:
-    """One metric three ways, from one scan: over the window (:attr:`current`, grain ``all``),
-    over the window of the same length just before it (:attr:`previous`), and in buckets over
-    the window (:attr:`trend`)."""
-
-    current: MetricResult
-    previous: MetricResult
-    trend: MetricResult
-
-
-def compare(
-    store: Any,
-    name: str,
-    *,
-    tenant_id: str,
-    since: datetime,
-    until: datetime,
-    grain: str = "day",
-    catalog: MetricCatalog | None = None,
-) -> Comparison:
-    """What a KPI card shows, in one read of the source: the metric over ``[since, until)``, over
-    the window of the same length before ``since``, and its trend in buckets of ``grain``; each
-    equal to its own :func:`compute`.
-
-    The totals are not added up from the buckets (a p95 is not the mean of daily p95s): the
-    query groups by ``GROUPING SETS ((window, bucket), (window))``, so each total is the formula
-    over all of its window's rows, in the same scan as the buckets.
-
-    Raises:
-        UnknownMetricError, UsageError, NotFoundError: as :func:`compute`.
-    """
-    metric = _checked(store, name, tenant_id, since, until, grain, catalog)
-    before = since - (until - since)
-    dialect = dialect_of(store)
-    time = metric.time_column
-    bucket = f"date_trunc('{grain}', {time})" if grain != "all" else "0"
-    where = _where(metric, dialect)
-    sql = (f"SELECT {time} >= ? AS is_current, {bucket} AS bucket, {metric.sql('value', dialect)} AS value,"
-           f" count(*) AS rows, grouping(bucket) AS whole FROM {metric.source} WHERE {where}"
-           " GROUP BY GROUPING SETS ((is_current, bucket), (is_current)) ORDER BY 1, 5, 2")  # fmt: skip
-    rows, engine, freshness = _run(store, metric, tenant_id, sql, [since, tenant_id, before, until],
-                                   (before, until))  # fmt: skip
-    columns = ["bucket", "value", "rows"]
-
-    def part(current: bool, whole: bool, start: datetime) -> pd.DataFrame:
-        found = [(start if whole else b, v, n) for c, b, v, n, w in rows
-                 if bool(c) == current and bool(w) == whole and int(n) > 0]  # fmt: skip
-        return pd.DataFrame(found, columns=columns)
-
-    shared: dict[str, Any] = {"tenant_id": tenant_id, "engine": engine, "freshness": freshness,
-                              "scan": "compare"}  # fmt: skip
-    trend = part(True, grain == "all", since)
-    return Comparison(
-        current=_result(metric, part(True, True, since), since=since, until=until, grain="all", **shared),
-        previous=_result(metric, part(False, True, before), since=before, until=since, grain="all", **shared),
-        trend=_result(metric, trend, since=since, until=until, grain=grain, **shared),
-    )  # fmt: skip
-
-
 def run_sql(
     store: Any, tables: tuple[str, ...], tenant_id: str, sql: str, params: list[Any], *,
     window: tuple[str, datetime, datetime] | None = None, shared: tuple[str, ...] = (),

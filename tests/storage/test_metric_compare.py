@@ -15,8 +15,9 @@ import pytest
 from matrix.app import build
 from matrix.config import Settings
 from matrix.metrics import compute, load_catalog
+from matrix.metrics.compare import compare
 from matrix.metrics.costs import ai_cost, daily_cost, set_price
-from matrix.metrics.engine import MetricResult, compare
+from matrix.metrics.engine import MetricResult
 from matrix.metrics.slo import ALERTS, SLOS, _counts, _label, burn_rate, status
 from matrix.storage import Store
 from tests.conftest import require_service

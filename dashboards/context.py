@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from dash import html
 
@@ -180,7 +181,7 @@ def viewer_zone() -> str:
 
     if not has_request_context():
         return "UTC"
-    name = request.cookies.get(ZONE_COOKIE) or ""
+    name = unquote(request.cookies.get(ZONE_COOKIE) or "")
     return name if len(name) <= 64 and formats.zone(name).key == name else "UTC"
 
 

@@ -24,6 +24,14 @@ def _request(app: Any, **cookies: str) -> Any:
     return app.server.test_request_context("/", headers={"Cookie": header} if header else {})
 
 
+def _brand(store: Store, tenant: str) -> dict[str, Any]:
+    """The tenant's stored brand section, to put back after a test changed it."""
+    from matrix.concierge.runtime_config import normalize
+
+    stored = store.runtime_config.get(tenant)
+    return dict(normalize({}, stored[0] if stored else None)[0]["brand"])
+
+
 def test_the_header_says_the_numbers_are_live_on_a_duckdb_store(app: Any) -> None:
     with _request(app):
         assert context.freshness("sim-01") == "numbers live · DuckDB"
@@ -59,7 +67,7 @@ def test_the_header_says_how_old_the_copied_numbers_are_without_the_store_path(
     assert "copied for each query" in (context.freshness("sim-01") or "")
 
 
-@pytest.mark.parametrize(("cookie", "zone"), [("America/Sao_Paulo", "America/Sao_Paulo"), ("Asia/Tokyo", "Asia/Tokyo"),
+@pytest.mark.parametrize(("cookie", "zone"), [("America/Sao_Paulo", "America/Sao_Paulo"), ("Asia%2FTokyo", "Asia/Tokyo"),
                                               ("", "UTC"), ("../../etc/passwd", "UTC"), ("Not/AZone", "UTC")])  # fmt: skip
 def test_the_viewer_zone_comes_from_the_browser_cookie(app: Any, cookie: str, zone: str) -> None:
     with _request(app, **({context.ZONE_COOKIE: cookie} if cookie else {})):
@@ -86,6 +94,7 @@ def test_the_tenant_brand_comes_from_its_runtime_config_in_the_viewer_scheme(
     app: Any, seeded: Store
 ) -> None:
     concierge = build(seeded.settings, store=seeded).concierge
+    kept = _brand(seeded, "sim-02")
     custom = {"primary": "#0b5cad"}
     concierge.save_config(
         "sim-02", {"brand": {"palette": "ocean", "scheme": "light", "colours": custom}}
@@ -103,9 +112,7 @@ def test_the_tenant_brand_comes_from_its_runtime_config_in_the_viewer_scheme(
             assert context.brand_of(None) == brand.resolve()
             assert context.brand_of("no-such-tenant") == brand.resolve()
     finally:
-        concierge.save_config(
-            "sim-02", {"brand": {"palette": "ocean", "scheme": None, "colours": None}}
-        )
+        concierge.save_config("sim-02", {"brand": kept})
 
 
 def test_the_shell_follows_the_tenant_scheme_for_a_signed_in_viewer(
@@ -115,6 +122,7 @@ def test_the_shell_follows_the_tenant_scheme_for_a_signed_in_viewer(
     from tests.dashboards.conftest import PASSWORD
 
     concierge = build(seeded.settings, store=seeded).concierge
+    kept = _brand(seeded, "sim-01")
     concierge.save_config("sim-01", {"brand": {"palette": "ocean", "scheme": "light"}})
     try:
         client = app.server.test_client()
@@ -130,4 +138,4 @@ def test_the_shell_follows_the_tenant_scheme_for_a_signed_in_viewer(
         answer = client.post("/_dash-update-component", json=body).get_json()
         assert answer["response"]["shell-provider"]["forceColorScheme"] == "dark"
     finally:
-        concierge.save_config("sim-01", {"brand": {"palette": "ocean", "scheme": None}})
+        concierge.save_config("sim-01", {"brand": kept})

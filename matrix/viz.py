@@ -23,7 +23,9 @@ if TYPE_CHECKING:  # the steps are built by matrix.traces, which this module onl
 def template(brand: brands.Brand | None = None) -> go.layout.Template:
     """The Plotly template of a brand (None = the default palette): its fonts, series colours,
     background and grid, so that every figure in dashboards, notebooks and reports looks alike."""
-    return go.layout.Template(layout=brands.plotly_layout(brand or brands.resolve()))
+    made = go.layout.Template(layout=brands.plotly_layout(brand or brands.resolve()))
+    made.layout.title.update(xanchor="left", pad={"l": 14})  # off the card's edge
+    return made
 
 
 def themed(fig: go.Figure, brand: brands.Brand | None = None) -> go.Figure:
@@ -229,9 +231,11 @@ def latency_lines(rows: list[dict[str, Any]], grain: str | None = None) -> go.Fi
     if not rows:
         return _empty(title, "no owner requests in these dates")
     buckets = [r["bucket"] for r in rows]
+    # Each percentile its own dash as well as its colour: a palette's neighbouring series colours
+    # can be close, and a reader should still tell p50 from p95.
     fig = go.Figure([go.Scatter(x=buckets, y=[r[key] for r in rows], name=key[:3], mode="lines+markers",
-                                hovertemplate=key[:3] + ": %{y:,.0f} ms<extra></extra>")
-                     for key in ("p50_ms", "p95_ms", "p99_ms")])  # fmt: skip
+                                line={"dash": dash}, hovertemplate=key[:3] + ": %{y:,.0f} ms<extra></extra>")
+                     for key, dash in (("p50_ms", "dot"), ("p95_ms", "solid"), ("p99_ms", "dash"))])  # fmt: skip
     fig.update_layout(title=title, yaxis={"title": {"text": "ms"}, "rangemode": "tozero", "ticksuffix": " ms"},
                       xaxis=_time_axis(buckets, grain))  # fmt: skip
     return fig

@@ -99,11 +99,13 @@ def _change(current: float | None, previous: float | None, unit: str) -> str | N
     if current is None:
         return None
     said = formats.change(current, previous, unit)
-    return (
-        said
-        if said in ("new", "no change") and previous is None
-        else f"{said} vs the previous period"
-    )
+    if said == "new":
+        return (
+            "new: nothing in the previous period"
+            if previous is None
+            else "new: zero in the previous period"
+        )
+    return f"{said} vs the previous period"
 
 
 def _margin_note(margin: dict[str, Any]) -> str | None:

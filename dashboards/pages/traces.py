@@ -106,10 +106,10 @@ def _content(db: Any, tenant_id: str, trace: traces.Trace) -> list[Any]:
     cost = "no price for a model" if trace.ai_cost_usd is None else formats.money(trace.ai_cost_usd)
     took = (trace.steps[-1].at - trace.steps[0].at).total_seconds() if trace.steps else 0
     summary = html.Div([
-        html.Strong(next((str(e["payload"].get("text", ""))[:160] for e in events
-                          if e["name"] in traces.REQUESTS), trace.correlation_id)),
-        html.Span(f" · tenant {tenant_id} · steps: {len(trace.steps)} over {formats.duration(took)}"
-                  f" · AI calls: {len(trace.calls)}, costing {cost}", className="bubble-meta"),
+        html.Strong(_headline(events)),
+        html.Span(f" · tenant {tenant_id} · steps: {len(trace.steps)} over {formats.duration(took)} · "
+                  + (f"AI calls: {len(trace.calls)}, costing {cost}" if trace.calls else "no AI call"),
+                  className="bubble-meta"),
         html.Div(f"correlation {trace.correlation_id}", className="bubble-meta", id="traces-correlation-id"),
     ], id="traces-summary")  # fmt: skip
     return [
@@ -120,12 +120,21 @@ def _content(db: Any, tenant_id: str, trace: traces.Trace) -> list[Any]:
                      style={"flex": "2 1 36rem", "minWidth": "0"}),
             html.Div(detail(steps, None, first_ai), id="traces-detail", className="card",
                      style={"flex": "1 1 18rem", "maxHeight": "360px", "overflowY": "auto"}),
-        ], className="row"),
+        ], className="split"),
         dcc.Store(id="traces-steps", data=steps),
         *_memory(tenant_id, events),
         table("traces-events-table", _event_rows(events), ["at", "name", "status", "source", "target"], page_size=25),
         table("traces-steps-table", rows, ["at", "lane", "name", "status", "summary"], page_size=25),
     ]  # fmt: skip
+
+
+def _headline(events: list[dict[str, Any]]) -> str:
+    """What the request said (the owner's words or the WhatsApp message), else what happened first."""
+    said = next((str((e.get("payload") or {}).get("text") or "") for e in events
+                 if e["name"] in traces.REQUESTS and (e.get("payload") or {}).get("text")), "")  # fmt: skip
+    if said:
+        return said[:160]
+    return str(events[0]["name"]).replace(".", " ").capitalize() if events else "A request"
 
 
 def _event_rows(events: list[dict[str, Any]]) -> list[dict[str, str]]:

@@ -40,7 +40,7 @@ ACTING_ROLES = ("admin", "manager")
 """The roles that may act on a conversation; any other role reads only."""
 COLUMNS = ("contact", "handled_by", "unread", "lead_stage", "last_message", "last_message_at")
 WIDTHS = {"contact": 170, "handled_by": 290, "unread": 80, "lead_stage": 110, "last_message": 320,
-          "last_message_at": 150}  # fmt: skip
+          "last_message_at": 175}  # fmt: skip
 DRAFT_ACTIONS = ("auto_handle", "suggest_reply")
 STAGE_ACTIONS = ("auto_handle", "qualify")
 LIST_LIMIT = 200

@@ -104,7 +104,7 @@ def spark(x: list[Any], y: list[Any], title: str) -> go.Figure:
     return go.Figure({
         "data": [{"type": "scatter", "x": x, "y": y, "mode": "lines+markers", "line": {"width": 2},
                   "marker": {"size": 4}, "hoverinfo": "skip"}],
-        "layout": {"title": {"text": title, "font": {"size": 10}, "x": 0, "y": 0.98}, "height": 56,
+        "layout": {"title": {"text": title, "font": {"size": 10}, "x": 0, "y": 0.98, "pad": {"l": 2}}, "height": 56,
                    "margin": {"l": 2, "r": 2, "t": 14, "b": 2}, "showlegend": False,
                    "xaxis": {"visible": False}, "yaxis": {"visible": False}},
     }, _validate=False)  # fmt: skip

@@ -73,7 +73,10 @@ def create_app(store: Store, *, secret: str | None = None, wired: App | None = N
         page.register(app)
     app.layout = shell
     app.callback(
-        Output("shell", "style"), Output("shell-provider", "theme"), Input("filter-tenant", "value")
+        Output("shell", "style"),
+        Output("shell-provider", "theme"),
+        Output("shell-provider", "forceColorScheme"),
+        Input("filter-tenant", "value"),
     )(themed)
     app.callback(
         Output("shell-nav", "children"),
@@ -107,11 +110,11 @@ def _visible(tenant: Any) -> str | None:
     return tenant if visible else None
 
 
-def themed(tenant: str | None) -> tuple[dict[str, str], dict[str, Any]]:
-    """The shell's palette (the tenant's, when the user may see it; else the default) in the
-    viewer's scheme, as CSS variables and Mantine's theme."""
-    palette = context.palette(_visible(tenant))
-    return theme.variables(palette), theme.mantine(palette)
+def themed(tenant: str | None) -> tuple[dict[str, str], dict[str, Any], str]:
+    """The shell's brand (the tenant's, when the user may see it; else the default) in the
+    viewer's scheme (else the tenant's own), as CSS variables, Mantine's theme and scheme."""
+    brand = context.brand_of(_visible(tenant))
+    return theme.variables(brand), theme.mantine(brand), brand.scheme
 
 
 def fresh(tenant: str | None) -> str:
@@ -148,9 +151,7 @@ def navigation(
     here = (pathname if isinstance(pathname, str) else "/") + (
         search if isinstance(search, str) else ""
     )
-    target = (
-        "dark" if theme.resolved(context.palette(_visible(tenant))).scheme == "light" else "light"
-    )
+    target = "dark" if context.brand_of(_visible(tenant)).scheme == "light" else "light"
     hidden = {"display": "none"}
     return (nav_links(pathname), "/scheme?" + urlencode({"to": target, "next": here}),
             hidden if not applies else {}, *[{} if name in applies else hidden for name in FILTER_NAMES])  # fmt: skip
@@ -186,13 +187,12 @@ def shell() -> Any:
     tenants = user.visible(context.store()) if user else []
     since, until = context.default_window()
     first = context.default_tenant(user, tenants)
-    palette = context.palette(first)
-    brand = theme.resolved(palette)
+    brand = context.brand_of(first)
     other = "dark" if brand.scheme == "light" else "light"
     date = {"valueFormat": "YYYY-MM-DD", "persistence": True, "persistence_type": "session", "w": 150,
             "size": "sm", "popoverProps": {"withinPortal": False}}  # fmt: skip
-    return dmc.MantineProvider(id="shell-provider", forceColorScheme=brand.scheme, theme=theme.mantine(palette),
-                               children=html.Div(id="shell", className="shell", style=theme.variables(palette), children=[
+    return dmc.MantineProvider(id="shell-provider", forceColorScheme=brand.scheme, theme=theme.mantine(brand),
+                               children=html.Div(id="shell", className="shell", style=theme.variables(brand), children=[
         html.Header(className="topbar", children=[
             html.Strong("Matrix Workbench", className="brand-mark"),
             html.Nav(id="shell-nav", className="nav", children=nav_links("/"), role="navigation"),

@@ -99,12 +99,16 @@ def table(table_id: str, rows: list[dict[str, Any]], columns: list[str], *, page
     (in pixels before the grid fits them to its width); ``styles`` are columns' cell class rules
     (AG Grid ``cellClassRules``)."""
     options: dict[str, Any] = {"pagination": True, "paginationPageSize": page_size, "domLayout": "autoHeight",
-                               "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False}  # fmt: skip
+                               "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}), "animateRows": False,
+                               "overlayNoRowsTemplate": "Nothing to show for these filters yet."}  # fmt: skip
     if select:
         options["rowSelection"] = {"mode": "singleRow", "enableClickSelection": True}
     identity = {"getRowId": f"params.data.{row_id}"} if row_id else {}
     return dag.AgGrid(
+        # A column never narrower than a short word: on a phone the grid scrolls sideways
+        # instead of squeezing every column to a letter.
         **identity, id=table_id, rowData=rows, columnSize="responsiveSizeToFit", dashGridOptions=options,
+        defaultColDef={"minWidth": 110},
         columnDefs=[{"field": c, "headerName": c.replace("_", " "), **({"cellRenderer": "markdown"} if c in links else {}),
                      **({"width": (widths or {})[c]} if c in (widths or {}) else {}),
                      **({"cellClassRules": (styles or {})[c]} if c in (styles or {}) else {})} for c in columns],

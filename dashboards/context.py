@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from dash import html
 
+from matrix import brand, formats
 from matrix.access import User
 from matrix.app import App, build
 from matrix.clock import SYSTEM_CLOCK, Clock
@@ -168,17 +170,58 @@ def scheme() -> str | None:
     return chosen if chosen in ("light", "dark") else None
 
 
-def brand_of(tenant: str | None) -> Any:
-    """The tenant's brand (:class:`matrix.brand.Brand`) in the viewer's scheme."""
-    from dashboards.theme import resolved
+ZONE_COOKIE = "matrix-tz"
 
-    return resolved(palette(tenant))
+
+def viewer_zone() -> str:
+    """The viewer's time zone (IANA name, sent by the browser in a cookie set by
+    ``assets/timezone.js``) for :func:`matrix.formats.when`; UTC outside a request, before the
+    browser has said, or for a name that is not a zone."""
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return "UTC"
+    name = unquote(request.cookies.get(ZONE_COOKIE) or "")
+    return name if len(name) <= 64 and formats.zone(name).key == name else "UTC"
+
+
+def brand_of(tenant: str | None) -> brand.Brand:
+    """The tenant's brand from its runtime config (palette, default scheme and custom colours,
+    :func:`matrix.brand.from_config`) in the viewer's scheme; the tenant's own scheme while the
+    viewer has not chosen one. Custom colours that do not hold in the viewer's scheme give way
+    to the palette's."""
+    spec = _brand_config(tenant)
+    chosen = scheme()
+    return brand.from_config({**spec, "scheme": chosen or spec.get("scheme")})
+
+
+ENGINE_WORDS = {"duckdb": "DuckDB", "parquet": "Parquet", "clickhouse": "ClickHouse", "clickhouses": "ClickHouse",
+                "chdb": "ClickHouse (in-process)", "postgresql": "PostgreSQL", "postgres": "PostgreSQL"}  # fmt: skip
 
 
 def freshness(tenant: str | None) -> str | None:
-    """One line for the page header on how fresh the numbers are ("numbers as of …"); None
-    while the numbers are read live from the operational store, as they are today."""
-    return None
+    """One line for the page header on how fresh the numbers are: ``numbers live`` when the
+    operational store answers the metrics itself; else ``numbers as of 5 min ago`` (the least
+    recently copied table of the analytics store) and its engine, in words (never its URL or
+    path). None without a tenant."""
+    if not tenant or store().tenants.get(tenant) is None:
+        return None
+    status = application().analytics.status(tenant)
+    engine = ENGINE_WORDS.get(
+        status.engine.split(":", 1)[0].split(" ", 1)[0], "the analytics store"
+    )
+    if status.live:
+        return f"numbers live · {engine}"
+    copied = [t for t in status.tables if t.synced_at is not None]
+    if not copied:
+        if not status.tables:  # no analytics store: each query copies the tenant's rows
+            return f"numbers live · {engine}, copied for each query (slow: set an analytics store)"
+        return f"numbers not copied yet to {engine}: run `matrix analytics sync`"
+    oldest = min(copied, key=lambda t: t.synced_at or clock().now())
+    assert oldest.synced_at is not None
+    behind = sum(t.rows_behind or 0 for t in status.tables)
+    waiting = f" · {formats.count(behind)} new rows not copied yet" if behind else ""
+    return f"numbers as of {formats.ago(oldest.synced_at, clock().now())} · {engine}{waiting}"
 
 
 def default_tenant(user: User | None, tenants: list[str]) -> str | None:
@@ -194,15 +237,19 @@ def default_tenant(user: User | None, tenants: list[str]) -> str | None:
     return busiest(store(), tenants, since=window.since, until=window.until)
 
 
-def palette(tenant: str | None) -> str:
-    """The tenant's brand palette (runtime config ``brand.palette``), darkgreen by default."""
+def _brand_config(tenant: str | None) -> dict[str, Any]:
+    """The tenant's runtime config ``brand`` section (palette, scheme, colours); the defaults
+    for no tenant or an unknown one."""
     from matrix.concierge.runtime_config import normalize
 
-    if not tenant or store().tenants.get(tenant) is None:
-        return "darkgreen"
-    stored = store().runtime_config.get(tenant)
-    config = normalize({}, stored[0] if stored else None)[0]
-    return str(config["brand"]["palette"])
+    known = tenant is not None and store().tenants.get(tenant) is not None
+    stored = store().runtime_config.get(tenant) if known and tenant is not None else None
+    return dict(normalize({}, stored[0] if stored else None)[0]["brand"])
+
+
+def palette(tenant: str | None) -> str:
+    """The tenant's brand palette (runtime config ``brand.palette``), darkgreen by default."""
+    return str(_brand_config(tenant)["palette"])
 
 
 FILTERS = ("filter-tenant", "filter-since", "filter-until", "filter-grain")

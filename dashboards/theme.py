@@ -23,9 +23,15 @@ def _scheme(scheme: str | None) -> str | None:
     return scheme if scheme in brand.SCHEMES else None
 
 
-def resolved(palette: str | None, scheme: str | None = None) -> brand.Brand:
+Branded = brand.Brand | str | None
+"""A resolved brand (``context.brand_of``), or a palette's name to resolve."""
+
+
+def resolved(palette: Branded, scheme: str | None = None) -> brand.Brand:
     """The brand of ``palette`` (unknown: the default) in ``scheme`` (None: the viewer's choice
-    for this request, else the palette's own)."""
+    for this request, else the palette's own); a :class:`matrix.brand.Brand` as it is."""
+    if isinstance(palette, brand.Brand):
+        return palette
     if scheme is None:
         from dashboards.context import scheme as chosen
 
@@ -33,17 +39,17 @@ def resolved(palette: str | None, scheme: str | None = None) -> brand.Brand:
     return brand.resolve(palette if palette in brand.palettes() else None, scheme=_scheme(scheme))
 
 
-def variables(palette: str | None, scheme: str | None = None) -> dict[str, str]:
+def variables(palette: Branded, scheme: str | None = None) -> dict[str, str]:
     """The palette as CSS custom properties (``--color-bg`` …) plus the origin's spacing tokens."""
     return brand.css_variables(resolved(palette, scheme))
 
 
-def plot_template(palette: str | None, scheme: str | None = None) -> go.layout.Template:
+def plot_template(palette: Branded, scheme: str | None = None) -> go.layout.Template:
     """The figures' Plotly template: the brand's fonts, series colours, background and grid."""
     return viz.template(resolved(palette, scheme))
 
 
-def mantine(palette: str | None, scheme: str | None = None) -> dict[str, Any]:
+def mantine(palette: Branded, scheme: str | None = None) -> dict[str, Any]:
     """Mantine's theme for the brand: its fonts and radius (colours come from the CSS variables)."""
     b = resolved(palette, scheme)
     return {"fontFamily": b.fonts.get("body"), "headings": {"fontFamily": b.fonts.get("heading")},

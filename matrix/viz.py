@@ -23,7 +23,9 @@ if TYPE_CHECKING:  # the steps are built by matrix.traces, which this module onl
 def template(brand: brands.Brand | None = None) -> go.layout.Template:
     """The Plotly template of a brand (None = the default palette): its fonts, series colours,
     background and grid, so that every figure in dashboards, notebooks and reports looks alike."""
-    return go.layout.Template(layout=brands.plotly_layout(brand or brands.resolve()))
+    made = go.layout.Template(layout=brands.plotly_layout(brand or brands.resolve()))
+    made.layout.title.update(xanchor="left", pad={"l": 14})  # off the card's edge
+    return made
 
 
 def themed(fig: go.Figure, brand: brands.Brand | None = None) -> go.Figure:
@@ -81,15 +83,31 @@ def sparkline(result: MetricResult) -> go.Figure:
     """A metric's trend over the window, small: a line without axes for a card, titled with the
     bucket and unit (``per day, %``)."""
     metric = result.metric
-    grain = result.provenance.get("grain", "day")
     frame = result.frame.dropna(subset=["value"])
-    fig = go.Figure(go.Scatter(x=list(frame["bucket"]), y=list(frame["value"]), mode="lines+markers",
-                               line={"width": 2}, marker={"size": 4}, hoverinfo="skip"))  # fmt: skip
     unit = "%" if metric.unit == "ratio" else metric.unit
-    fig.update_layout(title={"text": f"per {grain} ({unit})", "font": {"size": 10}, "x": 0, "y": 0.98},
-                      height=56, margin={"l": 2, "r": 2, "t": 14, "b": 2}, showlegend=False,
-                      xaxis={"visible": False}, yaxis={"visible": False})  # fmt: skip
-    return fig
+    return spark(
+        list(frame["bucket"]),
+        list(frame["value"]),
+        f"per {result.provenance.get('grain', 'day')} ({unit})",
+    )
+
+
+def cost_sparkline(days: list[dict[str, Any]]) -> go.Figure:
+    """AI cost per day (the rows of :func:`matrix.metrics.costs.daily_cost`), small, for a card."""
+    return spark([d["day"] for d in days], [d["cost_usd"] or 0.0 for d in days], "per day ($)")
+
+
+def spark(x: list[Any], y: list[Any], title: str) -> go.Figure:
+    """A small line without axes for a card, titled with its bucket and unit. Built from plain
+    data without Plotly's validation (a page draws several; validating each costs more than the
+    query behind it)."""
+    return go.Figure({
+        "data": [{"type": "scatter", "x": x, "y": y, "mode": "lines+markers", "line": {"width": 2},
+                  "marker": {"size": 4}, "hoverinfo": "skip"}],
+        "layout": {"title": {"text": title, "font": {"size": 10}, "x": 0, "y": 0.98, "pad": {"l": 2}}, "height": 56,
+                   "margin": {"l": 2, "r": 2, "t": 14, "b": 2}, "showlegend": False,
+                   "xaxis": {"visible": False}, "yaxis": {"visible": False}},
+    }, _validate=False)  # fmt: skip
 
 
 def metric_line(result: MetricResult) -> go.Figure:
@@ -213,9 +231,11 @@ def latency_lines(rows: list[dict[str, Any]], grain: str | None = None) -> go.Fi
     if not rows:
         return _empty(title, "no owner requests in these dates")
     buckets = [r["bucket"] for r in rows]
+    # Each percentile its own dash as well as its colour: a palette's neighbouring series colours
+    # can be close, and a reader should still tell p50 from p95.
     fig = go.Figure([go.Scatter(x=buckets, y=[r[key] for r in rows], name=key[:3], mode="lines+markers",
-                                hovertemplate=key[:3] + ": %{y:,.0f} ms<extra></extra>")
-                     for key in ("p50_ms", "p95_ms", "p99_ms")])  # fmt: skip
+                                line={"dash": dash}, hovertemplate=key[:3] + ": %{y:,.0f} ms<extra></extra>")
+                     for key, dash in (("p50_ms", "dot"), ("p95_ms", "solid"), ("p99_ms", "dash"))])  # fmt: skip
     fig.update_layout(title=title, yaxis={"title": {"text": "ms"}, "rangemode": "tozero", "ticksuffix": " ms"},
                       xaxis=_time_axis(buckets, grain))  # fmt: skip
     return fig

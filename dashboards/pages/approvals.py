@@ -24,6 +24,7 @@ from dashboards.context import (
     message,
     shown_error,
     store,
+    viewer_zone,
 )
 from matrix.access import User
 from matrix.approvals import Resolution, Status
@@ -71,7 +72,7 @@ def queue(user: User | None, tenant: str | None, since: str | None, until: str |
     )
     return [
         {**c.as_row(), "reason": c.reason, "fields": c.fields}
-        for c in describe(db, f.tenant, rows, clock().now())
+        for c in describe(db, f.tenant, rows, clock().now(), viewer_zone())
     ]
 
 

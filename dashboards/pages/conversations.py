@@ -11,6 +11,7 @@ from the draft's audit row, so pressing it twice queues one message.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -25,8 +26,11 @@ from dashboards.context import (
     message,
     outbound_notice,
     store,
+    viewer_zone,
 )
+from matrix import formats
 from matrix.access import User
+from matrix.envelopes import parse_timestamp
 from matrix.errors import UsageError
 from matrix.modules.crm import conversations, handling
 from matrix.modules.ports import Record
@@ -36,7 +40,7 @@ ACTING_ROLES = ("admin", "manager")
 """The roles that may act on a conversation; any other role reads only."""
 COLUMNS = ("contact", "handled_by", "unread", "lead_stage", "last_message", "last_message_at")
 WIDTHS = {"contact": 170, "handled_by": 290, "unread": 80, "lead_stage": 110, "last_message": 320,
-          "last_message_at": 150}  # fmt: skip
+          "last_message_at": 175}  # fmt: skip
 DRAFT_ACTIONS = ("auto_handle", "suggest_reply")
 STAGE_ACTIONS = ("auto_handle", "qualify")
 LIST_LIMIT = 200
@@ -340,7 +344,14 @@ def _reason(handled: str) -> str:
 
 
 def _when(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value or "")
+    """A time (or an ISO timestamp) in the viewer's zone (``2026-12-01 05:16 -03``); any other
+    text as it came."""
+    if isinstance(value, str):
+        try:
+            value = parse_timestamp(value)
+        except ValueError:
+            return str(value)
+    return formats.when(value, viewer_zone()) if isinstance(value, datetime) else str(value or "")
 
 
 def register(app: Dash) -> None:

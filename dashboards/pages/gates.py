@@ -7,7 +7,7 @@ from typing import Any
 from dash import Dash, Input, Output, html
 
 from dashboards.components import table
-from dashboards.context import current_user, guarded, store
+from dashboards.context import current_user, guarded, store, viewer_zone
 from matrix import formats
 from matrix.access import User
 from matrix.errors import NotFoundError
@@ -37,7 +37,7 @@ def render(user: User | None, _trigger: Any = None) -> Any:
             id="gates-empty",
             className="empty",
         )
-    data = [{"finished": formats.when(r["finished_at"]), "run_id": str(r["run_id"]), "gate_id": str(r["gate_id"]),
+    data = [{"finished": formats.when(r["finished_at"], viewer_zone()), "run_id": str(r["run_id"]), "gate_id": str(r["gate_id"]),
              "verdict": str(r["verdict"]), "took": formats.duration(r["duration_seconds"]),
              "commit": str(r["commit_sha"] or "")[:10],
              "report": f"[summary](/reports/gates/{r['run_id']}/summary.md) · [{r['gate_id']}](/reports/gates/{r['run_id']}/{r['gate_id']}.html)"}

@@ -12,21 +12,22 @@ from dash import Dash, Output, html
 
 from dashboards.components import attention, card, row
 from dashboards.context import (
+    brand_of,
     current_user,
     filter_inputs,
     filters,
     guarded,
     outbound_notice,
-    palette,
     store,
 )
 from dashboards.theme import plot_template
 from matrix import formats, viz
 from matrix.access import User
 from matrix.approvals import Status
-from matrix.metrics import compute, load_catalog
-from matrix.metrics.budgets import budget_status
-from matrix.metrics.costs import ai_cost, gross_margin
+from matrix.metrics import load_catalog
+from matrix.metrics.budgets import budget_status, monthly_budget
+from matrix.metrics.compare import compare
+from matrix.metrics.costs import daily_cost, gross_margin
 from matrix.metrics.slo import status as slo_status
 
 PATH, NAME = "/", "Overview"
@@ -49,18 +50,11 @@ def render(
     db, catalog = store(), load_catalog()
     now = db.clock.now()
     at = min(f.until, now)
-    before = f.since - (f.until - f.since)
-    template = plot_template(palette(f.tenant))
+    template = plot_template(brand_of(f.tenant))
     bucket = f.grain if f.grain != "hour" or f.until - f.since <= timedelta(days=7) else "day"
     cards = []
-    for name, title in METRICS:
-        result = compute(
-            db, name, tenant_id=f.tenant, since=f.since, until=f.until, grain="all", catalog=catalog
-        )
-        previous = compute(
-            db, name, tenant_id=f.tenant, since=before, until=f.since, grain="all", catalog=catalog
-        )
-        trend = compute(
+    for name, title in METRICS:  # one scan each (several metrics in one scan measured slower)
+        seen = compare(
             db,
             name,
             tenant_id=f.tenant,
@@ -69,21 +63,23 @@ def render(
             grain=bucket,
             catalog=catalog,
         )
-        metric, value = result.metric, result.total
+        result, metric = seen.current, seen.current.metric
+        value = result.total
         target = (
             formats.target(metric.target.op, metric.target.value, metric.unit)
             if metric.target
             else None
         )
         cards.append(card(f"overview-{name.replace('_', '-')}", title, value, metric.unit, target=target,
-                          status=result.status, change=_change(value, previous.total, metric.unit),
-                          trend=viz.sparkline(trend) if value is not None else None, template=template,
+                          status=result.status, change=_change(value, seen.previous.total, metric.unit),
+                          trend=viz.sparkline(seen.trend) if value is not None else None, template=template,
                           note=result.empty_words))  # fmt: skip
-    cost = ai_cost(db, f.tenant, since=f.since, until=f.until)
-    cost_before = ai_cost(db, f.tenant, since=before, until=f.since)
+    costs = daily_cost(db, f.tenant, since=f.since, until=f.until)
+    cost = costs.current
     spent = cost.total_usd if cost.rows else None
     cards.append(card("overview-ai-cost", "AI cost", spent, "usd",
-                      change=_change(spent, cost_before.total_usd if cost_before.rows else None, "usd"),
+                      change=_change(spent, costs.previous.total_usd if costs.previous.rows else None, "usd"),
+                      trend=viz.cost_sparkline(cost.rows) if cost.rows else None, template=template,
                       note=f"{formats.count(cost.unpriced_calls)} calls without a price are not counted"
                       if cost.unpriced_calls else (None if cost.rows else "No AI calls in these dates.")))  # fmt: skip
     margin = gross_margin(db, f.tenant, since=f.since, until=f.until, cost=cost)
@@ -103,11 +99,13 @@ def _change(current: float | None, previous: float | None, unit: str) -> str | N
     if current is None:
         return None
     said = formats.change(current, previous, unit)
-    return (
-        said
-        if said in ("new", "no change") and previous is None
-        else f"{said} vs the previous period"
-    )
+    if said == "new":
+        return (
+            "new: nothing in the previous period"
+            if previous is None
+            else "new: zero in the previous period"
+        )
+    return f"{said} vs the previous period"
 
 
 def _margin_note(margin: dict[str, Any]) -> str | None:
@@ -132,7 +130,7 @@ def _attention(
             items.append(("bad" if a["severity"] == "page" else "warn", f"Burn-rate alert: {name}",
                           f"{a['severity']}: the error budget burns {a['factor']}× too fast"
                           f" over {a['long']} and {a['short']}"))  # fmt: skip
-    budget = budget_status(db, tenant, at=at)
+    budget = budget_status(db, tenant, at=at) if monthly_budget(db, tenant) else {"alerts": []}
     for a in budget["alerts"]:
         items.append(("bad" if a["severity"] == "page" else "warn", "AI budget burning",
                       f"{a['severity']}: spending {a['factor']}× the monthly pace over {a['long']} and {a['short']};"

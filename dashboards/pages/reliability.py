@@ -49,9 +49,20 @@ def render(
         html.P("Requests the system handled correctly but could not do (no overdue charge, no date,"
                " unknown customer). They are business numbers and spend no error budget.",
                id="reliability-refusals-note"),
-        table("reliability-refusals-table", refusals(store(), f.tenant, since=f.since, until=f.until),
-              ["module", "task_type", "reason_code", "refused"], page_size=10),
+        _refusals(refusals(store(), f.tenant, since=f.since, until=f.until)),
     ]  # fmt: skip
+
+
+def _refusals(rows: list[dict[str, Any]]) -> Any:
+    if not rows:
+        return html.P("No request was refused by a business rule in these dates.", className="empty",
+                      id="reliability-refusals-empty")  # fmt: skip
+    return table(
+        "reliability-refusals-table",
+        rows,
+        ["module", "task_type", "reason_code", "refused"],
+        page_size=10,
+    )
 
 
 def register(app: Dash) -> None:

@@ -16,17 +16,18 @@ from dash import Dash, Input, Output, State, dcc, html
 from dashboards.components import graph, table
 from dashboards.context import (
     application,
+    brand_of,
     current_user,
     filter_inputs,
     filters,
     guarded,
     message,
-    palette,
     shown_error,
     store,
+    viewer_zone,
 )
 from dashboards.theme import plot_template
-from matrix import brand, formats, traces, viz
+from matrix import formats, traces, viz
 from matrix.access import User
 from matrix.envelopes import parse_timestamp
 from matrix.errors import MatrixError
@@ -66,7 +67,7 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
     tenant_id = f.tenant
     if link and link.get("tenant") and correlation == link.get("correlation") and user is not None:
         tenant_id = user.require(db, str(link["tenant"]))
-    found = traces.find(db, tenant_id, since=f.since, until=f.until, term=term,
+    found = traces.find(db, tenant_id, since=f.since, until=f.until, term=term, tz=viewer_zone(),
                         page=page if isinstance(page, int) and not isinstance(page, bool) else 1)  # fmt: skip
     options = [{"label": r.label, "value": r.correlation_id} for r in found]
     chosen = correlation
@@ -85,7 +86,7 @@ def render(user: User | None, tenant: str | None, since: str | None, until: str 
         )
         return [message(hint + "; widen the dates or search for other words.", "warning")], options
     try:
-        trace = traces.open_trace(db, tenant_id, chosen)
+        trace = traces.open_trace(db, tenant_id, chosen, viewer_zone())
     except MatrixError as exc:  # a bad or unknown id: said in words, the choices stay
         return [message(shown_error(exc))], options
     return _content(db, tenant_id, trace), options
@@ -97,29 +98,29 @@ def _content(db: Any, tenant_id: str, trace: traces.Trace) -> list[Any]:
         {"title": f"{s.lane} · {s.name}", "summary": s.summary, "details": s.details}
         for s in trace.steps
     ]
-    rows = [{"at": formats.when(s.at, seconds=True), "lane": s.lane, "name": s.name, "status": s.status,
+    rows = [{"at": formats.when(s.at, viewer_zone(), seconds=True), "lane": s.lane, "name": s.name, "status": s.status,
              "summary": s.summary} for s in trace.steps]  # fmt: skip
     first_ai = next((i for i, s in enumerate(trace.steps) if s.lane == "AI call"), 0)
-    theme = brand.resolve(palette(tenant_id))
+    theme = brand_of(tenant_id)
     figure = viz.trace_timeline(trace.steps, theme)
     cost = "no price for a model" if trace.ai_cost_usd is None else formats.money(trace.ai_cost_usd)
     took = (trace.steps[-1].at - trace.steps[0].at).total_seconds() if trace.steps else 0
     summary = html.Div([
-        html.Strong(next((str(e["payload"].get("text", ""))[:160] for e in events
-                          if e["name"] in traces.REQUESTS), trace.correlation_id)),
-        html.Span(f" · tenant {tenant_id} · steps: {len(trace.steps)} over {formats.duration(took)}"
-                  f" · AI calls: {len(trace.calls)}, costing {cost}", className="bubble-meta"),
+        html.Strong(_headline(events)),
+        html.Span(f" · tenant {tenant_id} · steps: {len(trace.steps)} over {formats.duration(took)} · "
+                  + (f"AI calls: {len(trace.calls)}, costing {cost}" if trace.calls else "no AI call"),
+                  className="bubble-meta"),
         html.Div(f"correlation {trace.correlation_id}", className="bubble-meta", id="traces-correlation-id"),
     ], id="traces-summary")  # fmt: skip
     return [
         *_provider_warning(db, tenant_id, trace.correlation_id, events),
         summary,
         html.Div([
-            html.Div(graph("traces-timeline-graph", figure, plot_template(palette(tenant_id))),
+            html.Div(graph("traces-timeline-graph", figure, plot_template(theme)),
                      style={"flex": "2 1 36rem", "minWidth": "0"}),
             html.Div(detail(steps, None, first_ai), id="traces-detail", className="card",
                      style={"flex": "1 1 18rem", "maxHeight": "360px", "overflowY": "auto"}),
-        ], className="row"),
+        ], className="split"),
         dcc.Store(id="traces-steps", data=steps),
         *_memory(tenant_id, events),
         table("traces-events-table", _event_rows(events), ["at", "name", "status", "source", "target"], page_size=25),
@@ -127,8 +128,18 @@ def _content(db: Any, tenant_id: str, trace: traces.Trace) -> list[Any]:
     ]  # fmt: skip
 
 
+def _headline(events: list[dict[str, Any]]) -> str:
+    """What the request said (the owner's words or the WhatsApp message), else what happened first."""
+    said = next((str((e.get("payload") or {}).get("text") or "") for e in events
+                 if e["name"] in traces.REQUESTS and (e.get("payload") or {}).get("text")), "")  # fmt: skip
+    if said:
+        return said[:160]
+    return str(events[0]["name"]).replace(".", " ").capitalize() if events else "A request"
+
+
 def _event_rows(events: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"at": formats.when(parse_timestamp(str(e.get("created_at") or e.get("emitted_at"))), seconds=True),
+    zone = viewer_zone()
+    return [{"at": formats.when(parse_timestamp(str(e.get("created_at") or e.get("emitted_at"))), zone, seconds=True),
              "name": e["name"], "status": str(e.get("status", "")), "source": e["source_module"],
              "target": e["target_module"]} for e in events]  # fmt: skip
 
@@ -182,11 +193,19 @@ def _memory(tenant: str, events: list[dict[str, Any]]) -> list[Any]:
         return step.name == explain.RECALLED and bool(step.facts)
 
     items = [html.Li([
-        html.Div([html.Strong(s.name), html.Span(f" · {s.at[:19]}", className="bubble-meta")]),
+        html.Div([html.Strong(s.name), html.Span(f" · {_at(s.at)}", className="bubble-meta")]),
         html.Div(s.summary + (":" if listed(s) else "")),
         *([html.Ul([html.Li(fact) for fact in s.facts])] if listed(s) else []),
     ], className="traces-memory-step") for s in found]  # fmt: skip
     return [html.Div([html.H3("Memory"), html.Ul(items)], id="traces-memory", className="card")]
+
+
+def _at(moment: Any) -> str:
+    """A memory step's time in the viewer's zone (its text as recorded when it is not a time)."""
+    try:
+        return formats.when(parse_timestamp(str(moment)), viewer_zone(), seconds=True)
+    except ValueError:
+        return str(moment)[:19]
 
 
 def _provider_warning(

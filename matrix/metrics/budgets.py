@@ -19,6 +19,14 @@ from matrix.metrics.slo import ALERTS, _label
 PERIOD = timedelta(days=30)
 
 
+def monthly_budget(store: Any, tenant_id: str) -> float | None:
+    """The tenant's monthly AI budget in dollars (runtime config ``ai_budget.monthly_usd``), None
+    without one."""
+    stored = store.runtime_config.get(tenant_id)
+    found = ((stored[0] if stored else {}).get("ai_budget") or {}).get("monthly_usd")
+    return float(found) if found else None
+
+
 def budget_status(
     store: Any, tenant_id: str, *, at: datetime, monthly_usd: float | None = None
 ) -> dict[str, Any]:
@@ -27,8 +35,7 @@ def budget_status(
         raise UsageError("at must carry a time zone.")
     store.tenants.require(tenant_id)
     if monthly_usd is None:
-        stored = store.runtime_config.get(tenant_id)
-        monthly_usd = ((stored[0] if stored else {}).get("ai_budget") or {}).get("monthly_usd")
+        monthly_usd = monthly_budget(store, tenant_id)
     period = ai_cost(store, tenant_id, since=at - PERIOD, until=at)
     result: dict[str, Any] = {
         "tenant_id": tenant_id, "budget_usd": monthly_usd, "spent_usd": period.total_usd,

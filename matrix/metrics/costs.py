@@ -8,6 +8,7 @@ is reported as unpriced — its cost is unknown, never $0.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,6 +58,50 @@ def ai_cost(
     if not report.rows:
         report.empty_reason = f"no AI provider calls for tenant {tenant_id!r} in the window"
     return report
+
+
+@dataclass(kw_only=True)
+class DailyCost:
+    """AI cost over a window, day by day, and over the window of the same length before it."""
+
+    current: CostReport
+    """The window's cost, one row per day (``day``, ``calls``, ``unpriced_calls``, ``cost_usd``)."""
+    previous: CostReport
+    """The window before, as one row (``day`` None) when it had AI calls."""
+
+
+def daily_cost(store: Any, tenant_id: str, *, since: datetime, until: datetime) -> DailyCost:
+    """The tenant's AI cost in ``[since, until)`` per day and in the window of the same length
+    before ``since``, from one scan: the previous window is one group, each day of the window
+    another."""
+    check_window(since, until)
+    before = since - (until - since)
+    where = "tenant_id = ? AND recorded_at >= ? AND recorded_at < ?"
+    group = "CASE WHEN t.recorded_at >= ? THEN date_trunc('day', t.recorded_at) END"
+    rows = run_sql(store, ("telemetry",), tenant_id, query("costs.by_group_model", dialect_of(store), group=group, where=where),
+                   [since, tenant_id, before, until], window=("recorded_at", before, until), shared=("model_prices",))  # fmt: skip
+    current, previous = CostReport(by="day"), CostReport(by="day")
+    groups: dict[Any, dict[str, Any]] = {}
+    for day, model, calls, unpriced, cost in rows:
+        row = groups.setdefault(
+            day, {"day": day, "calls": 0, "unpriced_calls": 0, "costs": [], "models": set()}
+        )
+        row["calls"] += int(calls)
+        row["unpriced_calls"] += int(unpriced)
+        row["costs"] += [float(cost)] if cost is not None and int(calls) > int(unpriced) else []
+        row["models"] |= {model} if int(unpriced) else set()
+    for day, row in groups.items():
+        report = current if day is not None else previous
+        priced = row["calls"] > row["unpriced_calls"]
+        report.rows.append({"day": day, "calls": row["calls"], "unpriced_calls": row["unpriced_calls"],
+                            "cost_usd": math.fsum(row["costs"]) if priced else None})  # fmt: skip
+        report.unpriced_calls += row["unpriced_calls"]
+        report.unpriced_models = sorted({*report.unpriced_models, *row["models"]})
+    for report, when in ((current, "in the window"), (previous, "before the window")):
+        report.total_usd = math.fsum(r["cost_usd"] or 0.0 for r in report.rows)
+        if not report.rows:
+            report.empty_reason = f"no AI provider calls for tenant {tenant_id!r} {when}"
+    return DailyCost(current=current, previous=previous)
 
 
 def provider_failures(store: Any, tenant_id: str, correlation_id: str) -> list[dict[str, Any]]:

@@ -109,6 +109,64 @@ def check_window(since: datetime, until: datetime) -> None:
         )
 
 
+def _checked(
+    store: Any, name: str, tenant_id: str, since: datetime, until: datetime, grain: str,
+    catalog: MetricCatalog | None,
+) -> Metric:  # fmt: skip
+    metric = (catalog or load_catalog()).get(name)
+    if grain not in GRAINS:
+        raise UsageError(f"grain {grain!r} is not one of {list(GRAINS)}.")
+    if since.tzinfo is None or until.tzinfo is None:
+        raise UsageError("since and until must carry a time zone (e.g. 2026-11-01T00:00:00Z).")
+    check_window(since, until)
+    store.tenants.require(tenant_id)
+    return metric
+
+
+def _where(metric: Metric, dialect: str) -> str:
+    where = f"tenant_id = ? AND {metric.time_column} >= ? AND {metric.time_column} < ?"
+    if metric.sql("filter", dialect):
+        where += f" AND ({metric.sql('filter', dialect)})"
+    return where
+
+
+def _run(
+    store: Any, metric: Metric, tenant_id: str, sql: str, params: list[Any],
+    window: tuple[datetime, datetime],
+) -> tuple[list[tuple[Any, ...]], str, dict[str, Any]]:  # fmt: skip
+    """Run a metric query where the numbers are: its rows, the engine's name and the freshness."""
+    analytics = analytics_of(store)
+    if analytics is not None:
+        freshness = analytics.freshness(metric.source)
+        return (analytics.query(sql, params),
+                f"{analytics.dialect} analytics store ({freshness.get('engine')})", freshness)  # fmt: skip
+    live = {"as_of": "live", "lag_seconds": 0.0}
+    if store.dialect == "duckdb":
+        with store.backend.transaction() as tx:
+            return list(tx.query(sql, params)), "duckdb (native)", live
+    rows = run_sql(store, (metric.source,), tenant_id, sql, params,
+                   window=(metric.time_column, *window))  # fmt: skip
+    return rows, "duckdb over postgres rows (arrow)", live
+
+
+def _result(
+    metric: Metric, frame: pd.DataFrame, *, tenant_id: str, since: datetime, until: datetime,
+    grain: str, engine: str, freshness: dict[str, Any], **more: Any,
+) -> MetricResult:  # fmt: skip
+    read = int(frame["rows"].sum()) if not frame.empty else 0
+    provenance = {"metric": metric.name, "definition_version": metric.version, "tenant_id": tenant_id,
+                  "since": since.isoformat(), "until": until.isoformat(), "grain": grain, "rows_read": read,
+                  "engine": engine, "source": metric.source, "freshness": freshness, **more}  # fmt: skip
+    reason = None
+    if frame.empty:
+        what = f" matching {metric.filter}" if metric.filter else ""
+        reason = (f"no {metric.source} rows{what} for tenant {tenant_id!r} between "
+                  f"{since.isoformat()} and {until.isoformat()}")  # fmt: skip
+    elif frame["value"].isna().all():
+        reason = f"the {read} {metric.source} rows in the window give no value for {metric.name}"
+    return MetricResult(metric=metric, frame=frame, provenance=provenance, empty_reason=reason)
+
+
 def compute(
     store: Any,
     name: str,
@@ -126,60 +184,19 @@ def compute(
         UsageError: bad grain, or a window that ends before it starts.
         NotFoundError: unknown tenant.
     """
-    catalog = catalog or load_catalog()
-    metric = catalog.get(name)
-    if grain not in GRAINS:
-        raise UsageError(f"grain {grain!r} is not one of {list(GRAINS)}.")
-    if since.tzinfo is None or until.tzinfo is None:
-        raise UsageError("since and until must carry a time zone (e.g. 2026-11-01T00:00:00Z).")
-    check_window(since, until)
-    store.tenants.require(tenant_id)
-    analytics = analytics_of(store)
-    dialect = analytics.dialect if analytics else "duckdb"
+    metric = _checked(store, name, tenant_id, since, until, grain, catalog)
+    dialect = dialect_of(store)
     cast = "?" if dialect == "clickhouse" else "?::TIMESTAMPTZ"
     bucket = f"date_trunc('{grain}', {metric.time_column})" if grain != "all" else cast
-    where = f"tenant_id = ? AND {metric.time_column} >= ? AND {metric.time_column} < ?"
-    if metric.sql("filter", dialect):
-        where += f" AND ({metric.sql('filter', dialect)})"
     sql = (f"SELECT {bucket} AS bucket, {metric.sql('value', dialect)} AS value, count(*) AS rows"
-           f" FROM {metric.source} WHERE {where} GROUP BY 1 ORDER BY 1")  # fmt: skip
+           f" FROM {metric.source} WHERE {_where(metric, dialect)} GROUP BY 1 ORDER BY 1")  # fmt: skip
     params: list[Any] = ([since] if grain == "all" else []) + [tenant_id, since, until]
-    freshness: dict[str, Any] = {"as_of": "live", "lag_seconds": 0.0}
-    if analytics is not None:
-        rows = analytics.query(sql, params)
-        freshness = analytics.freshness(metric.source)
-        engine = f"{dialect} analytics store ({freshness.get('engine')})"
-        read = sum(int(r[2]) for r in rows)
-    elif store.dialect == "duckdb":
-        with store.backend.transaction() as tx:
-            rows = tx.query(sql, params)
-        engine = "duckdb (native)"
-        read = sum(int(r[2]) for r in rows)
-    else:
-        rows = run_sql(
-            store,
-            (metric.source,),
-            tenant_id,
-            sql,
-            params,
-            window=(metric.time_column, since, until),
-        )
-        read = sum(int(r[2]) for r in rows)
-        engine = "duckdb over postgres rows (arrow)"
+    rows, engine, freshness = _run(store, metric, tenant_id, sql, params, (since, until))
     frame = pd.DataFrame(rows, columns=["bucket", "value", "rows"])
     if grain == "all" and not frame.empty and int(frame["rows"].iloc[0]) == 0:
         frame = frame.iloc[0:0]
-    provenance = {"metric": metric.name, "definition_version": metric.version, "tenant_id": tenant_id,
-                  "since": since.isoformat(), "until": until.isoformat(), "grain": grain, "rows_read": read,
-                  "engine": engine, "source": metric.source, "freshness": freshness}  # fmt: skip
-    reason = None
-    if frame.empty:
-        what = f" matching {metric.filter}" if metric.filter else ""
-        reason = (f"no {metric.source} rows{what} for tenant {tenant_id!r} between "
-                  f"{since.isoformat()} and {until.isoformat()}")  # fmt: skip
-    elif frame["value"].isna().all():
-        reason = f"the {read} {metric.source} rows in the window give no value for {metric.name}"
-    return MetricResult(metric=metric, frame=frame, provenance=provenance, empty_reason=reason)
+    return _result(metric, frame, tenant_id=tenant_id, since=since, until=until, grain=grain,
+                   engine=engine, freshness=freshness)  # fmt: skip
 
 
 def run_sql(
@@ -295,6 +312,13 @@ QUERIES = {
                list(DISTINCT t.provider || '/' || coalesce(t.model, '(no model)')) FILTER (WHERE p.price_id IS NULL) AS unpriced_models
         FROM {_PRICED_CALLS}
         GROUP BY 1 ORDER BY 1""",
+    # AI cost by {group} and model: calls, unpriced calls and cost at the prices in force (no
+    # distinct list to build: the caller folds the models, a handful per group).
+    "costs.by_group_model": f"""
+        SELECT {{group}} AS grp, t.provider || '/' || coalesce(t.model, '(no model)') AS model, count(*) AS calls,
+               count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls, fsum({_CALL_COST}) AS cost_usd
+        FROM {_PRICED_CALLS}
+        GROUP BY t.provider, t.model, 1 ORDER BY 1, 2""",
     # One sum per window (each ``costs.spent_since`` takes the window's start) in one scan.
     "costs.spent_since": f"coalesce(fsum({_CALL_COST}) FILTER (WHERE t.recorded_at >= ?), 0)",
     "costs.sums": f"SELECT {{sums}} FROM {_PRICED_CALLS}",
@@ -326,6 +350,11 @@ CLICKHOUSE_QUERIES = {
         FROM {_CH_PRICED_CALLS}
         GROUP BY 1 ORDER BY 1""",
     "costs.spent_since": f"coalesce(sumKahanIf({_CH_CALL_COST}, t.recorded_at >= ?), 0)",
+    "costs.by_group_model": f"""
+        SELECT {{group}} AS grp, t.provider || '/' || coalesce(t.model, '(no model)') AS model, count(*) AS calls,
+               count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls, sumKahan({_CH_CALL_COST}) AS cost_usd
+        FROM {_CH_PRICED_CALLS}
+        GROUP BY t.provider, t.model, 1 ORDER BY 1, 2""",
 }  # fmt: skip
 
 

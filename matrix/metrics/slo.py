@@ -85,19 +85,64 @@ def burn_rate(
     return None if not valid else (bad / valid) / (1 - slo.target)
 
 
+def _window_counts(
+    store: Any, slos: list[Slo], tenant_id: str, at: datetime, windows: list[timedelta]
+) -> dict[tuple[str, timedelta], tuple[int, int]]:
+    """(valid, bad) of every SLO in ``slos`` (all on one source table) over every window ending
+    ``at``, from one scan of the longest window: rows are counted in bands between consecutive
+    window starts (newest first), and a window's count is the sum of the bands it covers."""
+    source, time = slos[0].source, slos[0].time_column
+    ordered = sorted(windows)
+    band = "CASE " + " ".join(f"WHEN {time} >= ? THEN {i}" for i in range(len(ordered) - 1)) \
+        + f" ELSE {len(ordered) - 1} END"  # fmt: skip
+    sums = []
+    for slo in slos:
+        sums.append(f"coalesce(sum(CASE WHEN {slo.valid} THEN 1 ELSE 0 END), 0)")
+        sums.append(
+            f"coalesce(sum(CASE WHEN ({slo.valid}) AND NOT coalesce({slo.good}, false) THEN 1 ELSE 0 END), 0)"
+        )
+    valid = " OR ".join(f"({slo.valid})" for slo in slos)
+    start = at - ordered[-1]
+    sql = (f"SELECT {band} AS band, {', '.join(sums)} FROM {source}"
+           f" WHERE tenant_id = ? AND {time} >= ? AND {time} < ? AND ({valid}) GROUP BY 1")  # fmt: skip
+    rows = run_sql(store, (source,), tenant_id, sql, [*(at - w for w in ordered[:-1]), tenant_id, start, at],
+                   window=(time, start, at))  # fmt: skip
+    bands = {int(r[0]): [int(v) for v in r[1:]] for r in rows}
+    counts = {}
+    for i, slo in enumerate(slos):
+        for w, window in enumerate(ordered):
+            covered = [bands[b] for b in range(w + 1) if b in bands]
+            counts[(slo.name, window)] = (
+                sum(c[2 * i] for c in covered),
+                sum(c[2 * i + 1] for c in covered),
+            )
+    return counts
+
+
 def status(store: Any, tenant_id: str, *, at: datetime, period_days: int = 30) -> list[SloStatus]:
-    """Every SLO's budget over the period ending ``at``, its burn rates and firing alerts."""
+    """Every SLO's budget over the period ending ``at``, its burn rates and firing alerts: one
+    scan per source table for every SLO and window."""
     if at.tzinfo is None:
         raise UsageError("at must carry a time zone.")
     store.tenants.require(tenant_id)
+    period = timedelta(days=period_days)
+    windows = sorted({period, *(w for _, long, short, _ in ALERTS for w in (long, short))})
+    counts: dict[tuple[str, timedelta], tuple[int, int]] = {}
+    for source in dict.fromkeys(slo.source for slo in SLOS):
+        counts |= _window_counts(
+            store, [s for s in SLOS if s.source == source], tenant_id, at, windows
+        )
+
+    def rate(slo: Slo, window: timedelta) -> float | None:
+        valid, bad = counts[(slo.name, window)]
+        return None if not valid else (bad / valid) / (1 - slo.target)
+
     out = []
     for slo in SLOS:
         result = SloStatus(
             slo=slo.name, module=slo.module, target=slo.target, period_days=period_days
         )
-        result.valid, result.bad = _counts(
-            store, slo, tenant_id, at - timedelta(days=period_days), at
-        )
+        result.valid, result.bad = counts[(slo.name, period)]
         if not result.valid:
             result.empty_reason = (
                 f"no {slo.source} events for this SLO in the last {period_days} days"
@@ -107,8 +152,7 @@ def status(store: Any, tenant_id: str, *, at: datetime, period_days: int = 30) -
         result.success_ratio = 1 - result.bad / result.valid
         result.budget_remaining = 1 - (result.bad / result.valid) / (1 - slo.target)
         for factor, long, short, severity in ALERTS:
-            long_rate = burn_rate(store, slo, tenant_id, at, long)
-            short_rate = burn_rate(store, slo, tenant_id, at, short)
+            long_rate, short_rate = rate(slo, long), rate(slo, short)
             result.burn_rates[_label(long)] = long_rate
             result.burn_rates[_label(short)] = short_rate
             if (

@@ -222,7 +222,10 @@ def test_the_scheme_toggle_is_kept_per_browser(
     assert page.url.endswith("/reliability") and after != before
     paper = page.evaluate("() => document.querySelector('#reliability-latency-graph .js-plotly-plot').layout"
                           ".template.layout.paper_bgcolor")  # fmt: skip
-    assert paper == brand.resolve("darkgreen", scheme=after).colours["card"]  # the figures follow
+    from dashboards.context import palette
+
+    # The figures follow, in the tenant's palette (the sample pack's, for the simulated tenants).
+    assert paper == brand.resolve(palette("sim-01"), scheme=after).colours["card"]
     again = context.new_page()
     again.goto(base_url + "/")
     _settled(again, "overview-content")

@@ -17,6 +17,7 @@ from matrix.modules.context import Work
 from matrix.modules.customers import service as customers
 from matrix.storage import Store
 from tests.dashboards import test_browser as shared
+from tests.dashboards.conftest import PASSWORD
 from tests.dashboards.test_browser import SHOTS, _settled, _signed_in
 
 pytestmark = pytest.mark.browser
@@ -94,5 +95,25 @@ def test_a_trace_opened_from_a_link_shows_the_ai_step_with_tokens_and_cost(
     )
     assert result.assistant_output.text[:40] in detail
     assert "Cobrar o cliente Rafael Teixeira" in page.inner_text("#traces-summary")
+    # The shell's tenant filter names the linked tenant, not the admin's default one.
+    page.wait_for_function(
+        "() => document.querySelector('#shell-filter-tenant').innerText.includes('sim-02')",
+        timeout=10_000,
+    )
     page.screenshot(path=str(SHOTS / "traces-ai-step.png"), full_page=True)
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_times_show_in_the_browser_time_zone(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.fill("#username", "boss")
+    page.fill("#password", PASSWORD)
+    page.click("#login-btn")
+    page.wait_for_selector("#shell")
+    assert [c["value"] for c in context.cookies() if c["name"] == "matrix-tz"] == ["Asia/Tokyo"]
+    page.click("#nav-gates")
+    _settled(page, "gates-content")
+    assert " JST" in page.inner_text("#gates-content")
+    context.close()

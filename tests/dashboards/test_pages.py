@@ -144,9 +144,14 @@ def test_approve_from_the_queue_with_the_cli_rules_and_audit(app: Any, seeded: S
     assert seeded.approvals.get("sim-02", theirs).status.value == "pending"  # type: ignore[union-attr]
 
 
-def test_traces_follow_one_correlation(app: Any, admin: User, window: tuple[str, str]) -> None:
-    content, options = traces.render(admin, "sim-01", *window, "day")
+def test_traces_follow_one_correlation(
+    app: Any, seeded: Store, admin: User, window: tuple[str, str]
+) -> None:
+    _, options = traces.render(admin, "sim-01", *window, "day")
     assert options, "the simulation made owner requests"
+    # The newest request may be an inbound WhatsApp message; follow an owner's command.
+    [command] = seeded.events.list("sim-01", name="owner.command.create", limit=1)
+    content, _ = traces.render(admin, "sim-01", *window, "day", command["correlation_id"])
     table = _find(content, "traces-events-table")
     assert table.rowData[0]["name"] == "owner.command.create"
     assert {r["name"] for r in table.rowData} >= {"owner.command.create", "owner.command.created"}

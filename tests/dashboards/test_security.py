@@ -127,8 +127,11 @@ def test_sign_in_limits_count_per_client_address(app: Any, throttle: SignInThrot
 
 
 def test_unknown_users_and_wrong_passwords_get_the_same_answer(
-    app: Any, throttle: SignInThrottle
+    app: Any, throttle: SignInThrottle, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A frozen clock: on a busy machine a second may pass between the two last sign-ins, and
+    # the lockouts' Retry-After would differ by it.
+    monkeypatch.setattr(throttle, "_clock", clock)
     client = app.server.test_client()
     known, unknown = (
         _sign_in(client, "ana", "wrong-password-1"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,8 +69,11 @@ class Answers:
 
 
 def slug(name: str) -> str:
-    """The origin's slug: lower case, every run of other characters a ``-``, trimmed."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """The origin's slug: lower case, accents dropped (``Clínica`` → ``clinica``), every run
+    of other characters a ``-``, trimmed."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name.lower())
+                    if not unicodedata.combining(c))  # fmt: skip
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
 
 
 def package_name(name: str) -> str:

@@ -118,3 +118,14 @@ def test_tenant_brand_is_the_packs_resolved_brand(
     resolved = tenant_brand(runtimes, "viva")
     assert resolved == brand.resolve("ocean", scheme="dark", colours=colours)
     assert resolved.scheme == "dark" and resolved.colours["primary"] == "#1d4ed8"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug", "package"),
+    [("Clínica Viva", "clinica-viva", "clinica_viva"), ("Café & Pão 24h", "cafe-pao-24h", "cafe_pao_24h"),
+     ("3 Irmãos", "3-irmaos", "saas_3_irmaos")],
+)  # fmt: skip
+def test_new_saas_slug_drops_accents(name: str, slug: str, package: str) -> None:
+    from matrix.newsaas import answers
+
+    assert answers.slug(name) == slug and answers.package_name(name) == package

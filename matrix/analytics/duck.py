@@ -2,7 +2,9 @@
 
 The DuckDB file keeps every copied table and the sync state in one database, so rows and their
 watermark commit in one transaction. Processes (``matrix serve``, ``matrix worker``, a CLI sync)
-take turns on the file through a lock beside it, each opening it for one operation.
+take turns on the file through the operational store's lease (:class:`~matrix.storage.lease.FileLease`):
+a process keeps the file open while it is busy and hands it back when idle for a moment or when
+another process asks, so a dashboard's queries do not each pay for opening the file.
 
 Parquet keeps an incremental table as ``<table>/dt=YYYY-MM-DD/tenant=<id>/part-<lo>-<hi>.parquet``
 (read with hive partitioning, so a tenant's query opens only its own folders) and a table copied
@@ -15,7 +17,6 @@ restart): either way each row ends up copied once.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -33,36 +34,14 @@ import pyarrow.parquet as pq
 
 from matrix.analytics.engine import TableState, pause_point
 from matrix.analytics.tables import BY_NAME
-from matrix.errors import StorageError, StoreLockedError
+from matrix.errors import StorageError
+from matrix.storage.duckdb import DuckDBBackend
 
 _STATE = """CREATE TABLE IF NOT EXISTS _analytics_sync (
     table_name TEXT PRIMARY KEY, watermark BIGINT NOT NULL, rows BIGINT NOT NULL,
     synced_at TIMESTAMPTZ NOT NULL)"""
 _UPSERT = ("INSERT INTO _analytics_sync VALUES (?, ?, ?, ?) ON CONFLICT (table_name) DO UPDATE"
            " SET watermark = excluded.watermark, rows = excluded.rows, synced_at = excluded.synced_at")  # fmt: skip
-
-
-@contextmanager
-def _locked(path: Path, timeout: float) -> Iterator[None]:
-    import time
-
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise StoreLockedError(
-                        f"Another process held the analytics store {path} for over {timeout:g} s;"
-                        " try again, or raise MATRIX_LOCK_TIMEOUT_SECONDS."
-                    ) from None
-                time.sleep(0.02)
-        yield
-    finally:
-        os.close(fd)
 
 
 class DuckDBFileEngine:
@@ -73,21 +52,17 @@ class DuckDBFileEngine:
     def __init__(self, path: Path, *, lock_timeout: float = 30.0, pause_at: str = "") -> None:
         self.path = Path(path)
         self.url = f"duckdb:///{self.path}"
-        self._timeout = lock_timeout
         self._pause_at = pause_at
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._backend = DuckDBBackend(str(self.path), lock_timeout=lock_timeout)
         with self._connection() as con:
             con.execute(_STATE)
 
     @contextmanager
     def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with _locked(self.path, self._timeout):
-            con = duckdb.connect(str(self.path))
-            try:
-                con.execute("SET TimeZone = 'UTC'")
-                yield con
-            finally:
-                con.close()
+        """One transaction on the file (committed when the block ends, rolled back on an error)."""
+        with self._backend.transaction() as tx:
+            yield tx._con
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._connection() as con:
@@ -106,25 +81,23 @@ class DuckDBFileEngine:
 
     def append(self, table: str, rows: pa.Table, *, watermark: int, synced_at: datetime) -> None:
         with self._connection() as con:
-            con.execute("BEGIN")
             con.register("batch", rows)
             con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM batch WHERE false")
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM batch")
+            con.unregister("batch")
             pause_point("after_rows", self._pause_at)
             total = con.execute(f"SELECT count(*) FROM {table}").fetchone()
             con.execute(_UPSERT, [table, watermark, int(total[0]) if total else 0, synced_at])
-            con.execute("COMMIT")
 
     def replace(self, table: str, rows: pa.Table, *, synced_at: datetime) -> None:
         with self._connection() as con:
-            con.execute("BEGIN")
             con.register("whole", rows)
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM whole")
+            con.unregister("whole")
             con.execute(_UPSERT, [table, 0, rows.num_rows, synced_at])
-            con.execute("COMMIT")
 
     def close(self) -> None:
-        return None
+        self._backend.close()
 
 
 class ParquetEngine:

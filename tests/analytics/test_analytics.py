@@ -234,3 +234,37 @@ def test_analytics_sync_killed_after_rows_before_watermark_copies_each_row_once(
         assert (int(count), int(distinct)) == (2500, 2500)
     finally:
         check.close()
+
+
+def test_analytics_duckdb_file_stays_open_between_queries_and_is_handed_to_another_process(
+    tmp_path: Path,
+) -> None:
+    """Queries in a row reuse one open file (no reopening per query); a second process that
+    writes meanwhile gets the file, and the first then reads what it wrote."""
+    import pyarrow as pa
+
+    from matrix.analytics.duck import DuckDBFileEngine
+
+    path = tmp_path / "a.duckdb"
+    engine = DuckDBFileEngine(path, lock_timeout=30.0)
+    rows = pa.table({"tenant_id": ["acme"], "recorded_at": [T0], "seq": pa.array([1], pa.int64())})
+    engine.append("telemetry", rows, watermark=1, synced_at=NOW)
+    held = engine._backend.held_since
+    for _ in range(5):
+        assert engine.query("SELECT count(*) FROM telemetry") == [(1,)]
+    assert held is not None and engine._backend.held_since == held  # never reopened
+    writer = (
+        "import sys, pyarrow as pa; from datetime import datetime, UTC;"
+        " from matrix.analytics.duck import DuckDBFileEngine;"
+        " e = DuckDBFileEngine(sys.argv[1], lock_timeout=30.0);"
+        " t = pa.table({'tenant_id': ['beta'], 'recorded_at': [datetime(2026, 10, 2, tzinfo=UTC)],"
+        " 'seq': pa.array([2], pa.int64())});"
+        " e.append('telemetry', t, watermark=2, synced_at=datetime(2026, 10, 4, tzinfo=UTC)); e.close()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", writer, str(path)], capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert engine.query("SELECT count(*) FROM telemetry") == [(2,)]
+    assert engine.states()["telemetry"].watermark == 2
+    engine.close()

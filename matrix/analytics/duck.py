@@ -49,12 +49,15 @@ class DuckDBFileEngine:
 
     dialect = "duckdb"
 
-    def __init__(self, path: Path, *, lock_timeout: float = 30.0, pause_at: str = "") -> None:
+    def __init__(self, path: Path, *, lock_timeout: float = 30.0, pause_at: str = "",
+                 idle_release: float = 0.2) -> None:  # fmt: skip
         self.path = Path(path)
         self.url = f"duckdb:///{self.path}"
         self._pause_at = pause_at
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._backend = DuckDBBackend(str(self.path), lock_timeout=lock_timeout)
+        self._backend = DuckDBBackend(
+            str(self.path), lock_timeout=lock_timeout, idle_release=idle_release
+        )
         with self._connection() as con:
             con.execute(_STATE)
 

@@ -240,13 +240,14 @@ def test_analytics_duckdb_file_stays_open_between_queries_and_is_handed_to_anoth
     tmp_path: Path,
 ) -> None:
     """Queries in a row reuse one open file (no reopening per query); a second process that
-    writes meanwhile gets the file, and the first then reads what it wrote."""
+    writes meanwhile gets the file, and the first then reads what it wrote. (An idle release of
+    an hour: here the file is handed back only because the other process asks.)"""
     import pyarrow as pa
 
     from matrix.analytics.duck import DuckDBFileEngine
 
     path = tmp_path / "a.duckdb"
-    engine = DuckDBFileEngine(path, lock_timeout=30.0)
+    engine = DuckDBFileEngine(path, lock_timeout=30.0, idle_release=3600.0)
     rows = pa.table({"tenant_id": ["acme"], "recorded_at": [T0], "seq": pa.array([1], pa.int64())})
     engine.append("telemetry", rows, watermark=1, synced_at=NOW)
     held = engine._backend.held_since
@@ -265,6 +266,7 @@ def test_analytics_duckdb_file_stays_open_between_queries_and_is_handed_to_anoth
         [sys.executable, "-c", writer, str(path)], capture_output=True, timeout=120
     )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert engine._backend.held_since is None  # handed back when the writer asked
     assert engine.query("SELECT count(*) FROM telemetry") == [(2,)]
     assert engine.states()["telemetry"].watermark == 2
     engine.close()

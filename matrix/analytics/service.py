@@ -211,10 +211,18 @@ class Analytics:
         if format != "parquet":
             raise UsageError(f"--format {format!r} is not supported; use --format parquet.")
         out = Path(out)
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out} is not a folder; name an empty or new folder.")
         if out.exists() and any(out.iterdir()) and not (out / "_sync").is_dir():
             raise UsageError(
                 f"--out {out} is a folder with other files in it; name an empty or new folder."
             )
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(
+                f"--out {out} cannot be created ({exc.strerror}); name a folder you can write in."
+            ) from None
         from matrix.analytics.duck import ParquetEngine
 
         engine = ParquetEngine(out)

@@ -270,3 +270,29 @@ def test_analytics_duckdb_file_stays_open_between_queries_and_is_handed_to_anoth
     assert engine.query("SELECT count(*) FROM telemetry") == [(2,)]
     assert engine.states()["telemetry"].watermark == 2
     engine.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("export", "--out", "/dev/full"), "is not a folder"),
+        (("export", "--out", "/proc/no-such/out"), "cannot be created"),
+        (("sync", "--wait-seconds", "601"), "from 0 to 600"),
+        (("sync", "--wait-seconds", "NaN"), "--wait-seconds"),
+    ],
+)
+def test_analytics_commands_refuse_bad_arguments_in_words(
+    args: tuple[str, ...], says: str, tmp_path: Path
+) -> None:
+    """A --out that is a device or cannot be made, a wait out of bounds: exit 2, no traceback."""
+    from click.testing import CliRunner
+
+    from matrix.cli.root import main
+
+    url = f"duckdb:///{tmp_path / 'store.duckdb'}"
+    build(Settings.load(storage_url=url), migrate=True).close()
+    with CliRunner().isolation(env={"MATRIX_STORAGE_URL": url}) as (out, err, _):
+        code = main(["analytics", *args])
+        text = out.getvalue().decode() + err.getvalue().decode()
+    assert code == 2, text
+    assert says in text and "internal error" not in text and "Traceback" not in text

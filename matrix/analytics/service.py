@@ -127,13 +127,15 @@ class Analytics:
         engine = self.engine
         return engine.dialect if engine else self.store.dialect
 
-    def query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    def query(
+        self, sql: str, params: list[Any], *, tenant_id: str | None = None
+    ) -> list[tuple[Any, ...]]:
         engine = self.engine
         if engine is None:
             raise ConfigError(
                 f"Metrics on a {self.store.dialect} store need an analytics store: {ADVICE}."
             )
-        return engine.query(sql, params)
+        return engine.query(sql, params, tenant_id=tenant_id)
 
     def freshness(self, table: str) -> dict[str, Any]:
         """How fresh the copy of ``table`` is, for a metric's provenance."""

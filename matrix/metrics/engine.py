@@ -33,7 +33,9 @@ class Analytics(Protocol):
     @property
     def dialect(self) -> str: ...
 
-    def query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]: ...
+    def query(
+        self, sql: str, params: list[Any], *, tenant_id: str | None = None
+    ) -> list[tuple[Any, ...]]: ...
 
     def freshness(self, table: str) -> dict[str, Any]: ...
 
@@ -127,7 +129,7 @@ def compute(
     params: list[Any] = ([since] if grain == "all" else []) + [tenant_id, since, until]
     freshness: dict[str, Any] = {"as_of": "live", "lag_seconds": 0.0}
     if analytics is not None:
-        rows = analytics.query(sql, params)
+        rows = analytics.query(sql, params, tenant_id=tenant_id)
         freshness = analytics.freshness(metric.source)
         engine = f"{dialect} analytics store ({freshness.get('engine')})"
         read = sum(int(r[2]) for r in rows)
@@ -174,7 +176,7 @@ def run_sql(
     prices) load whole."""
     analytics = analytics_of(store)
     if analytics is not None:
-        return analytics.query(sql, params)
+        return analytics.query(sql, params, tenant_id=tenant_id)
     if store.dialect == "duckdb":
         with store.backend.transaction() as tx:
             return list(tx.query(sql, params))

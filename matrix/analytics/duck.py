@@ -2,9 +2,10 @@
 
 The DuckDB file keeps every copied table and the sync state in one database, so rows and their
 watermark commit in one transaction. Processes (``matrix serve``, ``matrix worker``, a CLI sync)
-take turns on the file through the operational store's lease (:class:`~matrix.storage.lease.FileLease`):
-a process keeps the file open while it is busy and hands it back when idle for a moment or when
-another process asks, so a dashboard's queries do not each pay for opening the file.
+take turns on the file through the operational store's lease
+(:class:`~matrix.storage.lease.FileLease`): a process keeps the file open while it is busy and
+hands it back when another process asks (or after :data:`IDLE_RELEASE` idle seconds), so a
+dashboard's queries do not each pay for opening the file and reading it cold.
 
 Parquet keeps an incremental table as ``<table>/dt=YYYY-MM-DD/tenant=<id>/part-<lo>-<hi>.parquet``
 (read with hive partitioning, so a tenant's query opens only its own folders) and a table copied
@@ -46,13 +47,20 @@ _UPSERT = ("INSERT INTO _analytics_sync VALUES (?, ?, ?, ?) ON CONFLICT (table_n
            " SET watermark = excluded.watermark, rows = excluded.rows, synced_at = excluded.synced_at")  # fmt: skip
 
 
+IDLE_RELEASE = 30.0
+"""Seconds an idle process keeps the analytics file open. Every matrix process that wants the
+file asks through the lease and gets it at once, so this only spares the readers (the dashboards'
+callbacks, seconds apart) a cold reopen: a reopened file starts with an empty buffer cache, and
+at 10 M rows that made a page's queries several times slower."""
+
+
 class DuckDBFileEngine:
     """A DuckDB database file holding the copies and their sync state."""
 
     dialect = "duckdb"
 
     def __init__(self, path: Path, *, lock_timeout: float = 30.0, pause_at: str = "",
-                 idle_release: float = 0.2) -> None:  # fmt: skip
+                 idle_release: float = IDLE_RELEASE) -> None:  # fmt: skip
         self.path = Path(path)
         self.url = f"duckdb:///{self.path}"
         self._pause_at = pause_at

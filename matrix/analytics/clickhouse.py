@@ -140,8 +140,10 @@ class ClickHouseEngine:
             os.unlink(path)
 
     # -- the engine -------------------------------------------------------------------------
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._rows(bind(sql, params))
+    def query(
+        self, sql: str, params: Sequence[Any] = (), *, tenant_id: str | None = None
+    ) -> list[tuple[Any, ...]]:
+        return self._rows(bind(sql, params))  # the ORDER BY (tenant_id, …) prunes by tenant
 
     def states(self) -> dict[str, TableState]:
         rows = self._rows(

@@ -35,8 +35,12 @@ class Engine(Protocol):
     url: str
     """Where it is, with any password masked."""
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Run one read-only query with ``?`` placeholders."""
+    def query(
+        self, sql: str, params: Sequence[Any] = (), *, tenant_id: str | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Run one read-only query with ``?`` placeholders. ``tenant_id``, when given, is the one
+        tenant whose rows the query reads (it filters on it): an engine may open only that
+        tenant's part of an incremental table."""
         ...
 
     def states(self) -> dict[str, TableState]:

@@ -127,13 +127,15 @@ class Analytics:
         engine = self.engine
         return engine.dialect if engine else self.store.dialect
 
-    def query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    def query(
+        self, sql: str, params: list[Any], *, tenant_id: str | None = None
+    ) -> list[tuple[Any, ...]]:
         engine = self.engine
         if engine is None:
             raise ConfigError(
                 f"Metrics on a {self.store.dialect} store need an analytics store: {ADVICE}."
             )
-        return engine.query(sql, params)
+        return engine.query(sql, params, tenant_id=tenant_id)
 
     def freshness(self, table: str) -> dict[str, Any]:
         """How fresh the copy of ``table`` is, for a metric's provenance."""
@@ -211,10 +213,18 @@ class Analytics:
         if format != "parquet":
             raise UsageError(f"--format {format!r} is not supported; use --format parquet.")
         out = Path(out)
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out} is not a folder; name an empty or new folder.")
         if out.exists() and any(out.iterdir()) and not (out / "_sync").is_dir():
             raise UsageError(
                 f"--out {out} is a folder with other files in it; name an empty or new folder."
             )
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(
+                f"--out {out} cannot be created ({exc.strerror}); name a folder you can write in."
+            ) from None
         from matrix.analytics.duck import ParquetEngine
 
         engine = ParquetEngine(out)

@@ -41,7 +41,9 @@ class Analytics(Protocol):
     @property
     def dialect(self) -> str: ...
 
-    def query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]: ...
+    def query(
+        self, sql: str, params: list[Any], *, tenant_id: str | None = None
+    ) -> list[tuple[Any, ...]]: ...
 
     def freshness(self, table: str) -> dict[str, Any]: ...
 
@@ -138,7 +140,7 @@ def _run(
     analytics = analytics_of(store)
     if analytics is not None:
         freshness = analytics.freshness(metric.source)
-        return (analytics.query(sql, params),
+        return (analytics.query(sql, params, tenant_id=tenant_id),
                 f"{analytics.dialect} analytics store ({freshness.get('engine')})", freshness)  # fmt: skip
     live = {"as_of": "live", "lag_seconds": 0.0}
     if store.dialect == "duckdb":
@@ -210,7 +212,7 @@ def run_sql(
     prices) load whole."""
     analytics = analytics_of(store)
     if analytics is not None:
-        return analytics.query(sql, params)
+        return analytics.query(sql, params, tenant_id=tenant_id)
     if store.dialect == "duckdb":
         with store.backend.transaction() as tx:
             return list(tx.query(sql, params))

@@ -234,3 +234,87 @@ def test_analytics_sync_killed_after_rows_before_watermark_copies_each_row_once(
         assert (int(count), int(distinct)) == (2500, 2500)
     finally:
         check.close()
+
+
+def test_analytics_duckdb_file_stays_open_between_queries_and_is_handed_to_another_process(
+    tmp_path: Path,
+) -> None:
+    """Queries in a row reuse one open file (no reopening per query); a second process that
+    writes meanwhile gets the file, and the first then reads what it wrote. (An idle release of
+    an hour: here the file is handed back only because the other process asks.)"""
+    import pyarrow as pa
+
+    from matrix.analytics.duck import DuckDBFileEngine
+
+    path = tmp_path / "a.duckdb"
+    engine = DuckDBFileEngine(path, lock_timeout=30.0, idle_release=3600.0)
+    rows = pa.table({"tenant_id": ["acme"], "recorded_at": [T0], "seq": pa.array([1], pa.int64())})
+    engine.append("telemetry", rows, watermark=1, synced_at=NOW)
+    held = engine._backend.held_since
+    for _ in range(5):
+        assert engine.query("SELECT count(*) FROM telemetry") == [(1,)]
+    assert held is not None and engine._backend.held_since == held  # never reopened
+    writer = (
+        "import sys, pyarrow as pa; from datetime import datetime, UTC;"
+        " from matrix.analytics.duck import DuckDBFileEngine;"
+        " e = DuckDBFileEngine(sys.argv[1], lock_timeout=30.0);"
+        " t = pa.table({'tenant_id': ['beta'], 'recorded_at': [datetime(2026, 10, 2, tzinfo=UTC)],"
+        " 'seq': pa.array([2], pa.int64())});"
+        " e.append('telemetry', t, watermark=2, synced_at=datetime(2026, 10, 4, tzinfo=UTC)); e.close()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", writer, str(path)], capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert engine._backend.held_since is None  # handed back when the writer asked
+    assert engine.query("SELECT count(*) FROM telemetry") == [(2,)]
+    assert engine.states()["telemetry"].watermark == 2
+    engine.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("export", "--out", "/dev/full"), "is not a folder"),
+        (("export", "--out", "/proc/no-such/out"), "cannot be created"),
+        (("sync", "--wait-seconds", "601"), "from 0 to 600"),
+        (("sync", "--wait-seconds", "NaN"), "--wait-seconds"),
+    ],
+)
+def test_analytics_commands_refuse_bad_arguments_in_words(
+    args: tuple[str, ...], says: str, tmp_path: Path
+) -> None:
+    """A --out that is a device or cannot be made, a wait out of bounds: exit 2, no traceback."""
+    from click.testing import CliRunner
+
+    from matrix.cli.root import main
+
+    url = f"duckdb:///{tmp_path / 'store.duckdb'}"
+    build(Settings.load(storage_url=url), migrate=True).close()
+    with CliRunner().isolation(env={"MATRIX_STORAGE_URL": url}) as (out, err, _):
+        code = main(["analytics", *args])
+        text = out.getvalue().decode() + err.getvalue().decode()
+    assert code == 2, text
+    assert says in text and "internal error" not in text and "Traceback" not in text
+
+
+def test_analytics_parquet_query_for_one_tenant_reads_its_folders_only(tmp_path: Path) -> None:
+    """A query that names its tenant opens only ``dt=*/tenant=<id>`` (listing every partition of
+    a large copy took seconds); the answers are those of the whole copy filtered by tenant."""
+    import pyarrow as pa
+
+    from matrix.analytics.duck import ParquetEngine
+
+    engine = ParquetEngine(tmp_path / "pq")
+    tenants = ["acme", "beta", "acme", "acme.eu-1", "beta"]
+    rows = pa.table({"tenant_id": tenants, "recorded_at": [T0 + timedelta(days=i) for i in range(5)],
+                     "seq": pa.array(range(1, 6), pa.int64())})  # fmt: skip
+    engine.append("telemetry", rows, watermark=5, synced_at=NOW)
+    sql = "SELECT count(*) FROM telemetry WHERE tenant_id = ?"
+    for tenant, expected in (("acme", 2), ("beta", 2), ("acme.eu-1", 1), ("nobody", 0)):
+        assert engine.query(sql, [tenant], tenant_id=tenant) == [(expected,)], tenant
+        assert engine.query(sql, [tenant]) == [(expected,)], tenant
+    assert "tenant=acme/" in str(engine._source("telemetry", "acme"))
+    assert "tenant=*/" in str(engine._source("telemetry", "a*b"))  # not a plain id: every folder
+    assert engine.query("SELECT count(*) FROM telemetry") == [(5,)]
+    engine.close()

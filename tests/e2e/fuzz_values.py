@@ -187,7 +187,7 @@ KIND_OF: dict[str, str] = {
     "gate history:gate_id": "ref", "memory turns:session_id": "ref", "deploy record:remediates": "text",
     "tenants": "tenant", "amount": "money", "fee": "price", "input_price": "price",
     "output_price": "price", "cached_price": "price", "audio_price": "price",
-    "max_seconds": "seconds", "attribution_hours": "hours", "min_confidence": "ratio",
+    "max_seconds": "seconds", "analytics sync:wait_seconds": "seconds", "attribution_hours": "hours", "min_confidence": "ratio",
     "min_accuracy": "ratio", "seed": "seed", "phone": "phone", "email": "email",
     "since": "date", "until": "date", "at": "date", "due": "date", "effective": "date",
     "currency": "currency", "to_stage": "stage", "signature": "signature",

@@ -100,7 +100,10 @@ def make_world(tmp: Path) -> World:
     url = f"duckdb:///{tmp / 'store.duckdb'}"
     env = {"MATRIX_STORAGE_URL": url, "MATRIX_PROVIDER_MODE": "local", "MATRIX_OPERATOR": "fuzz",
            "MATRIX_REPORTS_DIR": str(tmp / "reports"), "MATRIX_DEBUG": "0",
-           "MATRIX_LOCK_TIMEOUT": "10"}  # fmt: skip
+           "MATRIX_LOCK_TIMEOUT": "10",
+           # metrics read an analytics file once `analytics sync` has filled it (so the fuzz
+           # syncs and exports for real, bounded by the small store)
+           "MATRIX_ANALYTICS_URL": f"duckdb:///{tmp / 'analytics.duckdb'}"}  # fmt: skip
     world = World(tmp, url, env)
     _write_files(world)
     world.must("init")

@@ -16,7 +16,9 @@ eval`` always get a value click refuses for one of their numbers (a valid one wo
 server, a simulation of days or an evaluation over every labelled history), ``gate run`` only unknown gate ids (a known one executes notebooks), ``lab`` always
 ``--dry-run``, ``new-saas`` always ``--dry-run`` (a valid case renders the project aside and
 writes nothing), ``worker`` always ``--max-seconds`` (a value that never stops is reported as
-hung). ``contracts openapi --write`` and ``crm ai eval --calibrate`` are left out: they rewrite
+hung). ``analytics sync`` copies the small seeded store into an analytics file (the world sets
+``MATRIX_ANALYTICS_URL``) with a ``--wait-seconds`` of bounded seconds, and ``analytics export``
+writes it into a fresh folder. ``contracts openapi --write`` and ``crm ai eval --calibrate`` are left out: they rewrite
 files of the project itself.
 """
 

@@ -14,6 +14,7 @@ import pytest
 
 from dashboards import context
 from dashboards.pages import overview
+from matrix import formats
 from matrix.access import User
 from matrix.api.routes.numbers import json_value
 from matrix.api.schemas import schema_uri
@@ -113,13 +114,13 @@ def test_default_window_is_the_dashboards_first_window(
 def test_metric_equals_the_overview_card(api: ApiWorld, dashboards: context.Filters) -> None:
     page = overview.render(ADMIN, "sim-01", *context.default_window(), "day")
     values = []
-    for name in overview.METRICS:
+    for name, _label in overview.METRICS:
         data = ok(api.get(f"/v1/metrics/{name}", tenant="sim-01"), "metric_response")
         expected = compute(api.app.store, name, tenant_id="sim-01", since=dashboards.since,
                            until=dashboards.until, grain="all")  # fmt: skip
         assert (data["value"], data["status"]) == (expected.total, expected.status), name
         shown = _find(page, f"overview-{name.replace('_', '-')}-value").children
-        assert shown == ("no data" if data["value"] is None else f"{data['value']:,.4g}"), name
+        assert shown == formats.value(data["value"], expected.metric.unit), name
         values.append(data["value"])
     assert all(v is not None for v in values[:3])  # the simulation gives these their data
 

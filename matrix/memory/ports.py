@@ -80,11 +80,6 @@ class MemoryRepository(Protocol):
 
     def live_by_subject(self, tenant_id: str, subject_key: str) -> list[Record]: ...
 
-    def later_with_terms(
-        self, tenant_id: str, terms: Sequence[str], *, tag: str, after: datetime,
-        statuses: Sequence[str], limit: int,
-    ) -> list[Record]: ...  # fmt: skip
-
     def by_external_key(self, tenant_id: str, external_key: str) -> Record | None: ...
 
     def audit(self, record: Record) -> None: ...

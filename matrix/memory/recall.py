@@ -128,10 +128,10 @@ def successors(
     wanted = sorted(set().union(*named.values())) if named else []
     if not wanted:
         return top
-    changes = repo.later_with_terms(
-        tenant_id, [t for name in wanted for t in mtext.terms(name)], tag="update",
-        after=min(r.entry["valid_at"] for r in top), statuses=statuses, limit=CANDIDATES,
-    )  # fmt: skip
+    hits = repo.bm25(tenant_id, [t for name in wanted for t in mtext.terms(name)],
+                     statuses=statuses, session_id=None, limit=CANDIDATES)  # fmt: skip
+    changes = [e for e in repo.entries(tenant_id, ids=[m for m, _ in hits], limit=len(hits) or 1)
+               if "update" in e["tags"]]  # fmt: skip
     present = {r.entry["memory_id"] for r in top}
     out: list[Ranked] = []
     pulled = 0

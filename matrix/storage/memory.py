@@ -210,33 +210,6 @@ class SqlMemory:
             )
         return [decode(ENTRY_COLUMNS, r) for r in rows]
 
-    def later_with_terms(
-        self, tenant_id: str, terms: Sequence[str], *, tag: str, after: datetime,
-        statuses: Sequence[str], limit: int,
-    ) -> list[Record]:  # fmt: skip
-        """Entries tagged ``tag``, valid after ``after``, holding any of ``terms``: newest
-        first."""
-        unique = sorted(set(terms))
-        if not unique or not statuses:
-            return []
-        with self._backend.transaction() as tx:
-            rows = tx.query(
-                f"SELECT {', '.join('e.' + c for c in ENTRY_COLUMNS)} FROM memory_entries e"
-                f" WHERE e.tenant_id = ? AND e.status IN {_in(statuses)} AND e.valid_at > ?"
-                " AND e.tags LIKE ? AND EXISTS (SELECT 1 FROM memory_terms t"
-                " WHERE t.tenant_id = e.tenant_id AND t.memory_id = e.memory_id"
-                f" AND t.term IN {_in(unique)}) ORDER BY e.valid_at DESC, e.memory_id LIMIT ?",
-                [
-                    tenant_id,
-                    *statuses,
-                    _to_db("valid_at", after),
-                    f'%"{tag}"%',
-                    *unique,
-                    int(limit),
-                ],
-            )
-        return [decode(ENTRY_COLUMNS, r) for r in rows]
-
     def by_external_key(self, tenant_id: str, external_key: str) -> Record | None:
         with self._backend.transaction() as tx:
             rows = tx.query(

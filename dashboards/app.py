@@ -266,7 +266,7 @@ def _routes(server: Any, store: Store, sessions: Sessions, throttle: SignInThrot
         answer = redirect(target)
         chosen = request.args.get("to")
         if chosen in ("light", "dark"):
-            answer.set_cookie(theme.SCHEME_COOKIE, chosen, max_age=365 * 86400, samesite="Lax",
+            answer.set_cookie(context.SCHEME_COOKIE, chosen, max_age=365 * 86400, samesite="Lax",
                               httponly=True, secure=request.is_secure)  # fmt: skip
         return answer
 

@@ -157,12 +157,13 @@ def guarded(*rest: Any) -> Callable[[F], F]:
     return wrap
 
 
+SCHEME_COOKIE = "matrix-scheme"
+
+
 def scheme() -> str | None:
     """The viewer's scheme (``light`` or ``dark``, from the shell's toggle, kept in a cookie per
     browser); None outside a request or before a choice (the palette's own scheme then)."""
     from flask import has_request_context, request
-
-    from dashboards.theme import SCHEME_COOKIE
 
     if not has_request_context():
         return None

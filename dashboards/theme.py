@@ -13,10 +13,10 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from dashboards.context import scheme as chosen_scheme
 from matrix import brand, viz
 
 DEFAULT = brand.default_palette()
-SCHEME_COOKIE = "matrix-scheme"
 
 
 def _scheme(scheme: str | None) -> str | None:
@@ -33,9 +33,7 @@ def resolved(palette: Branded, scheme: str | None = None) -> brand.Brand:
     if isinstance(palette, brand.Brand):
         return palette
     if scheme is None:
-        from dashboards.context import scheme as chosen
-
-        scheme = chosen()
+        scheme = chosen_scheme()
     return brand.resolve(palette if palette in brand.palettes() else None, scheme=_scheme(scheme))
 
 

@@ -29,16 +29,11 @@ class Comparison:
     trend: MetricResult
 
 
+# The arguments of compute, which it mirrors.
 def compare(
-    store: Any,
-    name: str,
-    *,
-    tenant_id: str,
-    since: datetime,
-    until: datetime,
-    grain: str = "day",
-    catalog: MetricCatalog | None = None,
-) -> Comparison:
+    store: Any, name: str, *, tenant_id: str, since: datetime, until: datetime,
+    grain: str = "day", catalog: MetricCatalog | None = None,
+) -> Comparison:  # fmt: skip
     """What a KPI card shows, in one read of the source: the metric over ``[since, until)``, over
     the window of the same length before ``since``, and its trend in buckets of ``grain``; each
     equal to its own :func:`compute`.

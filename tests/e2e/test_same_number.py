@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from matrix import formats
 from matrix.access import User
 from matrix.clock import FrozenClock, SystemClock
 from matrix.storage import open_store
@@ -83,7 +84,7 @@ def test_every_face_gives_the_same_number_with_its_defaults(
     assert cli_value == pytest.approx(expected)
     assert notebook_value == pytest.approx(expected)
     assert gate_value == pytest.approx(expected)
-    assert shown == f"{expected:,.4g}"
+    assert shown == formats.value(expected, "ratio")  # the card reads as people read it: "80%"
     # And the number really depends on the window: the old defaults would have differed.
     assert expected != pytest.approx(1.0)
 

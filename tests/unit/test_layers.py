@@ -33,7 +33,7 @@ LAYERS = {
     "modules": 2, "policy": 2, "approvals": 2,
     "envelopes": 1, "contracts": 1, "telemetry": 1, "brand": 1,
     "errors": 0, "clock": 0, "config": 0, "windows": 0, "issues": 0, "paths": 0, "values": 0,
-    "addresses": 0, "corpora": 0, "urls": 0, "formats": 0,
+    "addresses": 0, "corpora": 0, "urls": 0, "formats": 0, "environment": 0,
     "__init__": 0,
 }  # fmt: skip
 ENTRY_FOLDERS = {"dashboards": 8}  # top-level packages beside matrix/, by layer

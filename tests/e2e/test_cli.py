@@ -65,6 +65,7 @@ def test_every_command_that_prints_a_result_offers_json() -> None:
         ("crm", "ai"),
         ("memory",),
         ("memory", "schedule"),
+        ("analytics",),
     }
     for path in ALL_COMMANDS:
         if path in groups_and_demo:

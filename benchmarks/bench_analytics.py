@@ -51,6 +51,7 @@ import bench_metrics
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from common import spread
 
 from dashboards.pages.overview import METRICS as OVERVIEW_METRICS
 from matrix.analytics import Analytics
@@ -245,15 +246,6 @@ def lag_under_writes(url: str, analytics: Analytics, store: Any, rate: int, seco
             "sync_s": spread([s["sync_s"] for s in steady]), "last_sync_copied": final, "samples": samples}  # fmt: skip
 
 
-def spread(values: list[float]) -> dict[str, float]:
-    return {
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
-        "n": len(values),
-    }
-
-
 def run_postgres(args: argparse.Namespace) -> dict[str, Any]:
     today = SYSTEM_CLOCK.now().replace(hour=0, minute=0, second=0, microsecond=0)
     bench_metrics.START = start = today - timedelta(days=bench_metrics.DAYS)
@@ -337,34 +329,10 @@ def incremental(
 def chunk(rows: int, *, seed: int, start: datetime, days: float, first_seq: int = 1) -> pa.Table:
     """``rows`` telemetry rows over ``days`` from ``start``, with the metric benchmark's
     distributions, ordered by time and numbered from ``first_seq`` (the telemetry table's order)."""
-    rng = np.random.default_rng(seed)
-    weights = 1 / np.arange(1, 1001) ** 0.8
-    tenants = np.array([f"tenant_{i:04d}" for i in range(1000)])[
-        rng.choice(1000, rows, p=weights / weights.sum())
-    ]
-    seconds = np.sort(rng.uniform(0, days * 86400, rows))
-    micros = (start.timestamp() * 1e6 + seconds * 1e6).astype(np.int64)
-    kind = rng.choice(
-        ["request", "provider_call", "task", "approval"], rows, p=[0.35, 0.35, 0.25, 0.05]
+    table = bench_metrics.telemetry(rows, seed=seed, start=start, days=days)
+    return table.append_column(
+        "seq", pa.array(np.arange(first_seq, first_seq + rows, dtype=np.int64))
     )
-    status = np.where(rng.random(rows) < 0.02, "error", "ok").astype(object)
-    status[kind == "task"] = np.where(
-        rng.random((kind == "task").sum()) < 0.03, "dead", "completed"
-    )
-    status[kind == "approval"] = rng.choice(
-        ["approved", "rejected", "expired"], (kind == "approval").sum(), p=[0.6, 0.2, 0.2]
-    )
-    return pa.table({
-        "tenant_id": tenants, "recorded_at": pa.array(micros, pa.timestamp("us", tz="UTC")), "kind": kind,
-        "name": np.where(kind == "request", "owner.interaction", "x"), "module": np.full(rows, "mod-01-owner-concierge"),
-        "status": status.astype(str), "latency_ms": rng.lognormal(np.log(800), 0.6, rows),
-        "provider": np.full(rows, "openai"), "model": np.full(rows, "gpt-5-mini"), "feature": np.full(rows, "owner_chat"),
-        "correlation_id": pa.nulls(rows, pa.string()),
-        "input_tokens": rng.lognormal(6, 1, rows).astype(np.int64), "cached_tokens": np.zeros(rows, np.int64),
-        "output_tokens": rng.lognormal(5, 1, rows).astype(np.int64), "reasoning_tokens": np.zeros(rows, np.int64),
-        "audio_seconds": np.zeros(rows), "error_code": pa.nulls(rows, pa.string()),
-        "seq": np.arange(first_seq, first_seq + rows, dtype=np.int64),
-    })  # fmt: skip
 
 
 def run_parquet(args: argparse.Namespace) -> dict[str, Any]:

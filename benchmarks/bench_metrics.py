@@ -54,13 +54,22 @@ PANDAS = {
 
 
 def generate(rows: int) -> pa.Table:
-    rng = np.random.default_rng(42)
+    return telemetry(rows)
+
+
+def telemetry(
+    rows: int, *, seed: int = 42, start: datetime | None = None, days: float = DAYS
+) -> pa.Table:
+    """``rows`` telemetry rows over ``days`` from ``start`` (the benchmark's start), ordered by
+    time: 1,000 tenants of Zipf-like sizes, four kinds, realistic statuses and latencies."""
+    rng = np.random.default_rng(seed)
+    start = start or START
     weights = 1 / np.arange(1, 1001) ** 0.8
     tenants = np.array([f"tenant_{i:04d}" for i in range(1000)])[
         rng.choice(1000, rows, p=weights / weights.sum())
     ]
-    seconds = np.sort(rng.uniform(0, DAYS * 86400, rows))
-    micros = (START.timestamp() * 1e6 + seconds * 1e6).astype(np.int64)
+    seconds = np.sort(rng.uniform(0, days * 86400, rows))
+    micros = (start.timestamp() * 1e6 + seconds * 1e6).astype(np.int64)
     kind = rng.choice(
         ["request", "provider_call", "task", "approval"], rows, p=[0.35, 0.35, 0.25, 0.05]
     )
@@ -74,7 +83,7 @@ def generate(rows: int) -> pa.Table:
     return pa.table({
         "tenant_id": tenants, "recorded_at": pa.array(micros, pa.timestamp("us", tz="UTC")), "kind": kind,
         "name": np.where(kind == "request", "owner.interaction", "x"), "module": np.full(rows, "mod-01-owner-concierge"),
-        "status": status, "latency_ms": rng.lognormal(np.log(800), 0.6, rows),
+        "status": status.astype(str), "latency_ms": rng.lognormal(np.log(800), 0.6, rows),
         "provider": np.full(rows, "openai"), "model": np.full(rows, "gpt-5-mini"), "feature": np.full(rows, "owner_chat"),
         "correlation_id": pa.nulls(rows, pa.string()),
         "input_tokens": rng.lognormal(6, 1, rows).astype(np.int64), "cached_tokens": np.zeros(rows, np.int64),

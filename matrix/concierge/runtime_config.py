@@ -185,15 +185,9 @@ def normalize(
                     field, f"{field} must be one of {list(WHATSAPP_AI_MODES)}, got {value!r}"
                 )
                 continue
-        elif path in _CHECKED:
+        elif path in _CHECKED or path in _NUMBERS:
             try:
-                value = _CHECKED[path](value, field)
-            except UsageError as exc:
-                issues.error(field, str(exc).rstrip("."))
-                continue
-        elif path in _NUMBERS:
-            try:
-                value = _NUMBERS[path](value, field)
+                value = (_CHECKED.get(path) or _NUMBERS[path])(value, field)
             except UsageError as exc:
                 issues.error(field, str(exc).rstrip("."))
                 continue

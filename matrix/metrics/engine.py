@@ -335,8 +335,6 @@ QUERIES = {
 # ClickHouse's own spelling of the queries where it differs (written out, never translated):
 # compensated sums are sumKahan, a distinct list is groupUniqArray, and quantile_cont (linear
 # interpolation between the closest ranks) is quantileExactInclusive, the same definition.
-_CH_CALL_COST = _CALL_COST
-_CH_PRICED_CALLS = _PRICED_CALLS
 CLICKHOUSE_QUERIES = {
     "slo.latency_percentiles": (
         "SELECT date_trunc('{grain}', recorded_at) AS bucket, quantileExactInclusive(0.5)(latency_ms),"
@@ -347,15 +345,15 @@ CLICKHOUSE_QUERIES = {
     "costs.by_group": f"""
         SELECT {{group}} AS grp, count(*) AS calls,
                count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls,
-               sumKahan({_CH_CALL_COST}) AS cost_usd,
+               sumKahan({_CALL_COST}) AS cost_usd,
                groupUniqArrayIf(t.provider || '/' || coalesce(t.model, '(no model)'), p.price_id IS NULL) AS unpriced_models
-        FROM {_CH_PRICED_CALLS}
+        FROM {_PRICED_CALLS}
         GROUP BY 1 ORDER BY 1""",
-    "costs.spent_since": f"coalesce(sumKahanIf({_CH_CALL_COST}, t.recorded_at >= ?), 0)",
+    "costs.spent_since": f"coalesce(sumKahanIf({_CALL_COST}, t.recorded_at >= ?), 0)",
     "costs.by_group_model": f"""
         SELECT {{group}} AS grp, t.provider || '/' || coalesce(t.model, '(no model)') AS model, count(*) AS calls,
-               count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls, sumKahan({_CH_CALL_COST}) AS cost_usd
-        FROM {_CH_PRICED_CALLS}
+               count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls, sumKahan({_CALL_COST}) AS cost_usd
+        FROM {_PRICED_CALLS}
         GROUP BY t.provider, t.model, 1 ORDER BY 1, 2""",
 }  # fmt: skip
 

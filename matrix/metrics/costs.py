@@ -132,7 +132,7 @@ def trace_calls(
     None and ``unpriced`` True for a model with no price, never $0)."""
     check_window(since, until)
     where = "tenant_id = ? AND correlation_id = ? AND recorded_at >= ? AND recorded_at < ?"
-    rows = run_sql(store, ("telemetry",), tenant_id, query("costs.trace_calls", where=where),
+    rows = run_sql(store, ("telemetry",), tenant_id, query("costs.trace_calls", dialect_of(store), where=where),
                    [tenant_id, correlation_id, since, until], window=("recorded_at", since, until),
                    shared=("model_prices",))  # fmt: skip
     calls = [dict(zip(TRACE_CALL_FIELDS, row, strict=True)) for row in rows]
@@ -151,7 +151,7 @@ def spent_in_windows(
     start = at - max(windows)
     sums = ", ".join(query("costs.spent_since", dialect_of(store)) for _ in windows)
     where = "tenant_id = ? AND recorded_at >= ? AND recorded_at < ?"
-    [row] = run_sql(store, ("telemetry",), tenant_id, query("costs.sums", sums=sums, where=where),
+    [row] = run_sql(store, ("telemetry",), tenant_id, query("costs.sums", dialect_of(store), sums=sums, where=where),
                     [at - w for w in windows] + [tenant_id, start, at], window=("recorded_at", start, at),
                     shared=("model_prices",))  # fmt: skip
     return [float(v) for v in row]

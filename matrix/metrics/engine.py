@@ -251,10 +251,21 @@ _CALL_COST = """((coalesce(t.input_tokens, 0) - coalesce(t.cached_tokens, 0)) * 
            + coalesce(t.cached_tokens, 0) * p.cached_input_per_mtok / 1e6
            + coalesce(t.output_tokens, 0) * p.output_per_mtok / 1e6
            + coalesce(t.audio_seconds, 0) / 60.0 * p.audio_per_minute)"""
-# The tenant's provider calls matching {where}, each joined to the price in force at its time.
-_PRICED_CALLS = """(SELECT * FROM telemetry WHERE kind = 'provider_call' AND {where}) t
+# The tenant's provider calls matching {where}, each joined to the price in force at its time (a
+# price holds from its effective_from until the next price of the same model). DuckDB joins on
+# the model by hash and keeps the one interval the call falls in: at 10 M telemetry rows that is
+# about twice as fast as its ASOF join, which sorts both sides. ClickHouse's ASOF join is a hash
+# join itself, and is kept there. Query texts name it ``{priced_calls}``; :func:`query` fills it.
+PRICED_CALLS = {
+    "duckdb": """(SELECT * FROM telemetry WHERE kind = 'provider_call' AND {where}) t
+LEFT JOIN (SELECT *, lead(effective_from) OVER (PARTITION BY provider, model ORDER BY effective_from, price_id)
+                     AS effective_until FROM model_prices) p
+  ON t.provider = p.provider AND t.model = p.model AND t.recorded_at >= p.effective_from
+ AND (p.effective_until IS NULL OR t.recorded_at < p.effective_until)""",
+    "clickhouse": """(SELECT * FROM telemetry WHERE kind = 'provider_call' AND {where}) t
 ASOF LEFT JOIN model_prices p
-  ON t.provider = p.provider AND t.model = p.model AND t.recorded_at >= p.effective_from"""
+  ON t.provider = p.provider AND t.model = p.model AND t.recorded_at >= p.effective_from""",
+}
 
 # The read-only queries of the delivery (DORA), reliability (SLO) and AI cost reports, by name; the
 # placeholders in braces are filled by :func:`query` with SQL fragments of the caller's own
@@ -298,7 +309,7 @@ QUERIES = {
         SELECT t.recorded_at, t.name, t.provider, t.model, t.feature, t.status, t.latency_ms,
                t.input_tokens, t.cached_tokens, t.output_tokens, t.error_code,
                {_CALL_COST} AS cost_usd, p.price_id IS NULL AS unpriced
-        FROM {_PRICED_CALLS}
+        FROM {{priced_calls}}
         ORDER BY t.recorded_at, t.name""",
     "slo.latency_percentiles": (
         "SELECT date_trunc('{grain}', recorded_at) AS bucket, quantile_cont(latency_ms, 0.5),"
@@ -312,18 +323,18 @@ QUERIES = {
                count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls,
                fsum({_CALL_COST}) AS cost_usd,
                list(DISTINCT t.provider || '/' || coalesce(t.model, '(no model)')) FILTER (WHERE p.price_id IS NULL) AS unpriced_models
-        FROM {_PRICED_CALLS}
+        FROM {{priced_calls}}
         GROUP BY 1 ORDER BY 1""",
     # AI cost by {group} and model: calls, unpriced calls and cost at the prices in force (no
     # distinct list to build: the caller folds the models, a handful per group).
     "costs.by_group_model": f"""
         SELECT {{group}} AS grp, t.provider || '/' || coalesce(t.model, '(no model)') AS model, count(*) AS calls,
                count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls, fsum({_CALL_COST}) AS cost_usd
-        FROM {_PRICED_CALLS}
+        FROM {{priced_calls}}
         GROUP BY t.provider, t.model, 1 ORDER BY 1, 2""",
     # One sum per window (each ``costs.spent_since`` takes the window's start) in one scan.
     "costs.spent_since": f"coalesce(fsum({_CALL_COST}) FILTER (WHERE t.recorded_at >= ?), 0)",
-    "costs.sums": f"SELECT {{sums}} FROM {_PRICED_CALLS}",
+    "costs.sums": "SELECT {sums} FROM {priced_calls}",
     # Activity per tenant in a window (platform-wide: which tenant an admin sees first).
     "activity.by_tenant": (
         "SELECT tenant_id, count(*) FROM telemetry WHERE recorded_at >= ? AND recorded_at < ?"
@@ -347,13 +358,13 @@ CLICKHOUSE_QUERIES = {
                count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls,
                sumKahan({_CALL_COST}) AS cost_usd,
                groupUniqArrayIf(t.provider || '/' || coalesce(t.model, '(no model)'), p.price_id IS NULL) AS unpriced_models
-        FROM {_PRICED_CALLS}
+        FROM {{priced_calls}}
         GROUP BY 1 ORDER BY 1""",
     "costs.spent_since": f"coalesce(sumKahanIf({_CALL_COST}, t.recorded_at >= ?), 0)",
     "costs.by_group_model": f"""
         SELECT {{group}} AS grp, t.provider || '/' || coalesce(t.model, '(no model)') AS model, count(*) AS calls,
                count(*) FILTER (WHERE p.price_id IS NULL) AS unpriced_calls, sumKahan({_CALL_COST}) AS cost_usd
-        FROM {_PRICED_CALLS}
+        FROM {{priced_calls}}
         GROUP BY t.provider, t.model, 1 ORDER BY 1, 2""",
 }  # fmt: skip
 
@@ -362,7 +373,7 @@ def query(name: str, dialect: str = "duckdb", **fragments: str) -> str:
     """The read-only query ``name`` of :data:`QUERIES` (or its ClickHouse override, for
     ``dialect`` ``clickhouse``) with its fragments filled in."""
     text = CLICKHOUSE_QUERIES.get(name, QUERIES[name]) if dialect == "clickhouse" else QUERIES[name]
-    return text.format(**fragments)
+    return text.replace("{priced_calls}", PRICED_CALLS[dialect]).format(**fragments)
 
 
 def _duck_type(pg_type: str) -> str:

@@ -87,6 +87,29 @@ def test_a_new_price_reprices_only_usage_after_its_date(usage: Store) -> None:
         assert tx.query("SELECT count(*) FROM price_audit")[0][0] == 3
 
 
+def test_each_call_takes_the_price_in_force_at_its_instant(store: Store) -> None:
+    """Three prices of one model: a call at a price's first instant takes it, a call a
+    microsecond before takes the one before, and a call before every price is unpriced."""
+    store.tenants.add("acme")
+    starts = [T1, T1 + timedelta(days=2), T1 + timedelta(days=4)]
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    for start, per_mtok in zip(starts, (1.0, 2.0, 4.0), strict=True):
+        set_price(store, provider="openai", model="gpt-x", effective_from=start, input_per_mtok=per_mtok,
+                  output_per_mtok=0.0, actor="finance", now=now)  # fmt: skip
+    tick = timedelta(microseconds=1)
+    calls = [starts[0] - tick, starts[0], starts[1] - tick, starts[1], starts[2] - tick, starts[2],
+             starts[2] + timedelta(days=9)]  # fmt: skip
+    store.telemetry.insert_many([_call("acme", at, input_tokens=1_000_000) for at in calls])
+    report = ai_cost(store, "acme", by="model", **WINDOW)
+    # unpriced, then $1, $1, $2, $2, $4, $4
+    assert report.unpriced_calls == 1 and report.total_usd == pytest.approx(14.0)
+    for at, expected in zip(calls, (None, 1.0, 1.0, 2.0, 2.0, 4.0, 4.0), strict=True):
+        one = ai_cost(store, "acme", since=at, until=at + tick)
+        assert one.total_usd == pytest.approx(expected or 0.0) and one.unpriced_calls == (
+            expected is None
+        )
+
+
 def test_bad_prices_and_dimensions_are_refused(usage: Store) -> None:
     now = datetime(2026, 11, 20, tzinfo=UTC)
     with pytest.raises(UsageError, match="input_per_mtok must be a number of 0 or more"):

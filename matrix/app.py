@@ -141,7 +141,8 @@ class App:
         """A scheduler holding every background job: the task queue, approval expiry, Persona 2's
         reading of inbound messages, memory's upkeep (re-embedding, episode summaries), and
         every module's jobs (due reminders; outbound messages, which carry follow-ups and
-        collections), and the analytics sync when an analytics store is set."""
+        collections), and the analytics upkeep: the sync when an analytics store is set, the
+        re-sort of telemetry by tenant when a DuckDB store is its own."""
         from matrix.providers.evolution import TenantTransports
         from matrix.runtime import Job, Scheduler
         from matrix.runtime.jobs import standard_jobs
@@ -158,7 +159,7 @@ class App:
             memory=self.memory_maintenance,
             **routed,
         )
-        if self.analytics.configured:
+        if self.analytics.configured or self.store.dialect == "duckdb":
             jobs.append(Job(name="analytics_sync", every_seconds=self.settings.analytics_sync_seconds,
                             fn=self.analytics.run_job))  # fmt: skip
         return Scheduler(jobs=jobs, clock=self.clock)

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from matrix.analytics.engine import TableState, pause_point
 from matrix.analytics.tables import BY_NAME
 from matrix.errors import MissingDependencyError, StorageError, UsageError
+from matrix.storage.layout import SortedRun
 
 INSTALL = "pip install 'matrix-workbench[analytics]' (chdb and clickhouse-connect)"
 
@@ -200,6 +201,9 @@ class ClickHouseEngine:
         self._command(
             f"INSERT INTO _analytics_sync VALUES ('{table}', {watermark}, {rows}, {literal(synced_at)})"
         )
+
+    def maintain(self, now: datetime) -> list[SortedRun]:
+        return []  # MergeTree merges its parts in ORDER BY (tenant, time) by itself
 
     def close(self) -> None:
         if self._session is not None:

@@ -37,10 +37,12 @@ from matrix.analytics.engine import TableState, pause_point
 from matrix.analytics.tables import BY_NAME
 from matrix.errors import StorageError
 from matrix.storage.duckdb import DuckDBBackend
+from matrix.storage.layout import STATE_COLUMNS, SortedRun, keep_sorted
 
 _STATE = """CREATE TABLE IF NOT EXISTS _analytics_sync (
     table_name TEXT PRIMARY KEY, watermark BIGINT NOT NULL, rows BIGINT NOT NULL,
     synced_at TIMESTAMPTZ NOT NULL)"""
+_LAYOUT = "_analytics_layout"
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 """A tenant id that names its folder as is (no glob or path characters)."""
 _UPSERT = ("INSERT INTO _analytics_sync VALUES (?, ?, ?, ?) ON CONFLICT (table_name) DO UPDATE"
@@ -70,6 +72,7 @@ class DuckDBFileEngine:
         )
         with self._connection() as con:
             con.execute(_STATE)
+            con.execute(f"CREATE TABLE IF NOT EXISTS {_LAYOUT} ({STATE_COLUMNS})")
 
     @contextmanager
     def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -110,6 +113,13 @@ class DuckDBFileEngine:
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM whole")
             con.unregister("whole")
             con.execute(_UPSERT, [table, 0, rows.num_rows, synced_at])
+
+    def maintain(self, now: datetime) -> list[SortedRun]:
+        """Re-sort the telemetry copy by tenant, month by month (:mod:`matrix.storage.layout`)."""
+        if "telemetry" not in self.states():
+            return []
+        return keep_sorted(self._backend.transaction, now=now, state=_LAYOUT,
+                           pause=lambda point: pause_point(point, self._pause_at))  # fmt: skip
 
     def close(self) -> None:
         self._backend.close()
@@ -229,6 +239,9 @@ class ParquetEngine:
         (self.root / "_sync").mkdir(exist_ok=True)
         _write_atomic(self.root / "_sync" / f"{table}.json",
                       {"table": table, "watermark": 0, "rows": rows.num_rows, "synced_at": synced_at.isoformat()})  # fmt: skip
+
+    def maintain(self, now: datetime) -> list[SortedRun]:
+        return []  # each tenant's rows already have their own folders
 
     def close(self) -> None:
         self._con.close()

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from matrix.storage.layout import SortedRun
+
 
 @dataclass(frozen=True, kw_only=True)
 class TableState:
@@ -60,11 +62,18 @@ class Engine(Protocol):
         """Swap in a whole new copy of ``table``, atomically."""
         ...
 
+    def maintain(self, now: datetime) -> list[SortedRun]:
+        """Keep the copies laid out for a tenant's queries after a sync; the runs rewritten
+        (a DuckDB file re-sorts telemetry by tenant; ClickHouse merges by itself, and Parquet
+        is partitioned by tenant already)."""
+        ...
+
     def close(self) -> None: ...
 
 
-PAUSE_POINTS = ("after_rows",)
-"""Where a sync can be told to stop (``MATRIX_ANALYTICS_PAUSE_AT``): for crash tests."""
+PAUSE_POINTS = ("after_rows", "after_delete")
+"""Where a sync can be told to stop (``MATRIX_ANALYTICS_PAUSE_AT``): for crash tests. ``after_delete``
+is inside a re-sort (:mod:`matrix.storage.layout`), between deleting a month and inserting it again."""
 
 
 def pause_point(point: str, pause_at: str) -> None:

@@ -13,12 +13,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from matrix.analytics.engine import Engine
+from matrix.analytics.engine import Engine, pause_point
 from matrix.analytics.sync import Progress, SyncReport, sync
 from matrix.analytics.tables import BY_NAME, TABLES
 from matrix.clock import Clock
 from matrix.config import Settings
 from matrix.errors import ConfigError, UsageError
+from matrix.storage.layout import keep_sorted
 from matrix.urls import mask_secrets
 
 ADVICE = ("set MATRIX_ANALYTICS_URL to duckdb:///var/analytics.duckdb (one machine),"
@@ -154,11 +155,14 @@ class Analytics:
     # -- the commands ---------------------------------------------------------------------------
     def sync(self, *, progress: Progress | None = None, wait_seconds: float = 5.0,
              batch_rows: int = 200_000) -> SyncReport:  # fmt: skip
-        """Copy what is new into the analytics engine (a no-op when the store is its own)."""
+        """Copy what is new into the analytics engine. When a DuckDB store is its own engine
+        nothing is copied, and its telemetry is kept in tenant order (:mod:`matrix.storage.layout`)."""
         engine = self.engine
         if engine is None:
             if self.store.dialect == "duckdb":
-                return SyncReport()
+                pause = self.settings.analytics_pause_at
+                return SyncReport(sorted=keep_sorted(self.store.backend.transaction, now=self.clock.now(),
+                                                     pause=lambda point: pause_point(point, pause)))  # fmt: skip
             raise ConfigError(
                 f"The {self.store.dialect} store has no analytics store to sync: {ADVICE}."
             )
@@ -166,10 +170,12 @@ class Analytics:
                     wait_seconds=wait_seconds, batch_rows=batch_rows)  # fmt: skip
 
     def run_job(self) -> int:
-        """The scheduler's job: sync when an analytics store is set, else nothing."""
-        if not self.configured:
+        """The scheduler's job: sync when an analytics store is set; on a DuckDB store that is
+        its own engine, keep its telemetry in tenant order. Rows copied or re-sorted."""
+        if not self.configured and self.store.dialect != "duckdb":
             return 0
-        return self.sync(wait_seconds=1.0).total
+        report = self.sync(wait_seconds=1.0)
+        return report.total + sum(run.rows for run in report.sorted)
 
     def status(self, tenant_id: str | None = None) -> AnalyticsStatus:
         """Per table: rows copied, watermark, rows behind the operational store (the tenant's,

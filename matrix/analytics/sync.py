@@ -16,6 +16,7 @@ from typing import Any
 from matrix.analytics.engine import Engine
 from matrix.analytics.tables import TABLES
 from matrix.clock import Clock
+from matrix.storage.layout import SortedRun
 
 Progress = Callable[[str, int, int], None]
 """Called with (table, rows copied so far, rows to copy) after each batch."""
@@ -28,6 +29,8 @@ class SyncReport:
     copied: dict[str, int] = field(default_factory=dict)
     held_back: list[str] = field(default_factory=list)
     recovered: int = 0
+    sorted: list[SortedRun] = field(default_factory=list)
+    """Months of telemetry rewritten in tenant order after the copy (:mod:`matrix.storage.layout`)."""
 
     @property
     def total(self) -> int:
@@ -35,7 +38,7 @@ class SyncReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"copied": self.copied, "total": self.total, "held_back": self.held_back,
-                "recovered": self.recovered}  # fmt: skip
+                "recovered": self.recovered, "sorted": [r.as_dict() for r in self.sorted]}  # fmt: skip
 
 
 def sync(
@@ -84,4 +87,5 @@ def sync(
             empty = source.rows_after(table.name, schema, after=mark, upto=mark, limit=1)
             engine.append(table.name, empty, watermark=mark, synced_at=clock.now())
         report.copied[table.name] = done
+    report.sorted = engine.maintain(clock.now())
     return report

@@ -54,8 +54,17 @@ def sync(
         report = app.analytics.sync(progress=_bar(as_json), wait_seconds=wait_seconds).as_dict()
         if tenant_id is not None:
             report["status"] = app.analytics.status(tenant_id).as_dict()
-    emit(report, as_json, lambda r: (f"copied {r['total']} rows" + (f"; held back by open transactions:"
-         f" {', '.join(r['held_back'])}" if r["held_back"] else "")))  # fmt: skip
+    emit(report, as_json, _said)
+
+
+def _said(report: dict[str, Any]) -> str:
+    said = f"copied {report['total']} rows"
+    if report["held_back"]:
+        said += f"; held back by open transactions: {', '.join(report['held_back'])}"
+    for run in report["sorted"]:
+        said += (f"\nre-sorted telemetry by tenant from {run['since'][:10]} to {run['until'][:10]}:"
+                 f" {run['rows']} rows in {run['seconds']} s")  # fmt: skip
+    return said
 
 
 @analytics.command()

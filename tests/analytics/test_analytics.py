@@ -3,6 +3,7 @@ commits and under kill -9."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -232,6 +233,53 @@ def test_analytics_sync_killed_after_rows_before_watermark_copies_each_row_once(
             "SELECT count(*), count(DISTINCT seq) FROM telemetry"
         )
         assert (int(count), int(distinct)) == (2500, 2500)
+    finally:
+        check.close()
+
+
+@pytest.mark.parametrize("where", ["store", "duckdb"])
+def test_analytics_sync_killed_mid_resort_keeps_every_row_once_and_sorts_on_restart(
+    where: str, tmp_path: Path, clock: Any
+) -> None:
+    """The re-sort by tenant (the DuckDB store's own, or the DuckDB analytics file's after a
+    copy) killed with SIGKILL between deleting a month and inserting it again: the restart finds
+    every row once, and finishes the sort."""
+    store_url = f"duckdb:///{tmp_path / 'store.duckdb'}"
+    url = _analytics_url("duckdb", tmp_path) if where == "duckdb" else ""
+    app = build(Settings.load(storage_url=store_url), migrate=True, clock=clock)
+    app.store.tenants.add("acme")
+    app.store.tenants.add("beta")
+    app.store.telemetry.insert_many(_rows(2500))
+    with app.store.backend.transaction() as tx:
+        expected = sorted(
+            tx.query("SELECT tenant_id, recorded_at, status, latency_ms, seq FROM telemetry")
+        )
+    app.close()
+    marker = tmp_path / "paused"
+    env = {**os.environ, "MATRIX_STORAGE_URL": store_url, "MATRIX_ANALYTICS_URL": url,
+           "MATRIX_ANALYTICS_PAUSE_AT": f"after_delete:{marker}"}  # fmt: skip
+    proc = _cli(env, "sync", "--json")
+    for _ in range(600):
+        if marker.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert marker.exists(), proc.communicate()[1].decode()[-2000:]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    env.pop("MATRIX_ANALYTICS_PAUSE_AT")
+    finish = _cli(env, "sync", "--json")
+    out, err = finish.communicate(timeout=300)
+    assert finish.returncode == 0, err.decode()[-2000:]
+    assert [r["rows"] for r in json.loads(out)["sorted"]][:1] == [2500]
+    check = build(Settings.load(storage_url=store_url, analytics_url=url), clock=clock)
+    try:
+        sql = "SELECT tenant_id, recorded_at, status, latency_ms, seq FROM telemetry"
+        if where == "duckdb":
+            got = check.analytics.engine.query(sql)
+        else:
+            with check.store.backend.transaction() as tx:
+                got = tx.query(sql)
+        assert sorted(got) == expected
     finally:
         check.close()
 

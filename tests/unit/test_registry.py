@@ -51,7 +51,9 @@ def test_the_app_scheduler_holds_every_job() -> None:
     with build(settings) as app:
         jobs = [job.name for job in app.scheduler().jobs]
         assert app.outbound_status().state == "off"
-    assert jobs == ["tasks", "approval_expiry", "crm_ai", "memory", "reminders", "outbound"]
+    # A DuckDB store is its own analytics engine: its job keeps telemetry sorted by tenant.
+    assert jobs == ["tasks", "approval_expiry", "crm_ai", "memory", "reminders", "outbound",
+                    "analytics_sync"]  # fmt: skip
     with build(settings, transport=RecordingTransport()) as app:
         status = app.outbound_status()
     assert status.state == "on" and "RecordingTransport" in status.message

@@ -13,7 +13,9 @@ month at 10 M rows a quarter is 27 row groups, of which a tenant fills few. Each
 rewritten in one transaction together with its state row, so a process killed at any moment
 leaves the month as it was or sorted, every row exactly once (its ``seq`` unchanged: the
 analytics sync's watermarks still hold). Rows that arrive after their month was sorted (late
-clocks, imports) are appended in arrival order: counted as ever, only not skipped.
+clocks, imports) are appended in arrival order: counted as ever, only not skipped. A month's
+rewrite holds the store while it runs (at 10 M rows a quarter, 3.3 M rows a month: about 4 s on
+two cores), once a day; the first run on an existing store rewrites every month (13 s there).
 
 Used for the DuckDB store itself (``Analytics.sync`` and its scheduler job, when the store is its
 own analytics engine) and for the DuckDB analytics file (after each sync).

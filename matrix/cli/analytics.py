@@ -58,7 +58,8 @@ def sync(
 
 
 def _said(report: dict[str, Any]) -> str:
-    said = f"copied {report['total']} rows"
+    said = (f"copied {report['total']} rows" if report["copied"]
+            else "nothing to copy: the store is its own analytics engine")  # fmt: skip
     if report["held_back"]:
         said += f"; held back by open transactions: {', '.join(report['held_back'])}"
     for run in report["sorted"]:

@@ -143,3 +143,25 @@ def test_a_resort_that_fails_between_delete_and_insert_changes_nothing(duck: Sto
         assert tx.query("SELECT count(*) FROM telemetry_layout")[0][0] == 0
     assert len(keep_sorted(duck.backend.transaction, now=datetime(2026, 11, 5, tzinfo=UTC))) == 2
     assert _rows(duck) == before
+
+
+def test_matrix_analytics_sync_on_a_duckdb_store_resorts_and_says_so(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from matrix.cli.root import main
+
+    store = _store(tmp_path, 2_000)
+    url = store.settings.storage_url
+    store.close()
+
+    def sync() -> tuple[int, str]:
+        with CliRunner().isolation(env={"MATRIX_STORAGE_URL": url}) as (out, err, _):
+            code = main(["analytics", "sync"])
+            return code, out.getvalue().decode() + err.getvalue().decode()
+
+    code, said = sync()
+    assert code == 0, said
+    assert "nothing to copy: the store is its own analytics engine" in said
+    assert "re-sorted telemetry by tenant from 2026-10-01 to 2026-11-01: 2000 rows" in said
+    code, said = sync()
+    assert code == 0 and "re-sorted" not in said, said

@@ -57,11 +57,13 @@ from dashboards.pages.overview import METRICS as OVERVIEW_METRICS
 from matrix.analytics import Analytics
 from matrix.analytics.clickhouse import ClickHouseEngine
 from matrix.analytics.duck import ParquetEngine
+from matrix.approvals import Status
 from matrix.clock import SYSTEM_CLOCK
 from matrix.config import Settings
 from matrix.metrics import compute, load_catalog
-from matrix.metrics.budgets import budget_status
-from matrix.metrics.costs import ai_cost, gross_margin, set_plan
+from matrix.metrics.budgets import budget_status, monthly_budget
+from matrix.metrics.compare import compare
+from matrix.metrics.costs import ai_cost, daily_cost, gross_margin, set_plan
 from matrix.metrics.dora import dora, dora_trend
 from matrix.metrics.slo import latency_percentiles, queue_depth, refusals
 from matrix.metrics.slo import status as slo_status
@@ -103,16 +105,23 @@ def pages(store: Any, since: datetime, until: datetime) -> dict[str, Any]:
     catalog = load_catalog()
     at = min(until, store.clock.now())
 
-    def overview() -> Any:
-        totals = [compute(store, n, tenant_id=TENANT, since=since, until=until, grain="all",
-                          catalog=catalog).total for n in OVERVIEW_METRICS]  # fmt: skip
-        cost = ai_cost(store, TENANT, since=since, until=until)
-        margin = gross_margin(store, TENANT, since=since, until=until, cost=cost)
+    def overview() -> Any:  # dashboards/pages/overview.py's render, without the layout
+        cards = [compare(store, n, tenant_id=TENANT, since=since, until=until, grain="day", catalog=catalog)
+                 for n, _title in OVERVIEW_METRICS]  # fmt: skip
+        costs = daily_cost(store, TENANT, since=since, until=until)
+        margin = gross_margin(store, TENANT, since=since, until=until, cost=costs.current)
+        pending = store.approvals.list(TENANT, status=Status.PENDING, limit=500)
+        slos = [s.as_dict() for s in slo_status(store, TENANT, at=at)]
+        budget = budget_status(store, TENANT, at=at) if monthly_budget(store, TENANT) else None
         return [
-            *totals,
-            cost.total_usd,
+            *[(c.current.total, c.previous.total, c.trend.frame.values.tolist()) for c in cards],
+            costs.current.total_usd,
+            costs.previous.total_usd,
             margin["gross_margin_usd"],
+            len(pending),
             store.approvals.count_pending(TENANT),
+            slos,
+            budget,
         ]
 
     def delivery() -> Any:
@@ -284,7 +293,10 @@ def run_postgres(args: argparse.Namespace) -> dict[str, Any]:
         began = time.perf_counter()
         first = analytics.sync()
         first_s = time.perf_counter() - began
-        out["first_sync"] = {"rows": first.total, "seconds": first_s, "rows_per_s": first.total / first_s,
+        resort_s = sum(run.seconds for run in first.sorted)
+        out["first_sync"] = {"rows": first.total, "seconds": first_s, "copy_seconds": first_s - resort_s,
+                             "rows_per_s": first.total / (first_s - resort_s), "resort_seconds": resort_s,
+                             "resorted": [run.as_dict() for run in first.sorted],
                              "file_mb": os.path.getsize(f"{tmp}/analytics.duckdb") / 1e6}  # fmt: skip
         print("first sync", out["first_sync"], flush=True)
         store.analytics = analytics

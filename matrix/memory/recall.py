@@ -129,9 +129,8 @@ def successors(
     if not wanted:
         return top
     hits = repo.bm25(tenant_id, [t for name in wanted for t in mtext.terms(name)],
-                     statuses=statuses, session_id=None, limit=CANDIDATES)  # fmt: skip
-    changes = [e for e in repo.entries(tenant_id, ids=[m for m, _ in hits], limit=len(hits) or 1)
-               if "update" in e["tags"]]  # fmt: skip
+                     statuses=statuses, session_id=None, limit=CANDIDATES, tag="update")  # fmt: skip
+    changes = repo.entries(tenant_id, ids=[m for m, _ in hits], limit=len(hits) or 1)
     present = {r.entry["memory_id"] for r in top}
     out: list[Ranked] = []
     pulled = 0

@@ -257,14 +257,17 @@ class SqlMemory:
 
     def bm25(
         self, tenant_id: str, terms: Sequence[str], *, statuses: Sequence[str],
-        session_id: str | None, limit: int,
+        session_id: str | None, limit: int, tag: str | None = None,
     ) -> list[tuple[str, float]]:  # fmt: skip
-        """The entries that best match ``terms`` by Okapi BM25 (k1 1.2, b 0.75), best first.
-        Document frequencies and the mean length are the tenant's, over all its entries."""
+        """The entries that best match ``terms`` by Okapi BM25 (k1 1.2, b 0.75), best first
+        (only those tagged ``tag``, when given). Document frequencies and the mean length are the
+        tenant's, over all its entries."""
         unique = sorted(set(terms))
         if not unique or not statuses:
             return []
         session = " AND e.session_id = ?" if session_id is not None else ""
+        if tag is not None:  # tags are a JSON list of plain words
+            session += " AND e.tags LIKE ?"
         sql = (
             "WITH docs AS (SELECT count(*) AS n, coalesce(avg(doc_len), 1) AS avgdl"
             " FROM memory_entries WHERE tenant_id = ?),"
@@ -280,7 +283,8 @@ class SqlMemory:
             f"{session} GROUP BY t.memory_id ORDER BY score DESC, t.memory_id LIMIT ?"
         )
         params = [tenant_id, tenant_id, *unique, tenant_id, *unique, *statuses,
-                  *([session_id] if session_id is not None else []), int(limit)]  # fmt: skip
+                  *([session_id] if session_id is not None else []),
+                  *([f'%"{tag}"%'] if tag is not None else []), int(limit)]  # fmt: skip
         with self._backend.transaction() as tx:
             rows = tx.query(sql, params)
         return [(m, float(s)) for m, s in rows]

@@ -252,6 +252,32 @@ def test_a_later_change_naming_the_same_person_comes_before_the_statement_it_upd
     assert "Yasmin" not in began[0]
 
 
+def test_a_later_change_is_found_among_many_statements_naming_the_same_person(
+    store: Store, clock: FrozenClock
+) -> None:
+    """A hundred and twenty short statements name Declan, and match his name better than the
+    long change does: the change is still found (the search for later changes ranks changes
+    only)."""
+    memory = _memory(store, clock, embedder=None)
+    _say(memory, store, clock, "acme", "s1", "When I'm away, Declan is in charge.")
+    for i in range(120):
+        _say(
+            memory,
+            store,
+            clock,
+            "acme",
+            f"j{i}",
+            f"Declan knows the alarm code for site {i + 7}.",
+        )
+    clock.advance(timedelta(days=20))
+    _say(memory, store, clock, "acme", "s3", "Change of plan: Yasmin covers for me from now on"
+         " when I'm off, and Declan can focus on the fitting jobs for the next few months.")  # fmt: skip
+    facts = memory.recall("acme", "s5", "Who's in charge when I'm away?").facts()
+    statement = next(i for i, f in enumerate(facts) if "Declan is in charge" in f)
+    change = next(i for i, f in enumerate(facts) if "Yasmin covers" in f)
+    assert change < statement
+
+
 def test_a_question_is_not_kept_and_a_request_asked_twice_is_not_promoted(
     store: Store, clock: FrozenClock
 ) -> None:

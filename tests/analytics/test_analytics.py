@@ -195,6 +195,24 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
 
 
+def _killed_at(point: str, tmp_path: Path, store_url: str, url: str) -> dict[str, str]:
+    """Run `matrix analytics sync` until it reaches the pause ``point``, SIGKILL it there; the
+    environment for the next runs (without the pause)."""
+    marker = tmp_path / "paused"
+    env = {**os.environ, "MATRIX_STORAGE_URL": store_url, "MATRIX_ANALYTICS_URL": url,
+           "MATRIX_ANALYTICS_PAUSE_AT": f"{point}:{marker}"}  # fmt: skip
+    proc = _cli(env, "sync", "--json")
+    for _ in range(600):  # the sync reaches the fault point, then waits there to be killed
+        if marker.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert marker.exists(), proc.communicate()[1].decode()[-2000:]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    env.pop("MATRIX_ANALYTICS_PAUSE_AT")
+    return env
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_analytics_sync_killed_after_rows_before_watermark_copies_each_row_once(
     engine: str, tmp_path: Path, clock: Any
@@ -205,19 +223,8 @@ def test_analytics_sync_killed_after_rows_before_watermark_copies_each_row_once(
     app.store.tenants.add("acme")
     app.store.telemetry.insert_many(_rows(2500))
     app.close()
-    marker = tmp_path / "paused"
-    env = {**os.environ, "MATRIX_STORAGE_URL": store_url, "MATRIX_ANALYTICS_URL": url,
-           "MATRIX_ANALYTICS_PAUSE_AT": f"after_rows:{marker}"}  # fmt: skip
-    proc = _cli(env, "sync", "--json")
-    for _ in range(600):  # the sync reaches the fault point, then waits there to be killed
-        if marker.exists() or proc.poll() is not None:
-            break
-        time.sleep(0.1)
-    assert marker.exists(), proc.communicate()[1].decode()[-2000:]
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    env = _killed_at("after_rows", tmp_path, store_url, url)
     # Random-time kills on top: each restart resumes where the last recorded batch ended.
-    env.pop("MATRIX_ANALYTICS_PAUSE_AT")
     rng = np.random.default_rng(3)
     for _ in range(3):
         proc = _cli(env, "sync", "--json")
@@ -255,18 +262,7 @@ def test_analytics_sync_killed_mid_resort_keeps_every_row_once_and_sorts_on_rest
             tx.query("SELECT tenant_id, recorded_at, status, latency_ms, seq FROM telemetry")
         )
     app.close()
-    marker = tmp_path / "paused"
-    env = {**os.environ, "MATRIX_STORAGE_URL": store_url, "MATRIX_ANALYTICS_URL": url,
-           "MATRIX_ANALYTICS_PAUSE_AT": f"after_delete:{marker}"}  # fmt: skip
-    proc = _cli(env, "sync", "--json")
-    for _ in range(600):
-        if marker.exists() or proc.poll() is not None:
-            break
-        time.sleep(0.1)
-    assert marker.exists(), proc.communicate()[1].decode()[-2000:]
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    env.pop("MATRIX_ANALYTICS_PAUSE_AT")
+    env = _killed_at("after_delete", tmp_path, store_url, url)
     finish = _cli(env, "sync", "--json")
     out, err = finish.communicate(timeout=300)
     assert finish.returncode == 0, err.decode()[-2000:]

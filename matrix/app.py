@@ -159,7 +159,7 @@ class App:
             memory=self.memory_maintenance,
             **routed,
         )
-        if self.analytics.configured or self.store.dialect == "duckdb":
+        if self.analytics.has_upkeep:
             jobs.append(Job(name="analytics_sync", every_seconds=self.settings.analytics_sync_seconds,
                             fn=self.analytics.run_job))  # fmt: skip
         return Scheduler(jobs=jobs, clock=self.clock)

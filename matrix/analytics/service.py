@@ -107,6 +107,12 @@ class Analytics:
         return bool(self.settings.analytics_url)
 
     @property
+    def has_upkeep(self) -> bool:
+        """True when the scheduler has analytics work: a sync to an analytics store, or the
+        re-sort of a DuckDB store that is its own engine."""
+        return self.configured or self.store.dialect == "duckdb"
+
+    @property
     def engine(self) -> Engine | None:
         """The analytics engine; None when the operational store answers itself (or has none)."""
         if self._engine is None and self.configured:
@@ -172,7 +178,7 @@ class Analytics:
     def run_job(self) -> int:
         """The scheduler's job: sync when an analytics store is set; on a DuckDB store that is
         its own engine, keep its telemetry in tenant order. Rows copied or re-sorted."""
-        if not self.configured and self.store.dialect != "duckdb":
+        if not self.has_upkeep:
             return 0
         report = self.sync(wait_seconds=1.0)
         return report.total + sum(run.rows for run in report.sorted)

@@ -265,9 +265,9 @@ class SqlMemory:
         unique = sorted(set(terms))
         if not unique or not statuses:
             return []
-        session = " AND e.session_id = ?" if session_id is not None else ""
+        narrow = " AND e.session_id = ?" if session_id is not None else ""
         if tag is not None:  # tags are a JSON list of plain words
-            session += " AND e.tags LIKE ?"
+            narrow += " AND e.tags LIKE ?"
         sql = (
             "WITH docs AS (SELECT count(*) AS n, coalesce(avg(doc_len), 1) AS avgdl"
             " FROM memory_entries WHERE tenant_id = ?),"
@@ -280,7 +280,7 @@ class SqlMemory:
             " JOIN memory_entries e ON e.tenant_id = t.tenant_id AND e.memory_id = t.memory_id"
             " CROSS JOIN docs"
             f" WHERE t.tenant_id = ? AND t.term IN {_in(unique)} AND e.status IN {_in(statuses)}"
-            f"{session} GROUP BY t.memory_id ORDER BY score DESC, t.memory_id LIMIT ?"
+            f"{narrow} GROUP BY t.memory_id ORDER BY score DESC, t.memory_id LIMIT ?"
         )
         params = [tenant_id, tenant_id, *unique, tenant_id, *unique, *statuses,
                   *([session_id] if session_id is not None else []),

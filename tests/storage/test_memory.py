@@ -49,6 +49,11 @@ def _say(memory: Memory, store: Store, clock: FrozenClock, tenant: str, session:
     return [e["name"] for e in events]
 
 
+def _at(facts: list[str], words: str) -> int:
+    """Where the first recalled fact holding ``words`` is."""
+    return next(i for i, f in enumerate(facts) if words in f)
+
+
 def test_short_memory_keeps_the_last_turns_of_each_session(
     store: Store, clock: FrozenClock
 ) -> None:
@@ -189,23 +194,9 @@ def test_the_latest_statement_comes_first_and_the_earliest_for_how_it_began(
     """Two live statements about the same thing (no subject the rules recognise): the later one
     first for a question about the fact, the earlier one first for how it began."""
     memory = _memory(store, clock)
-    _say(
-        memory,
-        store,
-        clock,
-        "acme",
-        "s1",
-        "Castlefield Couriers deliver the court runs on Tuesdays.",
-    )
+    _say(memory, store, clock, "acme", "s1", "Castlefield Couriers deliver the court runs on Tuesdays.")  # fmt: skip
     clock.advance(timedelta(days=20))
-    _say(
-        memory,
-        store,
-        clock,
-        "acme",
-        "s2",
-        "Castlefield Couriers have changed the day again, Wednesdays now.",
-    )
+    _say(memory, store, clock, "acme", "s2", "Castlefield Couriers have changed the day again, Wednesdays now.")  # fmt: skip
     now = memory.recall("acme", "s3", "Which day do Castlefield Couriers come?").facts()
     assert now[0].endswith("Wednesdays now.") and any("Tuesdays" in f for f in now)
     began = memory.recall("acme", "s3", "Which day did Castlefield Couriers first come?").facts()
@@ -219,24 +210,10 @@ def test_a_later_change_naming_the_same_person_comes_before_the_statement_it_upd
     "away"); keywords alone (no embedder) find it through the name it shares with the statement
     it updates."""
     memory = _memory(store, clock, embedder=None)
-    _say(
-        memory,
-        store,
-        clock,
-        "acme",
-        "s1",
-        "When I'm away, Declan is in charge. Anything urgent goes to him.",
-    )
+    _say(memory, store, clock, "acme", "s1", "When I'm away, Declan is in charge. Anything urgent goes to him.")  # fmt: skip
     _say(memory, store, clock, "acme", "s2", "Message Declan that the van is booked.")
     clock.advance(timedelta(days=20))
-    _say(
-        memory,
-        store,
-        clock,
-        "acme",
-        "s3",
-        "Change of plan: Yasmin covers for me from now on when I'm off, Declan has enough on his plate.",
-    )
+    _say(memory, store, clock, "acme", "s3", "Change of plan: Yasmin covers for me from now on when I'm off, Declan has enough on his plate.")  # fmt: skip
     clock.advance(timedelta(days=3))
     _say(
         memory, store, clock, "acme", "s4", "Declan's new number is 07700 900111."
@@ -244,9 +221,7 @@ def test_a_later_change_naming_the_same_person_comes_before_the_statement_it_upd
     facts = memory.recall("globex", "s5", "Who's in charge when I'm away?").facts()
     assert facts == []  # nothing crosses tenants
     facts = memory.recall("acme", "s5", "Who's in charge when I'm away?").facts()
-    statement = next(i for i, f in enumerate(facts) if "Declan is in charge" in f)
-    change = next(i for i, f in enumerate(facts) if "Yasmin covers" in f)
-    assert change < statement
+    assert _at(facts, "Yasmin covers") < _at(facts, "Declan is in charge")
     # How it began: the original statement, nothing pulled in before it.
     began = memory.recall("acme", "s5", "Who was first in charge when I was away?").facts()
     assert "Yasmin" not in began[0]
@@ -261,21 +236,12 @@ def test_a_later_change_is_found_among_many_statements_naming_the_same_person(
     memory = _memory(store, clock, embedder=None)
     _say(memory, store, clock, "acme", "s1", "When I'm away, Declan is in charge.")
     for i in range(120):
-        _say(
-            memory,
-            store,
-            clock,
-            "acme",
-            f"j{i}",
-            f"Declan knows the alarm code for site {i + 7}.",
-        )
+        _say(memory, store, clock, "acme", f"j{i}", f"Declan knows the alarm code for site {i + 7}.")  # fmt: skip
     clock.advance(timedelta(days=20))
     _say(memory, store, clock, "acme", "s3", "Change of plan: Yasmin covers for me from now on"
          " when I'm off, and Declan can focus on the fitting jobs for the next few months.")  # fmt: skip
     facts = memory.recall("acme", "s5", "Who's in charge when I'm away?").facts()
-    statement = next(i for i, f in enumerate(facts) if "Declan is in charge" in f)
-    change = next(i for i, f in enumerate(facts) if "Yasmin covers" in f)
-    assert change < statement
+    assert _at(facts, "Yasmin covers") < _at(facts, "Declan is in charge")
 
 
 def test_a_question_is_not_kept_and_a_request_asked_twice_is_not_promoted(

@@ -54,6 +54,8 @@ class Rules:
     merge_jaccard: float
     query_types: tuple[tuple[tuple[re.Pattern[str], ...], QueryShape], ...] = ()
     """Question shapes and what each favours (a "how do I like…" question, preferences)."""
+    related: tuple[frozenset[str], ...] = ()
+    """Rings of words for one thing ("accountant", "books", "tax"), as search terms."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,9 +160,16 @@ def load(path: Path | None = None) -> Rules:
         shape = QueryShape(tags=frozenset(kind["boost_tags"]), recent=bool(kind.get("favour_recent")),
                            original=bool(kind.get("favour_original")))  # fmt: skip
         kinds.append((patterns(kind.get("patterns"), f"{where}.patterns"), shape))
+    rings = []
+    for i, ring in enumerate(raw.get("related") or []):
+        words = ring.get("words") if isinstance(ring, dict) else None
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            problems.append(f"related[{i}].words: must be a list of words")
+            continue
+        rings.append(frozenset(t for w in words for t in mtext.terms(w)))
     if problems:
         raise PolicyError([f"{path.name}: {p}" for p in problems])
-    return dataclasses.replace(loaded, query_types=tuple(kinds))
+    return dataclasses.replace(loaded, query_types=tuple(kinds), related=tuple(rings))
 
 
 @functools.cache
@@ -209,6 +218,14 @@ def query_shape(query: str, given: Rules | None = None) -> QueryShape:
         if any(p.search(folded) for p in kinds):
             found = found | shape
     return found
+
+
+def related_terms(terms: Sequence[str], given: Rules | None = None) -> list[str]:
+    """The other words of every ring one of ``terms`` is in, as search terms (not ``terms``
+    themselves), in a stable order."""
+    r, asked = given or rules(), set(terms)
+    found = {t for ring in r.related if ring & asked for t in ring} - asked
+    return sorted(found)
 
 
 def subject(folded: str, given: Rules | None = None) -> str | None:

@@ -76,6 +76,8 @@ class MemoryRepository(Protocol):
         limit: int = 1000, ids: Sequence[str] | None = None,
     ) -> list[Record]: ...  # fmt: skip
 
+    def ranking_facts(self, tenant_id: str, ids: Sequence[str]) -> dict[str, Record]: ...
+
     def live_by_hash(self, tenant_id: str, content_hash: str) -> Record | None: ...
 
     def live_by_subject(self, tenant_id: str, subject_key: str) -> list[Record]: ...
@@ -93,6 +95,10 @@ class MemoryRepository(Protocol):
         self, tenant_id: str, terms: Sequence[str], *, statuses: Sequence[str],
         session_id: str | None, limit: int, tag: str | None = None,
     ) -> list[tuple[str, float]]: ...  # fmt: skip
+
+    def changes_naming(
+        self, tenant_id: str, names: Sequence[str], *, statuses: Sequence[str], limit: int
+    ) -> list[Record]: ...
 
     def nearest(
         self, tenant_id: str, model: str, vector: Sequence[float], *, statuses: Sequence[str],

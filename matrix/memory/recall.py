@@ -17,6 +17,7 @@ summaries, each cut to its share of the token budget.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -41,6 +42,11 @@ CURRENT_RECENCY_WEIGHT = 0.012
 """The recency prior for a question about how things stand now ("…these days?")."""
 FAVOURED_WEIGHT = 0.006
 """An entry whose tag the question's shape favours (a preference, for "how do I like…")."""
+LEXICAL_LEAD_WEIGHT = 0.018
+LEXICAL_LEAD_POWER = 4
+"""The lexical search's own score counts beside its rank: an entry whose BM25 score is close to
+the best one's gains up to this weight (RRF alone gives a clear lexical winner no more than
+an entry the weaker vector search ranked as high)."""
 SUCCESSORS = 2
 """At most this many later changes pulled in beside the entries they update, per recall."""
 SHARES = {"entries": 0.45, "short": 0.4, "episodes": 0.15}
@@ -77,8 +83,9 @@ def rank(
 ) -> list[Ranked]:  # fmt: skip
     """The tenant's best ``top_k`` entries for ``query``, best first."""
     floor = MIN_COSINE if min_cosine is None else min_cosine
-    lexical = repo.bm25(tenant_id, mtext.terms(query), statuses=statuses, session_id=session_id,
-                        limit=CANDIDATES)  # fmt: skip
+    asked = mtext.terms(query)
+    lexical = repo.bm25(tenant_id, asked + extract.related_terms(asked), statuses=statuses,
+                        session_id=session_id, limit=CANDIDATES)  # fmt: skip
     nearest: list[tuple[str, float]] = []
     if vector is not None and model is not None:
         nearest = [(m, s) for m, s in repo.nearest(
@@ -91,7 +98,9 @@ def rank(
     shape = extract.query_shape(query)
     favoured = shape.tags
     recency = CURRENT_RECENCY_WEIGHT if shape.recent else RECENCY_WEIGHT
-    entries = {e["memory_id"]: e for e in repo.entries(tenant_id, ids=ids, limit=len(ids) or 1)}
+    # What ranking needs of every candidate is read first; whole entries only for the top.
+    entries = repo.ranking_facts(tenant_id, ids)
+    best_lexical = lexical[0][1] if lexical else 0.0
     ranked = []
     for memory_id in ids:
         entry = entries.get(memory_id)
@@ -100,6 +109,8 @@ def rank(
         lr, ls = lex.get(memory_id, (None, 0.0))
         vr, vs = vec.get(memory_id, (None, 0.0))
         fused = sum(1 / (RRF_K + r) for r in (lr, vr) if r is not None)
+        if best_lexical:
+            fused += LEXICAL_LEAD_WEIGHT * (ls / best_lexical) ** LEXICAL_LEAD_POWER
         age = max(0.0, (now - entry["valid_at"]).total_seconds() / 86400)
         prior = (SALIENCE_WEIGHT * float(entry["salience"])
                  + recency * math.exp(-age * math.log(2) / RECENCY_HALF_LIFE_DAYS)
@@ -107,11 +118,17 @@ def rank(
                  + (FAVOURED_WEIGHT if favoured & set(entry["tags"]) else 0.0))  # fmt: skip
         ranked.append(Ranked(entry=entry, score=fused + prior, lexical_rank=lr, lexical_score=ls,
                              vector_rank=vr, vector_score=vs))  # fmt: skip
-    ranked.sort(key=lambda r: (-r.score, r.entry["memory_id"]))
+    # Equal scores: the later statement first, so the order does not hang on random ids.
+    ranked.sort(key=lambda r: (-r.score, -r.entry["valid_at"].timestamp(), r.entry["memory_id"]))
+    whole = {e["memory_id"]: e for e in repo.entries(
+        tenant_id, ids=[r.entry["memory_id"] for r in ranked[:top_k]], limit=top_k)}  # fmt: skip
     # Only the order within the top changes (moving a later statement up from further down
     # cost recall on the dev part).
-    top = latest_first(ranked[:top_k], query, oldest=shape.original)
-    return top if shape.original else successors(repo, tenant_id, top, top_k, statuses=statuses)
+    top = [dataclasses.replace(r, entry=whole[r.entry["memory_id"]]) for r in ranked[:top_k]
+           if r.entry["memory_id"] in whole]  # fmt: skip
+    if not shape.original:
+        top = successors(repo, tenant_id, top, top_k, statuses=statuses)
+    return latest_first(top, query, oldest=shape.original)
 
 
 def successors(
@@ -123,14 +140,12 @@ def successors(
     Yasmin covers for me from now on, Declan has enough on his plate" before "when I'm away,
     Declan is in charge". A change is a live entry tagged ``update``, said after the statement,
     naming one of its names; the newest one is taken, for at most :data:`SUCCESSORS`
-    statements; past ``top_k`` the last places give way."""
+    statements; past ``top_k`` the lowest scores give way."""
     named = {r.entry["memory_id"]: mtext.names(r.entry["content"]) for r in top}
     wanted = sorted(set().union(*named.values())) if named else []
     if not wanted:
         return top
-    hits = repo.bm25(tenant_id, [t for name in wanted for t in mtext.terms(name)],
-                     statuses=statuses, session_id=None, limit=CANDIDATES, tag="update")  # fmt: skip
-    changes = repo.entries(tenant_id, ids=[m for m, _ in hits], limit=len(hits) or 1)
+    changes = repo.changes_naming(tenant_id, wanted, statuses=statuses, limit=CANDIDATES)
     present = {r.entry["memory_id"] for r in top}
     out: list[Ranked] = []
     pulled = 0
@@ -145,29 +160,48 @@ def successors(
             present.add(newest["memory_id"])
             pulled += 1
         out.append(item)
-    return out[:top_k]
+    # Room for the changes: the lowest-scored of the top leave (``top`` is best first).
+    over = len(out) - top_k
+    leaving = {id(r) for r in top[len(top) - over :]} if over > 0 else set()
+    return [r for r in out if id(r) not in leaving]
 
 
 def latest_first(ranked: list[Ranked], query: str, *, oldest: bool = False) -> list[Ranked]:
-    """Within each group of entries about the same thing the question names — those whose
-    rarest query term shared with another entry is the same — the latest statement takes the group's best place, so the
-    current value of a fact comes before what it replaced (the earliest first, ``oldest``, for a
-    question about how things began). Only places within a group change, never the set."""
+    """Within each group of entries about the same thing the question names, the latest
+    statement takes the group's best place, so the current value of a fact comes before what it
+    replaced (the earliest first, ``oldest``, for a question about how things began). Two entries
+    are in one group when they share a query term that some other entry lacks, or a name;
+    groups chain ("a avença mensal … agora" with both the old price and another change said
+    "agora"). Only places within a group change, never the set."""
     asked = set(mtext.terms(query))
-    if not asked or len(ranked) < 2:
+    if len(ranked) < 2:
         return ranked
     said = [asked & set(mtext.terms(r.entry["content"])) for r in ranked]
     spread = {t: sum(t in s for s in said) for t in asked}
-    groups: dict[str, list[int]] = {}
-    for i, terms in enumerate(said):
-        shared = [t for t in terms if spread[t] > 1]
-        if shared:
-            groups.setdefault(min(shared, key=lambda t: (spread[t], t)), []).append(i)
+    keys = [{t for t in terms if 1 < spread[t] < len(ranked)} | {"@" + n for n in
+             mtext.names(r.entry["content"])} for terms, r in zip(said, ranked, strict=True)]  # fmt: skip
+    group = list(range(len(ranked)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    # A change ("from now on Matt is in charge when I'm not here") joins the statements it
+    # shares any word with, asked or not.
+    words = [set(mtext.terms(r.entry["content"])) for r in ranked]
+    change = ["update" in r.entry["tags"] for r in ranked]
+    for i in range(len(ranked)):
+        for j in range(i + 1, len(ranked)):
+            if keys[i] & keys[j] or ((change[i] or change[j]) and words[i] & words[j]):
+                group[root(j)] = root(i)
+    members: dict[int, list[int]] = {}
+    for i in range(len(ranked)):
+        members.setdefault(root(i), []).append(i)
     out = list(ranked)
-    for places in groups.values():
-        by_time = sorted(
-            (ranked[i] for i in places), key=lambda r: r.entry["valid_at"], reverse=not oldest
-        )
+    for places in members.values():
+        by_time = sorted((ranked[i] for i in places), key=lambda r: r.entry["valid_at"],
+                         reverse=not oldest)  # fmt: skip
         for place, item in zip(places, by_time, strict=True):
             out[place] = item
     return out

@@ -41,6 +41,13 @@ LIVE = ("candidate", "promoted")
 BM25_K1, BM25_B = 1.2, 0.75
 PREFILTER_RECENT = 200
 """On PostgreSQL, the most recent entries added to the vector search's candidates."""
+NEAREST_POOL = 3
+"""On DuckDB, the vector search ranks this many times ``limit`` closest vectors before it reads
+their entries' status (all of them when too few of those are live)."""
+
+
+_ACCENTED, _PLAIN = "áàâãäéèêëíìîïóòôõöúùûüçñ", "aaaaaeeeeiiiiooooouuuucn"
+"""The accents names are folded from, for SQL's ``translate`` (both backends have it)."""
 
 
 def _in(values: Sequence[Any]) -> str:
@@ -52,6 +59,13 @@ class SqlMemory:
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
+
+    def _one_of(self, column: str) -> str:
+        """``column`` is one of the values of a list parameter: one bound array, not one
+        parameter per value (binding a hundred ids one by one cost more than the read)."""
+        if self._backend.dialect == "duckdb":
+            return f"{column} IN (SELECT unnest(?::VARCHAR[]))"
+        return f"{column} = ANY(?)"
 
     # -- short memory -------------------------------------------------------------------------
 
@@ -171,7 +185,8 @@ class SqlMemory:
     ) -> list[Record]:  # fmt: skip
         """The tenant's entries (of one session, in these statuses, with these ids), oldest
         first."""
-        where, params = ["tenant_id = ?"], [tenant_id]
+        where: list[str] = ["tenant_id = ?"]
+        params: list[Any] = [tenant_id]
         if session_id is not None:
             where.append("session_id = ?")
             params.append(session_id)
@@ -181,8 +196,8 @@ class SqlMemory:
         if ids is not None:
             if not ids:
                 return []
-            where.append(f"memory_id IN {_in(ids)}")
-            params += list(ids)
+            where.append(self._one_of("memory_id"))
+            params.append(list(ids))
         with self._backend.transaction() as tx:
             rows = tx.query(
                 f"SELECT {', '.join(ENTRY_COLUMNS)} FROM memory_entries WHERE {' AND '.join(where)}"
@@ -190,6 +205,17 @@ class SqlMemory:
                 [*params, int(limit)],
             )
         return [decode(ENTRY_COLUMNS, r) for r in rows]
+
+    def ranking_facts(self, tenant_id: str, ids: Sequence[str]) -> dict[str, Record]:
+        """What recall ranks the entries with these ids by — status, salience, when it was said,
+        tags — without their text (a third of the time of reading them whole)."""
+        if not ids:
+            return {}
+        columns = ("memory_id", "status", "salience", "valid_at", "tags")
+        with self._backend.transaction() as tx:
+            rows = tx.query(f"SELECT {', '.join(columns)} FROM memory_entries WHERE tenant_id = ?"
+                            f" AND {self._one_of('memory_id')}", [tenant_id, list(ids)])  # fmt: skip
+        return {r[0]: decode(columns, r) for r in rows}
 
     def live_by_hash(self, tenant_id: str, content_hash: str) -> Record | None:
         """The oldest live entry with this content hash."""
@@ -289,6 +315,26 @@ class SqlMemory:
             rows = tx.query(sql, params)
         return [(m, float(s)) for m, s in rows]
 
+    def changes_naming(
+        self, tenant_id: str, names: Sequence[str], *, statuses: Sequence[str], limit: int
+    ) -> list[Record]:
+        """Entries tagged ``update`` in these statuses whose text holds one of ``names``
+        (lower-case, accents folded), newest first — the changes recall places beside what
+        they change. A substring test: the caller checks the names themselves."""
+        if not names or not statuses:
+            return []
+        folded = f"translate(lower(content), '{_ACCENTED}', '{_PLAIN}')"
+        sql = (
+            f"SELECT {', '.join(ENTRY_COLUMNS)} FROM memory_entries WHERE tenant_id = ?"
+            f" AND status IN {_in(statuses)} AND tags LIKE ?"
+            f" AND ({' OR '.join([f'{folded} LIKE ?'] * len(names))})"
+            " ORDER BY valid_at DESC, memory_id LIMIT ?"
+        )
+        params = [tenant_id, *statuses, '%"update"%', *(f"%{n}%" for n in names), int(limit)]
+        with self._backend.transaction() as tx:
+            rows = tx.query(sql, params)
+        return [decode(ENTRY_COLUMNS, r) for r in rows]
+
     def nearest(
         self, tenant_id: str, model: str, vector: Sequence[float], *, statuses: Sequence[str],
         session_id: str | None, limit: int, within: Sequence[str] | None = None,
@@ -304,11 +350,28 @@ class SqlMemory:
                 f" WHERE v.tenant_id = ? AND v.model = ? AND e.status IN {_in(statuses)}{session}")  # fmt: skip
         with self._backend.transaction() as tx:
             if self._backend.dialect == "duckdb":
-                rows = tx.query(
-                    "SELECT v.memory_id, list_cosine_similarity(v.vector, ?::FLOAT[]) AS score"
-                    f"{join} ORDER BY score DESC, v.memory_id LIMIT ?",
-                    [list(map(float, vector)), *base, int(limit)],
-                )
+                probe = list(map(float, vector))
+                rows = []
+                if session_id is None:
+                    # The closest vectors first, their entries' status after: the join over
+                    # every vector of the tenant cost as much as the similarity itself. When
+                    # fewer than ``limit`` of the pool are in ``statuses``, all are ranked.
+                    rows = tx.query(
+                        "WITH pool AS (SELECT memory_id, list_cosine_similarity(vector, ?::FLOAT[])"
+                        " AS score FROM memory_vectors WHERE tenant_id = ? AND model = ?"
+                        " ORDER BY score DESC, memory_id LIMIT ?)"
+                        " SELECT p.memory_id, p.score FROM pool p JOIN memory_entries e"
+                        " ON e.tenant_id = ? AND e.memory_id = p.memory_id"
+                        f" WHERE e.status IN {_in(statuses)} ORDER BY p.score DESC, p.memory_id LIMIT ?",
+                        [probe, tenant_id, model, int(limit) * NEAREST_POOL, tenant_id, *statuses,
+                         int(limit)],
+                    )  # fmt: skip
+                if len(rows) < limit:
+                    rows = tx.query(
+                        "SELECT v.memory_id, list_cosine_similarity(v.vector, ?::FLOAT[]) AS score"
+                        f"{join} ORDER BY score DESC, v.memory_id LIMIT ?",
+                        [probe, *base, int(limit)],
+                    )
                 return [(m, float(s)) for m, s in rows if s is not None]
             recent = tx.query(
                 f"SELECT e.memory_id{join} ORDER BY e.created_at DESC LIMIT {PREFILTER_RECENT}",
@@ -391,5 +454,7 @@ def decode(
     for column, value in zip(columns, row, strict=True):
         if column in json_columns and isinstance(value, str):
             value = json.loads(value)
-        out[column] = _utc(value)
+        elif isinstance(value, datetime):
+            value = value.astimezone(UTC)
+        out[column] = value
     return out

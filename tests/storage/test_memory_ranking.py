@@ -1,0 +1,105 @@
+"""Recall's ranking on both backends: words for one thing find each other, a clear lexical
+winner is not buried by the vector search, the vector search still finds live entries when the
+closest vectors are of superseded ones, and the search for later changes folds accents."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from matrix.clock import FrozenClock
+from matrix.memory import text as mtext
+from matrix.memory.entries import LIVE
+from matrix.storage import Store
+from tests.storage.test_memory import _memory, _say
+
+
+def test_a_question_finds_a_statement_through_words_for_the_same_thing(
+    store: Store, clock: FrozenClock
+) -> None:
+    """The question "who does my books?" shares no word with "our accountant is Kevin Garcia" (keywords
+    alone, no embedder); the rules' ring of words for the accountant joins them, and the
+    bookings that share "book" with the question do not push it out."""
+    memory = _memory(store, clock, embedder=None)
+    _say(memory, store, clock, "acme", "s1", "Our accountant is Kevin Garcia at Hunt CPA.")
+    for i in range(15):
+        _say(memory, store, clock, "acme", f"b{i}", f"Book the van for the job at number {i + 3}.")
+    _say(memory, store, clock, "globex", "s1", "Our accountant is Rui Alves.")
+    facts = memory.recall("acme", "s9", "Who does my books?").facts()
+    assert facts and "Kevin Garcia" in facts[0]
+    assert not any("Rui Alves" in f for f in facts)
+
+
+def test_a_clear_lexical_winner_leads_what_the_vector_search_favours(
+    store: Store, clock: FrozenClock
+) -> None:
+    """A dozen recent requests that the vectors put close to the question ("call …") and that
+    share its common words come after the one older statement that matches its rare words: the
+    fusion of ranks alone put them first (each is ranked by both searches)."""
+    memory = _memory(store, clock)
+    _say(memory, store, clock, "acme", "s1",
+         "The alarm engineer for the cold room is Hamza Price, 07700 900062.")  # fmt: skip
+    clock.advance(timedelta(days=60))
+    for i in range(12):
+        _say(memory, store, clock, "acme", f"r{i}", f"Can you call the engineer about job {i + 10} these days?")  # fmt: skip
+    facts = memory.recall(
+        "acme", "s9", "Who do I call about the cold room alarm these days?"
+    ).facts()
+    assert "Hamza Price" in facts[0]
+
+
+def _entry(store: Store, tenant: str, content: str, vector: list[float], status: str,
+           clock: FrozenClock) -> str:  # fmt: skip
+    memory_id = str(uuid.uuid4())
+    counts = mtext.term_counts(content)
+    at = clock.now()
+    with store.transaction():
+        store.memory.insert_entry({
+            "memory_id": memory_id, "tenant_id": tenant, "session_id": "s1", "external_key": None,
+            "source": "user_message", "content": content, "content_hash": mtext.content_hash(content),
+            "subject_key": None, "tags": ["update"] if "now" in content else [], "salience": 0.5,
+            "status": status, "valid_at": at, "invalid_at": None, "superseded_by": None,
+            "source_turns": [], "metadata": {}, "doc_len": sum(counts.values()),
+            "created_at": at, "updated_at": at,
+        }, counts)  # fmt: skip
+        store.memory.put_vectors(tenant, "test-model", [(memory_id, vector)], at)
+    clock.advance(timedelta(minutes=1))
+    return memory_id
+
+
+def test_the_vector_search_finds_live_entries_behind_many_closer_superseded_ones(
+    store: Store, clock: FrozenClock
+) -> None:
+    """The closest vectors are ranked before their entries' status is read; when the closest
+    ones are all superseded, the search still returns the nearest live entries, in order."""
+    store.tenants.add("acme")
+    query = [1.0, 0.0, 0.0, 0.0]
+    for i in range(9):  # closer than any live entry
+        _entry(store, "acme", f"old statement {i}", [1.0, 0.01 * i, 0.0, 0.0], "superseded", clock)
+    near = _entry(store, "acme", "live statement near", [1.0, 0.5, 0.0, 0.0], "promoted", clock)
+    far = _entry(store, "acme", "live statement far", [1.0, 1.0, 0.0, 0.0], "candidate", clock)
+    _entry(store, "acme", "live statement farthest", [0.0, 1.0, 0.0, 0.0], "candidate", clock)
+    with store.transaction():
+        found = store.memory.nearest("acme", "test-model", query, statuses=LIVE, session_id=None,
+                                     limit=2)  # fmt: skip
+        assert [m for m, _ in found] == [near, far]
+        facts = store.memory.ranking_facts("acme", [near, far, "no-such-id"])
+    assert set(facts) == {near, far} and facts[near]["status"] == "promoted"
+
+
+def test_later_changes_are_found_by_name_with_accents_folded_in_the_tenant_only(
+    store: Store, clock: FrozenClock
+) -> None:
+    store.tenants.add("acme")
+    store.tenants.add("globex")
+    vector = [1.0, 0.0, 0.0, 0.0]
+    change = _entry(
+        store, "acme", "A partir de now o João fica responsável.", vector, "candidate", clock
+    )
+    _entry(store, "acme", "O João tem a chave da loja.", vector, "promoted", clock)  # not a change
+    _entry(store, "acme", "Joana now does the books.", vector, "superseded", clock)  # not live
+    _entry(store, "globex", "From now on João covers for me.", vector, "candidate", clock)
+    with store.transaction():
+        found = store.memory.changes_naming("acme", ["joao"], statuses=LIVE, limit=10)
+        none = store.memory.changes_naming("acme", ["yasmin"], statuses=LIVE, limit=10)
+    assert [e["memory_id"] for e in found] == [change] and none == []

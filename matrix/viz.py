@@ -308,14 +308,14 @@ def trace_timeline(steps: Sequence[Step], brand: brands.Brand | None = None) -> 
 
 def recall_scores(rows: list[dict[str, Any]]) -> go.Figure:
     """A recall's facts best first, each bar its score in parts: 1/(60 + rank) from BM25, the same
-    from cosine, and the prior (salience, recency, promotion). Rows as
+    from cosine, the BM25 score's lead, and the prior (salience, recency, promotion). Rows as
     :func:`matrix.memory.explain.ranking` gives them."""
-    title = "Recall: each fact's score = RRF of BM25 and cosine (k = 60) + prior"
+    title = "Recall: each fact's score = RRF of BM25 and cosine (k = 60) + BM25 lead + prior"
     if not rows:
         return _empty(title, "long memory had no fact for this message")
     labels = [f"{r['place']}. {r['content'][:60]}" for r in rows]
     parts = (("rrf_bm25", "BM25: 1/(60 + rank)", "#2f7d58"), ("rrf_cosine", "cosine: 1/(60 + rank)", "#3b82c4"),
-             ("prior", "prior", "#d9a441"))  # fmt: skip
+             ("bm25_lead", "BM25 lead", "#7a5cc4"), ("prior", "prior", "#d9a441"))  # fmt: skip
     fig = go.Figure([go.Bar(y=labels, x=[r[key] for r in rows], name=name, orientation="h", marker_color=color,
                             hovertemplate="%{y}<br>" + name + ": %{x:.5f}<extra></extra>")
                      for key, name, color in parts])  # fmt: skip

@@ -101,8 +101,8 @@ def _count(n: int, noun: str) -> str:
 
 def ranking(recall: Recall) -> list[dict[str, Any]]:
     """The recall's facts best first, each with its BM25 and cosine rank and score, its RRF
-    score (``1 / (RRF_K + rank)`` summed over the searches that found it), its prior, and the
-    total it was ranked by."""
+    score (``1 / (RRF_K + rank)`` summed over the searches that found it), its BM25 lead, its
+    prior, and the total it was ranked by."""
     out = []
     for place, r in enumerate(recall.entries, start=1):
         bm25 = 1 / (RRF_K + r.lexical_rank) if r.lexical_rank is not None else 0.0
@@ -112,6 +112,6 @@ def ranking(recall: Recall) -> list[dict[str, Any]]:
             "bm25_rank": r.lexical_rank, "bm25_score": round(r.lexical_score, 4),
             "cosine_rank": r.vector_rank, "cosine": round(r.vector_score, 4),
             "rrf_bm25": bm25, "rrf_cosine": cosine, "rrf": bm25 + cosine,
-            "prior": r.score - bm25 - cosine, "score": r.score,
+            "bm25_lead": r.lead, "prior": r.score - bm25 - cosine - r.lead, "score": r.score,
         })  # fmt: skip
     return out

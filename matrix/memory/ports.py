@@ -76,7 +76,10 @@ class MemoryRepository(Protocol):
         limit: int = 1000, ids: Sequence[str] | None = None,
     ) -> list[Record]: ...  # fmt: skip
 
-    def ranking_facts(self, tenant_id: str, ids: Sequence[str]) -> dict[str, Record]: ...
+    def ranking_facts(
+        self, tenant_id: str, ids: Sequence[str], *, statuses: Sequence[str],
+        session_id: str | None = None,
+    ) -> dict[str, Record]: ...  # fmt: skip
 
     def live_by_hash(self, tenant_id: str, content_hash: str) -> Record | None: ...
 
@@ -101,8 +104,9 @@ class MemoryRepository(Protocol):
     ) -> list[Record]: ...
 
     def nearest(
-        self, tenant_id: str, model: str, vector: Sequence[float], *, statuses: Sequence[str],
-        session_id: str | None, limit: int, within: Sequence[str] | None = None,
+        self, tenant_id: str, model: str, vector: Sequence[float], *,
+        statuses: Sequence[str] | None, session_id: str | None, limit: int,
+        within: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]: ...  # fmt: skip
 
     # vectors

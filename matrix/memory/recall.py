@@ -33,6 +33,8 @@ from matrix.memory.ports import MemoryRepository, Record
 RRF_K = 60
 CANDIDATES = 100
 """How many results each search hands to the fusion."""
+VECTOR_POOL = 3
+"""The vector search ranks this many times ``CANDIDATES`` closest vectors of any status."""
 MIN_COSINE = 0.1
 SALIENCE_WEIGHT = 0.004
 RECENCY_WEIGHT = 0.004
@@ -63,6 +65,8 @@ class Ranked:
     lexical_score: float
     vector_rank: int | None
     vector_score: float
+    lead: float = 0.0
+    """The part of ``score`` that the BM25 score's lead over the other matches gave."""
 
     def as_dict(self) -> dict[str, Any]:
         e = self.entry
@@ -86,20 +90,14 @@ def rank(
     asked = mtext.terms(query)
     lexical = repo.bm25(tenant_id, asked + extract.related_terms(asked), statuses=statuses,
                         session_id=session_id, limit=CANDIDATES)  # fmt: skip
-    nearest: list[tuple[str, float]] = []
-    if vector is not None and model is not None:
-        nearest = [(m, s) for m, s in repo.nearest(
-            tenant_id, model, vector, statuses=statuses, session_id=session_id, limit=CANDIDATES,
-            within=[m for m, _ in lexical],
-        ) if s >= floor]  # fmt: skip
+    nearest, entries = _candidates(repo, tenant_id, lexical, vector, model, statuses, session_id)
+    nearest = [(m, s) for m, s in nearest if s >= floor]
     lex = {m: (i + 1, s) for i, (m, s) in enumerate(lexical)}
     vec = {m: (i + 1, s) for i, (m, s) in enumerate(nearest)}
     ids = list(dict.fromkeys([*lex, *vec]))
     shape = extract.query_shape(query)
     favoured = shape.tags
     recency = CURRENT_RECENCY_WEIGHT if shape.recent else RECENCY_WEIGHT
-    # What ranking needs of every candidate is read first; whole entries only for the top.
-    entries = repo.ranking_facts(tenant_id, ids)
     best_lexical = lexical[0][1] if lexical else 0.0
     ranked = []
     for memory_id in ids:
@@ -108,16 +106,15 @@ def rank(
             continue
         lr, ls = lex.get(memory_id, (None, 0.0))
         vr, vs = vec.get(memory_id, (None, 0.0))
-        fused = sum(1 / (RRF_K + r) for r in (lr, vr) if r is not None)
-        if best_lexical:
-            fused += LEXICAL_LEAD_WEIGHT * (ls / best_lexical) ** LEXICAL_LEAD_POWER
+        lead = LEXICAL_LEAD_WEIGHT * (ls / best_lexical) ** LEXICAL_LEAD_POWER if ls > 0 else 0.0
+        fused = sum(1 / (RRF_K + r) for r in (lr, vr) if r is not None) + lead
         age = max(0.0, (now - entry["valid_at"]).total_seconds() / 86400)
         prior = (SALIENCE_WEIGHT * float(entry["salience"])
                  + recency * math.exp(-age * math.log(2) / RECENCY_HALF_LIFE_DAYS)
                  + (PROMOTED_WEIGHT if entry["status"] == "promoted" else 0.0)
                  + (FAVOURED_WEIGHT if favoured & set(entry["tags"]) else 0.0))  # fmt: skip
         ranked.append(Ranked(entry=entry, score=fused + prior, lexical_rank=lr, lexical_score=ls,
-                             vector_rank=vr, vector_score=vs))  # fmt: skip
+                             vector_rank=vr, vector_score=vs, lead=lead))  # fmt: skip
     # Equal scores: the later statement first, so the order does not hang on random ids.
     ranked.sort(key=lambda r: (-r.score, -r.entry["valid_at"].timestamp(), r.entry["memory_id"]))
     whole = {e["memory_id"]: e for e in repo.entries(
@@ -129,6 +126,33 @@ def rank(
     if not shape.original:
         top = successors(repo, tenant_id, top, top_k, statuses=statuses)
     return latest_first(top, query, oldest=shape.original)
+
+
+def _candidates(
+    repo: MemoryRepository, tenant_id: str, lexical: list[tuple[str, float]],
+    vector: Sequence[float] | None, model: str | None, statuses: Sequence[str],
+    session_id: str | None,
+) -> tuple[list[tuple[str, float]], dict[str, Record]]:  # fmt: skip
+    """The vector search's best ``CANDIDATES`` live entries, and what ranking needs of them and
+    of the lexical hits. The closest vectors are ranked whatever their entries' status, which
+    the read of the candidates' facts checks anyway (a second pass over the entries cost as
+    much as the similarity itself); when too few of them are live, the live ones are ranked
+    alone."""
+    pool: list[tuple[str, float]] = []
+    within = [m for m, _ in lexical]
+    if vector is not None and model is not None:
+        pool = repo.nearest(tenant_id, model, vector, statuses=None, session_id=session_id,
+                            limit=CANDIDATES * VECTOR_POOL, within=within)  # fmt: skip
+    ids = list(dict.fromkeys([*within, *(m for m, _ in pool)]))
+    entries = repo.ranking_facts(tenant_id, ids, statuses=statuses, session_id=session_id)
+    nearest = [(m, s) for m, s in pool if m in entries][:CANDIDATES]
+    cut = len(pool) == CANDIDATES * VECTOR_POOL  # the tenant has more vectors than the pool
+    if vector is not None and model is not None and cut and len(nearest) < CANDIDATES:
+        nearest = repo.nearest(tenant_id, model, vector, statuses=statuses, session_id=session_id,
+                               limit=CANDIDATES, within=within)  # fmt: skip
+        entries |= repo.ranking_facts(tenant_id, [m for m, _ in nearest if m not in entries],
+                                      statuses=statuses, session_id=session_id)  # fmt: skip
+    return nearest, entries
 
 
 def successors(

@@ -7,7 +7,10 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
+
 from matrix.clock import FrozenClock
+from matrix.memory import recall as ranking
 from matrix.memory import text as mtext
 from matrix.memory.entries import LIVE
 from matrix.storage import Store
@@ -68,10 +71,12 @@ def _entry(store: Store, tenant: str, content: str, vector: list[float], status:
 
 
 def test_the_vector_search_finds_live_entries_behind_many_closer_superseded_ones(
-    store: Store, clock: FrozenClock
+    store: Store, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The closest vectors are ranked before their entries' status is read; when the closest
-    ones are all superseded, the search still returns the nearest live entries, in order."""
+    """Recall ranks the closest vectors of any status, then keeps the live ones; when the whole
+    pool is superseded, it ranks the live vectors alone: the nearest live entries still come
+    back, in order. (Two candidates per search here, so a pool of six.)"""
+    monkeypatch.setattr(ranking, "CANDIDATES", 2)
     store.tenants.add("acme")
     query = [1.0, 0.0, 0.0, 0.0]
     for i in range(9):  # closer than any live entry
@@ -80,10 +85,11 @@ def test_the_vector_search_finds_live_entries_behind_many_closer_superseded_ones
     far = _entry(store, "acme", "live statement far", [1.0, 1.0, 0.0, 0.0], "candidate", clock)
     _entry(store, "acme", "live statement farthest", [0.0, 1.0, 0.0, 0.0], "candidate", clock)
     with store.transaction():
-        found = store.memory.nearest("acme", "test-model", query, statuses=LIVE, session_id=None,
-                                     limit=2)  # fmt: skip
-        assert [m for m, _ in found] == [near, far]
-        facts = store.memory.ranking_facts("acme", [near, far, "no-such-id"])
+        found = ranking.rank(store.memory, "acme", "what was said?", now=clock.now(), top_k=5,
+                             vector=query, model="test-model")  # fmt: skip
+        facts = store.memory.ranking_facts("acme", [near, far, "no-such-id"], statuses=LIVE)
+    assert [r.entry["memory_id"] for r in found] == [near, far]
+    assert [r.vector_rank for r in found] == [1, 2]
     assert set(facts) == {near, far} and facts[near]["status"] == "promoted"
 
 

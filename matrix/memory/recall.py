@@ -17,7 +17,6 @@ summaries, each cut to its share of the token budget.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -31,7 +30,7 @@ from matrix.memory.entries import LIVE
 from matrix.memory.ports import MemoryRepository, Record
 
 RRF_K = 60
-CANDIDATES = 100
+CANDIDATES = 50
 """How many results each search hands to the fusion."""
 VECTOR_POOL = 3
 """The vector search ranks this many times ``CANDIDATES`` closest vectors of any status."""
@@ -60,6 +59,8 @@ class Ranked:
     """One long-term entry as recall ranked it."""
 
     entry: Record
+    """The entry's columns recall reads (``RECALL_COLUMNS`` of the store: its id, session,
+    source, status, text, salience, tags, when it was said and its source turns)."""
     score: float
     lexical_rank: int | None
     lexical_score: float
@@ -117,12 +118,9 @@ def rank(
                              vector_rank=vr, vector_score=vs, lead=lead))  # fmt: skip
     # Equal scores: the later statement first, so the order does not hang on random ids.
     ranked.sort(key=lambda r: (-r.score, -r.entry["valid_at"].timestamp(), r.entry["memory_id"]))
-    whole = {e["memory_id"]: e for e in repo.entries(
-        tenant_id, ids=[r.entry["memory_id"] for r in ranked[:top_k]], limit=top_k)}  # fmt: skip
     # Only the order within the top changes (moving a later statement up from further down
     # cost recall on the dev part).
-    top = [dataclasses.replace(r, entry=whole[r.entry["memory_id"]]) for r in ranked[:top_k]
-           if r.entry["memory_id"] in whole]  # fmt: skip
+    top = ranked[:top_k]
     if not shape.original:
         top = successors(repo, tenant_id, top, top_k, statuses=statuses)
     return latest_first(top, query, oldest=shape.original)

@@ -29,6 +29,11 @@ ENTRY_COLUMNS = (
     "subject_key", "tags", "salience", "status", "valid_at", "invalid_at", "superseded_by",
     "source_turns", "metadata", "doc_len", "created_at", "updated_at",
 )  # fmt: skip
+RECALL_COLUMNS = (
+    "memory_id", "session_id", "source", "status", "content", "salience", "tags", "valid_at",
+    "source_turns",
+)  # fmt: skip
+"""The columns of an entry that recall ranks by and returns."""
 EPISODE_COLUMNS = (
     "episode_id", "tenant_id", "session_id", "turn_count", "first_turn", "last_turn", "summary",
     "summary_source", "event_id", "created_at", "updated_at",
@@ -214,24 +219,22 @@ class SqlMemory:
         self, tenant_id: str, ids: Sequence[str], *, statuses: Sequence[str],
         session_id: str | None = None,
     ) -> dict[str, Record]:  # fmt: skip
-        """What recall ranks the entries with these ids by — status, salience, when it was said,
-        tags — without their text (a third of the time of reading them whole); only those in
-        ``statuses`` (and of ``session_id``, when given)."""
+        """What recall ranks the entries with these ids by and shows of them (:data:`RECALL_COLUMNS`:
+        status, salience, when it was said, tags, the text and where it was said — not the
+        metadata and bookkeeping); only those in ``statuses`` (and of ``session_id``, when given).
+        One read for every candidate: a second one for the top's whole rows cost more than the
+        text of all candidates."""
         if not ids or not statuses:
             return {}
-        columns = ("memory_id", "status", "salience", "valid_at", "tags")
         session = " AND session_id = ?" if session_id is not None else ""
         match, values = self._one_of("memory_id", ids)
         with self._backend.transaction() as tx:
             rows = tx.query(
-                f"SELECT {', '.join(columns)} FROM memory_entries WHERE tenant_id = ?"
+                f"SELECT {', '.join(RECALL_COLUMNS)} FROM memory_entries WHERE tenant_id = ?"
                 f" AND {match} AND status IN {_in(statuses)}{session}",
                 [tenant_id, *values, *statuses, *([session_id] if session_id is not None else [])],
             )  # fmt: skip
-        # Read for hundreds of candidates per recall: built directly, not column by column.
-        return {m: {"memory_id": m, "status": status, "salience": salience,
-                    "valid_at": _utc(valid_at), "tags": json.loads(tags) if isinstance(tags, str) else tags}
-                for m, status, salience, valid_at, tags in rows}  # fmt: skip
+        return {r[0]: decode(RECALL_COLUMNS, r) for r in rows}
 
     def live_by_hash(self, tenant_id: str, content_hash: str) -> Record | None:
         """The oldest live entry with this content hash."""

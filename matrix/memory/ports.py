@@ -96,7 +96,7 @@ class MemoryRepository(Protocol):
     # search
     def bm25(
         self, tenant_id: str, terms: Sequence[str], *, statuses: Sequence[str],
-        session_id: str | None, limit: int, tag: str | None = None,
+        session_id: str | None, limit: int,
     ) -> list[tuple[str, float]]: ...  # fmt: skip
 
     def changes_naming(

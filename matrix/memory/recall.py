@@ -136,16 +136,16 @@ def _candidates(
     the read of the candidates' facts checks anyway (a second pass over the entries cost as
     much as the similarity itself); when too few of them are live, the live ones are ranked
     alone."""
-    pool: list[tuple[str, float]] = []
     within = [m for m, _ in lexical]
-    if vector is not None and model is not None:
-        pool = repo.nearest(tenant_id, model, vector, statuses=None, session_id=session_id,
-                            limit=CANDIDATES * VECTOR_POOL, within=within)  # fmt: skip
+    if vector is None or model is None:
+        return [], repo.ranking_facts(tenant_id, within, statuses=statuses, session_id=session_id)
+    pool = repo.nearest(tenant_id, model, vector, statuses=None, session_id=session_id,
+                        limit=CANDIDATES * VECTOR_POOL, within=within)  # fmt: skip
     ids = list(dict.fromkeys([*within, *(m for m, _ in pool)]))
     entries = repo.ranking_facts(tenant_id, ids, statuses=statuses, session_id=session_id)
     nearest = [(m, s) for m, s in pool if m in entries][:CANDIDATES]
     cut = len(pool) == CANDIDATES * VECTOR_POOL  # the tenant has more vectors than the pool
-    if vector is not None and model is not None and cut and len(nearest) < CANDIDATES:
+    if cut and len(nearest) < CANDIDATES:
         nearest = repo.nearest(tenant_id, model, vector, statuses=statuses, session_id=session_id,
                                limit=CANDIDATES, within=within)  # fmt: skip
         entries |= repo.ranking_facts(tenant_id, [m for m, _ in nearest if m not in entries],
@@ -198,7 +198,8 @@ def latest_first(ranked: list[Ranked], query: str, *, oldest: bool = False) -> l
     asked = set(mtext.terms(query))
     if len(ranked) < 2:
         return ranked
-    said = [asked & set(mtext.terms(r.entry["content"])) for r in ranked]
+    words = [set(mtext.terms(r.entry["content"])) for r in ranked]
+    said = [asked & w for w in words]
     spread = {t: sum(t in s for s in said) for t in asked}
     keys = [{t for t in terms if 1 < spread[t] < len(ranked)} | {"@" + n for n in
              mtext.names(r.entry["content"])} for terms, r in zip(said, ranked, strict=True)]  # fmt: skip
@@ -211,7 +212,6 @@ def latest_first(ranked: list[Ranked], query: str, *, oldest: bool = False) -> l
 
     # A change ("from now on Matt is in charge when I'm not here") joins the statements it
     # shares any word with, asked or not.
-    words = [set(mtext.terms(r.entry["content"])) for r in ranked]
     change = ["update" in r.entry["tags"] for r in ranked]
     for i in range(len(ranked)):
         for j in range(i + 1, len(ranked)):

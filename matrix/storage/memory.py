@@ -302,17 +302,14 @@ class SqlMemory:
 
     def bm25(
         self, tenant_id: str, terms: Sequence[str], *, statuses: Sequence[str],
-        session_id: str | None, limit: int, tag: str | None = None,
+        session_id: str | None, limit: int,
     ) -> list[tuple[str, float]]:  # fmt: skip
-        """The entries that best match ``terms`` by Okapi BM25 (k1 1.2, b 0.75), best first
-        (only those tagged ``tag``, when given). Document frequencies and the mean length are the
-        tenant's, over all its entries."""
+        """The entries that best match ``terms`` by Okapi BM25 (k1 1.2, b 0.75), best first.
+        Document frequencies and the mean length are the tenant's, over all its entries."""
         unique = sorted(set(terms))
         if not unique or not statuses:
             return []
-        narrow = " AND e.session_id = ?" if session_id is not None else ""
-        if tag is not None:  # tags are a JSON list of plain words
-            narrow += " AND e.tags LIKE ?"
+        session = " AND e.session_id = ?" if session_id is not None else ""
         sql = (
             "WITH docs AS (SELECT count(*) AS n, coalesce(avg(doc_len), 1) AS avgdl"
             " FROM memory_entries WHERE tenant_id = ?),"
@@ -325,11 +322,10 @@ class SqlMemory:
             " JOIN memory_entries e ON e.tenant_id = t.tenant_id AND e.memory_id = t.memory_id"
             " CROSS JOIN docs"
             f" WHERE t.tenant_id = ? AND t.term IN {_in(unique)} AND e.status IN {_in(statuses)}"
-            f"{narrow} GROUP BY t.memory_id ORDER BY score DESC, t.memory_id LIMIT ?"
+            f"{session} GROUP BY t.memory_id ORDER BY score DESC, t.memory_id LIMIT ?"
         )
         params = [tenant_id, tenant_id, *unique, tenant_id, *unique, *statuses,
-                  *([session_id] if session_id is not None else []),
-                  *([f'%"{tag}"%'] if tag is not None else []), int(limit)]  # fmt: skip
+                  *([session_id] if session_id is not None else []), int(limit)]  # fmt: skip
         with self._backend.transaction() as tx:
             rows = tx.query(sql, params)
         return [(m, float(s)) for m, s in rows]
@@ -338,13 +334,14 @@ class SqlMemory:
         self, tenant_id: str, names: Sequence[str], *, statuses: Sequence[str], limit: int
     ) -> list[Record]:
         """Entries tagged ``update`` in these statuses whose text holds one of ``names``
-        (lower-case, accents folded), newest first — the changes recall places beside what
-        they change. A substring test: the caller checks the names themselves."""
+        (lower-case, accents folded), newest first, as :data:`RECALL_COLUMNS` — the changes
+        recall places beside what they change. A substring test: the caller checks the names
+        themselves."""
         if not names or not statuses:
             return []
         folded = f"translate(lower(content), '{_ACCENTED}', '{_PLAIN}')"
         sql = (
-            f"SELECT {', '.join(ENTRY_COLUMNS)} FROM memory_entries WHERE tenant_id = ?"
+            f"SELECT {', '.join(RECALL_COLUMNS)} FROM memory_entries WHERE tenant_id = ?"
             f" AND status IN {_in(statuses)} AND tags LIKE ?"
             f" AND ({' OR '.join([f'{folded} LIKE ?'] * len(names))})"
             " ORDER BY valid_at DESC, memory_id LIMIT ?"
@@ -352,7 +349,7 @@ class SqlMemory:
         params = [tenant_id, *statuses, '%"update"%', *(f"%{n}%" for n in names), int(limit)]
         with self._backend.transaction() as tx:
             rows = tx.query(sql, params)
-        return [decode(ENTRY_COLUMNS, r) for r in rows]
+        return [decode(RECALL_COLUMNS, r) for r in rows]
 
     def nearest(
         self, tenant_id: str, model: str, vector: Sequence[float], *,
@@ -372,12 +369,11 @@ class SqlMemory:
         if session_id is not None:
             narrow += " AND e.session_id = ?"
             narrowing.append(session_id)
-        joined = bool(narrow)
         where = " WHERE v.tenant_id = ? AND v.model = ?" + narrow
         base: list[Any] = [tenant_id, model, *narrowing]
         source = " FROM memory_vectors v" + (
             " JOIN memory_entries e ON e.tenant_id = v.tenant_id AND e.memory_id = v.memory_id"
-            if joined or self._backend.dialect != "duckdb" else ""
+            if narrow else ""
         )  # fmt: skip
         with self._backend.transaction() as tx:
             if self._backend.dialect == "duckdb":
@@ -487,7 +483,5 @@ def decode(
     for column, value in zip(columns, row, strict=True):
         if column in json_columns and isinstance(value, str):
             value = json.loads(value)
-        elif isinstance(value, datetime):
-            value = value.astimezone(UTC)
-        out[column] = value
+        out[column] = _utc(value)
     return out

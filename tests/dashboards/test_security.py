@@ -155,8 +155,9 @@ def test_sign_in_takes_as_long_for_an_unknown_user_as_for_a_known_one(
     app: Any, throttle: SignInThrottle
 ) -> None:
     """Interleaved samples of a wrong password for a known and an unknown user (the order
-    alternating each round): the medians differ by under 5 ms (before the fix: 74 ms against
-    2 ms). Each sample is the CPU time the answer cost the server thread (the test client runs
+    alternating each round): the medians differ by under a tenth of the known user's (before
+    the fix: 74 ms against 2 ms; a fixed 5 ms failed at 118 against 113 ms on a loaded machine,
+    where a hash costs twice its idle time). Each sample is the CPU time the answer cost the server thread (the test client runs
     the request in this thread): it is what an attacker times on an idle server, and unlike wall
     time it does not swing by a hundred milliseconds when other work shares the machine's cores."""
     client = app.server.test_client()
@@ -170,7 +171,7 @@ def test_sign_in_takes_as_long_for_an_unknown_user_as_for_a_known_one(
             assert answer.status_code == 401
     known, unknown = (statistics.median(s) * 1000 for s in samples.values())
     assert known > 10  # a real password hash was checked for the known user
-    assert abs(known - unknown) < 5, (known, unknown)
+    assert abs(known - unknown) < 0.1 * known, (known, unknown)
 
 
 # --- sessions: ended at sign-out, expiring, kept in the store ---------------------------------

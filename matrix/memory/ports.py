@@ -95,7 +95,7 @@ class MemoryRepository(Protocol):
 
     # search
     def bm25(
-        self, tenant_id: str, terms: Sequence[str], *, statuses: Sequence[str],
+        self, tenant_id: str, terms: Sequence[str], *, statuses: Sequence[str] | None,
         session_id: str | None, limit: int,
     ) -> list[tuple[str, float]]: ...  # fmt: skip
 

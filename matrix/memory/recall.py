@@ -32,8 +32,9 @@ from matrix.memory.ports import MemoryRepository, Record
 RRF_K = 60
 CANDIDATES = 50
 """How many results each search hands to the fusion."""
-VECTOR_POOL = 3
-"""The vector search ranks this many times ``CANDIDATES`` closest vectors of any status."""
+POOL = 3
+"""Each search ranks this many times ``CANDIDATES`` of the tenant's entries whatever their status
+and session; the read of the candidates keeps those recall may return (see ``_searched``)."""
 MIN_COSINE = 0.1
 SALIENCE_WEIGHT = 0.004
 RECENCY_WEIGHT = 0.004
@@ -89,9 +90,8 @@ def rank(
     """The tenant's best ``top_k`` entries for ``query``, best first."""
     floor = MIN_COSINE if min_cosine is None else min_cosine
     asked = mtext.terms(query)
-    lexical = repo.bm25(tenant_id, asked + extract.related_terms(asked), statuses=statuses,
-                        session_id=session_id, limit=CANDIDATES)  # fmt: skip
-    nearest, entries = _candidates(repo, tenant_id, lexical, vector, model, statuses, session_id)
+    lexical, nearest, entries = _searched(repo, tenant_id, asked + extract.related_terms(asked),
+                                          vector, model, statuses, session_id)  # fmt: skip
     nearest = [(m, s) for m, s in nearest if s >= floor]
     lex = {m: (i + 1, s) for i, (m, s) in enumerate(lexical)}
     vec = {m: (i + 1, s) for i, (m, s) in enumerate(nearest)}
@@ -126,31 +126,39 @@ def rank(
     return latest_first(top, query, oldest=shape.original)
 
 
-def _candidates(
-    repo: MemoryRepository, tenant_id: str, lexical: list[tuple[str, float]],
-    vector: Sequence[float] | None, model: str | None, statuses: Sequence[str],
-    session_id: str | None,
-) -> tuple[list[tuple[str, float]], dict[str, Record]]:  # fmt: skip
-    """The vector search's best ``CANDIDATES`` live entries, and what ranking needs of them and
-    of the lexical hits. The closest vectors are ranked whatever their entries' status, which
-    the read of the candidates' facts checks anyway (a second pass over the entries cost as
-    much as the similarity itself); when too few of them are live, the live ones are ranked
-    alone."""
-    within = [m for m, _ in lexical]
-    if vector is None or model is None:
-        return [], repo.ranking_facts(tenant_id, within, statuses=statuses, session_id=session_id)
-    pool = repo.nearest(tenant_id, model, vector, statuses=None, session_id=session_id,
-                        limit=CANDIDATES * VECTOR_POOL, within=within)  # fmt: skip
-    ids = list(dict.fromkeys([*within, *(m for m, _ in pool)]))
+def _searched(
+    repo: MemoryRepository, tenant_id: str, terms: list[str], vector: Sequence[float] | None,
+    model: str | None, statuses: Sequence[str], session_id: str | None,
+) -> tuple[list[tuple[str, float]], list[tuple[str, float]], dict[str, Record]]:  # fmt: skip
+    """Both searches' best ``CANDIDATES`` entries in ``statuses`` (and ``session_id``), and what
+    ranking needs of each of them. Each search first ranks entries of any status and session,
+    reading only its terms or vectors (narrowing by status inside the search cost a second pass
+    over the tenant's entries, as much as the search itself); the one read of the candidates'
+    facts keeps those recall may return. Only when fewer than ``CANDIDATES`` of a full pool are
+    kept is that search run again, narrowed, so the result is the narrowed search's either way."""
+    wide = CANDIDATES * POOL
+    lexical = repo.bm25(tenant_id, terms, statuses=None, session_id=None, limit=wide)
+    nearest: list[tuple[str, float]] = []
+    if vector is not None and model is not None:
+        nearest = repo.nearest(tenant_id, model, vector, statuses=None, session_id=None,
+                               limit=wide, within=[m for m, _ in lexical])  # fmt: skip
+    ids = list(dict.fromkeys(m for m, _ in [*lexical, *nearest]))
     entries = repo.ranking_facts(tenant_id, ids, statuses=statuses, session_id=session_id)
-    nearest = [(m, s) for m, s in pool if m in entries][:CANDIDATES]
-    cut = len(pool) == CANDIDATES * VECTOR_POOL  # the tenant has more vectors than the pool
-    if cut and len(nearest) < CANDIDATES:
-        nearest = repo.nearest(tenant_id, model, vector, statuses=statuses, session_id=session_id,
-                               limit=CANDIDATES, within=within)  # fmt: skip
-        entries |= repo.ranking_facts(tenant_id, [m for m, _ in nearest if m not in entries],
-                                      statuses=statuses, session_id=session_id)  # fmt: skip
-    return nearest, entries
+
+    def narrowed(pool: list[tuple[str, float]], again: Any) -> list[tuple[str, float]]:
+        kept = [(m, s) for m, s in pool if m in entries][:CANDIDATES]
+        return again() if len(pool) == wide and len(kept) < CANDIDATES else kept
+
+    lexical = narrowed(lexical, lambda: repo.bm25(tenant_id, terms, statuses=statuses,
+                                                  session_id=session_id, limit=CANDIDATES))  # fmt: skip
+    if nearest:
+        nearest = narrowed(nearest, lambda: repo.nearest(
+            tenant_id, str(model), vector or (), statuses=statuses, session_id=session_id,
+            limit=CANDIDATES, within=[m for m, _ in lexical]))  # fmt: skip
+    missing = [m for m, _ in [*lexical, *nearest] if m not in entries]
+    if missing:
+        entries |= repo.ranking_facts(tenant_id, missing, statuses=statuses, session_id=session_id)
+    return lexical, nearest, entries
 
 
 def successors(

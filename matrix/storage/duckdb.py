@@ -24,6 +24,14 @@ from matrix.errors import StorageError, StoreLockedError
 from matrix.storage.base import DOOMED, Backend, BulkInsertTx, Row
 from matrix.storage.lease import FileLease
 
+SETTINGS = (
+    "SET TimeZone = 'UTC'",
+    # Floats are stored plain or with ALP, not ALP-RD: ALP-RD saves about a fifth of the space of
+    # numbers with many digits (vectors, measured latencies) and takes half as long again to
+    # read back (a tenant's 10,000 memory vectors ranked in 16 ms instead of 11). The setting
+    # applies when the database writes its blocks, so it is set on every connection.
+    "SET disabled_compression_methods = 'alprd'",
+)
 _SMALL_BATCH = 64
 
 
@@ -225,7 +233,8 @@ class DuckDBBackend(Backend):
                 time.sleep(0.02)
             except duckdb.Error as exc:
                 raise StorageError(f"Cannot open the store {self.url}: {exc}") from None
-        con.execute("SET TimeZone = 'UTC'")
+        for setting in SETTINGS:
+            con.execute(setting)
         self._generation += 1
         return con
 

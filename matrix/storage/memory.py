@@ -3,7 +3,7 @@ vectors, the audit, and the two searches recall fuses.
 
 Implements :class:`matrix.memory.ports.MemoryRepository`. Every statement names the tenant, and
 session-scoped reads the session as well. BM25 runs in SQL over ``memory_terms`` on both
-backends. Nearest vectors: on DuckDB ``array_cosine_similarity`` over every ``FLOAT[256]``
+backends (each term carries its entry's length, so a search of any status reads the terms alone). Nearest vectors: on DuckDB ``array_cosine_similarity`` over every ``FLOAT[256]``
 vector of the tenant's model (``list_cosine_similarity`` over the list, for a model of another
 dimension); on PostgreSQL (no pgvector) over a prefiltered set of candidates — the entries the
 lexical search found and the most recent ones — ranked with numpy. Vectors are only ever
@@ -172,8 +172,9 @@ class SqlMemory:
         with self._backend.transaction() as tx:
             tx.insert_rows("memory_entries", ENTRY_COLUMNS,
                            [tuple(_to_db(c, record.get(c)) for c in ENTRY_COLUMNS)])  # fmt: skip
-            tx.insert_rows("memory_terms", ("tenant_id", "memory_id", "term", "tf"),
-                           [(record["tenant_id"], record["memory_id"], t, n) for t, n in terms.items()])  # fmt: skip
+            tx.insert_rows("memory_terms", ("tenant_id", "memory_id", "term", "tf", "doc_len"),
+                           [(record["tenant_id"], record["memory_id"], t, n, record["doc_len"])
+                            for t, n in terms.items()])  # fmt: skip
 
     def update_entry(
         self, tenant_id: str, memory_id: str, changes: Record, *, expect: Record | None = None
@@ -301,31 +302,39 @@ class SqlMemory:
     # -- search -------------------------------------------------------------------------------
 
     def bm25(
-        self, tenant_id: str, terms: Sequence[str], *, statuses: Sequence[str],
+        self, tenant_id: str, terms: Sequence[str], *, statuses: Sequence[str] | None,
         session_id: str | None, limit: int,
     ) -> list[tuple[str, float]]:  # fmt: skip
-        """The entries that best match ``terms`` by Okapi BM25 (k1 1.2, b 0.75), best first.
-        Document frequencies and the mean length are the tenant's, over all its entries."""
+        """The entries that best match ``terms`` by Okapi BM25 (k1 1.2, b 0.75), best first, in
+        ``statuses`` (any status, for None) and of ``session_id`` when given. Document
+        frequencies and the mean length are the tenant's, over all its entries. With no status
+        or session to narrow by, only the terms are read (each carries its entry's length)."""
         unique = sorted(set(terms))
-        if not unique or not statuses:
+        if not unique or (statuses is not None and not statuses):
             return []
-        session = " AND e.session_id = ?" if session_id is not None else ""
+        narrow, narrowing = "", []  # what the entries must be
+        if statuses is not None:
+            narrow += f" AND e.status IN {_in(statuses)}"
+            narrowing += list(statuses)
+        if session_id is not None:
+            narrow += " AND e.session_id = ?"
+            narrowing.append(session_id)
+        entries = (" JOIN memory_entries e ON e.tenant_id = ? AND e.memory_id = h.memory_id"
+                   + narrow) if narrow else ""  # fmt: skip
         sql = (
             "WITH docs AS (SELECT count(*) AS n, coalesce(avg(doc_len), 1) AS avgdl"
             " FROM memory_entries WHERE tenant_id = ?),"
-            " df AS (SELECT term, count(*) AS df FROM memory_terms"
-            f" WHERE tenant_id = ? AND term IN {_in(unique)} GROUP BY term)"
-            " SELECT t.memory_id, sum(ln(1 + (docs.n - df.df + 0.5) / (df.df + 0.5))"
-            f" * t.tf * {BM25_K1 + 1} / (t.tf + {BM25_K1} * ({1 - BM25_B} + {BM25_B} * e.doc_len"
-            " / greatest(docs.avgdl, 1)))) AS score"
-            " FROM memory_terms t JOIN df ON df.term = t.term"
-            " JOIN memory_entries e ON e.tenant_id = t.tenant_id AND e.memory_id = t.memory_id"
-            " CROSS JOIN docs"
-            f" WHERE t.tenant_id = ? AND t.term IN {_in(unique)} AND e.status IN {_in(statuses)}"
-            f"{session} GROUP BY t.memory_id ORDER BY score DESC, t.memory_id LIMIT ?"
+            # one pass over the terms: each match with its term's document frequency
+            " hits AS (SELECT memory_id, tf, doc_len, count(*) OVER (PARTITION BY term) AS df"
+            f" FROM memory_terms WHERE tenant_id = ? AND term IN {_in(unique)})"
+            " SELECT h.memory_id, sum(ln(1 + (docs.n - h.df + 0.5) / (h.df + 0.5))"
+            f" * h.tf * {BM25_K1 + 1} / (h.tf + {BM25_K1} * ({1 - BM25_B} + {BM25_B}"
+            " * coalesce(h.doc_len, docs.avgdl) / greatest(docs.avgdl, 1)))) AS score"
+            f" FROM hits h CROSS JOIN docs{entries}"
+            " GROUP BY h.memory_id ORDER BY score DESC, h.memory_id LIMIT ?"
         )
-        params = [tenant_id, tenant_id, *unique, tenant_id, *unique, *statuses,
-                  *([session_id] if session_id is not None else []), int(limit)]  # fmt: skip
+        params = [tenant_id, tenant_id, *unique, *([tenant_id, *narrowing] if narrow else []),
+                  int(limit)]  # fmt: skip
         with self._backend.transaction() as tx:
             rows = tx.query(sql, params)
         return [(m, float(s)) for m, s in rows]
@@ -478,10 +487,15 @@ def _to_db(column: str, value: Any) -> Any:
 def decode(
     columns: Sequence[str], row: Sequence[Any], json_columns: frozenset[str] | set[str] = _JSON
 ) -> Record:
-    """A row as a record: its JSON columns parsed, its times in UTC."""
+    """A row as a record: its JSON columns parsed, its times in UTC. (Recall decodes every
+    candidate it reads, so the common cases are tested first: an empty list, a plain value.)"""
     out: Record = {}
     for column, value in zip(columns, row, strict=True):
-        if column in json_columns and isinstance(value, str):
-            value = json.loads(value)
-        out[column] = _utc(value)
+        kind = type(value)
+        if kind is str:
+            if column in json_columns:
+                value = [] if value == "[]" else json.loads(value)
+        elif kind is datetime:
+            value = value.astimezone(UTC)
+        out[column] = value
     return out

@@ -1,6 +1,6 @@
 """Recall's ranking on both backends: words for one thing find each other, a clear lexical
-winner is not buried by the vector search, the vector search still finds live entries when the
-closest vectors are of superseded ones, and the search for later changes folds accents."""
+winner is not buried by the vector search, both searches still find live entries when the best
+matches are of superseded or archived ones, and the search for later changes folds accents."""
 
 from __future__ import annotations
 
@@ -91,6 +91,34 @@ def test_the_vector_search_finds_live_entries_behind_many_closer_superseded_ones
     assert [r.entry["memory_id"] for r in found] == [near, far]
     assert [r.vector_rank for r in found] == [1, 2]
     assert set(facts) == {near, far} and facts[near]["status"] == "promoted"
+
+
+def test_the_lexical_search_finds_live_entries_behind_many_better_matching_superseded_ones(
+    store: Store, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BM25 ranks the matches of any status from the terms alone, then recall keeps the live
+    ones; when a full pool holds too few, it ranks the live matches alone: they still come back,
+    in order, with the scores the narrowed search gives them. (Two candidates per search here,
+    so a pool of six.)"""
+    monkeypatch.setattr(ranking, "CANDIDATES", 2)
+    store.tenants.add("acme")
+    vector = [0.0, 0.0, 1.0, 0.0]
+    for i in range(9):  # better matches than any live entry: the words twice, in short texts
+        _entry(store, "acme", f"freezer freezer porto porto {i}", vector, "archived", clock)
+    best = _entry(store, "acme", "The freezer in the porto shop is on a contract.", vector,
+                  "promoted", clock)  # fmt: skip
+    next_ = _entry(store, "acme", "The freezer of the shop in the old market of porto is new.",
+                   vector, "candidate", clock)  # fmt: skip
+    _entry(store, "acme", "The freezer is ours.", vector, "candidate", clock)
+    with store.transaction():
+        found = ranking.rank(store.memory, "acme", "freezer porto?", now=clock.now(), top_k=2)
+        narrowed = store.memory.bm25("acme", ["freezer", "porto"], statuses=LIVE,
+                                     session_id=None, limit=2)  # fmt: skip
+        any_status = store.memory.bm25("acme", ["freezer", "porto"], statuses=None,
+                                       session_id=None, limit=20)  # fmt: skip
+    assert [r.entry["memory_id"] for r in found] == [best, next_]
+    assert [(r.entry["memory_id"], r.lexical_score) for r in found] == narrowed
+    assert len(any_status) == 12 and dict(any_status)[best] == narrowed[0][1]
 
 
 def test_later_changes_are_found_by_name_with_accents_folded_in_the_tenant_only(

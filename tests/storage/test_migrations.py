@@ -111,3 +111,26 @@ def _snapshot(store):  # type: ignore[no-untyped-def]
             tx.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version"),
             tx.query("SELECT count(*) FROM event_log"),
         )
+
+
+def test_memory_terms_written_before_their_length_column_are_given_it(backend_url: str) -> None:
+    """Migration 0027 gives each term its entry's length, which BM25 then reads alone."""
+    with _open_raw(backend_url) as store:
+        store.migrate()
+        rollback(store.backend, target=26)
+        with store.backend.transaction() as tx:
+            tx.execute(
+                "INSERT INTO memory_entries (memory_id, tenant_id, session_id, source, content,"
+                " content_hash, tags, salience, status, valid_at, source_turns, metadata, doc_len,"
+                " created_at, updated_at) VALUES ('m1', 'acme', 's1', 'user_message',"
+                " 'freezer porto freezer', 'h', '[]', 0.5, 'candidate', current_timestamp, '[]',"
+                " '{}', 3, current_timestamp, current_timestamp)"
+            )
+            tx.execute("INSERT INTO memory_terms (tenant_id, memory_id, term, tf) VALUES"
+                       " ('acme', 'm1', 'freezer', 2), ('acme', 'm1', 'porto', 1)")  # fmt: skip
+        assert store.migrate().after == code_version()
+        with store.backend.transaction() as tx:
+            lengths = tx.query("SELECT term, doc_len FROM memory_terms ORDER BY term")
+        assert [tuple(r) for r in lengths] == [("freezer", 3), ("porto", 3)]
+        found = store.memory.bm25("acme", ["freezer"], statuses=None, session_id=None, limit=5)
+        assert [m for m, _ in found] == ["m1"]

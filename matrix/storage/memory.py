@@ -60,6 +60,18 @@ def _in(values: Sequence[Any]) -> str:
     return "(" + ", ".join("?" * len(values)) + ")"
 
 
+def _narrowing(statuses: Sequence[str] | None, session_id: str | None) -> tuple[str, list[Any]]:
+    """SQL and parameters for the entries ``e`` a search keeps (nothing to add, for None)."""
+    narrow, narrowing = "", []
+    if statuses is not None:
+        narrow += f" AND e.status IN {_in(statuses)}"
+        narrowing += list(statuses)
+    if session_id is not None:
+        narrow += " AND e.session_id = ?"
+        narrowing.append(session_id)
+    return narrow, narrowing
+
+
 class SqlMemory:
     """The memory tables of one store."""
 
@@ -312,15 +324,8 @@ class SqlMemory:
         unique = sorted(set(terms))
         if not unique or (statuses is not None and not statuses):
             return []
-        narrow, narrowing = "", []  # what the entries must be
-        if statuses is not None:
-            narrow += f" AND e.status IN {_in(statuses)}"
-            narrowing += list(statuses)
-        if session_id is not None:
-            narrow += " AND e.session_id = ?"
-            narrowing.append(session_id)
-        entries = (" JOIN memory_entries e ON e.tenant_id = ? AND e.memory_id = h.memory_id"
-                   + narrow) if narrow else ""  # fmt: skip
+        narrow, narrowing = _narrowing(statuses, session_id)
+        entries = f" JOIN memory_entries e ON e.tenant_id = ? AND e.memory_id = h.memory_id{narrow}"
         sql = (
             "WITH docs AS (SELECT count(*) AS n, coalesce(avg(doc_len), 1) AS avgdl"
             " FROM memory_entries WHERE tenant_id = ?),"
@@ -330,7 +335,7 @@ class SqlMemory:
             " SELECT h.memory_id, sum(ln(1 + (docs.n - h.df + 0.5) / (h.df + 0.5))"
             f" * h.tf * {BM25_K1 + 1} / (h.tf + {BM25_K1} * ({1 - BM25_B} + {BM25_B}"
             " * coalesce(h.doc_len, docs.avgdl) / greatest(docs.avgdl, 1)))) AS score"
-            f" FROM hits h CROSS JOIN docs{entries}"
+            f" FROM hits h CROSS JOIN docs{entries if narrow else ''}"
             " GROUP BY h.memory_id ORDER BY score DESC, h.memory_id LIMIT ?"
         )
         params = [tenant_id, tenant_id, *unique, *([tenant_id, *narrowing] if narrow else []),
@@ -371,13 +376,7 @@ class SqlMemory:
         ranked."""
         if statuses is not None and not statuses:
             return []
-        narrow, narrowing = "", []  # what the entries must be
-        if statuses is not None:
-            narrow += f" AND e.status IN {_in(statuses)}"
-            narrowing += list(statuses)
-        if session_id is not None:
-            narrow += " AND e.session_id = ?"
-            narrowing.append(session_id)
+        narrow, narrowing = _narrowing(statuses, session_id)
         where = " WHERE v.tenant_id = ? AND v.model = ?" + narrow
         base: list[Any] = [tenant_id, model, *narrowing]
         source = " FROM memory_vectors v" + (

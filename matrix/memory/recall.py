@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -145,7 +145,8 @@ def _searched(
     ids = list(dict.fromkeys(m for m, _ in [*lexical, *nearest]))
     entries = repo.ranking_facts(tenant_id, ids, statuses=statuses, session_id=session_id)
 
-    def narrowed(pool: list[tuple[str, float]], again: Any) -> list[tuple[str, float]]:
+    def narrowed(pool: list[tuple[str, float]],
+                 again: Callable[[], list[tuple[str, float]]]) -> list[tuple[str, float]]:  # fmt: skip
         kept = [(m, s) for m, s in pool if m in entries][:CANDIDATES]
         return again() if len(pool) == wide and len(kept) < CANDIDATES else kept
 

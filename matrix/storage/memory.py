@@ -3,11 +3,11 @@ vectors, the audit, and the two searches recall fuses.
 
 Implements :class:`matrix.memory.ports.MemoryRepository`. Every statement names the tenant, and
 session-scoped reads the session as well. BM25 runs in SQL over ``memory_terms`` on both
-backends (each term carries its entry's length, so a search of any status reads the terms alone). Nearest vectors: on DuckDB ``array_cosine_similarity`` over every ``FLOAT[256]``
-vector of the tenant's model (``list_cosine_similarity`` over the list, for a model of another
-dimension); on PostgreSQL (no pgvector) over a prefiltered set of candidates — the entries the
-lexical search found and the most recent ones — ranked with numpy. Vectors are only ever
-compared with vectors of the same model.
+backends (each term carries its entry's length: a search of any status reads the terms alone).
+Nearest vectors: on DuckDB ``array_cosine_similarity`` over every ``FLOAT[256]`` vector of the
+tenant's model (``list_cosine_similarity`` over the list, for another dimension); on PostgreSQL
+(no pgvector) over a prefiltered set — the entries the lexical search found and the most recent
+ones — ranked with numpy. Vectors are only ever compared with vectors of the same model.
 """
 
 from __future__ import annotations
@@ -495,6 +495,6 @@ def decode(
             if column in json_columns:
                 value = [] if value == "[]" else json.loads(value)
         elif kind is datetime:
-            value = value.astimezone(UTC)
+            value = _utc(value)
         out[column] = value
     return out

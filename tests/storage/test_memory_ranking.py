@@ -93,7 +93,7 @@ def test_the_vector_search_finds_live_entries_behind_many_closer_superseded_ones
     assert set(facts) == {near, far} and facts[near]["status"] == "promoted"
 
 
-def test_the_lexical_search_finds_live_entries_behind_many_better_matching_superseded_ones(
+def test_the_lexical_search_finds_live_entries_behind_many_better_matching_archived_ones(
     store: Store, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """BM25 ranks the matches of any status from the terms alone, then recall keeps the live

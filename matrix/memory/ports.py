@@ -1,7 +1,7 @@
 """What memory needs from the outside world: an embedder, and the store's memory tables.
 
 ``matrix.providers.embeddings`` implements :class:`Embedder` (a local model shipped inside its
-wheel, or OpenAI's embeddings through the official SDK); ``matrix.storage.memory`` implements
+wheel, or OpenAI's embeddings through the official SDK); ``matrix.storage.memory_search`` implements
 :class:`MemoryRepository`.
 """
 
@@ -94,6 +94,11 @@ class MemoryRepository(Protocol):
     def summary(self, tenant_id: str) -> Record: ...
 
     # search
+    def search(
+        self, tenant_id: str, terms: Sequence[str], *, vector: Sequence[float] | None,
+        model: str | None, statuses: Sequence[str], session_id: str | None, limit: int,
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]], dict[str, Record]]: ...  # fmt: skip
+
     def bm25(
         self, tenant_id: str, terms: Sequence[str], *, statuses: Sequence[str] | None,
         session_id: str | None, limit: int,

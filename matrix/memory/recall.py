@@ -133,17 +133,12 @@ def _searched(
     """Both searches' best ``CANDIDATES`` entries in ``statuses`` (and ``session_id``), and what
     ranking needs of each of them. Each search first ranks entries of any status and session,
     reading only its terms or vectors (narrowing by status inside the search cost a second pass
-    over the tenant's entries, as much as the search itself); the one read of the candidates'
-    facts keeps those recall may return. Only when fewer than ``CANDIDATES`` of a full pool are
+    over the tenant's entries, as much as the search itself); the candidates' facts, read with
+    them, keep those recall may return. Only when fewer than ``CANDIDATES`` of a full pool are
     kept is that search run again, narrowed, so the result is the narrowed search's either way."""
     wide = CANDIDATES * POOL
-    lexical = repo.bm25(tenant_id, terms, statuses=None, session_id=None, limit=wide)
-    nearest: list[tuple[str, float]] = []
-    if vector is not None and model is not None:
-        nearest = repo.nearest(tenant_id, model, vector, statuses=None, session_id=None,
-                               limit=wide, within=[m for m, _ in lexical])  # fmt: skip
-    ids = list(dict.fromkeys(m for m, _ in [*lexical, *nearest]))
-    entries = repo.ranking_facts(tenant_id, ids, statuses=statuses, session_id=session_id)
+    lexical, nearest, entries = repo.search(tenant_id, terms, vector=vector, model=model,
+                                            statuses=statuses, session_id=session_id, limit=wide)  # fmt: skip
 
     def narrowed(pool: list[tuple[str, float]],
                  again: Callable[[], list[tuple[str, float]]]) -> list[tuple[str, float]]:  # fmt: skip

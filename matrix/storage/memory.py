@@ -1,13 +1,9 @@
 """SQL for memory: sessions and their turns, episodes, long-memory entries with their terms and
-vectors, the audit, and the two searches recall fuses.
+vectors, and the audit.
 
-Implements :class:`matrix.memory.ports.MemoryRepository`. Every statement names the tenant, and
-session-scoped reads the session as well. BM25 runs in SQL over ``memory_terms`` on both
-backends (each term carries its entry's length: a search of any status reads the terms alone).
-Nearest vectors: on DuckDB ``array_cosine_similarity`` over every ``FLOAT[256]`` vector of the
-tenant's model (``list_cosine_similarity`` over the list, for another dimension); on PostgreSQL
-(no pgvector) over a prefiltered set — the entries the lexical search found and the most recent
-ones — ranked with numpy. Vectors are only ever compared with vectors of the same model.
+Every statement names the tenant, and session-scoped reads the session as well. The searches
+recall fuses are in :mod:`matrix.storage.memory_search`, whose :class:`SqlMemory` (these tables
+and the searches) implements :class:`matrix.memory.ports.MemoryRepository`.
 """
 
 from __future__ import annotations
@@ -16,8 +12,6 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
-
-import numpy as np
 
 from matrix.storage.base import Backend
 from matrix.storage.modules import update_one
@@ -44,36 +38,19 @@ AUDIT_COLUMNS = (
 )  # fmt: skip
 _JSON = {"tags", "source_turns", "metadata", "details", "old_value", "new_value"}
 LIVE = ("candidate", "promoted")
-BM25_K1, BM25_B = 1.2, 0.75
-PREFILTER_RECENT = 200
-"""On PostgreSQL, the most recent entries added to the vector search's candidates."""
 ARRAY_DIMENSION = 256
 """On DuckDB, vectors of this dimension (the shipped local model's) are also kept as a
 fixed-size array, which cosine ranks faster than a list (migration 0026)."""
 
 
-_ACCENTED, _PLAIN = "áàâãäéèêëíìîïóòôõöúùûüçñ", "aaaaaeeeeiiiiooooouuuucn"
-"""The accents names are folded from, for SQL's ``translate`` (both backends have it)."""
-
-
-def _in(values: Sequence[Any]) -> str:
+def in_list(values: Sequence[Any]) -> str:
+    """A parenthesised list of one parameter per value, for ``IN``."""
     return "(" + ", ".join("?" * len(values)) + ")"
 
 
-def _narrowing(statuses: Sequence[str] | None, session_id: str | None) -> tuple[str, list[Any]]:
-    """SQL and parameters for the entries ``e`` a search keeps (nothing to add, for None)."""
-    narrow, narrowing = "", []
-    if statuses is not None:
-        narrow += f" AND e.status IN {_in(statuses)}"
-        narrowing += list(statuses)
-    if session_id is not None:
-        narrow += " AND e.session_id = ?"
-        narrowing.append(session_id)
-    return narrow, narrowing
-
-
-class SqlMemory:
-    """The memory tables of one store."""
+class MemoryTables:
+    """The memory tables of one store (:class:`matrix.storage.memory_search.SqlMemory` adds the
+    searches)."""
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
@@ -85,7 +62,7 @@ class SqlMemory:
         parameter without it (40 ms instead of 4 at 10,000 vectors)."""
         if self._backend.dialect == "duckdb":
             return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [list(values)]
-        return f"{column} IN {_in(values)}", list(values)
+        return f"{column} IN {in_list(values)}", list(values)
 
     # -- short memory -------------------------------------------------------------------------
 
@@ -127,15 +104,16 @@ class SqlMemory:
         return count
 
     def turns(self, tenant_id: str, session_id: str, limit: int) -> list[Record]:
-        """The session's last ``limit`` turns, oldest first."""
+        """The session's last ``limit`` turns, oldest first. (A session keeps only its last
+        turns, so all are read: a LIMIT below 50 makes DuckDB read the table twice.)"""
         with self._backend.transaction() as tx:
             rows = tx.query(
                 "SELECT turn_no, role, content, created_at FROM memory_turns"
-                " WHERE tenant_id = ? AND session_id = ? ORDER BY turn_no DESC LIMIT ?",
-                [tenant_id, session_id, int(limit)],
+                " WHERE tenant_id = ? AND session_id = ? ORDER BY turn_no",
+                [tenant_id, session_id],
             )
         return [{"turn_no": int(n), "role": r, "content": c, "ts": _utc(t)}
-                for n, r, c, t in reversed(rows)]  # fmt: skip
+                for n, r, c, t in rows[max(len(rows) - int(limit), 0):]]  # fmt: skip
 
     def sessions(self, tenant_id: str, limit: int) -> list[Record]:
         """The tenant's sessions, the most recently active first."""
@@ -212,7 +190,7 @@ class SqlMemory:
             where.append("session_id = ?")
             params.append(session_id)
         if statuses:
-            where.append(f"status IN {_in(statuses)}")
+            where.append(f"status IN {in_list(statuses)}")
             params += list(statuses)
         if ids is not None:
             if not ids:
@@ -228,33 +206,12 @@ class SqlMemory:
             )
         return [decode(ENTRY_COLUMNS, r) for r in rows]
 
-    def ranking_facts(
-        self, tenant_id: str, ids: Sequence[str], *, statuses: Sequence[str],
-        session_id: str | None = None,
-    ) -> dict[str, Record]:  # fmt: skip
-        """What recall ranks the entries with these ids by and shows of them (:data:`RECALL_COLUMNS`:
-        status, salience, when it was said, tags, the text and where it was said — not the
-        metadata and bookkeeping); only those in ``statuses`` (and of ``session_id``, when given).
-        One read for every candidate: a second one for the top's whole rows cost more than the
-        text of all candidates."""
-        if not ids or not statuses:
-            return {}
-        session = " AND session_id = ?" if session_id is not None else ""
-        match, values = self._one_of("memory_id", ids)
-        with self._backend.transaction() as tx:
-            rows = tx.query(
-                f"SELECT {', '.join(RECALL_COLUMNS)} FROM memory_entries WHERE tenant_id = ?"
-                f" AND {match} AND status IN {_in(statuses)}{session}",
-                [tenant_id, *values, *statuses, *([session_id] if session_id is not None else [])],
-            )  # fmt: skip
-        return {r[0]: decode(RECALL_COLUMNS, r) for r in rows}
-
     def live_by_hash(self, tenant_id: str, content_hash: str) -> Record | None:
         """The oldest live entry with this content hash."""
         with self._backend.transaction() as tx:
             rows = tx.query(
                 f"SELECT {', '.join(ENTRY_COLUMNS)} FROM memory_entries WHERE tenant_id = ?"
-                f" AND content_hash = ? AND status IN {_in(LIVE)} ORDER BY created_at LIMIT 1",
+                f" AND content_hash = ? AND status IN {in_list(LIVE)} ORDER BY created_at LIMIT 1",
                 [tenant_id, content_hash, *LIVE],
             )
         return decode(ENTRY_COLUMNS, rows[0]) if rows else None
@@ -263,7 +220,7 @@ class SqlMemory:
         with self._backend.transaction() as tx:
             rows = tx.query(
                 f"SELECT {', '.join(ENTRY_COLUMNS)} FROM memory_entries WHERE tenant_id = ?"
-                f" AND subject_key = ? AND status IN {_in(LIVE)} ORDER BY valid_at, memory_id",
+                f" AND subject_key = ? AND status IN {in_list(LIVE)} ORDER BY valid_at, memory_id",
                 [tenant_id, subject_key, *LIVE],
             )
         return [decode(ENTRY_COLUMNS, r) for r in rows]
@@ -311,121 +268,6 @@ class SqlMemory:
         return {"counts": counts, "sessions_count": int(sessions or 0),
                 "last_promoted_at": _utc(last) if last else None}  # fmt: skip
 
-    # -- search -------------------------------------------------------------------------------
-
-    def bm25(
-        self, tenant_id: str, terms: Sequence[str], *, statuses: Sequence[str] | None,
-        session_id: str | None, limit: int,
-    ) -> list[tuple[str, float]]:  # fmt: skip
-        """The entries that best match ``terms`` by Okapi BM25 (k1 1.2, b 0.75), best first, in
-        ``statuses`` (any status, for None) and of ``session_id`` when given. Document
-        frequencies and the mean length are the tenant's, over all its entries. With no status
-        or session to narrow by, only the terms are read (each carries its entry's length)."""
-        unique = sorted(set(terms))
-        if not unique or (statuses is not None and not statuses):
-            return []
-        narrow, narrowing = _narrowing(statuses, session_id)
-        entries = f" JOIN memory_entries e ON e.tenant_id = ? AND e.memory_id = h.memory_id{narrow}"
-        sql = (
-            "WITH docs AS (SELECT count(*) AS n, coalesce(avg(doc_len), 1) AS avgdl"
-            " FROM memory_entries WHERE tenant_id = ?),"
-            # one pass over the terms: each match with its term's document frequency
-            " hits AS (SELECT memory_id, tf, doc_len, count(*) OVER (PARTITION BY term) AS df"
-            f" FROM memory_terms WHERE tenant_id = ? AND term IN {_in(unique)})"
-            " SELECT h.memory_id, sum(ln(1 + (docs.n - h.df + 0.5) / (h.df + 0.5))"
-            f" * h.tf * {BM25_K1 + 1} / (h.tf + {BM25_K1} * ({1 - BM25_B} + {BM25_B}"
-            " * coalesce(h.doc_len, docs.avgdl) / greatest(docs.avgdl, 1)))) AS score"
-            f" FROM hits h CROSS JOIN docs{entries if narrow else ''}"
-            " GROUP BY h.memory_id ORDER BY score DESC, h.memory_id LIMIT ?"
-        )
-        params = [tenant_id, tenant_id, *unique, *([tenant_id, *narrowing] if narrow else []),
-                  int(limit)]  # fmt: skip
-        with self._backend.transaction() as tx:
-            rows = tx.query(sql, params)
-        return [(m, float(s)) for m, s in rows]
-
-    def changes_naming(
-        self, tenant_id: str, names: Sequence[str], *, statuses: Sequence[str], limit: int
-    ) -> list[Record]:
-        """Entries tagged ``update`` in these statuses whose text holds one of ``names``
-        (lower-case, accents folded), newest first, as :data:`RECALL_COLUMNS` — the changes
-        recall places beside what they change. A substring test: the caller checks the names
-        themselves."""
-        if not names or not statuses:
-            return []
-        folded = f"translate(lower(content), '{_ACCENTED}', '{_PLAIN}')"
-        sql = (
-            f"SELECT {', '.join(RECALL_COLUMNS)} FROM memory_entries WHERE tenant_id = ?"
-            f" AND status IN {_in(statuses)} AND tags LIKE ?"
-            f" AND ({' OR '.join([f'{folded} LIKE ?'] * len(names))})"
-            " ORDER BY valid_at DESC, memory_id LIMIT ?"
-        )
-        params = [tenant_id, *statuses, '%"update"%', *(f"%{n}%" for n in names), int(limit)]
-        with self._backend.transaction() as tx:
-            rows = tx.query(sql, params)
-        return [decode(RECALL_COLUMNS, r) for r in rows]
-
-    def nearest(
-        self, tenant_id: str, model: str, vector: Sequence[float], *,
-        statuses: Sequence[str] | None, session_id: str | None, limit: int,
-        within: Sequence[str] | None = None,
-    ) -> list[tuple[str, float]]:  # fmt: skip
-        """The entries whose vector (of ``model``) is closest to ``vector`` by cosine, best
-        first, in ``statuses`` (any status, for None: then the vectors are ranked without
-        reading their entries). On PostgreSQL only ``within`` and the most recent entries are
-        ranked."""
-        if statuses is not None and not statuses:
-            return []
-        narrow, narrowing = _narrowing(statuses, session_id)
-        where = " WHERE v.tenant_id = ? AND v.model = ?" + narrow
-        base: list[Any] = [tenant_id, model, *narrowing]
-        source = " FROM memory_vectors v" + (
-            " JOIN memory_entries e ON e.tenant_id = v.tenant_id AND e.memory_id = v.memory_id"
-            if narrow else ""
-        )  # fmt: skip
-        with self._backend.transaction() as tx:
-            if self._backend.dialect == "duckdb":
-                if len(vector) == ARRAY_DIMENSION:
-                    score = f"array_cosine_similarity(v.vector_{ARRAY_DIMENSION}, ?::FLOAT[{ARRAY_DIMENSION}])"
-                else:
-                    score = "list_cosine_similarity(v.vector, ?::FLOAT[])"
-                rows = tx.query(
-                    f"SELECT v.memory_id, {score} AS score{source}{where}"
-                    " ORDER BY score DESC, v.memory_id LIMIT ?",
-                    [list(map(float, vector)), *base, int(limit)],
-                )
-                return [(m, float(s)) for m, s in rows if s is not None]
-            recent = tx.query(  # newest first from the (tenant_id, created_at) index
-                f"SELECT e.memory_id FROM memory_entries e WHERE e.tenant_id = ?{narrow}"
-                " AND EXISTS (SELECT 1 FROM memory_vectors v WHERE v.tenant_id = e.tenant_id"
-                " AND v.memory_id = e.memory_id AND v.model = ?)"
-                f" ORDER BY e.created_at DESC LIMIT {PREFILTER_RECENT}",
-                [tenant_id, *narrowing, model],
-            )  # fmt: skip
-            candidates = sorted({*(within or ()), *(r[0] for r in recent)})
-            if not candidates:
-                return []
-            match, values = self._one_of("v.memory_id", candidates)
-            rows = tx.query(
-                # As text for numpy to parse: psycopg builds a Python float per number of a
-                # REAL[], which took longer than the rest of the search.
-                f"SELECT v.memory_id, array_to_string(v.vector, ','){source}{where} AND {match}",
-                [*base, *values],
-            )
-        # Only vectors of the query's length are compared; those are parsed in one pass.
-        rows = [r for r in rows if r[1] and r[1].count(",") + 1 == len(vector)]
-        if not rows:
-            return []
-        ids = [r[0] for r in rows]
-        matrix = np.fromstring(",".join(r[1] for r in rows), dtype=np.float32, sep=",").reshape(
-            len(rows), len(vector)
-        )
-        query = np.asarray(vector, dtype=np.float32)
-        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
-        scores = (matrix @ query) / np.where(norms == 0, 1.0, norms)
-        order = sorted(range(len(ids)), key=lambda i: (-float(scores[i]), ids[i]))[: int(limit)]
-        return [(ids[i], float(scores[i])) for i in order]
-
     # -- vectors ------------------------------------------------------------------------------
 
     def put_vectors(
@@ -438,7 +280,7 @@ class SqlMemory:
         ids = [m for m, _ in vectors]
         with self._backend.transaction() as tx:
             tx.execute(
-                f"DELETE FROM memory_vectors WHERE tenant_id = ? AND model = ? AND memory_id IN {_in(ids)}",
+                f"DELETE FROM memory_vectors WHERE tenant_id = ? AND model = ? AND memory_id IN {in_list(ids)}",
                 [tenant_id, model, *ids],
             )
             columns = ["tenant_id", "memory_id", "model", "dimension", "vector", "created_at"]
@@ -462,7 +304,7 @@ class SqlMemory:
         with self._backend.transaction() as tx:
             rows = tx.query(
                 f"SELECT {', '.join('e.' + c for c in ENTRY_COLUMNS)} FROM memory_entries e"
-                f" WHERE e.tenant_id = ? AND e.status IN {_in(LIVE)} AND NOT EXISTS (SELECT 1"
+                f" WHERE e.tenant_id = ? AND e.status IN {in_list(LIVE)} AND NOT EXISTS (SELECT 1"
                 " FROM memory_vectors v WHERE v.tenant_id = e.tenant_id AND v.memory_id = e.memory_id"
                 " AND v.model = ?) ORDER BY e.created_at, e.memory_id LIMIT ?",
                 [tenant_id, *LIVE, model, int(limit)],

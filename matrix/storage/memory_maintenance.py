@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from matrix.storage.base import Backend
-from matrix.storage.memory import EPISODE_COLUMNS, LIVE, decode
+from matrix.storage.memory import EPISODE_COLUMNS, LIVE, decode, in_list
 
 Record = dict[str, Any]
 
@@ -30,10 +30,6 @@ RUN_COLUMNS = (
     "created_at",
 )  # fmt: skip
 _JSON = {"last_result", "details"}
-
-
-def _in(values: Sequence[Any]) -> str:
-    return "(" + ", ".join("?" * len(values)) + ")"
 
 
 class SqlMemoryMaintenance:
@@ -151,7 +147,7 @@ class SqlMemoryMaintenance:
         """Admin sweep: the tenants that have live entries, by id."""
         with self._backend.transaction() as tx:
             rows = tx.query(
-                f"SELECT DISTINCT tenant_id FROM memory_entries WHERE status IN {_in(LIVE)}"
+                f"SELECT DISTINCT tenant_id FROM memory_entries WHERE status IN {in_list(LIVE)}"
                 " ORDER BY tenant_id",
                 list(LIVE),
             )
@@ -167,7 +163,7 @@ class SqlMemoryMaintenance:
             " ORDER BY created_at DESC, model) AS n FROM memory_vectors)"
             " SELECT DISTINCT e.tenant_id FROM memory_entries e"
             " LEFT JOIN latest l ON l.tenant_id = e.tenant_id AND l.n = 1"
-            f" WHERE e.status IN {_in(LIVE)}"
+            f" WHERE e.status IN {in_list(LIVE)}"
             " AND NOT EXISTS (SELECT 1 FROM memory_reembed_schedules s WHERE s.tenant_id = e.tenant_id)"
             " AND NOT EXISTS (SELECT 1 FROM memory_vectors v WHERE v.tenant_id = e.tenant_id"
             " AND v.memory_id = e.memory_id AND v.model = l.model)"
@@ -189,7 +185,7 @@ class SqlMemoryMaintenance:
                 )
             rows = tx.query(
                 f"SELECT e.memory_id FROM memory_entries e WHERE e.tenant_id = ?"
-                f" AND e.memory_id IN {_in(ids)} AND e.status IN {_in(LIVE)} AND NOT EXISTS"
+                f" AND e.memory_id IN {in_list(ids)} AND e.status IN {in_list(LIVE)} AND NOT EXISTS"
                 " (SELECT 1 FROM memory_vectors v WHERE v.tenant_id = e.tenant_id"
                 " AND v.memory_id = e.memory_id AND v.model = ?)",
                 [tenant_id, *ids, *LIVE, model],
@@ -208,7 +204,7 @@ class SqlMemoryMaintenance:
         with self._backend.transaction() as tx:
             rows = tx.query(
                 f"SELECT {', '.join(EPISODE_COLUMNS)}, summary_attempts FROM memory_episodes"
-                f" WHERE summary_source = 'extractive' AND tenant_id IN {_in(tenants)}"
+                f" WHERE summary_source = 'extractive' AND tenant_id IN {in_list(tenants)}"
                 " AND summary_attempts < ? AND (summary_retry_at IS NULL OR summary_retry_at <= ?)"
                 " ORDER BY created_at, episode_id LIMIT ?",
                 [*tenants, int(max_attempts), now, int(limit)],

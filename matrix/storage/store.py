@@ -27,8 +27,8 @@ from matrix.storage.delivery import DeliveryRecords
 from matrix.storage.eventlog import EventLog
 from matrix.storage.gate_runs import SqlGateRuns
 from matrix.storage.inbox import SqlInbox
-from matrix.storage.memory import SqlMemory
 from matrix.storage.memory_maintenance import SqlMemoryMaintenance
+from matrix.storage.memory_search import SqlMemory
 from matrix.storage.modules import ModuleTables
 from matrix.storage.pricing import SqlPricing
 from matrix.storage.runtime import SqlApprovals, SqlRuntimeConfig, SqlSideEffects, SqlTaskQueue

@@ -4,6 +4,7 @@ matches are of superseded or archived ones, and the search for later changes fol
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import timedelta
 
@@ -137,3 +138,101 @@ def test_later_changes_are_found_by_name_with_accents_folded_in_the_tenant_only(
         found = store.memory.changes_naming("acme", ["joao"], statuses=LIVE, limit=10)
         none = store.memory.changes_naming("acme", ["yasmin"], statuses=LIVE, limit=10)
     assert [e["memory_id"] for e in found] == [change] and none == []
+
+
+def _okapi(docs: dict[str, dict[str, int]], terms: list[str]) -> dict[str, float]:
+    """Okapi BM25 (k1 1.2, b 0.75, the idf that stays positive) written out, for comparison."""
+    n, avgdl = len(docs), sum(sum(c.values()) for c in docs.values()) / len(docs)
+    scores: dict[str, float] = {}
+    for term in set(terms):
+        df = sum(term in c for c in docs.values())
+        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        for memory_id, counts in docs.items():
+            if tf := counts.get(term, 0):
+                norm = 1.2 * (0.25 + 0.75 * sum(counts.values()) / avgdl)
+                scores[memory_id] = scores.get(memory_id, 0.0) + idf * tf * 2.2 / (tf + norm)
+    return scores
+
+
+def test_bm25_scores_are_okapi_bm25_over_the_tenants_entries_alone(
+    store: Store, clock: FrozenClock
+) -> None:
+    """Every score the search gives, of any status and narrowed to live entries, is the textbook
+    formula's over the tenant's own entries (its count and mean length, each term's document
+    frequency): a rare term outweighs a common one, a repeated term counts with saturation,
+    a long text is discounted, and another tenant's entries change nothing."""
+    store.tenants.add("acme")
+    store.tenants.add("globex")
+    texts = [
+        ("The freezer in the Porto shop is on a contract.", "promoted"),
+        ("Freezer, freezer, freezer: the freezer is broken again.", "candidate"),
+        ("The Porto landlord wants the rent on the first.", "archived"),
+        ("Our accountant in Porto files the tax in March and again in the autumn.", "candidate"),
+        ("The van is booked for the Porto fair.", "superseded"),
+        ("Pay the plumber.", "promoted"),
+    ]
+    docs = {}
+    for content, status in texts:
+        memory_id = _entry(store, "acme", content, [1.0, 0.0, 0.0, 0.0], status, clock)
+        docs[memory_id] = mtext.term_counts(content)
+    for i in range(5):  # another tenant's entries, all of them about the freezer
+        _entry(
+            store, "globex", f"freezer freezer porto {i}", [1.0, 0.0, 0.0, 0.0], "promoted", clock
+        )
+    statuses = {m: s for m, (_, s) in zip(docs, texts, strict=True)}
+    for query in (["freezer"], ["porto"], ["freezer", "porto", "rent"], ["plumber", "nothing"]):
+        expected = _okapi(docs, query)
+        with store.transaction():
+            found = store.memory.bm25("acme", query, statuses=None, session_id=None, limit=20)
+            live = store.memory.bm25("acme", query, statuses=LIVE, session_id=None, limit=20)
+        assert dict(found) == pytest.approx(expected, rel=1e-6), query
+        assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+        assert dict(live) == pytest.approx(
+            {m: s for m, s in expected.items() if statuses[m] in LIVE}, rel=1e-6
+        ), query
+
+
+def test_search_reads_what_the_two_searches_and_the_facts_read_apart(
+    store: Store, clock: FrozenClock
+) -> None:
+    """Recall's first read (one statement on DuckDB) gives each search's pool in its order and
+    the facts of the entries kept, as the searches and the facts' read give them one by one:
+    with and without a vector, without terms, narrowed by status and session, for one tenant."""
+    store.tenants.add("acme")
+    store.tenants.add("globex")
+    statuses = ["promoted", "candidate", "archived", "superseded"]
+    for i in range(24):
+        content = f"The {['freezer', 'van', 'oven'][i % 3]} in {['Porto', 'Faro'][i % 2]} is {i}."
+        vector = [1.0, (i % 5) / 5, (i % 7) / 7, 0.5]
+        _entry(store, "acme", content, vector, statuses[i % 4], clock)
+        _entry(store, "globex", content, vector, "promoted", clock)
+    query = [1.0, 0.3, 0.2, 0.5]
+    for terms, asked, kept, session in [
+        (["freezer", "porto"], query, LIVE, None),
+        (["van"], None, ["promoted"], None),
+        ([], query, LIVE, "s1"),
+        (["oven", "faro", "nothing"], query, ["archived"], "s2"),
+    ]:
+        with store.transaction():
+            lexical, nearest, facts = store.memory.search(
+                "acme", terms, vector=asked, model="test-model" if asked else None,
+                statuses=kept, session_id=session, limit=10,
+            )  # fmt: skip
+            apart_lexical = store.memory.bm25(
+                "acme", terms, statuses=None, session_id=None, limit=10
+            )
+            apart_nearest = store.memory.nearest(
+                "acme", "test-model", asked, statuses=None, session_id=None, limit=10,
+                within=[m for m, _ in apart_lexical],
+            ) if asked else []  # fmt: skip
+            ids = list(dict.fromkeys(m for m, _ in [*apart_lexical, *apart_nearest]))
+            apart_facts = store.memory.ranking_facts("acme", ids, statuses=kept, session_id=session)
+        assert [m for m, _ in lexical] == [m for m, _ in apart_lexical]
+        assert dict(lexical) == pytest.approx(dict(apart_lexical))
+        assert [m for m, _ in nearest] == [m for m, _ in apart_nearest]
+        assert dict(nearest) == pytest.approx(dict(apart_nearest))
+        assert facts == apart_facts
+        assert all(
+            f["status"] in kept and session in (None, f["session_id"]) for f in facts.values()
+        )
+        assert lexical or nearest

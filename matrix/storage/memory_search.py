@@ -117,27 +117,27 @@ class SqlMemory(MemoryTables):
                                                         session_id=session_id)  # fmt: skip
         if not statuses or not (unique or searched):
             return [], [], {}
-        tables, params, pools = [], [], []
+        tables, params = [], []
         if unique:
             ctes, ranking, values = _bm25(tenant_id, unique, "", [], limit)
             tables += [ctes, f"lexical AS ({ranking})"]
             params += values
-            pools.append("lexical")
         if searched:
             nearest_sql, values = _cosine(tenant_id, str(model), vector or (), "", [], limit)
             tables.append(f"nearest AS ({nearest_sql})")
             params += values
-            pools.append("nearest")
-        scores = [f"{p}.score" if p in pools else "NULL" for p in ("lexical", "nearest")]
-        joins = "".join(f" LEFT JOIN {p} ON {p}.memory_id = pool.memory_id" for p in pools)
+        if unique and searched:  # a full join, not a union: no second pass to drop duplicates
+            pool = ("SELECT coalesce(l.memory_id, n.memory_id) AS memory_id, l.score AS lexical,"
+                    " n.score AS vector FROM lexical l FULL JOIN nearest n ON n.memory_id = l.memory_id")  # fmt: skip
+        else:
+            pool = ("SELECT memory_id, score AS lexical, NULL AS vector FROM lexical" if unique
+                    else "SELECT memory_id, NULL AS lexical, score AS vector FROM nearest")  # fmt: skip
         narrow, narrowing = _narrowing(statuses, session_id)
         sql = (
-            f"WITH {', '.join(tables)}, pool AS ("
-            + " UNION ".join(f"SELECT memory_id FROM {p}" for p in pools)
-            + f") SELECT pool.memory_id, {', '.join(scores)}, "
-            + ", ".join(f"e.{c}" for c in RECALL_COLUMNS)
-            + f" FROM pool{joins} LEFT JOIN memory_entries e ON e.tenant_id = ?"
-            f" AND e.memory_id = pool.memory_id{narrow}"
+            f"WITH {', '.join(tables)}, pool AS ({pool}) SELECT pool.memory_id, pool.lexical,"
+            f" pool.vector, {', '.join(f'e.{c}' for c in RECALL_COLUMNS)} FROM pool"
+            " LEFT JOIN memory_entries e ON e.tenant_id = ? AND e.memory_id = pool.memory_id"
+            f"{narrow}"
         )
         with self._backend.transaction() as tx:
             rows = tx.query(sql, [*params, tenant_id, *narrowing])

@@ -93,8 +93,7 @@ def rank(
     lexical, nearest, entries = _searched(repo, tenant_id, asked + extract.related_terms(asked),
                                           vector, model, statuses, session_id)  # fmt: skip
     nearest = [(m, s) for m, s in nearest if s >= floor]
-    lex = {m: (i + 1, s) for i, (m, s) in enumerate(lexical)}
-    vec = {m: (i + 1, s) for i, (m, s) in enumerate(nearest)}
+    lex, vec = _ranks(lexical), _ranks(nearest)
     ids = list(dict.fromkeys([*lex, *vec]))
     shape = extract.query_shape(query)
     favoured = shape.tags
@@ -105,10 +104,10 @@ def rank(
         entry = entries.get(memory_id)
         if entry is None:
             continue
-        lr, ls = lex.get(memory_id, (None, 0.0))
-        vr, vs = vec.get(memory_id, (None, 0.0))
+        lr, lf, ls = lex.get(memory_id, (None, None, 0.0))
+        vr, vf, vs = vec.get(memory_id, (None, None, 0.0))
         lead = LEXICAL_LEAD_WEIGHT * (ls / best_lexical) ** LEXICAL_LEAD_POWER if ls > 0 else 0.0
-        fused = sum(1 / (RRF_K + r) for r in (lr, vr) if r is not None) + lead
+        fused = sum(1 / (RRF_K + r) for r in (lf, vf) if r is not None) + lead
         age = max(0.0, (now - entry["valid_at"]).total_seconds() / 86400)
         prior = (SALIENCE_WEIGHT * float(entry["salience"])
                  + recency * math.exp(-age * math.log(2) / RECENCY_HALF_LIFE_DAYS)
@@ -116,14 +115,33 @@ def rank(
                  + (FAVOURED_WEIGHT if favoured & set(entry["tags"]) else 0.0))  # fmt: skip
         ranked.append(Ranked(entry=entry, score=fused + prior, lexical_rank=lr, lexical_score=ls,
                              vector_rank=vr, vector_score=vs, lead=lead))  # fmt: skip
-    # Equal scores: the later statement first, so the order does not hang on random ids.
-    ranked.sort(key=lambda r: (-r.score, -r.entry["valid_at"].timestamp(), r.entry["memory_id"]))
+    # Equal scores: the later statement first, then by text, so the order does not hang on
+    # random ids.
+    ranked.sort(key=lambda r: (-r.score, -r.entry["valid_at"].timestamp(), r.entry["content"],
+                               r.entry["memory_id"]))  # fmt: skip
     # Only the order within the top changes (moving a later statement up from further down
     # cost recall on the dev part).
     top = ranked[:top_k]
     if not shape.original:
         top = successors(repo, tenant_id, top, top_k, statuses=statuses)
     return latest_first(top, query, oldest=shape.original)
+
+
+def _ranks(scored: list[tuple[str, float]]) -> dict[str, tuple[int, float, float]]:
+    """Each entry's place in a search's results (best first; equal scores share the first of
+    theirs), the rank the fusion takes, and its score. Equal scores fuse at the mean of their
+    places, so the fusion does not hang on the order the store gave them in (by random id: the
+    same statement said twice scores the same) and a crowd of equal matches weighs what it did
+    spread over its places."""
+    ranks: dict[str, tuple[int, float, float]] = {}
+    start = 0
+    for end in range(1, len(scored) + 1):
+        if end == len(scored) or not math.isclose(scored[end][1], scored[start][1],
+                                                  rel_tol=1e-9, abs_tol=1e-12):  # fmt: skip
+            for memory_id, score in scored[start:end]:
+                ranks[memory_id] = (start + 1, (start + 1 + end) / 2, score)
+            start = end
+    return ranks
 
 
 def _searched(

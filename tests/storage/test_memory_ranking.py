@@ -236,3 +236,26 @@ def test_search_reads_what_the_two_searches_and_the_facts_read_apart(
             f["status"] in kept and session in (None, f["session_id"]) for f in facts.values()
         )
         assert lexical or nearest
+
+
+def test_the_same_statement_said_twice_ranks_the_same_whatever_its_ids(
+    store: Store, clock: FrozenClock
+) -> None:
+    """Equal scores fuse at one rank, so two copies of one statement (not merged here)
+    differ only by the recency prior — the later one first — and the order of the top does not
+    hang on their random ids."""
+    store.tenants.add("acme")
+    vector = [1.0, 0.2, 0.0, 0.0]
+    copies = [_entry(store, "acme", "Order more bibs for the clinic.", vector, "candidate", clock)
+              for _ in range(2)]  # fmt: skip
+    _entry(store, "acme", "Order more gloves and more bibs soon.", [1.0, 0.5, 0.0, 0.0],
+           "candidate", clock)  # fmt: skip
+    with store.transaction():
+        found = ranking.rank(store.memory, "acme", "order bibs clinic", now=clock.now(), top_k=5,
+                             vector=[1.0, 0.1, 0.0, 0.0], model="test-model")  # fmt: skip
+    twins = [r for r in found if r.entry["memory_id"] in copies]
+    assert len(twins) == 2 and found[:2] == twins
+    assert twins[0].lexical_rank == twins[1].lexical_rank == 1
+    assert twins[0].vector_rank == twins[1].vector_rank == 1
+    assert [r.entry["memory_id"] for r in twins] == copies[::-1]
+    assert twins[0].score == pytest.approx(twins[1].score, rel=1e-4)

@@ -5,9 +5,10 @@ statement marked with its own (tenant, session) — feeds it through the product
 ``Memory.remember``, then asks every read memory has, for every tenant and session, naming the
 *other* tenants' and sessions' markers in the queries: short memory, sessions, episodes,
 entries (by tenant and by session), recall, retrieval (tenant-wide and by session), BM25 and
-vector search, the summary and the audit. Every row a read returns must carry the reader's marker
-(the tenant's for long memory, which is the tenant's across its sessions; the session's for the
-session-scoped reads). Each example uses tenants of its own, so examples share one store.
+vector search and recall's read of both, the summary and the audit. Every row a read returns
+must carry the reader's marker (the tenant's for long memory, which is the tenant's across its
+sessions; the session's for the session-scoped reads). Each example uses tenants of its own, so
+examples share one store.
 """
 
 from __future__ import annotations
@@ -106,6 +107,14 @@ def test_no_memory_read_crosses_a_tenant_or_a_session(
             ids |= {m for m, _ in store.memory.nearest(tenant, LOCAL.model, LOCAL.embed([query])[0],
                                                        statuses=("candidate", "promoted"),
                                                        session_id=None, limit=100)}  # fmt: skip
+            for scope, allowed in ((None, mine_t), (session, mine_s)):  # recall's first read
+                lexical, nearest, facts = store.memory.search(
+                    tenant, terms(query), vector=LOCAL.embed([query])[0], model=LOCAL.model,
+                    statuses=("candidate", "promoted", "archived", "superseded"),
+                    session_id=scope, limit=100,
+                )  # fmt: skip
+                ids |= {m for m, _ in [*lexical, *nearest]}
+                only([f["content"] for f in facts.values()], allowed, f"search {scope}")
             only(
                 [e["content"] for e in store.memory.entries(tenant, ids=sorted(ids))],
                 mine_t,

@@ -35,6 +35,9 @@ from matrix.memory.recall import Recall
 if TYPE_CHECKING:  # the concierge imports memory; memory needs only its type
     from matrix.concierge.ports import TenantAI
 
+FLOAT32_MAX = 3.4028234663852886e38
+"""The largest number a vector holds: both stores keep and compare 32-bit floats."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class Query:
@@ -170,7 +173,7 @@ class Memory:
 
         Raises:
             UsageError: the tenant has no embedding model, or the vector's length is not its
-                dimension (both named), or a number is not finite.
+                dimension (both named), or a number is not finite or beyond a 32-bit float.
         """
         embedder = self._available_embedder(ai)
         if embedder is None:
@@ -188,6 +191,11 @@ class Memory:
         if not all(math.isfinite(float(x)) for x in vector):
             raise UsageError(
                 "The query vector holds a number that is not finite; give finite numbers."
+            )
+        if any(abs(float(x)) > FLOAT32_MAX for x in vector):
+            raise UsageError(
+                "The query vector holds a number beyond ±3.4e38, which vectors are compared in"
+                " (32-bit floats); give smaller numbers (an embedding's are between -1 and 1)."
             )
         return embedder
 

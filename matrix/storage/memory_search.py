@@ -15,6 +15,7 @@ entries. On DuckDB that is one statement, whose two searches run side by side.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -144,7 +145,7 @@ class SqlMemory(MemoryTables):
         found: tuple[Scored, Scored] = ([], [])
         for row in rows:
             for ranked, score in zip(found, row[1:3], strict=True):
-                if score is not None:
+                if score is not None and math.isfinite(score):  # a zero vector's cosine is NaN
                     ranked.append((row[0], float(score)))
         for ranked in found:  # the order each search's statement gave
             ranked.sort(key=lambda scored: (-scored[1], scored[0]))
@@ -225,7 +226,7 @@ class SqlMemory(MemoryTables):
             sql, params = _cosine(tenant_id, model, vector, narrow, narrowing, limit)
             with self._backend.transaction() as tx:
                 rows = tx.query(sql, params)
-            return [(m, float(s)) for m, s in rows if s is not None]
+            return [(m, float(s)) for m, s in rows if s is not None and math.isfinite(s)]
         source = " FROM memory_vectors v" + (
             " JOIN memory_entries e ON e.tenant_id = v.tenant_id AND e.memory_id = v.memory_id"
             if narrow else ""
@@ -258,7 +259,9 @@ class SqlMemory(MemoryTables):
             len(rows), len(vector)
         )
         query = np.asarray(vector, dtype=np.float32)
-        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
+        norms = np.linalg.norm(matrix, axis=1) * np.linalg.norm(query)
         scores = (matrix @ query) / np.where(norms == 0, 1.0, norms)
-        order = sorted(range(len(ids)), key=lambda i: (-float(scores[i]), ids[i]))[: int(limit)]
+        # A zero vector has no direction: left out, as DuckDB's NaN cosine leaves it.
+        kept = [i for i in range(len(ids)) if norms[i] > 0]
+        order = sorted(kept, key=lambda i: (-float(scores[i]), ids[i]))[: int(limit)]
         return [(ids[i], float(scores[i])) for i in order]

@@ -456,6 +456,9 @@ def test_retrieve_takes_a_query_vector_of_the_models_dimension(api: ApiWorld) ->
     assert body["details"][0]["path"] == "/request/query_embedding"
     assert "query_embedding" in body["message"] and "24 numbers" in body["message"]
     assert "give 4 numbers" in body["message"]
+    huge = _retrieve(api, "accountant", query_embedding=[1e300, 0.0, 0.0, 0.0])
+    assert huge.status_code == 400 and huge.json()["error"] == "invalid_query_embedding"
+    assert "query_embedding" in huge.json()["message"] and "3.4e38" in huge.json()["message"]
 
 
 def test_retrieve_refuses_a_query_vector_without_an_embedding_model(api: ApiWorld) -> None:

@@ -259,3 +259,21 @@ def test_the_same_statement_said_twice_ranks_the_same_whatever_its_ids(
     assert twins[0].vector_rank == twins[1].vector_rank == 1
     assert [r.entry["memory_id"] for r in twins] == copies[::-1]
     assert twins[0].score == pytest.approx(twins[1].score, rel=1e-4)
+
+
+def test_a_zero_vector_is_left_out_of_the_vector_search_not_ranked_anywhere(
+    store: Store, clock: FrozenClock
+) -> None:
+    """A zero vector has no direction (its cosine is NaN on DuckDB): both vector reads leave it
+    out and keep the others in order."""
+    store.tenants.add("acme")
+    near = _entry(store, "acme", "near", [1.0, 0.1, 0.0, 0.0], "promoted", clock)
+    _entry(store, "acme", "nowhere", [0.0, 0.0, 0.0, 0.0], "promoted", clock)
+    far = _entry(store, "acme", "far", [0.2, 1.0, 0.0, 0.0], "promoted", clock)
+    with store.transaction():
+        _, nearest, _ = store.memory.search("acme", [], vector=[1.0, 0.0, 0.0, 0.0],
+                                            model="test-model", statuses=LIVE, session_id=None,
+                                            limit=10)  # fmt: skip
+        apart = store.memory.nearest("acme", "test-model", [1.0, 0.0, 0.0, 0.0], statuses=None,
+                                     session_id=None, limit=10)  # fmt: skip
+    assert [m for m, _ in nearest] == [m for m, _ in apart] == [near, far]

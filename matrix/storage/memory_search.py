@@ -107,6 +107,8 @@ class SqlMemory(MemoryTables):
         :meth:`ranking_facts` of those entries in ``statuses`` (and ``session_id``)."""
         unique = sorted(set(terms))
         searched = vector is not None and model is not None
+        if not statuses or not (unique or searched):
+            return [], [], {}
         if self._backend.dialect != "duckdb":
             lexical = self.bm25(tenant_id, unique, statuses=None, session_id=None, limit=limit)
             nearest = self.nearest(
@@ -116,8 +118,6 @@ class SqlMemory(MemoryTables):
             ids = list(dict.fromkeys(m for m, _ in [*lexical, *nearest]))
             return lexical, nearest, self.ranking_facts(tenant_id, ids, statuses=statuses,
                                                         session_id=session_id)  # fmt: skip
-        if not statuses or not (unique or searched):
-            return [], [], {}
         tables, params = [], []
         if unique:
             ctes, ranking, values = _bm25(tenant_id, unique, "", [], limit)
@@ -163,14 +163,14 @@ class SqlMemory(MemoryTables):
         text of all candidates."""
         if not ids or not statuses:
             return {}
-        session = " AND session_id = ?" if session_id is not None else ""
-        match, values = self._one_of("memory_id", ids)
+        match, values = self._one_of("e.memory_id", ids)
+        narrow, narrowing = _narrowing(statuses, session_id)
         with self._backend.transaction() as tx:
             rows = tx.query(
-                f"SELECT {', '.join(RECALL_COLUMNS)} FROM memory_entries WHERE tenant_id = ?"
-                f" AND {match} AND status IN {in_list(statuses)}{session}",
-                [tenant_id, *values, *statuses, *([session_id] if session_id is not None else [])],
-            )  # fmt: skip
+                f"SELECT {', '.join(RECALL_COLUMNS)} FROM memory_entries e WHERE e.tenant_id = ?"
+                f" AND {match}{narrow}",
+                [tenant_id, *values, *narrowing],
+            )
         return {r[0]: decode(RECALL_COLUMNS, r) for r in rows}
 
     def bm25(
